@@ -1,0 +1,141 @@
+"""`make run`: Redis, Daphne, a Celery worker and beat for local use, stopped together by Ctrl-C.
+
+Usage: python -m chatsy.devstack   (PORT and REDIS_URL are honoured; data lives under var/)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chatsy.redis_server import redis_from_env_or_start
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("CHATSY_VAR_DIR", ROOT / "var"))
+# Daphne drops frames past this size; the consumer answers anything smaller with a clear error.
+WEBSOCKET_MAX_MESSAGE_BYTES = 64 * 1024
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    VAR.mkdir(parents=True, exist_ok=True)
+    step("Starting Redis")
+    redis = redis_from_env_or_start(data_dir=VAR / "redis")
+    env = {**os.environ, "REDIS_URL": redis.url, "PYTHONUNBUFFERED": "1"}
+    children: list[subprocess.Popen] = []
+    try:
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        step("Migrating the database")
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
+        step("Loading demo data")
+        subprocess.run(
+            [
+                *manage,
+                "load_demo",
+                "--origin",
+                f"http://localhost:{port}",
+                "--origin",
+                f"http://127.0.0.1:{port}",
+            ],
+            env=env,
+            check=True,
+            cwd=ROOT,
+        )
+        bin_dir = Path(sys.executable).parent
+        commands = {
+            "daphne": [
+                str(bin_dir / "daphne"),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "--websocket-max-message-size",
+                str(WEBSOCKET_MAX_MESSAGE_BYTES),
+                "chatsy.asgi:application",
+            ],
+            "celery worker": [
+                str(bin_dir / "celery"),
+                "-A",
+                "chatsy",
+                "worker",
+                "-l",
+                "warning",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            "celery beat": [
+                str(bin_dir / "celery"),
+                "-A",
+                "chatsy",
+                "beat",
+                "-l",
+                "warning",
+                "-s",
+                str(VAR / "celerybeat-schedule"),
+            ],
+        }
+        for name, command in commands.items():
+            step(f"Starting {name}")
+            children.append(subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
+        banner(port, redis.url)
+        return wait_for_exit(children)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(children)
+        redis.stop()
+        print("\nChatsy stopped.", flush=True)
+
+
+def wait_for_exit(children: list[subprocess.Popen]) -> int:
+    """Block until Ctrl-C/SIGTERM or until a child dies (then stop the rest)."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    while True:
+        for child in children:
+            if child.poll() is not None:
+                print(f"\n{child.args[0]} exited with {child.returncode}; stopping.", flush=True)
+                return child.returncode or 1
+        time.sleep(0.5)
+
+
+def stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+
+
+def step(text: str) -> None:
+    print(f"• {text}…", flush=True)
+
+
+def banner(port: int, redis_url: str) -> None:
+    from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
+
+    base = f"http://127.0.0.1:{port}"
+    print(
+        f"""
+  Chatsy is running (Ctrl-C stops everything).
+
+  Demo store with the chat widget   {base}/
+  Agent console                     {base}/console/   login: {DEMO_AGENT[0]} / {DEMO_AGENT[1]}
+  Admin                             {base}/admin/     login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}
+  Redis                             {redis_url}
+""",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

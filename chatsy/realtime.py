@@ -1,0 +1,58 @@
+"""The one owner of the channel layer: group names and broadcast helpers.
+
+Channel layers are at-most-once, so nothing here is durable: the database and the
+per-conversation `seq` are the truth, and clients resync after reconnecting.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+CONSOLE_GROUP = "console.conversations"
+
+
+def conversation_group(public_id: UUID | str) -> str:
+    """Every visitor socket of one conversation, and the agent serving it."""
+    return f"conversation.{public_id}"
+
+
+def agent_group(agent_id: int) -> str:
+    return f"agent.{agent_id}"
+
+
+def queue_group(queue_slug: str) -> str:
+    return f"queue.{queue_slug}"
+
+
+def group_send(group: str, event: dict[str, Any]) -> None:
+    """Send now, from sync code. Failures are logged, never raised: delivery is best effort."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:  # noqa: BLE001 - a lost broadcast is repaired by resync
+        logger.exception("group_send to %s failed", group)
+
+
+async def group_send_async(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(group, event)
+    except Exception:  # noqa: BLE001
+        logger.exception("group_send to %s failed", group)
+
+
+def group_send_on_commit(group: str, event: dict[str, Any]) -> None:
+    """Broadcast once the surrounding transaction commits (never for rolled-back writes)."""
+    transaction.on_commit(lambda: group_send(group, event))

@@ -1,0 +1,203 @@
+"""The visitor's websocket (docs/widget-protocol.md). Thin: parse, one service call, send."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from chatsy import realtime
+from conversations import bot, selectors, services
+from conversations.frames import (
+    Action,
+    Auth,
+    FrameError,
+    Ping,
+    Resync,
+    SendMessage,
+    Typing,
+    message_payload,
+    parse_frame,
+)
+from conversations.models import Conversation
+from conversations.origins import origin_allowed, origin_and_host
+from conversations.tokens import InvalidToken
+
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_UNSUPPORTED_DATA = 1003
+
+
+class VisitorConsumer(AsyncWebsocketConsumer):
+    conversation: Conversation | None = None
+
+    async def connect(self) -> None:
+        self.violations = 0
+        self.sent_at: deque[float] = deque()
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.conversation is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    @property
+    def group(self) -> str:
+        assert self.conversation is not None
+        return realtime.conversation_group(self.conversation.public_id)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self._send_error(FrameError("binary_not_supported", "Send text frames only."))
+            await self.close(code=CLOSE_UNSUPPORTED_DATA)
+            return
+        try:
+            frame = parse_frame(
+                text_data,
+                max_bytes=settings.CHATSY_MAX_FRAME_BYTES,
+                max_body_chars=settings.CHATSY_MAX_MESSAGE_CHARS,
+            )
+            if self.conversation is None and not isinstance(frame, Auth):
+                await self._send_error(FrameError("auth_required", "Send auth first."))
+                await self.close(code=CLOSE_POLICY_VIOLATION)
+                return
+            await self._dispatch(frame)
+        except FrameError as error:
+            await self._violation(error)
+
+    async def _dispatch(self, frame: Any) -> None:
+        if isinstance(frame, Auth):
+            await self._authenticate(frame)
+        elif isinstance(frame, SendMessage):
+            await self._receive_message(frame)
+        elif isinstance(frame, Resync):
+            await self._resync(frame.after_seq)
+        elif isinstance(frame, Typing):
+            await realtime.group_send_async(
+                self.group,
+                {
+                    "type": "typing.changed",
+                    "sender": "customer",
+                    "name": "",
+                    "active": frame.active,
+                },
+            )
+        elif isinstance(frame, Action):
+            # Quick replies ("Did this help?") are wired in by the escalation engine.
+            pass
+        elif isinstance(frame, Ping):
+            await self._send_json({"type": "pong"})
+
+    async def _authenticate(self, frame: Auth) -> None:
+        if self.conversation is not None:
+            raise FrameError("invalid_frame", "Already authenticated.")
+        try:
+            conversation = await database_sync_to_async(_open_conversation)(frame, self.scope)
+        except InvalidToken:
+            await self._send_error(FrameError("auth_failed", "This chat session is not valid."))
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+            return
+        self.conversation = conversation
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        site = conversation.site
+        await self._send_json(
+            {
+                "type": "ready",
+                "conversation": {"id": str(conversation.public_id), "status": conversation.status},
+                "last_seq": conversation.last_seq,
+                "site": {"name": site.name, "greeting": site.greeting},
+            }
+        )
+
+    async def _receive_message(self, frame: SendMessage) -> None:
+        if not self._within_rate_limit():
+            raise FrameError(
+                "rate_limited", "You're sending messages too fast.", client_id=str(frame.client_id)
+            )
+        receipt = await database_sync_to_async(services.message_receive)(
+            conversation=self.conversation, client_id=frame.client_id, body=frame.body
+        )
+        await self._send_json(
+            {
+                "type": "ack",
+                "client_id": str(frame.client_id),
+                "seq": receipt.message.seq,
+                "duplicate": receipt.duplicate,
+            }
+        )
+        if not receipt.duplicate and self.conversation.status == Conversation.Status.BOT:
+            bot.bot_reply_schedule(
+                conversation_id=self.conversation.pk, message_id=receipt.message.pk
+            )
+
+    async def _resync(self, after_seq: int) -> None:
+        messages = await database_sync_to_async(selectors.messages_after)(
+            conversation=self.conversation, after_seq=after_seq
+        )
+        await self._send_json(
+            {
+                "type": "history",
+                "messages": [message_payload(m) for m in messages],
+                "last_seq": messages[-1].seq if messages else after_seq,
+            }
+        )
+
+    def _within_rate_limit(self) -> bool:
+        now = time.monotonic()
+        window = settings.CHATSY_RATE_LIMIT_WINDOW_SECONDS
+        while self.sent_at and now - self.sent_at[0] > window:
+            self.sent_at.popleft()
+        if len(self.sent_at) >= settings.CHATSY_RATE_LIMIT_MESSAGES:
+            return False
+        self.sent_at.append(now)
+        return True
+
+    async def _violation(self, error: FrameError) -> None:
+        self.violations += 1
+        await self._send_error(error)
+        if self.violations >= settings.CHATSY_MAX_VIOLATIONS:
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+
+    async def _send_error(self, error: FrameError) -> None:
+        await self._send_json(error.as_frame())
+
+    async def _send_json(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    # Channel-layer events: handler names match the event types.
+
+    async def message_created(self, event: dict[str, Any]) -> None:
+        await self._send_json({"type": "message", "message": event["message"]})
+
+    async def typing_changed(self, event: dict[str, Any]) -> None:
+        if event["sender"] != "customer":
+            await self._send_json(
+                {
+                    "type": "typing",
+                    "sender": event["sender"],
+                    "name": event["name"],
+                    "active": event["active"],
+                }
+            )
+
+    async def conversation_status(self, event: dict[str, Any]) -> None:
+        self.conversation.status = event["status"]
+        await self._send_json(
+            {
+                "type": "status",
+                "conversation": {"id": str(self.conversation.public_id), "status": event["status"]},
+            }
+        )
+
+
+def _open_conversation(frame: Auth, scope: dict[str, Any]) -> Conversation:
+    customer = services.visitor_authenticate(token=frame.token, site_key=frame.site_key)
+    origin, host = origin_and_host(scope)
+    if not origin_allowed(site=customer.site, origin=origin, host=host):
+        raise InvalidToken("origin not allowed for this site")
+    conversation = services.conversation_get_or_start(customer=customer)
+    conversation.site = customer.site
+    return conversation

@@ -1,0 +1,51 @@
+"""The demo store's data: a site, its knowledge base, and demo logins for the console/admin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
+from conversations.models import Article, Site
+
+ARTICLES_FILE = Path(__file__).with_name("kb_articles.json")
+DEMO_SITE_KEY = "demo-store"
+DEMO_ORIGINS = ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:8001"]
+
+
+@transaction.atomic
+def demo_load(*, extra_origins: list[str] = ()) -> dict[str, object]:
+    site, _ = Site.objects.update_or_create(
+        key=DEMO_SITE_KEY,
+        defaults={
+            "name": "Northwind Goods",
+            "allowed_origins": "\n".join([*DEMO_ORIGINS, *extra_origins]),
+        },
+    )
+    articles = json.loads(ARTICLES_FILE.read_text(encoding="utf-8"))
+    for article in articles:
+        Article.objects.update_or_create(
+            slug=article["slug"],
+            defaults={
+                "title": article["title"],
+                "body": article["body"],
+                "keywords": ", ".join(article.get("keywords", [])),
+                "published": True,
+            },
+        )
+    _user_ensure(*DEMO_AGENT, first_name="Sarah", superuser=False)
+    _user_ensure(*DEMO_ADMIN, first_name="Alex", superuser=True)
+    return {"site": site.name, "articles": len(articles)}
+
+
+def _user_ensure(username: str, password: str, *, first_name: str, superuser: bool) -> None:
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"first_name": first_name, "is_staff": True, "is_superuser": superuser},
+    )
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])

@@ -1,0 +1,156 @@
+"""Parsing and validating the widget's websocket frames (docs/widget-protocol.md).
+
+Pure: no database, no I/O. Every bad frame becomes a FrameError with a stable code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str, *, client_id: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.client_id = client_id
+
+    def as_frame(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
+        if self.client_id:
+            frame["client_id"] = self.client_id
+        return frame
+
+
+@dataclass(frozen=True)
+class Auth:
+    token: str
+    site_key: str
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    client_id: UUID
+    body: str
+
+
+@dataclass(frozen=True)
+class Resync:
+    after_seq: int
+
+
+@dataclass(frozen=True)
+class Typing:
+    active: bool
+
+
+@dataclass(frozen=True)
+class Action:
+    action: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+Frame = Auth | SendMessage | Resync | Typing | Action | Ping
+
+
+def parse_frame(text: str, *, max_bytes: int, max_body_chars: int) -> Frame:
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise FrameError("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise FrameError("bad_json", "That frame is not valid JSON.") from error
+    if not isinstance(data, dict):
+        raise FrameError("bad_json", "A frame must be a JSON object.")
+    kind = data.get("type")
+    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        raise FrameError("unknown_type", f"Unknown frame type: {str(kind)[:40]!r}.")
+    return parser(data, max_body_chars)
+
+
+def _parse_auth(data: dict[str, Any], _max: int) -> Auth:
+    token, site_key = data.get("token"), data.get("site_key")
+    if not isinstance(token, str) or not isinstance(site_key, str) or not token or not site_key:
+        raise FrameError("invalid_frame", "auth needs a token and a site_key.")
+    return Auth(token=token, site_key=site_key)
+
+
+def _parse_message(data: dict[str, Any], max_body_chars: int) -> SendMessage:
+    raw_id, body = data.get("client_id"), data.get("body")
+    try:
+        client_id = UUID(str(raw_id)) if isinstance(raw_id, str) else None
+    except ValueError:
+        client_id = None
+    if client_id is None:
+        raise FrameError("invalid_frame", "message needs a client_id (a UUID).")
+    if not isinstance(body, str):
+        raise FrameError("invalid_frame", "message needs a body.", client_id=str(client_id))
+    if len(body) > max_body_chars:
+        raise FrameError(
+            "message_too_long",
+            f"Messages are limited to {max_body_chars:,} characters.",
+            client_id=str(client_id),
+        )
+    if not body.strip():
+        raise FrameError("empty_message", "The message is empty.", client_id=str(client_id))
+    return SendMessage(client_id=client_id, body=body.strip())
+
+
+def _parse_resync(data: dict[str, Any], _max: int) -> Resync:
+    after = data.get("after_seq", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise FrameError("invalid_frame", "resync needs after_seq, a whole number ≥ 0.")
+    return Resync(after_seq=after)
+
+
+def _parse_typing(data: dict[str, Any], _max: int) -> Typing:
+    active = data.get("active")
+    if not isinstance(active, bool):
+        raise FrameError("invalid_frame", "typing needs active: true or false.")
+    return Typing(active=active)
+
+
+def _parse_action(data: dict[str, Any], _max: int) -> Action:
+    action, seq = data.get("action"), data.get("seq")
+    if not isinstance(action, str) or not action or len(action) > 64:
+        raise FrameError("invalid_frame", "action needs an action id.")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise FrameError("invalid_frame", "action needs the seq of its message.")
+    return Action(action=action, seq=seq)
+
+
+_PARSERS = {
+    "auth": _parse_auth,
+    "message": _parse_message,
+    "resync": _parse_resync,
+    "typing": _parse_typing,
+    "action": _parse_action,
+    "ping": lambda data, _max: Ping(),
+}
+
+
+def message_payload(message: Any) -> dict[str, Any]:
+    """The message object of docs/widget-protocol.md, built from a Message row."""
+    public_meta = {
+        key: message.metadata[key]
+        for key in ("confidence", "actions", "sources")
+        if key in (message.metadata or {})
+    }
+    return {
+        "seq": message.seq,
+        "sender": message.sender,
+        "sender_name": message.sender_name,
+        "body": message.body,
+        "created": message.created.isoformat().replace("+00:00", "Z"),
+        "client_id": str(message.client_id) if message.client_id else None,
+        "meta": public_meta,
+    }

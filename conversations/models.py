@@ -1,0 +1,155 @@
+"""Sites, visitors, conversations and their messages, and the knowledge base."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def validate_origins(value: str) -> None:
+    for origin in Site.parse_origins(value):
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+            raise ValidationError(
+                f"{origin!r} is not an origin: use scheme://host[:port], e.g. https://shop.example.com"
+            )
+
+
+class Site(models.Model):
+    """A website that embeds the widget; its key goes in the <script> tag."""
+
+    key = models.SlugField(max_length=64, unique=True, help_text="Goes in data-chatsy-key.")
+    name = models.CharField(max_length=120)
+    greeting = models.CharField(
+        max_length=300, default="Hi! Ask me anything about your order, delivery or account."
+    )
+    allowed_origins = models.TextField(
+        blank=True,
+        validators=[validate_origins],
+        help_text="One origin per line (https://shop.example.com). The Chatsy server's own "
+        "origin is always allowed.",
+    )
+    active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def parse_origins(value: str) -> list[str]:
+        return [line.strip().rstrip("/") for line in value.splitlines() if line.strip()]
+
+    @property
+    def origins(self) -> list[str]:
+        return self.parse_origins(self.allowed_origins)
+
+
+class Customer(models.Model):
+    """A website visitor: anonymous until the site or an agent identifies them."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="customers")
+    # The random id inside the visitor's signed token. Never shown in any API.
+    visitor_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    external_id = models.CharField(max_length=120, blank=True, help_text="Id in the site's system.")
+    created = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"Visitor {str(self.visitor_id)[:8]}"
+
+
+class Conversation(models.Model):
+    """One chat. Its status follows the state machine in docs/architecture.md."""
+
+    class Status(models.TextChoices):
+        BOT = "bot", "With the bot"
+        QUEUED = "queued", "Waiting for a person"
+        ASSIGNED = "assigned", "With an agent"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+        TICKET = "ticket", "Ticket (follow-up)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOT)
+    last_seq = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated"]
+        indexes = [models.Index(fields=["status", "-updated"]), models.Index(fields=["-updated"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.get_status_display()}"
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        BOT = "bot", "Bot"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    seq = models.PositiveIntegerField(help_text="1, 2, 3… within the conversation.")
+    sender = models.CharField(max_length=16, choices=Sender.choices)
+    sender_name = models.CharField(max_length=120, blank=True)
+    body = models.TextField()
+    # Made by the widget; a retried send carries the same id and is stored once.
+    client_id = models.UUIDField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    # Confidence, sources, escalation signals and the engine's decision.
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="message_client_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.sender}: {self.body[:60]}"
+
+
+class Article(models.Model):
+    """A knowledge-base article the bot answers from."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    keywords = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated extra search terms."
+    )
+    published = models.BooleanField(default=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def keyword_list(self) -> tuple[str, ...]:
+        return tuple(word.strip() for word in self.keywords.split(",") if word.strip())

@@ -1,0 +1,63 @@
+"""Reads for conversations: what the widget, the bot and the console need."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, QuerySet
+
+from conversations.models import Article, Conversation, Customer, Message, Site
+
+
+def site_get_active(*, key: str) -> Site | None:
+    return Site.objects.filter(key=key, active=True).first()
+
+
+def customer_get(*, visitor_id, site: Site) -> Customer | None:
+    return Customer.objects.filter(visitor_id=visitor_id, site=site).first()
+
+
+def conversation_latest_open(*, customer: Customer) -> Conversation | None:
+    return (
+        Conversation.objects.filter(customer=customer)
+        .exclude(status=Conversation.Status.CLOSED)
+        .order_by("-created")
+        .first()
+    )
+
+
+def messages_after(
+    *, conversation: Conversation, after_seq: int, limit: int = 500
+) -> list[Message]:
+    return list(conversation.messages.filter(seq__gt=after_seq).order_by("seq")[:limit])
+
+
+def messages_recent(*, conversation: Conversation, limit: int = 20) -> list[Message]:
+    """The last `limit` messages, oldest first (the bot's context window)."""
+    recent = conversation.messages.order_by("-seq")[:limit]
+    return list(reversed(recent))
+
+
+def conversations_for_console(*, limit: int = 100) -> QuerySet[Conversation]:
+    return (
+        Conversation.objects.select_related("customer", "site")
+        .annotate(message_count=Count("messages"))
+        .order_by("-updated")[:limit]
+    )
+
+
+def conversation_for_console(*, public_id) -> Conversation | None:
+    return (
+        Conversation.objects.select_related("customer", "site")
+        .annotate(message_count=Count("messages"))
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+def articles_fingerprint() -> tuple[int, object]:
+    """Changes whenever an article is added, edited, (un)published or deleted."""
+    summary = Article.objects.aggregate(count=Count("id"), latest=Max("updated"))
+    return summary["count"], summary["latest"]
+
+
+def articles_published() -> QuerySet[Article]:
+    return Article.objects.filter(published=True).order_by("id")

@@ -1,0 +1,90 @@
+"""HTTP entry points for the widget and the demo store page."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from conversations import selectors, services
+from conversations.demo.loader import DEMO_SITE_KEY
+from conversations.models import Site
+from conversations.origins import origin_allowed
+
+
+def demo_store(request: HttpRequest) -> HttpResponse:
+    """A fictional shop's page with the widget embedded by one tag."""
+    return render(request, "demo/store.html", {"site_key": DEMO_SITE_KEY})
+
+
+@csrf_exempt  # Cross-origin and cookie-less: the signed token, not a cookie, is the credential.
+@require_http_methods(["POST", "OPTIONS"])
+def widget_session(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _preflight(request)
+    try:
+        payload = json.loads(request.body or b"{}")
+        site_key = payload["site_key"]
+        if not isinstance(site_key, str):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return _error(request, 400, "bad_request", 'Send JSON like {"site_key": "…"}.')
+    site = selectors.site_get_active(key=site_key)
+    if site is None:
+        return _error(request, 404, "unknown_site", "No active site has that key.")
+    if not _origin_ok(request, site):
+        return _error(request, 403, "origin_not_allowed", "This origin may not embed the widget.")
+    _customer, token = services.visitor_create(site=site)
+    body = {"token": token, "ws_path": "/ws/widget/", "site": _site_info(site)}
+    return _with_cors(request, JsonResponse(body, status=201), site)
+
+
+@require_http_methods(["GET", "OPTIONS"])
+def widget_config(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _preflight(request)
+    site = selectors.site_get_active(key=request.GET.get("site_key", ""))
+    if site is None:
+        return _error(request, 404, "unknown_site", "No active site has that key.")
+    if not _origin_ok(request, site):
+        return _error(request, 403, "origin_not_allowed", "This origin may not embed the widget.")
+    return _with_cors(request, JsonResponse({"site": _site_info(site)}), site)
+
+
+def _site_info(site: Site) -> dict[str, str]:
+    return {"name": site.name, "greeting": site.greeting, "bot_name": settings.CHATSY_BOT_NAME}
+
+
+def _origin_ok(request: HttpRequest, site: Site) -> bool:
+    return origin_allowed(
+        site=site, origin=request.headers.get("Origin", ""), host=request.get_host()
+    )
+
+
+def _with_cors(
+    request: HttpRequest, response: HttpResponse, site: Site | None = None
+) -> HttpResponse:
+    origin = request.headers.get("Origin", "")
+    if origin and (site is None or _origin_ok(request, site)):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+    return response
+
+
+def _preflight(request: HttpRequest) -> HttpResponse:
+    # The real check happens on the actual request, once the site is known.
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    response["Access-Control-Max-Age"] = "600"
+    return _with_cors(request, response)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    # A refused origin gets no CORS header, so its page cannot read even the error.
+    return response if status == 403 else _with_cors(request, response)

@@ -1,0 +1,437 @@
+"""The pure escalation engine: `decide(snapshot, policy, now) -> Decision`.
+
+It imports no Django, Redis or OpenAI, reads no clock and keeps no state: the conversation
+snapshot, the policy and `now` come in, a Decision with its reasons goes out. The caller
+calls it twice per visitor message: before the bot answers (`snapshot.confidence` None: the
+pre-answer triggers) and after (`snapshot.with_answer(confidence)`: the confidence bands too).
+
+Every trigger that fires becomes an outcome; the strongest action wins (escalate >
+acknowledge_offer > offer > respond_check > respond), then the lowest rule order names the
+category and queue (so "$150 dispute, and I'm furious" is a billing dispute, not a mood),
+and the decision takes the highest priority among the outcomes with the winning action.
+All outcomes are kept as reasons, the winner's first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from escalation.policy import (
+    COMPLEX_CATEGORIES,
+    Action,
+    Category,
+    Plan,
+    Policy,
+    Priority,
+    Rule,
+)
+from escalation.signals import complexity
+from escalation.signals.entities import Entities, extract_entities
+from escalation.signals.explicit import detect_human_request
+from escalation.signals.failures import not_helpful_count, same_question_count
+from escalation.signals.sensitive import detect_sensitive
+from escalation.signals.sentiment import Sentiment, score_sentiment
+from escalation.signals.text import Text, find_phrase, prepare
+
+SignalValue = str | float | int | bool | None
+
+# Failure counters read this many of the latest earlier messages: enough for "10 turns",
+# and a bound on the cost of a very long conversation.
+HISTORY_LIMIT = 20
+
+_ACTION_RANK = {
+    Action.RESPOND: 0,
+    Action.RESPOND_CHECK: 1,
+    Action.OFFER: 2,
+    Action.ACKNOWLEDGE_OFFER: 3,
+    Action.ESCALATE: 4,
+}
+_PRIORITY_RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.URGENT: 2}
+# Rule-less triggers rank after the default rules (security 10 ... multi-step 90): a named
+# issue tells the agent more than the mood or the confidence that came with it.
+_VIP_ORDER, _SENTIMENT_ORDER, _FAILURE_ORDER, _CONFIDENCE_ORDER = 0, 92, 95, 100
+
+
+@dataclass(frozen=True)
+class BotAnswer:
+    """One earlier bot answer: the AI's attempt, shown to the agent on handoff."""
+
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the engine knows about a conversation when a visitor message arrives."""
+
+    message: str  # the visitor message being decided on
+    earlier_messages: tuple[str, ...] = ()  # the visitor's earlier messages, oldest first
+    bot_answers: tuple[BotAnswer, ...] = ()  # the bot's earlier answers, oldest first
+    confidence: float | None = None  # the bot's confidence in its answer to `message`;
+    # None before the bot has answered (pre-answer evaluation)
+    helpful_clicks: int = 0  # "Did this help? Yes" clicks in this conversation
+    not_helpful_clicks: int = 0  # "... No" clicks in this conversation
+    visitor_turns: int = 0  # visitor messages so far, this one included; 0 = count them
+    resolved: bool = False  # the visitor's issue is marked resolved
+    plan: Plan | None = None  # the customer's plan; None for anonymous visitors
+    order_date: date | None = None  # date of the order discussed, if the caller looked it up
+
+    @property
+    def turns(self) -> int:
+        return max(self.visitor_turns, len(self.earlier_messages) + 1)
+
+    def with_answer(self, confidence: float) -> Snapshot:
+        """The same snapshot after the bot answered with `confidence`."""
+        return replace(self, confidence=confidence)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One fired trigger, enough to explain it in a sentence."""
+
+    signal: str  # what was measured: "explicit_request", "sentiment", "confidence", ...
+    value: SignalValue  # what it measured: the words matched, the score, the count
+    rule: str  # what fired: a Rule.key, or a Thresholds field name
+    threshold: SignalValue  # the limit the value was compared with, if any
+    text: str  # the sentence: "billing dispute of $150 is over the 100 threshold"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    category: str
+    priority: Priority
+    target_queue: str  # the queue a human comes from (for offers: if the visitor accepts)
+    reasons: tuple[Reason, ...]  # every trigger that fired, the deciding one first
+    sentiment: Sentiment  # score and breakdown, for the handoff card
+    entities: Entities  # order numbers, amounts, ... gathered for the agent
+    signals: Mapping[str, SignalValue] = field(default_factory=dict)  # raw signal values
+
+    @property
+    def escalates(self) -> bool:
+        return self.action is Action.ESCALATE
+
+    @property
+    def offers_human(self) -> bool:
+        return self.action in (Action.OFFER, Action.ACKNOWLEDGE_OFFER)
+
+    def explain(self) -> str:
+        """One sentence: what to do, where, and the deciding reason."""
+        head = _ACTION_WORDS[self.action]
+        if self.action is not Action.RESPOND and self.action is not Action.RESPOND_CHECK:
+            head += f" from the {self.target_queue} queue ({self.priority} priority)"
+        others = len(self.reasons) - 1
+        tail = f" (and {others} more signal{'s' if others > 1 else ''})" if others > 0 else ""
+        return f"{head}: {self.reasons[0].text}{tail}."
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values for storing on the Escalation record."""
+        return {
+            "action": str(self.action),
+            "category": self.category,
+            "priority": str(self.priority),
+            "target_queue": self.target_queue,
+            "reasons": [vars(reason).copy() for reason in self.reasons],
+            "explanation": self.explain(),
+            "sentiment": self.sentiment.to_dict(),
+            "entities": self.entities.to_dict(),
+            "signals": dict(self.signals),
+        }
+
+
+_ACTION_WORDS = {
+    Action.RESPOND: "Let the bot respond",
+    Action.RESPOND_CHECK: 'Respond and ask "Did this help?"',
+    Action.OFFER: "Respond and offer a human",
+    Action.ACKNOWLEDGE_OFFER: "Acknowledge the frustration and offer a human",
+    Action.ESCALATE: "Escalate to a human",
+}
+
+DecideFunction = Callable[[Snapshot], Decision]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    action: Action
+    category: str
+    priority: Priority
+    queue: str
+    order: int
+    reason: Reason
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return _ACTION_RANK[self.action], -self.order
+
+
+@dataclass
+class _Reading:
+    """One message being read: its inputs, and the signal values recorded so far."""
+
+    text: Text
+    snapshot: Snapshot
+    policy: Policy
+    today: date
+    signals: dict[str, SignalValue] = field(default_factory=dict)
+
+
+def decide(snapshot: Snapshot, policy: Policy, now: datetime) -> Decision:
+    """Decide what happens with the visitor's message; pure and deterministic."""
+    reading = _Reading(prepare(snapshot.message), snapshot, policy, _as_date(now))
+    sentiment = score_sentiment(reading.text)
+    outcomes = [
+        *_rule_outcomes(reading),
+        *_sentiment_outcomes(reading, sentiment),
+        *_failure_outcomes(reading),
+        *_confidence_outcomes(reading),
+    ]
+    outcomes += _vip_outcomes(reading, outcomes)
+    return _decision(reading, outcomes, sentiment)
+
+
+def _as_date(now: datetime | date) -> date:
+    return now.date() if isinstance(now, datetime) else now
+
+
+def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment) -> Decision:
+    policy, plan = reading.policy, reading.snapshot.plan
+    ranked = sorted(outcomes, key=lambda outcome: outcome.rank, reverse=True)
+    winner = ranked[0] if ranked else _no_trigger(policy)
+    priority = max(
+        (o.priority for o in ranked if o.action is winner.action),
+        key=_PRIORITY_RANK.__getitem__,
+        default=winner.priority,
+    )
+    queue = winner.queue
+    if plan is not None and plan.vip and plan.dedicated_queue and winner.action is Action.ESCALATE:
+        queue = plan.dedicated_queue
+    return Decision(
+        action=winner.action,
+        category=winner.category,
+        priority=priority,
+        target_queue=queue,
+        reasons=tuple(outcome.reason for outcome in ranked) or (winner.reason,),
+        sentiment=sentiment,
+        entities=extract_entities(reading.text),
+        signals=reading.signals,
+    )
+
+
+def _no_trigger(policy: Policy) -> _Outcome:
+    reason = Reason("none", None, "", None, "no escalation trigger fired")
+    return _Outcome(Action.RESPOND, Category.NONE, Priority.NORMAL, policy.default_queue, 0, reason)
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def _rule_outcomes(reading: _Reading) -> Iterator[_Outcome]:
+    for rule in reading.policy.active_rules():
+        read = _RULE_READERS.get(rule.category, _read_detector_rule)
+        outcome = read(reading, rule)
+        if outcome is not None:
+            yield outcome
+
+
+def _from_rule(rule: Rule, reason: Reason, action: Action | None = None) -> _Outcome:
+    """The rule's outcome, with `action` overriding the rule's where the trigger is graded."""
+    return _Outcome(
+        action=action or rule.action,
+        category=rule.category,
+        priority=rule.priority,
+        queue=rule.target_queue,
+        order=rule.order,
+        reason=reason,
+    )
+
+
+def _read_human_request(reading: _Reading, rule: Rule) -> _Outcome | None:
+    found = detect_human_request(reading.text, rule.phrases)
+    reading.signals["explicit_request"] = found
+    if found is None:
+        return None
+    text = f'the visitor asked for a human ("{found}")'
+    return _from_rule(rule, Reason("explicit_request", found, rule.key, None, text))
+
+
+def _read_billing_dispute(reading: _Reading, rule: Rule) -> _Outcome | None:
+    """Over the threshold: the rule's action. At or under it: the bot handles it, as the
+    spec says. No amount stated: the bot answers and offers a human, since the size of the
+    dispute is unknown and a human can look it up."""
+    found = complexity.detect_billing_dispute(reading.text) or _rule_phrase(reading, rule)
+    reading.signals["billing_dispute"] = found
+    if found is None:
+        return None
+    money = complexity.disputed_amount(reading.text)
+    reading.signals["amount"] = money.amount if money else None
+    limit = rule.amount_threshold
+    if limit is None:
+        text = f'billing dispute ("{found}")'
+        return _from_rule(rule, Reason("billing_dispute", found, rule.key, None, text))
+    if money is None:
+        text = f'billing dispute ("{found}") with no amount stated, so a human is offered'
+        reason = Reason("billing_dispute", found, rule.key, limit, text)
+        return _from_rule(rule, reason, Action.OFFER)
+    if money.amount > limit:
+        text = f"billing dispute of {money.text} is over the {limit:g} threshold"
+        return _from_rule(rule, Reason("amount", money.amount, rule.key, limit, text))
+    text = f"billing dispute of {money.text} is within the {limit:g} threshold: the bot handles it"
+    return _from_rule(rule, Reason("amount", money.amount, rule.key, limit, text), Action.RESPOND)
+
+
+def _read_refund(reading: _Reading, rule: Rule) -> _Outcome | None:
+    found = complexity.detect_refund_request(reading.text) or _rule_phrase(reading, rule)
+    reading.signals["refund_request"] = found
+    if found is None:
+        return None
+    age = complexity.order_age_days(reading.text, reading.today, reading.snapshot.order_date)
+    reading.signals["order_age_days"] = age
+    limit = rule.order_age_days
+    if limit is None:
+        text = f'refund request ("{found}")'
+        return _from_rule(rule, Reason("refund_request", found, rule.key, None, text))
+    if age is None or age <= limit:
+        return None
+    text = f"refund requested for an order {age} days old, past the {limit}-day policy"
+    return _from_rule(rule, Reason("order_age_days", age, rule.key, limit, text))
+
+
+_DETECTORS: dict[str, Callable[[Text], str | None]] = {
+    Category.SECURITY: complexity.detect_security,
+    Category.LEGAL: complexity.detect_legal,
+    Category.POLICY_EXCEPTION: complexity.detect_policy_exception,
+    Category.TECHNICAL: complexity.detect_technical,
+    Category.MULTI_STEP: complexity.detect_multi_step,
+}
+_DESCRIPTIONS = {
+    Category.SECURITY: "account security concern",
+    Category.LEGAL: "legal or compliance matter",
+    Category.POLICY_EXCEPTION: "request for an exception to policy",
+    Category.TECHNICAL: "technical issue needing system access",
+    Category.MULTI_STEP: "multi-step process with dependencies",
+}
+
+
+def _read_detector_rule(reading: _Reading, rule: Rule) -> _Outcome | None:
+    """Built-in detector for the rule's category (if any), else the rule's own phrases."""
+    detector = _DETECTORS.get(rule.category)
+    found = (detector(reading.text) if detector else None) or _rule_phrase(reading, rule)
+    reading.signals[rule.category] = found
+    if found is None:
+        return None
+    description = _DESCRIPTIONS.get(rule.category, rule.name or rule.key)
+    text = f'{description} ("{found}")'
+    return _from_rule(rule, Reason(rule.category, found, rule.key, None, text))
+
+
+def _read_sensitive(reading: _Reading, rule: Rule) -> _Outcome | None:
+    detected = detect_sensitive(reading.text)
+    topic, found = detected if detected else ("other", _rule_phrase(reading, rule))
+    reading.signals["sensitive"] = f"{topic}: {found}" if found else None
+    if found is None:
+        return None
+    text = f'sensitive topic, {topic.replace("_", " and ")} ("{found}")'
+    return _from_rule(rule, Reason("sensitive", f"{topic}: {found}", rule.key, None, text))
+
+
+def _rule_phrase(reading: _Reading, rule: Rule) -> str | None:
+    return find_phrase(reading.text, rule.phrases) if rule.phrases else None
+
+
+_RULE_READERS: dict[str, Callable[[_Reading, Rule], _Outcome | None]] = {
+    Category.HUMAN_REQUEST: _read_human_request,
+    Category.BILLING_DISPUTE: _read_billing_dispute,
+    Category.REFUND_EXCEPTION: _read_refund,
+    Category.SENSITIVE: _read_sensitive,
+}
+
+
+# --- thresholds ------------------------------------------------------------------------------
+
+
+def _sentiment_outcomes(reading: _Reading, sentiment: Sentiment) -> Iterator[_Outcome]:
+    thresholds, score = reading.policy.thresholds, sentiment.score
+    reading.signals["sentiment"] = score
+    if score < thresholds.sentiment_escalate_below:
+        action, limit, rule = Action.ESCALATE, thresholds.sentiment_escalate_below, "escalate"
+    elif score < thresholds.sentiment_offer_below:
+        action, limit, rule = Action.ACKNOWLEDGE_OFFER, thresholds.sentiment_offer_below, "offer"
+    else:
+        return
+    priority = Priority.HIGH if action is Action.ESCALATE else Priority.NORMAL
+    reason = Reason(
+        "sentiment", score, f"sentiment_{rule}_below", limit,
+        f"sentiment {score:+.2f} is below {limit:+.2f}",
+    )
+    yield _Outcome(
+        action, Category.NEGATIVE_SENTIMENT, priority, reading.policy.default_queue,
+        _SENTIMENT_ORDER, reason,
+    )
+
+
+def _confidence_outcomes(reading: _Reading) -> Iterator[_Outcome]:
+    confidence, thresholds = reading.snapshot.confidence, reading.policy.thresholds
+    reading.signals["confidence"] = confidence
+    if confidence is None:
+        return
+    if confidence > thresholds.respond_above:
+        band = (Action.RESPOND, Category.NONE, "respond_above", thresholds.respond_above, "above")
+    elif confidence >= thresholds.check_above:
+        band = (Action.RESPOND_CHECK, Category.LOW_CONFIDENCE, "check_above",
+                thresholds.check_above, "at or above")
+    elif confidence >= thresholds.offer_above:
+        band = (Action.OFFER, Category.LOW_CONFIDENCE, "offer_above", thresholds.offer_above,
+                "at or above")
+    else:
+        band = (Action.ESCALATE, Category.LOW_CONFIDENCE, "offer_above", thresholds.offer_above,
+                "below")
+    action, category, rule, limit, relation = band
+    text = f"answer confidence {confidence:.2f} is {relation} {limit:.2f}"
+    reason = Reason("confidence", confidence, rule, limit, text)
+    yield _Outcome(
+        action, category, Priority.NORMAL, reading.policy.default_queue, _CONFIDENCE_ORDER, reason
+    )
+
+
+def _failure_outcomes(reading: _Reading) -> Iterator[_Outcome]:
+    snapshot, thresholds = reading.snapshot, reading.policy.thresholds
+    earlier = [prepare(message) for message in snapshot.earlier_messages[-HISTORY_LIMIT:]]
+    repeats = same_question_count(reading.text, earlier, thresholds.same_question_similarity)
+    unhelpful = not_helpful_count([*earlier, reading.text], snapshot.not_helpful_clicks)
+    unresolved_turns = 0 if snapshot.resolved else snapshot.turns
+    reading.signals.update(
+        same_question_count=repeats, not_helpful_count=unhelpful, visitor_turns=snapshot.turns
+    )
+    checks = (
+        (repeats, thresholds.same_question_count, "same_question_count", Action.ESCALATE,
+         f"the same question was asked {repeats} times"),
+        (unhelpful, thresholds.not_helpful_count, "not_helpful_count", Action.ESCALATE,
+         f'the visitor said "not helpful" {unhelpful} times'),
+        (unresolved_turns, thresholds.unresolved_turns, "unresolved_turns", Action.OFFER,
+         f"{unresolved_turns} visitor turns without resolution"),
+    )
+    for value, limit, rule, action, text in checks:
+        if value >= limit:
+            reason = Reason(rule, value, rule, limit, f"{text} (limit {limit})")
+            yield _Outcome(
+                action, Category.REPEATED_FAILURE, Priority.NORMAL, reading.policy.default_queue,
+                _FAILURE_ORDER, reason,
+            )
+
+
+def _vip_outcomes(reading: _Reading, outcomes: list[_Outcome]) -> list[_Outcome]:
+    """A VIP plan that skips the AI for complex issues sends them straight to its queue."""
+    plan = reading.snapshot.plan
+    reading.signals["plan"] = plan.name if plan else None
+    if plan is None or not (plan.vip and plan.skip_ai_for_complex):
+        return []
+    complex_issue = next((o for o in outcomes if o.category in COMPLEX_CATEGORIES), None)
+    if complex_issue is None:
+        return []
+    text = f"the {plan.name} plan skips the bot for complex issues ({complex_issue.category})"
+    reason = Reason("plan", plan.name, "skip_ai_for_complex", None, text)
+    queue = plan.dedicated_queue or complex_issue.queue
+    return [_Outcome(Action.ESCALATE, Category.VIP, Priority.URGENT, queue, _VIP_ORDER, reason)]

@@ -1,0 +1,166 @@
+"""Measure the engine on labelled visitor messages (shared/eval/*.jsonl). Pure: the caller
+passes the rows and the decide function; `python -m escalation.evaluation FILE...` runs it
+with the default policy, and the `escalation_eval` management command can wrap `evaluate`.
+
+Each row is the first message of a fresh conversation, decided before any answer
+(confidence None). Rows labelled answerable / out_of_scope measure the assistant, not this
+engine, and are skipped. An "offer" counts as catching a row (the visitor is offered a human)
+but only an escalation counts towards precision and false escalations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from escalation.engine import Decision, Snapshot, decide
+from escalation.policy import Action, Policy
+
+SKIPPED_LABELS = frozenset({"answerable", "out_of_scope"})
+NO_ESCALATION = "none"
+# Engine categories that name an expected label; any other category disagrees with it.
+EXPECTED_CATEGORY = {
+    "human_request": "human_request",
+    "security": "security",
+    "billing_dispute": "billing_dispute",
+    "negative_sentiment": "negative_sentiment",
+}
+# A fixed clock keeps runs comparable (order-age rules read dates relative to it).
+EVALUATION_NOW = datetime(2025, 1, 1, 12, 0)
+
+DecideText = Callable[[Snapshot], Decision]
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One row's label and what the engine did with it."""
+
+    expected: str
+    action: str
+    category: str
+    latency_ns: int
+
+    @property
+    def escalated(self) -> bool:
+        return self.action == Action.ESCALATE
+
+    @property
+    def caught(self) -> bool:
+        return self.action in (Action.ESCALATE, Action.OFFER, Action.ACKNOWLEDGE_OFFER)
+
+
+def default_decide(policy: Policy | None = None, now: datetime = EVALUATION_NOW) -> DecideText:
+    """`decide` bound to a policy (the default one unless given) and a fixed clock."""
+    chosen = policy or Policy.default()
+    return lambda snapshot: decide(snapshot, chosen, now)
+
+
+def is_holdout(row: Row) -> bool:
+    """The held-out third: crc32 of the row id mod 3 == 0 (stable across runs, unlike hash)."""
+    return zlib.crc32(str(row.get("id", row.get("text", ""))).encode()) % 3 == 0
+
+
+def score_rows(rows: Iterable[Row], decide_fn: DecideText) -> list[Scored]:
+    scored = []
+    for row in rows:
+        if row["expected"] in SKIPPED_LABELS:
+            continue
+        snapshot = Snapshot(message=row["text"])
+        started = time.perf_counter_ns()
+        decision = decide_fn(snapshot)
+        elapsed = time.perf_counter_ns() - started
+        scored.append(Scored(row["expected"], str(decision.action), decision.category, elapsed))
+    return scored
+
+
+def summarise(scored: Sequence[Scored]) -> dict[str, Any]:
+    """The metrics for one set of scored rows (see the module docstring)."""
+    escalated = [s for s in scored if s.escalated]
+    positives = [s for s in scored if s.expected != NO_ESCALATION]
+    negatives = [s for s in scored if s.expected == NO_ESCALATION]
+    agreeing = [s for s in escalated if s.expected != NO_ESCALATION]
+    latencies = sorted(s.latency_ns for s in scored)
+    return {
+        "rows": len(scored),
+        "escalation_rate": _share(escalated, scored),
+        "offer_rate": _share([s for s in scored if s.caught and not s.escalated], scored),
+        "precision": _share(agreeing, escalated),
+        "recall": _share([s for s in positives if s.caught], positives),
+        "false_escalation_rate": _share([s for s in negatives if s.escalated], negatives),
+        "offer_rate_on_none": _share([s for s in negatives if s.caught and not s.escalated], negatives),
+        "category_agreement": _share(
+            [s for s in agreeing if EXPECTED_CATEGORY.get(s.category) == s.expected], agreeing
+        ),
+        "latency_p50_us": _percentile_us(latencies, 0.50),
+        "latency_p99_us": _percentile_us(latencies, 0.99),
+        "recall_by_category": _recall_by_category(positives),
+    }
+
+
+def evaluate(files: Mapping[str, Sequence[Row]], decide_fn: DecideText | None = None) -> dict[str, Any]:
+    """{"files": {name: metrics}, "overall": metrics} over rows grouped by file name."""
+    chosen = decide_fn or default_decide()
+    per_file = {name: score_rows(rows, chosen) for name, rows in files.items()}
+    every_row = [scored for rows in per_file.values() for scored in rows]
+    return {
+        "files": {name: summarise(rows) for name, rows in per_file.items()},
+        "overall": summarise(every_row),
+    }
+
+
+def load_rows(path: str | Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _recall_by_category(positives: Sequence[Scored]) -> dict[str, float | None]:
+    labels = sorted({s.expected for s in positives})
+    return {
+        label: _share([s for s in positives if s.expected == label and s.caught],
+                      [s for s in positives if s.expected == label])
+        for label in labels
+    }
+
+
+def _share(part: Sequence[Any], whole: Sequence[Any]) -> float | None:
+    return round(len(part) / len(whole), 4) if whole else None
+
+
+def _percentile_us(sorted_ns: Sequence[int], quantile: float) -> float | None:
+    if not sorted_ns:
+        return None
+    index = min(len(sorted_ns) - 1, max(0, round(quantile * len(sorted_ns)) - 1))
+    return round(sorted_ns[index] / 1000, 1)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Evaluate the escalation engine on JSONL files.")
+    parser.add_argument("files", nargs="+", help="JSON Lines files of {text, expected, id}")
+    parser.add_argument(
+        "--split", choices=("all", "holdout", "tune"), default="all",
+        help="holdout: rows with crc32(id) %% 3 == 0; tune: the other two thirds",
+    )
+    args = parser.parse_args(argv)
+    keep = {"all": lambda row: True, "holdout": is_holdout, "tune": lambda row: not is_holdout(row)}
+    files = {
+        Path(path).stem: [row for row in load_rows(path) if keep[args.split](row)]
+        for path in args.files
+    }
+    decide_fn = default_decide()
+    decide_fn(Snapshot(message="warm up the lazily loaded sentiment lexicon"))
+    json.dump(evaluate(files, decide_fn), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

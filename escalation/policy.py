@@ -1,0 +1,281 @@
+"""The escalation policy: rules, thresholds and plans, as plain serialisable dataclasses.
+
+`Policy.default()` is the spec (seed/escalation-guide.txt) verbatim: confidence bands
+0.8 / 0.6 / 0.4, sentiment -0.5 / -0.2, failures 3 / 2 / 10, billing disputes over $100,
+security keywords hacked / unauthorized / fraud at priority, refunds past 90 days to a
+manager, Enterprise and VIP plans skipping the bot for complex issues. The Django side builds
+a Policy from admin-edited rows with `Policy.from_dict`.
+
+A rule's phrases *extend* the engine's built-in detector for its category (they never replace
+it); set `active=False` to switch a category off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    RESPOND = "respond"
+    RESPOND_CHECK = "respond_check"  # respond, then ask "Did this help?"
+    OFFER = "offer"  # respond, and offer a human
+    ACKNOWLEDGE_OFFER = "acknowledge_offer"  # acknowledge the frustration, offer a human
+    ESCALATE = "escalate"  # hand over to a human now
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Category(StrEnum):
+    NONE = "none"
+    HUMAN_REQUEST = "human_request"
+    LOW_CONFIDENCE = "low_confidence"
+    NEGATIVE_SENTIMENT = "negative_sentiment"
+    BILLING_DISPUTE = "billing_dispute"
+    SECURITY = "security"
+    LEGAL = "legal"
+    REFUND_EXCEPTION = "refund_exception"
+    POLICY_EXCEPTION = "policy_exception"
+    TECHNICAL = "technical"
+    MULTI_STEP = "multi_step"
+    SENSITIVE = "sensitive"
+    REPEATED_FAILURE = "repeated_failure"
+    VIP = "vip"
+
+
+# Issues a VIP plan with skip_ai_for_complex sends straight to a human.
+COMPLEX_CATEGORIES = frozenset(
+    {
+        Category.BILLING_DISPUTE, Category.SECURITY, Category.LEGAL, Category.REFUND_EXCEPTION,
+        Category.POLICY_EXCEPTION, Category.TECHNICAL, Category.MULTI_STEP, Category.SENSITIVE,
+    }
+)
+
+# The spec's YAML writes these actions as one word.
+ACTION_SHORTHANDS: dict[str, dict[str, str]] = {
+    "escalate_priority": {"action": "escalate", "priority": "urgent"},
+    "escalate_to_manager": {"action": "escalate", "target_queue": "manager"},
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One admin-editable trigger. Lower `order` wins a tie between equal actions."""
+
+    key: str
+    category: str
+    name: str = ""
+    phrases: tuple[str, ...] = ()
+    amount_threshold: float | None = None  # billing disputes: escalate above this amount
+    order_age_days: int | None = None  # refunds: escalate orders older than this
+    action: Action = Action.ESCALATE
+    priority: Priority = Priority.NORMAL
+    target_queue: str = "general"
+    active: bool = True
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        # Accept plain strings (from the database or YAML) and fail early on a typo.
+        object.__setattr__(self, "category", str(self.category))
+        object.__setattr__(self, "action", Action(self.action))
+        object.__setattr__(self, "priority", Priority(self.priority))
+        object.__setattr__(self, "phrases", tuple(self.phrases))
+        if not self.key or not self.category:
+            raise ValueError("a rule needs a key and a category")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(action=str(self.action), priority=str(self.priority), phrases=list(self.phrases))
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Rule:
+        values = _known_fields(cls, _expand_shorthand(data))
+        if values.get("amount_threshold") is not None:
+            values["amount_threshold"] = float(values["amount_threshold"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The spec's numbers. Confidence bands: above respond_above respond; from check_above
+    respond and ask "Did this help?"; from offer_above offer a human; below it escalate."""
+
+    respond_above: float = 0.8
+    check_above: float = 0.6
+    offer_above: float = 0.4
+    sentiment_escalate_below: float = -0.5
+    sentiment_offer_below: float = -0.2
+    same_question_count: int = 3
+    not_helpful_count: int = 2
+    unresolved_turns: int = 10
+    same_question_similarity: float = 0.5  # Jaccard overlap that makes two questions "the same"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.offer_above <= self.check_above <= self.respond_above <= 1:
+            raise ValueError("confidence bands must satisfy 0 <= offer <= check <= respond <= 1")
+        if not -1 <= self.sentiment_escalate_below <= self.sentiment_offer_below <= 1:
+            raise ValueError("sentiment thresholds must satisfy -1 <= escalate <= offer <= 1")
+        if min(self.same_question_count, self.not_helpful_count, self.unresolved_turns) < 1:
+            raise ValueError("failure counts must be at least 1")
+        if not 0 < self.same_question_similarity <= 1:
+            raise ValueError("same_question_similarity must be in (0, 1]")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Thresholds:
+        return cls(**_known_fields(cls, data))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A customer plan. VIP plans with skip_ai_for_complex send complex issues straight to
+    `dedicated_queue`; the manager's proactive check-in is scheduled by the caller."""
+
+    name: str
+    tier: int = 0
+    vip: bool = False
+    skip_ai_for_complex: bool = False
+    dedicated_queue: str = ""
+    proactive_checkin_minutes: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        return cls(**_known_fields(cls, data))
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: tuple[Rule, ...]
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    plans: tuple[Plan, ...] = ()
+    default_queue: str = "general"  # for confidence, sentiment and failure escalations
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rules", tuple(self.rules))
+        object.__setattr__(self, "plans", tuple(self.plans))
+        keys = [rule.key for rule in self.rules]
+        if len(keys) != len(set(keys)):
+            raise ValueError("rule keys must be unique")
+
+    @classmethod
+    def default(cls) -> Policy:
+        return cls(rules=DEFAULT_RULES, plans=DEFAULT_PLANS)
+
+    def active_rules(self) -> tuple[Rule, ...]:
+        return tuple(sorted((r for r in self.rules if r.active), key=lambda r: r.order))
+
+    def plan_named(self, name: str) -> Plan | None:
+        return next((p for p in self.plans if p.name.lower() == name.lower()), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rules": [rule.to_dict() for rule in self.rules],
+            "thresholds": self.thresholds.to_dict(),
+            "plans": [plan.to_dict() for plan in self.plans],
+            "default_queue": self.default_queue,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+        return cls(
+            rules=tuple(Rule.from_dict(rule) for rule in data.get("rules", ())),
+            thresholds=Thresholds.from_dict(data.get("thresholds", {})),
+            plans=tuple(Plan.from_dict(plan) for plan in data.get("plans", ())),
+            default_queue=data.get("default_queue", "general"),
+        )
+
+
+def _expand_shorthand(data: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(data)
+    expansion = ACTION_SHORTHANDS.get(str(values.get("action", "")))
+    if expansion:
+        values.update({k: v for k, v in expansion.items() if k == "action" or k not in data})
+    return values
+
+
+def _known_fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} field(s): {', '.join(sorted(unknown))}")
+    return dict(data)
+
+
+HUMAN_REQUEST_PHRASES = (
+    # The spec's trigger phrases, then common variants. Single words ("agent") count when
+    # addressed ("speak to an agent", "agent please"), not in passing ("my travel agent");
+    # so do the built-in roles ("customer service", "someone", "a person").
+    "talk to a human", "speak to someone", "real person", "agent", "representative",
+    "manager", "someone who can help", "this isn't working",
+    "operator", "supervisor", "live chat with a person", "human agent",
+    "live agent", "live person", "real human", "actual person", "actual human",
+    "human being", "someone who can actually help", "anyone who can help",
+    "somebody who can help", "this is not working", "this doesn't work",
+    "this isn't helping", "you're not helping", "connect me to a human",
+)
+
+DEFAULT_RULES = (
+    Rule(
+        key="security_concern", name="Account security concern", category=Category.SECURITY,
+        phrases=("hacked", "unauthorized", "fraud"), priority=Priority.URGENT,
+        target_queue="security", order=10,
+    ),
+    Rule(
+        key="legal_compliance", name="Legal or compliance question", category=Category.LEGAL,
+        priority=Priority.HIGH, target_queue="legal", order=20,
+    ),
+    Rule(
+        key="sensitive_topic", name="Sensitive topic", category=Category.SENSITIVE,
+        priority=Priority.HIGH, target_queue="specialists", order=30,
+    ),
+    Rule(
+        key="human_request", name="Explicit request for a human",
+        category=Category.HUMAN_REQUEST, phrases=HUMAN_REQUEST_PHRASES, order=40,
+    ),
+    Rule(
+        key="refund_request", name="Refund beyond the normal policy",
+        category=Category.REFUND_EXCEPTION, order_age_days=90, target_queue="manager", order=50,
+    ),
+    Rule(
+        key="billing_dispute", name="Billing dispute over the threshold",
+        category=Category.BILLING_DISPUTE, amount_threshold=100.0, target_queue="billing",
+        order=60,
+    ),
+    Rule(
+        key="policy_exception", name="Request for an exception to policy",
+        category=Category.POLICY_EXCEPTION, target_queue="manager", order=70,
+    ),
+    Rule(
+        key="technical_issue", name="Technical issue needing system access",
+        category=Category.TECHNICAL, target_queue="technical", order=80,
+    ),
+    Rule(
+        key="multi_step", name="Multi-step process with dependencies",
+        category=Category.MULTI_STEP, order=90,
+    ),
+)
+
+DEFAULT_PLANS = (
+    Plan(name="Free", tier=0),
+    Plan(name="Pro", tier=1),
+    Plan(
+        name="Enterprise", tier=2, vip=True, skip_ai_for_complex=True, dedicated_queue="vip",
+        proactive_checkin_minutes=15,
+    ),
+    Plan(
+        name="VIP", tier=3, vip=True, skip_ai_for_complex=True, dedicated_queue="vip",
+        proactive_checkin_minutes=15,
+    ),
+)

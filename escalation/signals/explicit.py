@@ -1,0 +1,164 @@
+"""Category 1: the visitor explicitly asks for a human.
+
+Three shapes are recognised, each negation-aware ("I don't need an agent" is not a request):
+  * a contact verb aimed at a person:  "can I speak to your manager", "chat with a live agent";
+  * a want/need verb with a role noun: "I want a real person", "need a human";
+  * a message that is nothing but the ask: "agent", "representative please!!";
+plus the policy's multi-word phrases anywhere ("someone who can help", "this isn't working").
+A role noun owned by the visitor or qualified as another trade ("my travel agent", "password
+manager") is a false friend, and past tense ("I spoke to an agent") reports rather than asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from escalation.signals.text import NEGATORS, Text, find_phrase
+
+# Who a visitor may ask for. Single-word phrases of the policy's rule are added to these.
+PERSON_WORDS = frozenset(
+    "human humans person people someone somebody anyone anybody staff employee".split()
+)
+ROLE_WORDS = frozenset(
+    """
+    agent agents representative representatives rep operator operators manager managers
+    supervisor advisor adviser assistant specialist consultant
+    """.split()
+)
+_TEAM_HEADS = frozenset("service services support care team department desk helpdesk".split())
+_TEAM_MODIFIERS = frozenset("customer client support billing help sales your the".split())
+
+# Verbs that aim straight at a person: "speak to", "chat with", "reach", "contact".
+CONTACT_VERBS = frozenset(
+    """
+    talk talking speak speaking chat chatting contact contacting reach reaching connect
+    connecting escalate escalating call calling phone ring message messaging email
+    """.split()
+)
+# Verbs that hand the visitor over only with "me"/"us" next: "transfer me to an agent",
+# never "transfer money to someone".
+HANDOVER_VERBS = frozenset("transfer transferring put pass hand forward route send get".split())
+_HANDOVER_OBJECTS = frozenset("me us".split())
+# Between "call" and the person, these mean the person is the sender, not the one asked for:
+# "an email from someone", "a message about the agent".
+_GAP_BREAKERS = frozenset("from about by for of on".split())
+WANT_VERBS = frozenset("want wanna need needs like request requesting demand prefer".split())
+
+# A word right before the role that makes it somebody else's trade, not the shop's staff.
+FALSE_FRIEND_QUALIFIERS = frozenset(
+    """
+    travel estate insurance booking shipping freight customs user secret free cleaning
+    leasing rental literary talent sports property tour password download task package
+    file window project ad mobile network virtual ai digital voice google chatbot bot
+    transfer
+    """.split()
+)
+FALSE_FRIEND_FOLLOWERS = frozenset("resources rights error trafficking nature".split())
+POSSESSIVES = frozenset("my our his her their mine".split())
+
+# "I don't know how to reach an agent" and "I could not reach an agent" still ask for one.
+_NEGATION_RELEASES = frozenset("know understand able sure seem find see".split())
+_INABILITY = frozenset("can could was were been".split())
+
+# Words that can surround the ask in a message that is nothing else ("a live agent please").
+_BARE_REQUEST_FILLER = frozenset(
+    """
+    a an the to i im me want wanna need please pls plz now asap just real live actual human
+    talk speak chat with give get let can could may hi hello hey one some your you ok yes
+    yeah
+    """.split()
+)
+_MAX_GAP = 4  # tokens allowed between "speak" and "to a bloody live agent"
+_STOP_SCAN = POSSESSIVES | _GAP_BREAKERS
+
+
+def detect_human_request(text: Text, phrases: Sequence[str] = ()) -> str | None:
+    """The words asking for a human, or None. `phrases` come from the policy's rule."""
+    single_words = {p.lower() for p in phrases if " " not in p.strip()}
+    roles = ROLE_WORDS | PERSON_WORDS | single_words
+    for clause in text.clauses:
+        found = _contact_request(clause, roles) or _want_request(clause, roles)
+        if found:
+            return found
+    multi_word = tuple(p for p in phrases if " " in p.strip())
+    return _bare_request(text, roles) or find_phrase(text, multi_word)
+
+
+def _contact_request(clause: Sequence[str], roles: frozenset[str] | set[str]) -> str | None:
+    for index, word in enumerate(clause):
+        if not _is_contact_verb(clause, index) or _negated(clause, index):
+            continue
+        for gap in range(1, _MAX_GAP + 2):
+            if _role_at(clause, index + gap, roles):
+                return " ".join(clause[index : index + gap + 1])
+            if index + gap < len(clause) and clause[index + gap] in _STOP_SCAN:
+                break
+    return None
+
+
+def _is_contact_verb(clause: Sequence[str], index: int) -> bool:
+    word = clause[index]
+    if word in CONTACT_VERBS:
+        return True
+    following = clause[index + 1] if index + 1 < len(clause) else ""
+    return word in HANDOVER_VERBS and following in _HANDOVER_OBJECTS or (
+        word == "switch" and following == "to"
+    )
+
+
+def _want_request(clause: Sequence[str], roles: frozenset[str] | set[str]) -> str | None:
+    # "I need someone to..." is too loose; only named roles and humans count after "want".
+    wanted = roles - {"someone", "somebody", "anyone", "anybody"}
+    for index, word in enumerate(clause):
+        if word not in WANT_VERBS or _negated(clause, index):
+            continue
+        for gap in range(1, 4):
+            if _role_at(clause, index + gap, wanted):
+                return " ".join(clause[index : index + gap + 1])
+    return None
+
+
+def _role_at(clause: Sequence[str], index: int, roles: frozenset[str] | set[str]) -> str | None:
+    """The role noun at `index` if it names the shop's people (not a false friend)."""
+    if index >= len(clause):
+        return None
+    word = clause[index]
+    before = clause[index - 1] if index > 0 else ""
+    after = clause[index + 1] if index + 1 < len(clause) else ""
+    if word in _TEAM_HEADS:
+        is_role = before in _TEAM_MODIFIERS and word not in roles or word in roles
+    else:
+        is_role = word in roles
+    if not is_role or after in FALSE_FRIEND_FOLLOWERS:
+        return None
+    if before in FALSE_FRIEND_QUALIFIERS or before in POSSESSIVES or before in NEGATORS:
+        return None
+    return word
+
+
+def _negated(clause: Sequence[str], verb_index: int) -> bool:
+    """True when a negator governs the verb: "don't need", "no need to", "without talking"."""
+    start = max(0, verb_index - 3)
+    for index in range(start, verb_index):
+        word = clause[index]
+        following = clause[index + 1]
+        preceding = clause[index - 1] if index > 0 else ""
+        if word not in NEGATORS or following in _NEGATION_RELEASES:
+            continue
+        if not (word == "not" and preceding in _INABILITY):
+            return True
+    return False
+
+
+def _bare_request(text: Text, roles: frozenset[str] | set[str]) -> str | None:
+    tokens = text.tokens
+    if not tokens or len(tokens) > 6:
+        return None
+    asked = [t for t in tokens if t in roles or t in _TEAM_HEADS]
+    rest = [t for t in tokens if t not in roles and t not in _TEAM_HEADS]
+    teams_only = all(t in _TEAM_HEADS for t in asked)
+    if not asked or any(t not in _BARE_REQUEST_FILLER and t != "customer" for t in rest):
+        return None
+    if teams_only and "customer" not in tokens:
+        return None
+    return " ".join(tokens)

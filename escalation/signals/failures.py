@@ -1,0 +1,70 @@
+"""Category 5: failure counters over the conversation so far.
+
+"Same question" compares stemmed content words (question words kept: "where" and "how"
+ask different things) with a few support synonyms folded together, so "where is my
+order?", "where's my package" and "my order hasn't arrived, where is it" count as one
+question asked three times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from escalation.signals.text import GatedPatterns, Text, content_words, stem
+
+# Repeat detection reads the start of each message: questions are short, and this bounds the
+# cost of a long history.
+KEY_WORDS_PER_MESSAGE = 40
+
+_SYNONYMS = {
+    **dict.fromkeys("package parcel shipment delivery item purchase orders".split(), "order"),
+    **dict.fromkeys("arrive arrived arriving received receive come came delivered".split(), "arrive"),
+    **dict.fromkeys("reimbursement reimburse refunded refunds".split(), "refund"),
+    **dict.fromkeys("cancellation cancelled canceled cancelling".split(), "cancel"),
+    **dict.fromkeys("login signin log sign logging password".split(), "login"),
+    **dict.fromkeys("charged charges bill billed fee fees".split(), "charge"),
+    **dict.fromkeys("whereabouts track tracking status".split(), "where"),
+}
+
+NOT_HELPFUL = GatedPatterns.build(
+    "helpful unhelpful help helped helping useful answer answered asked meant wanted work "
+    "worked working sense",
+    r"\b(?:not|isnt|wasnt|arent|werent|not very|not at all) (?:\w+ )?(?:helpful|useful)\b",
+    r"\bunhelpful\b|\bno help\b|\bnot (?:a )?(?:lot of |much )?help\b",
+    r"\b(?:that|this|it|your (?:answer|suggestion|reply)|the (?:answer|suggestion)) "
+    r"(?:didnt|did not|doesnt|does not|wont|will not|isnt|is not) (?:really |actually )?"
+    r"(?:help|helping|work|answer)\b",
+    r"\b(?:thats|that is|this is|its|it is) not what i (?:asked|meant|wanted|said|need)\b",
+    r"\b(?:you|it) (?:didnt|did not|havent|have not) answer(?:ed)? my question\b",
+    r"\bnot (?:answering|answered) my question\b|\bmakes no sense\b|\bdoesnt make sense\b",
+)
+
+
+def says_not_helpful(text: Text) -> bool:
+    """True for "that didn't help", "not helpful", "that's not what I asked" and the like."""
+    return NOT_HELPFUL.find(text) is not None
+
+
+def not_helpful_count(messages: Iterable[Text], clicks: int) -> int:
+    """"Not helpful" button clicks plus visitor messages saying so."""
+    return clicks + sum(1 for text in messages if says_not_helpful(text))
+
+
+def question_key(text: Text) -> frozenset[str]:
+    words = content_words(text.tokens[: KEY_WORDS_PER_MESSAGE * 2])[:KEY_WORDS_PER_MESSAGE]
+    return frozenset(stem(_SYNONYMS.get(word, word)) for word in words)
+
+
+def similarity(first: frozenset[str], second: frozenset[str]) -> float:
+    """Jaccard overlap of two question keys."""
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+def same_question_count(current: Text, earlier: Sequence[Text], min_similarity: float) -> int:
+    """How many times the current question has been asked, this message included."""
+    key = question_key(current)
+    if not key:
+        return 1
+    return 1 + sum(1 for text in earlier if similarity(key, question_key(text)) >= min_similarity)

@@ -1,0 +1,191 @@
+"""Category 3: one sentiment score in [-1, 1] with the contribution of each indicator kept.
+
+VADER's compound score is the base; the spec's indicators are added on top: profanity,
+frustration words, sarcasm, and (as amplifiers of other negative evidence) ALL CAPS and
+runs of "!!!". A shouted "WHERE IS THE NEAREST STORE" is not angry; "THIS IS RIDICULOUS!!!" is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from string import ascii_letters, ascii_uppercase
+from typing import Any
+
+from escalation.signals.profanity import ProfanityHits, find_profanity, is_profane_word
+from escalation.signals.text import Text, phrase_regex
+
+# VADER's cost grows faster than linearly with length (worst on emoticon-heavy text), so it
+# reads a bounded prefix; the cheap indicators below read the whole capped message.
+VADER_PREFIX_CHARS = 400
+
+# VADER's compound saturates fast on short texts (a lone "hate" scores -0.57): scaled down,
+# one negative word acknowledges and offers a human, and escalating takes more evidence.
+VADER_WEIGHT = 0.75
+PROFANITY_WEIGHTS = {"mild": 0.3, "strong": 0.45, "abusive": 0.75}
+PROFANITY_EXTRA_HIT = 0.1
+PROFANITY_MAX = 0.9
+FRUSTRATION_WEIGHT = 0.2
+FRUSTRATION_MAX = 0.4
+SARCASM_WEIGHT = 0.3
+AMPLIFIER_WEIGHT = 0.15  # each of ALL CAPS and "!!!", only on top of other negativity
+CAPS_MIN_LETTERS = 8
+CAPS_MIN_RATIO = 0.7
+
+FRUSTRATION_PHRASES = (
+    "frustrated", "frustrating", "frustration", "angry", "furious", "livid", "fuming",
+    "infuriating", "ridiculous", "unacceptable", "useless", "pathetic", "outrageous",
+    "disgraceful", "disgusted", "incompetent", "horrible", "awful", "worst", "terrible",
+    "fed up", "sick of", "sick and tired", "tired of", "waste of time", "wasting my time",
+    "what a joke", "this is a joke", "rip off", "ripoff", "had enough", "never again",
+    "i give up", "shambles", "unbelievable", "annoyed", "annoying", "are you kidding",
+    "are you serious", "for the last time", "how hard is it", "so disappointed",
+    "very disappointed", "extremely disappointed",
+)
+_FRUSTRATION = phrase_regex(FRUSTRATION_PHRASES)
+_FRUSTRATION_STARTS = frozenset(p.split()[0] for p in FRUSTRATION_PHRASES)
+
+# Praise said as an interjection next to a complaint reads as sarcasm.
+SARCASM_MARKERS = (
+    "oh great", "oh perfect", "oh wonderful", "oh fantastic", "oh brilliant", "oh joy",
+    "yeah right", "just perfect", "just great", "just wonderful", "just brilliant",
+    "thanks for nothing", "what a surprise", "surprise surprise", "big surprise",
+    "how convenient", "how wonderful", "how lovely",
+)
+_SARCASM_MARKERS = phrase_regex(SARCASM_MARKERS)
+_SARCASM_STARTS = frozenset(p.split()[0] for p in SARCASM_MARKERS)
+PRAISE_WORDS = frozenset(
+    """
+    great perfect wonderful fantastic brilliant awesome lovely amazing excellent splendid
+    marvelous marvellous superb nice
+    """.split()
+)
+_INTERJECTION_FILLER = frozenset("oh wow just so really a lot very well yeah".split())
+COMPLAINT_CUES = frozenset(
+    """
+    not no never nothing nobody still again another useless broken wrong doesnt didnt isnt
+    wasnt cant wont havent hasnt arent worse worst failed fails waiting lost missing
+    """.split()
+)
+_EXCLAMATIONS = re.compile(r"!{2,}|[!?]{3,}")
+_DROP_LETTERS = str.maketrans("", "", ascii_letters)
+_DROP_UPPER = str.maketrans("", "", ascii_uppercase)
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """The score, clamped to [-1, 1], and each component's contribution to it."""
+
+    score: float
+    breakdown: dict[str, float] = field(default_factory=dict)
+    profanity: ProfanityHits = ProfanityHits()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "breakdown": dict(self.breakdown)}
+
+
+# In a support chat these words name the issue ("my transfer failed", "a wrong charge",
+# "problems with my PIN") or are politeness ("please help"), not the visitor's mood; the
+# rules read the issue itself. VADER's lexicon scores them, so they are taken out of it.
+ISSUE_WORDS = frozenset(
+    """
+    problem problems fail failed failure fails failing reject rejected rejecting rejection
+    error errors wrong mistake mistakes lost lose loss losing stolen steal fraud fraudulent
+    hacked dispute disputed block blocked stuck cancel cancelled cancelling broken broke
+    damage damaged missing delay delayed emergency trouble difficult denied deny risk victim
+    crime criminal suspicious scam debt penalty limited charged forgotten urgent stop no
+    help please thanks thank like want support free fine
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def _vader() -> Any:
+    """VADER's analyser loads its lexicon from disk, so it is created once, on first use.
+
+    Issue words (above) and profanity (scored by its own component, so counted once) are
+    removed from its lexicon."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    for word in list(analyzer.lexicon):
+        if word in ISSUE_WORDS or is_profane_word(word):
+            del analyzer.lexicon[word]
+    return analyzer
+
+
+def vader_compound(message: str) -> float:
+    prefix = message[:VADER_PREFIX_CHARS]
+    if len(message) > VADER_PREFIX_CHARS and " " in prefix:
+        prefix = prefix.rsplit(" ", 1)[0]
+    return float(_vader().polarity_scores(prefix)["compound"])
+
+
+def score_sentiment(text: Text) -> Sentiment:
+    """Score a prepared message; see the module docstring for the components."""
+    if not text.clauses:
+        return Sentiment(0.0, _empty_breakdown())
+    compound = vader_compound(text.original)
+    profanity = find_profanity(text)
+    frustration = _frustration(text)
+    sarcasm = SARCASM_WEIGHT if _is_sarcastic(text) else 0.0
+    negative_evidence = bool(profanity) or frustration > 0 or sarcasm > 0
+    amplify = negative_evidence or compound < -0.05
+    breakdown = {
+        # Positive words beside profanity or complaints are politeness or irony, not mood.
+        "vader": 0.0 if negative_evidence and compound > 0 else VADER_WEIGHT * compound,
+        "profanity": -_profanity_weight(profanity),
+        "frustration": -frustration,
+        "sarcasm": -sarcasm,
+        "caps": -AMPLIFIER_WEIGHT if amplify and _is_shouting(text.original) else 0.0,
+        "exclamation": -AMPLIFIER_WEIGHT if amplify and _EXCLAMATIONS.search(text.original) else 0.0,
+    }
+    score = max(-1.0, min(1.0, sum(breakdown.values())))
+    return Sentiment(round(score, 4), {k: round(v, 4) for k, v in breakdown.items()}, profanity)
+
+
+def _empty_breakdown() -> dict[str, float]:
+    keys = ("vader", "profanity", "frustration", "sarcasm", "caps", "exclamation")
+    return dict.fromkeys(keys, 0.0)
+
+
+def _profanity_weight(hits: ProfanityHits) -> float:
+    tiers = [tier for tier in ("abusive", "strong", "mild") if getattr(hits, tier)]
+    if not tiers:
+        return 0.0
+    count = len(hits.mild) + len(hits.strong) + len(hits.abusive)
+    weight = PROFANITY_WEIGHTS[tiers[0]] + PROFANITY_EXTRA_HIT * (count - 1)
+    return min(PROFANITY_MAX, weight)
+
+
+def _frustration(text: Text) -> float:
+    if _FRUSTRATION is None or not text.has_any(_FRUSTRATION_STARTS):
+        return 0.0
+    found = set(_FRUSTRATION.findall(text.clauses_with(_FRUSTRATION_STARTS)))
+    return min(FRUSTRATION_MAX, FRUSTRATION_WEIGHT * len(found))
+
+
+def _is_sarcastic(text: Text) -> bool:
+    """A sarcasm marker ("oh great", "thanks for nothing"), or praise said as an aside
+    ("Perfect.", "Great,") in a message that otherwise complains."""
+    if _SARCASM_MARKERS is not None and text.has_any(_SARCASM_STARTS):
+        if _SARCASM_MARKERS.search(text.clauses_with(_SARCASM_STARTS)):
+            return True
+    if not text.has_any(PRAISE_WORDS) or not text.has_any(COMPLAINT_CUES):
+        return False
+    interjections = [
+        words
+        for words in text.clause_words
+        if len(words) <= 3 and words & PRAISE_WORDS and words <= PRAISE_WORDS | _INTERJECTION_FILLER
+    ]
+    complaints = [words for words in text.clause_words if words & COMPLAINT_CUES]
+    return bool(interjections) and bool(complaints)
+
+
+def _is_shouting(original: str) -> bool:
+    letters = len(original) - len(original.translate(_DROP_LETTERS))
+    if letters < CAPS_MIN_LETTERS:
+        return False
+    upper = len(original) - len(original.translate(_DROP_UPPER))
+    return upper / letters >= CAPS_MIN_RATIO

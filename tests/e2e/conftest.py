@@ -1,0 +1,118 @@
+"""End-to-end: the real `daphne` serving Chatsy in its own process, driven by headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from chatsy.devstack import WEBSOCKET_MAX_MESSAGE_BYTES
+
+# Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
+# still plain synchronous code, so let Django run them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHATSY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, redis_url) -> Iterator[str]:
+    """The `daphne` command serving chatsy.asgi in its own process, on the test database file."""
+    from chatsy.redis_server import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "chatsy.settings",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    command = [
+        str(Path(sys.executable).parent / "daphne"),
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--websocket-max-message-size",
+        str(WEBSOCKET_MAX_MESSAGE_BYTES),
+        "chatsy.asgi:application",
+    ]
+    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        _wait_for_http(f"http://127.0.0.1:{port}/api/widget/config", server)
+        yield f"http://localhost:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_for_http(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"daphne exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # Any HTTP answer means the server is up.
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("daphne did not answer within 30 s")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Module-scoped: Playwright's loop must be gone before async tests run in this process."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(transactional_db, live_url):
+    """The demo store's data, committed so the server process sees it."""
+    from conversations.demo.loader import demo_load
+
+    port = live_url.rsplit(":", 1)[-1]
+    demo_load(extra_origins=[live_url, f"http://127.0.0.1:{port}"])
+    return live_url
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path

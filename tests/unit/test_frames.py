@@ -1,0 +1,97 @@
+"""Frame validation (pure, no database)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from conversations.frames import (
+    Action,
+    Auth,
+    FrameError,
+    Ping,
+    Resync,
+    SendMessage,
+    Typing,
+    parse_frame,
+)
+
+
+def parse(frame) -> object:
+    text = frame if isinstance(frame, str) else json.dumps(frame)
+    return parse_frame(text, max_bytes=16 * 1024, max_body_chars=4000)
+
+
+CLIENT_ID = uuid.uuid4()
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        ({"type": "auth", "token": "t", "site_key": "k"}, Auth(token="t", site_key="k")),
+        (
+            {"type": "message", "client_id": str(CLIENT_ID), "body": "  hello  "},
+            SendMessage(client_id=CLIENT_ID, body="hello"),
+        ),
+        (
+            {"type": "message", "client_id": str(CLIENT_ID), "body": "x" * 4000},
+            SendMessage(CLIENT_ID, "x" * 4000),
+        ),
+        ({"type": "resync", "after_seq": 7}, Resync(after_seq=7)),
+        ({"type": "resync"}, Resync(after_seq=0)),
+        ({"type": "typing", "active": False}, Typing(active=False)),
+        (
+            {"type": "action", "action": "helpful_yes", "seq": 3},
+            Action(action="helpful_yes", seq=3),
+        ),
+        ({"type": "ping"}, Ping()),
+    ],
+)
+def test_valid_frames_parse(frame, expected):
+    assert parse(frame) == expected
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "bad_json"),
+        ("null", "bad_json"),
+        ('"a string"', "bad_json"),
+        ({"type": "launch"}, "unknown_type"),
+        ({"type": 5}, "unknown_type"),
+        ({}, "unknown_type"),
+        ({"type": "auth", "token": "t"}, "invalid_frame"),
+        ({"type": "auth", "token": 1, "site_key": "k"}, "invalid_frame"),
+        ({"type": "message", "client_id": "not-a-uuid", "body": "hi"}, "invalid_frame"),
+        ({"type": "message", "client_id": str(CLIENT_ID)}, "invalid_frame"),
+        ({"type": "message", "client_id": str(CLIENT_ID), "body": "x" * 4001}, "message_too_long"),
+        ({"type": "message", "client_id": str(CLIENT_ID), "body": " \n\t "}, "empty_message"),
+        ({"type": "resync", "after_seq": "3"}, "invalid_frame"),
+        ({"type": "resync", "after_seq": True}, "invalid_frame"),
+        ({"type": "resync", "after_seq": -1}, "invalid_frame"),
+        ({"type": "typing", "active": "yes"}, "invalid_frame"),
+        ({"type": "action", "action": "", "seq": 1}, "invalid_frame"),
+        ({"type": "action", "action": "x", "seq": 0}, "invalid_frame"),
+        ("x" * (16 * 1024 + 1), "frame_too_large"),
+    ],
+)
+def test_bad_frames_raise_a_stable_code(frame, code):
+    with pytest.raises(FrameError) as caught:
+        parse(frame)
+    assert caught.value.code == code
+    assert caught.value.as_frame()["type"] == "error"
+
+
+def test_errors_about_a_message_name_its_client_id():
+    with pytest.raises(FrameError) as caught:
+        parse({"type": "message", "client_id": str(CLIENT_ID), "body": "x" * 5000})
+    assert caught.value.as_frame()["client_id"] == str(CLIENT_ID)
+
+
+def test_multibyte_text_counts_bytes_not_characters():
+    frame = json.dumps({"type": "ping", "pad": "é" * 9000}, ensure_ascii=False)
+    assert len(frame) < 16 * 1024 < len(frame.encode())
+    with pytest.raises(FrameError, match="bytes"):
+        parse(frame)

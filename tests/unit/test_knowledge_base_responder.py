@@ -1,0 +1,218 @@
+"""The offline knowledge-base responder against the Responder contract (no DB, no network)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conversations.assistant.base import Answer, Responder, Turn
+from conversations.assistant.knowledge_base import (
+    DEMO_KB_PATH,
+    KnowledgeBaseResponder,
+    load_article_docs,
+    relevant_excerpt,
+)
+from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex
+
+ARTICLES = json.loads(DEMO_KB_PATH.read_text())
+SLUG_BY_ID = {position: record["slug"] for position, record in enumerate(ARTICLES, start=1)}
+NOT_SURE_WORDS = ("not sure", "couldn't find", "don't have")
+
+
+@pytest.fixture(scope="module")
+def index() -> KnowledgeIndex:
+    return KnowledgeIndex.build(load_article_docs())
+
+
+@pytest.fixture
+def responder(index: KnowledgeIndex) -> KnowledgeBaseResponder:
+    return KnowledgeBaseResponder(lambda: index)
+
+
+def test_meets_the_responder_protocol(responder: KnowledgeBaseResponder) -> None:
+    assert isinstance(responder, Responder)
+    assert responder.name == "knowledge_base"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("question", "expected_slug"),
+    [
+        ("How do I cancel my order?", "cancel-an-order"),
+        ("do you ship to Canada?", "international-shipping"),
+        ("how long do refunds take with PayPal", "refund-status"),
+        ("I forgot my password", "reset-password"),
+        ("how do i unsubscribe from the newsletter", "newsletter"),
+        ("What are your opening hours?", "customer-service-hours"),
+        ("Can I pay with Klarna?", "payment-methods"),
+        ("I need a copy of my invoice", "invoices"),
+    ],
+)
+async def test_in_scope_questions_are_answered_confidently_from_the_right_article(
+    responder: KnowledgeBaseResponder, question: str, expected_slug: str
+) -> None:
+    answer = await responder.answer(question=question)
+
+    assert answer.confidence >= 0.6
+    assert [SLUG_BY_ID[source.article_id] for source in answer.sources] == [expected_slug]
+    assert answer.sources[0].title in answer.text
+    assert answer.responder == "knowledge_base"
+    assert not any(words in answer.text for words in NOT_SURE_WORDS)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the weather in Paris",
+        "how do I bake sourdough",
+        "who won the world cup in 2018",
+        "what is the capital of Australia",
+        "how do I fix my car's brakes",
+        "tell me a joke",
+    ],
+)
+async def test_out_of_scope_questions_get_low_confidence_and_an_honest_reply(
+    responder: KnowledgeBaseResponder, question: str
+) -> None:
+    answer = await responder.answer(question=question)
+
+    assert answer.confidence < 0.4
+    assert any(words in answer.text for words in NOT_SURE_WORDS)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   ",
+        "?!?",
+        "order",
+        "12345",
+        "😀😀",
+        "refund " * 800,
+        "cancel order cancel order shipping refund invoice password newsletter",
+    ],
+)
+async def test_confidence_is_always_between_0_and_1(
+    responder: KnowledgeBaseResponder, question: str
+) -> None:
+    answer = await responder.answer(question=question)
+
+    assert 0.0 <= answer.confidence <= 1.0
+    assert answer.text
+    assert all(isinstance(value, float) for value in answer.signals.values())
+
+
+@pytest.mark.asyncio
+async def test_an_empty_knowledge_base_says_so_with_zero_confidence() -> None:
+    responder = KnowledgeBaseResponder(lambda: KnowledgeIndex.build([]))
+
+    answer = await responder.answer(question="Where is my order?")
+
+    assert answer.confidence == 0.0
+    assert answer.sources == ()
+    assert "don't have any help articles" in answer.text
+
+
+@pytest.mark.asyncio
+async def test_signals_carry_the_raw_inputs_of_the_confidence(
+    responder: KnowledgeBaseResponder,
+) -> None:
+    answer = await responder.answer(question="how do I track my order")
+
+    assert set(answer.signals) >= {
+        "normalised_score",
+        "term_coverage",
+        "unknown_share",
+        "margin",
+        "top_score",
+        "used_history",
+    }
+    assert answer.signals["term_coverage"] == 1.0
+    assert answer.signals["used_history"] == 0.0
+
+
+@pytest.mark.asyncio
+async def test_a_short_follow_up_is_read_with_the_previous_customer_question(
+    responder: KnowledgeBaseResponder,
+) -> None:
+    history = [
+        Turn(role="customer", text="How much does shipping cost?"),
+        Turn(role="bot", text="Standard shipping is $5.95."),
+    ]
+
+    answer = await responder.answer(question="and to Canada?", history=history)
+
+    assert answer.signals["used_history"] == 1.0
+    assert SLUG_BY_ID[answer.sources[0].article_id] in {"international-shipping", "shipping-costs"}
+    assert answer.confidence >= 0.6
+
+
+@pytest.mark.asyncio
+async def test_a_full_question_ignores_the_history(responder: KnowledgeBaseResponder) -> None:
+    history = [Turn(role="customer", text="How much does shipping cost?")]
+
+    answer = await responder.answer(question="How do I reset my password?", history=history)
+
+    assert answer.signals["used_history"] == 0.0
+    assert SLUG_BY_ID[answer.sources[0].article_id] == "reset-password"
+
+
+@pytest.mark.asyncio
+async def test_the_index_is_fetched_for_every_question(index: KnowledgeIndex) -> None:
+    only_hours = KnowledgeIndex.build(
+        [ArticleDoc(7, "Opening hours", "We are open Monday to Friday, 9 am to 5 pm.")]
+    )
+    current = [KnowledgeIndex.build([])]
+    responder = KnowledgeBaseResponder(lambda: current[0])
+
+    before = await responder.answer(question="when are you open?")
+    current[0] = only_hours
+    after = await responder.answer(question="when are you open?")
+
+    assert before.confidence == 0.0
+    assert [source.article_id for source in after.sources] == [7]
+
+
+@pytest.mark.asyncio
+async def test_on_delta_receives_the_whole_reply_once(responder: KnowledgeBaseResponder) -> None:
+    deltas: list[str] = []
+
+    async def on_delta(text: str) -> None:
+        deltas.append(text)
+
+    answer = await responder.answer(question="Can I return a sale item?", on_delta=on_delta)
+
+    assert isinstance(answer, Answer)
+    assert deltas == [answer.text]
+
+
+def test_a_long_article_is_quoted_by_its_most_relevant_paragraph(index: KnowledgeIndex) -> None:
+    article = next(doc for doc in index.docs if SLUG_BY_ID[doc.id] == "newsletter")
+
+    excerpt = relevant_excerpt(index, article, index.parse("how do I unsubscribe").terms)
+
+    assert excerpt.startswith("To unsubscribe")
+    assert "To subscribe:" not in excerpt
+    assert len(excerpt) < len(article.body)
+
+
+def test_a_short_article_is_quoted_whole() -> None:
+    article = ArticleDoc(1, "Gift wrap", "We gift wrap any order for $4.\n\nChoose it at checkout.")
+    index = KnowledgeIndex.build([article])
+
+    assert relevant_excerpt(index, article, ["checkout"]) == article.body
+
+
+def test_the_demo_knowledge_base_is_well_formed() -> None:
+    slugs = [record["slug"] for record in ARTICLES]
+
+    assert len(ARTICLES) >= 30
+    assert len(set(slugs)) == len(slugs)
+    for record in ARTICLES:
+        assert set(record) == {"slug", "title", "body", "keywords"}
+        assert 80 <= len(record["body"].split()) <= 250, record["slug"]
+        assert record["keywords"] and all(isinstance(k, str) for k in record["keywords"])
