@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,9 @@ WEBSOCKET_MAX_MESSAGE_BYTES = 64 * 1024
 
 
 def main() -> int:
+    # Explicit: a shell that starts us in the background would otherwise leave SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     port = int(os.environ.get("PORT", "8000"))
     VAR.mkdir(parents=True, exist_ok=True)
     step("Starting Redis")
@@ -59,6 +63,7 @@ def main() -> int:
             ],
             "celery worker": [
                 str(bin_dir / "celery"),
+                "--quiet",
                 "-A",
                 "chatsy",
                 "worker",
@@ -71,6 +76,7 @@ def main() -> int:
             ],
             "celery beat": [
                 str(bin_dir / "celery"),
+                "--quiet",
                 "-A",
                 "chatsy",
                 "beat",
@@ -83,6 +89,7 @@ def main() -> int:
         for name, command in commands.items():
             step(f"Starting {name}")
             children.append(subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
+        wait_for_http(port, children[0])
         banner(port, redis.url)
         return wait_for_exit(children)
     except KeyboardInterrupt:
@@ -93,15 +100,29 @@ def main() -> int:
         print("\nChatsy stopped.", flush=True)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def wait_for_exit(children: list[subprocess.Popen]) -> int:
     """Block until Ctrl-C/SIGTERM or until a child dies (then stop the rest)."""
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     while True:
         for child in children:
             if child.poll() is not None:
                 print(f"\n{child.args[0]} exited with {child.returncode}; stopping.", flush=True)
                 return child.returncode or 1
         time.sleep(0.5)
+
+
+def wait_for_http(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
+    """Print the URLs only once Daphne answers, so they work when read."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
 
 
 def stop(children: list[subprocess.Popen]) -> None:

@@ -1,16 +1,20 @@
-"""The bot's turn: answer a visitor message in the ASGI process.
+"""The bot's turn: decide, answer, or hand over — in the ASGI process.
 
-Replies run as tasks on the server's event loop, not in the visitor's consumer, so a
-reply survives the visitor's socket closing mid-answer.
+Replies run as tasks on the server's event loop, not in the visitor's consumer, so a reply
+survives the visitor's socket closing mid-answer. The engine is called twice per visitor
+message: before the answer (explicit requests, sentiment, complexity, VIP, failures) and after
+it (the confidence bands).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import timezone
 
 from chatsy import realtime
 from conversations import selectors, services
@@ -18,6 +22,13 @@ from conversations.assistant.base import Answer, Responder, Turn
 from conversations.assistant.knowledge_base import KnowledgeBaseResponder
 from conversations.knowledge import knowledge_index_cached, knowledge_index_fresh
 from conversations.models import Conversation, Message
+from escalation import copy
+from escalation import selectors as escalation_selectors
+from escalation.buttons import human_requested_by_button
+from escalation.engine import Decision, Snapshot, decide
+from escalation.policy import Action, Policy
+from escalation.policy_store import policy_current
+from escalation.services import conversation_escalate, message_record_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -25,55 +36,147 @@ logger = logging.getLogger(__name__)
 _running: set[asyncio.Task] = set()
 
 HISTORY_TURNS = 12
+FALLBACK_TEXT = "Sorry, I couldn't look that up just now."
 
 
 def get_responder() -> Responder:
     return KnowledgeBaseResponder(knowledge_index_cached)
 
 
-def bot_reply_schedule(*, conversation_id: int, message_id: int) -> asyncio.Task:
-    task = asyncio.get_running_loop().create_task(
-        bot_reply(conversation_id=conversation_id, message_id=message_id)
-    )
+def bot_task_start(coroutine) -> asyncio.Task:
+    task = asyncio.get_running_loop().create_task(coroutine)
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
 
 
-async def bot_reply(*, conversation_id: int, message_id: int) -> Message | None:
-    conversation, question, history = await database_sync_to_async(_bot_context)(
-        conversation_id, message_id
+def bot_reply_schedule(*, conversation_id: int, message_id: int) -> asyncio.Task:
+    return bot_task_start(bot_reply(conversation_id=conversation_id, message_id=message_id))
+
+
+@dataclass(frozen=True)
+class _TurnContext:
+    conversation: Conversation
+    message: Message
+    history: list[Turn]
+    snapshot: Snapshot
+    policy: Policy
+
+
+async def bot_reply(*, conversation_id: int, message_id: int) -> None:
+    context = await database_sync_to_async(_turn_context)(conversation_id, message_id)
+    if context.conversation.status != Conversation.Status.BOT:
+        return  # A person owns the conversation: the bot stays silent.
+    before = decide(context.snapshot, context.policy, timezone.now())
+    if before.escalates:
+        await _record_and_escalate(context, before)
+        return
+    answer = await _answer(context)
+    after = decide(context.snapshot.with_answer(answer.confidence), context.policy, timezone.now())
+    if after.escalates:  # Too unsure to say anything: hand over rather than guess.
+        await _record_and_escalate(context, after)
+        return
+    await database_sync_to_async(_store_decision)(context.message, after)
+    await database_sync_to_async(_post_answer)(context.conversation, answer, after)
+
+
+async def visitor_action(*, conversation: Conversation, action: str, seq: int) -> None:
+    """A quick-reply button: "Talk to a person", or "Did this help?" yes / no."""
+    await database_sync_to_async(_visitor_action)(conversation.pk, action, seq)
+
+
+def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
+    conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
+    policy = policy_current()
+    if action == copy.ACTION_REQUEST_HUMAN["id"]:
+        conversation_escalate(conversation_id=conversation.pk, decision=human_requested_by_button(policy))
+        return
+    message = conversation.messages.filter(seq=seq, sender=Message.Sender.BOT).first()
+    offered = [button["id"] for button in (message.metadata.get("actions", []) if message else [])]
+    if action not in offered or action not in {copy.ACTION_HELPFUL_YES["id"], copy.ACTION_HELPFUL_NO["id"]}:
+        return  # Only the buttons that message showed count.
+    helpful = action == copy.ACTION_HELPFUL_YES["id"]
+    if not message_record_feedback(message=message, helpful=helpful):
+        return  # Already answered: a double click changes nothing.
+    if helpful:
+        services.message_post_bot(conversation_id=conversation.pk, body=copy.HELPFUL_THANKS)
+        return
+    last_question = conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
+    if last_question is not None:
+        snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=last_question)
+        decision = decide(snapshot, policy, timezone.now())
+        if decision.escalates:
+            conversation_escalate(conversation_id=conversation.pk, decision=decision, message=last_question)
+            return
+    services.message_post_bot(
+        conversation_id=conversation.pk,
+        body=copy.NOT_HELPFUL_FOLLOW_UP,
+        metadata={"actions": [copy.ACTION_REQUEST_HUMAN]},
     )
-    if conversation.status != Conversation.Status.BOT:
-        return None
-    group = realtime.conversation_group(conversation.public_id)
+
+
+async def _answer(context: _TurnContext) -> Answer:
+    group = realtime.conversation_group(context.conversation.public_id)
     await realtime.group_send_async(group, _typing_event(active=True))
     try:
-        answer = await get_responder().answer(question=question, history=history)
+        return await get_responder().answer(question=context.message.body, history=context.history)
     except Exception:
-        logger.exception("responder failed for conversation %s", conversation_id)
-        answer = Answer(
-            text="Sorry, I couldn't look that up just now. Please try again in a moment.",
-            confidence=0.0,
-            responder="fallback",
-        )
+        logger.exception("responder failed for conversation %s", context.conversation.pk)
+        return Answer(text=FALLBACK_TEXT, confidence=0.0, responder="fallback")
     finally:
         await realtime.group_send_async(group, _typing_event(active=False))
-    return await database_sync_to_async(services.message_post_bot)(
-        conversation_id=conversation_id, body=answer.text, metadata=_answer_metadata(answer)
+
+
+async def _record_and_escalate(context: _TurnContext, decision: Decision) -> None:
+    await database_sync_to_async(_store_decision)(context.message, decision)
+    await database_sync_to_async(conversation_escalate)(
+        conversation_id=context.conversation.pk, decision=decision, message=context.message
     )
 
 
-def _bot_context(conversation_id: int, message_id: int) -> tuple[Conversation, str, list[Turn]]:
+def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
     knowledge_index_fresh()
-    conversation = Conversation.objects.get(pk=conversation_id)
+    conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
     message = conversation.messages.get(pk=message_id)
     earlier = [
         Turn(role=m.sender, text=m.body)
         for m in selectors.messages_recent(conversation=conversation, limit=HISTORY_TURNS + 1)
         if m.seq < message.seq
     ]
-    return conversation, message.body, earlier[-HISTORY_TURNS:]
+    return _TurnContext(
+        conversation=conversation,
+        message=message,
+        history=earlier[-HISTORY_TURNS:],
+        snapshot=escalation_selectors.snapshot_for(conversation=conversation, message=message),
+        policy=policy_current(),
+    )
+
+
+def _store_decision(message: Message, decision: Decision) -> None:
+    details = decision.to_dict()
+    services.message_update_metadata(
+        message=message, decision={k: v for k, v in details.items() if k != "signals"},
+        signals=details["signals"],
+    )
+
+
+def _post_answer(conversation: Conversation, answer: Answer, decision: Decision) -> Message | None:
+    """Store the answer, shaped by the confidence band (and the mood) the engine chose."""
+    metadata = _answer_metadata(answer)
+    body = answer.text
+    if decision.action is Action.ACKNOWLEDGE_OFFER:
+        services.message_post_bot(
+            conversation_id=conversation.pk,
+            body=copy.ACKNOWLEDGE_FRUSTRATION,
+            metadata={"actions": [copy.ACTION_REQUEST_HUMAN]},
+        )
+    elif decision.action is Action.RESPOND_CHECK:
+        body = f"{body}\n\n{copy.DID_THIS_HELP}"
+        metadata["actions"] = [copy.ACTION_HELPFUL_YES, copy.ACTION_HELPFUL_NO]
+    elif decision.action is Action.OFFER:
+        body = f"{body}\n\n{copy.OFFER_HUMAN}"
+        metadata["actions"] = [copy.ACTION_REQUEST_HUMAN]
+    return services.message_post_bot(conversation_id=conversation.pk, body=body, metadata=metadata)
 
 
 def _answer_metadata(answer: Answer) -> dict:

@@ -86,8 +86,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 },
             )
         elif isinstance(frame, Action):
-            # Quick replies ("Did this help?") are wired in by the escalation engine.
-            pass
+            await bot.visitor_action(conversation=self.conversation, action=frame.action, seq=frame.seq)
         elif isinstance(frame, Ping):
             await self._send_json({"type": "pong"})
 

@@ -60,6 +60,9 @@ class Customer(models.Model):
     name = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
     external_id = models.CharField(max_length=120, blank=True, help_text="Id in the site's system.")
+    plan = models.ForeignKey(
+        "escalation.Plan", on_delete=models.SET_NULL, null=True, blank=True, related_name="customers"
+    )
     created = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(default=timezone.now)
 

@@ -73,6 +73,10 @@ _INVOICE_ID = re.compile(
     r"(?P<id>[a-z]{0,4}-?\d[\w-]{2,})",
     re.IGNORECASE,
 )
+_DROP_DIGITS = str.maketrans("", "", "0123456789")
+_ORDER_WORDS = frozenset("order orders purchase ord".split())
+_INVOICE_WORDS = frozenset("invoice inv receipt bill".split())
+_RELATIVE_WORDS = frozenset("ago old".split())
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w/.-])\+?\(?\d[\d\s().-]{6,}\d(?![\w/])")
 
@@ -109,23 +113,40 @@ class Entities:
 
 
 def extract_entities(text: Text) -> Entities:
-    """Pull handoff facts out of a prepared message (ids keep the visitor's spelling)."""
-    original = text.original
-    orders = _unique(m.group("id") for m in _ORDER_ID.finditer(original))
-    orders += _unique(m.group("id") for m in _HASH_ID.finditer(original) if m.group("id") not in orders)
-    invoices = _unique(m.group("id") for m in _INVOICE_ID.finditer(original))
-    emails = _unique(_EMAIL.findall(original)) if "@" in original else ()
-    dates = tuple(match.group(0) for match in _DATE.finditer(text.lower))
-    dates += tuple(match.group(0) for match in _RELATIVE_DATE.finditer(text.lower))
-    taken = set(orders) | set(invoices)
+    """Pull handoff facts out of a prepared message (ids keep the visitor's spelling).
+
+    Each pattern runs only when a cheap check (a digit, an "@", a keyword) says it can match.
+    """
+    original, lower = text.original, text.lower
+    digits = len(lower) - len(lower.translate(_DROP_DIGITS))
+    orders: tuple[str, ...] = ()
+    invoices: tuple[str, ...] = ()
+    if digits:
+        orders = _ids(_ORDER_ID, original) if text.has_any(_ORDER_WORDS) else ()
+        if "#" in original:
+            orders += tuple(i for i in _ids(_HASH_ID, original) if i not in orders)
+        invoices = _ids(_INVOICE_ID, original) if text.has_any(_INVOICE_WORDS) else ()
+    dates = _date_texts(text, digits > 0)
     return Entities(
         order_numbers=orders,
         invoice_ids=invoices,
-        amounts=find_amounts(text.lower),
-        emails=emails,
-        phones=_phones(original, taken, dates),
+        amounts=find_amounts(lower),
+        emails=_unique(_EMAIL.findall(original)) if "@" in original else (),
+        phones=_phones(original, set(orders) | set(invoices), dates) if digits >= 7 else (),
         dates=dates,
     )
+
+
+def _ids(pattern: re.Pattern[str], original: str) -> tuple[str, ...]:
+    return _unique(match.group("id") for match in pattern.finditer(original))
+
+
+def _date_texts(text: Text, has_digits: bool) -> tuple[str, ...]:
+    # Every calendar form holds a digit; every relative one says "ago" or "old".
+    found = tuple(m.group(0) for m in _DATE.finditer(text.lower)) if has_digits else ()
+    if text.has_any(_RELATIVE_WORDS):
+        found += tuple(m.group(0) for m in _RELATIVE_DATE.finditer(text.lower))
+    return found
 
 
 def find_amounts(lower: str) -> tuple[Money, ...]:
@@ -145,6 +166,8 @@ def find_amounts(lower: str) -> tuple[Money, ...]:
 def find_dates(lower: str, now: date) -> tuple[date, ...]:
     """Calendar dates ("2025-01-05", "Jan 5th", "5/1/2025") and "4 months ago" style ages."""
     found = [parsed for m in _DATE.finditer(lower) if (parsed := _parse_date(m, now))]
+    if " ago" not in lower and " old" not in lower:
+        return tuple(found)
     for match in _RELATIVE_DATE.finditer(lower):
         count = _NUMBER_WORDS.get(match.group("n")) or int(match.group("n"))
         found.append(now - timedelta(days=count * _UNIT_DAYS[match.group("unit")]))

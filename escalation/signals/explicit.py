@@ -12,6 +12,7 @@ manager") is a false friend, and past tense ("I spoke to an agent") reports rath
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from escalation.signals.text import NEGATORS, Text, find_phrase
 
@@ -68,23 +69,35 @@ _BARE_REQUEST_FILLER = frozenset(
     yeah
     """.split()
 )
+_ASKING_VERBS = CONTACT_VERBS | HANDOVER_VERBS | WANT_VERBS | {"switch"}
 _MAX_GAP = 4  # tokens allowed between "speak" and "to a bloody live agent"
 _STOP_SCAN = POSSESSIVES | _GAP_BREAKERS
 
 
 def detect_human_request(text: Text, phrases: Sequence[str] = ()) -> str | None:
     """The words asking for a human, or None. `phrases` come from the policy's rule."""
-    single_words = {p.lower() for p in phrases if " " not in p.strip()}
-    roles = ROLE_WORDS | PERSON_WORDS | single_words
-    for clause in text.clauses:
-        found = _contact_request(clause, roles) or _want_request(clause, roles)
-        if found:
-            return found
-    multi_word = tuple(p for p in phrases if " " in p.strip())
+    roles, wanted, multi_word = _vocabulary(tuple(phrases))
+    if text.has_any(_ASKING_VERBS):
+        for clause, words in zip(text.clauses, text.clause_words):
+            if words.isdisjoint(_ASKING_VERBS):
+                continue
+            found = _contact_request(clause, roles) or _want_request(clause, wanted)
+            if found:
+                return found
     return _bare_request(text, roles) or find_phrase(text, multi_word)
 
 
-def _contact_request(clause: Sequence[str], roles: frozenset[str] | set[str]) -> str | None:
+@lru_cache(maxsize=64)
+def _vocabulary(phrases: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """(roles to contact, roles to want, multi-word phrases) for a rule's phrases."""
+    single_words = {p.strip().lower() for p in phrases if " " not in p.strip()}
+    roles = ROLE_WORDS | PERSON_WORDS | single_words
+    # "I need someone to..." is too loose; only named roles and humans count after "want".
+    wanted = roles - {"someone", "somebody", "anyone", "anybody"}
+    return roles, wanted, tuple(p for p in phrases if " " in p.strip())
+
+
+def _contact_request(clause: Sequence[str], roles: frozenset[str]) -> str | None:
     for index, word in enumerate(clause):
         if not _is_contact_verb(clause, index) or _negated(clause, index):
             continue
@@ -106,9 +119,7 @@ def _is_contact_verb(clause: Sequence[str], index: int) -> bool:
     )
 
 
-def _want_request(clause: Sequence[str], roles: frozenset[str] | set[str]) -> str | None:
-    # "I need someone to..." is too loose; only named roles and humans count after "want".
-    wanted = roles - {"someone", "somebody", "anyone", "anybody"}
+def _want_request(clause: Sequence[str], wanted: frozenset[str]) -> str | None:
     for index, word in enumerate(clause):
         if word not in WANT_VERBS or _negated(clause, index):
             continue
@@ -118,7 +129,7 @@ def _want_request(clause: Sequence[str], roles: frozenset[str] | set[str]) -> st
     return None
 
 
-def _role_at(clause: Sequence[str], index: int, roles: frozenset[str] | set[str]) -> str | None:
+def _role_at(clause: Sequence[str], index: int, roles: frozenset[str]) -> str | None:
     """The role noun at `index` if it names the shop's people (not a false friend)."""
     if index >= len(clause):
         return None
@@ -150,10 +161,10 @@ def _negated(clause: Sequence[str], verb_index: int) -> bool:
     return False
 
 
-def _bare_request(text: Text, roles: frozenset[str] | set[str]) -> str | None:
-    tokens = text.tokens
-    if not tokens or len(tokens) > 6:
+def _bare_request(text: Text, roles: frozenset[str]) -> str | None:
+    if not text.words or len(text.words) > 6 or len(text.tokens) > 6:
         return None
+    tokens = text.tokens
     asked = [t for t in tokens if t in roles or t in _TEAM_HEADS]
     rest = [t for t in tokens if t not in roles and t not in _TEAM_HEADS]
     teams_only = all(t in _TEAM_HEADS for t in asked)

@@ -1,8 +1,8 @@
 """A fast profanity and abuse matcher over a message's normalised tokens.
 
-Words are set lookups on the tokens; "fuck*"-style stems are tested with a substring check
-before any per-token work; phrases ("fuck off") use one regex over the clauses that hold
-their first word. The list lives in profanity_words.txt beside this module.
+Words are one set intersection with the tokens; "fuck*"-style stems are found with a
+substring test before any per-token work; phrases ("fuck off") use one regex over the clauses
+holding their first word. The list lives in profanity_words.txt beside this module.
 """
 
 from __future__ import annotations
@@ -34,70 +34,82 @@ class ProfanityHits:
 
 
 @dataclass(frozen=True)
-class _Tier:
+class _WordList:
+    tier_of_word: dict[str, str]  # exact words
     words: frozenset[str]
-    stems: tuple[str, ...]
-    phrases: re.Pattern[str] | None
+    stems: tuple[tuple[str, str], ...]  # (stem, tier): "fuck" matches "fucking"
+    any_stem: re.Pattern[str]  # one search to tell whether any stem is there at all
+    phrases: dict[str, str]  # normalised phrase -> tier
+    phrase_regex: re.Pattern[str] | None
     phrase_starts: frozenset[str]
 
 
 @lru_cache(maxsize=1)
-def _tiers() -> dict[str, _Tier]:
+def _word_list() -> _WordList:
     """Parse the word list once, on first use."""
-    entries: dict[str, list[str]] = {tier: [] for tier in TIERS}
+    words: dict[str, str] = {}
+    stems: list[tuple[str, str]] = []
+    phrases: dict[str, str] = {}
     for line in WORD_LIST.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            tier, entry = line.split(maxsplit=1)
-            entries[tier].append(entry.strip())
-    return {tier: _compile_tier(items) for tier, items in entries.items()}
-
-
-def _compile_tier(entries: list[str]) -> _Tier:
-    phrases = [e for e in entries if " " in e]
-    singles = [e for e in entries if " " not in e]
-    return _Tier(
-        words=frozenset(e for e in singles if not e.endswith("*")),
-        stems=tuple(e[:-1] for e in singles if e.endswith("*")),
-        phrases=phrase_regex(phrases),
+        if not line.strip() or line.startswith("#"):
+            continue
+        tier, entry = line.split(maxsplit=1)
+        entry = entry.strip()
+        if " " in entry:
+            phrases[entry] = tier
+        elif entry.endswith("*"):
+            stems.append((entry[:-1], tier))
+        else:
+            words[entry] = tier
+    return _WordList(
+        tier_of_word=words,
+        words=frozenset(words),
+        stems=tuple(stems),
+        any_stem=re.compile("|".join(re.escape(stem) for stem, _ in stems) or "(?!)"),
+        phrases=phrases,
+        phrase_regex=phrase_regex(phrases),
         phrase_starts=frozenset(p.split()[0] for p in phrases),
     )
 
 
 def is_profane_word(word: str) -> bool:
-    """True if `word` is on the list in any tier (phrases aside)."""
-    return any(
-        word in tier.words or word.startswith(tier.stems or ("\0",)) for tier in _tiers().values()
-    )
+    """True if `word` is on the list (phrases aside)."""
+    listed = _word_list()
+    return word in listed.words or any(word.startswith(stem) for stem, _ in listed.stems)
 
 
 def find_profanity(text: Text) -> ProfanityHits:
     """Every profane word or phrase in the message, sorted into tiers."""
-    tiers = _tiers()
-    found = {tier: _find_in_tier(text, tiers[tier]) for tier in TIERS}
-    found["strong"] += tuple(_MASKED.findall(text.lower))
-    directed, undirected = _split_directed(text, found["directed"])
+    found: dict[str, list[str]] = {tier: [] for tier in TIERS}
+    for word, tier in _listed_words(text):
+        found[tier].append(word)
+    found["strong"] += _MASKED.findall(text.lower) if "*" in text.lower or "!" in text.lower else []
+    directed, undirected = _split_directed(text, tuple(found["directed"]))
     return ProfanityHits(
-        mild=found["mild"] + undirected,
-        strong=found["strong"],
-        abusive=found["abusive"] + directed,
+        mild=tuple(found["mild"]) + undirected,
+        strong=tuple(found["strong"]),
+        abusive=tuple(found["abusive"]) + directed,
     )
 
 
-def _find_in_tier(text: Text, tier: _Tier) -> tuple[str, ...]:
-    hits = sorted(text.words & tier.words)
-    for stem in tier.stems:
-        if stem in text.norm:
-            hits.extend(word for word in text.words if word.startswith(stem))
-    if tier.phrases is not None and text.has_any(tier.phrase_starts):
-        hits.extend(tier.phrases.findall(text.clauses_with(tier.phrase_starts)))
-    return tuple(dict.fromkeys(hits))
+def _listed_words(text: Text) -> list[tuple[str, str]]:
+    listed = _word_list()
+    hits = [(word, listed.tier_of_word[word]) for word in sorted(text.words & listed.words)]
+    if listed.any_stem.search(text.norm):
+        for stem, tier in listed.stems:
+            if stem in text.norm:
+                hits.extend((word, tier) for word in text.words if word.startswith(stem))
+    if listed.phrase_regex is not None and text.has_any(listed.phrase_starts):
+        scope = text.clauses_with(listed.phrase_starts)
+        hits.extend((phrase, listed.phrases[phrase]) for phrase in listed.phrase_regex.findall(scope))
+    return list(dict.fromkeys(hits))
 
 
 def _split_directed(text: Text, insults: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Insults aimed at someone ("you idiot", or just "idiot") versus mere emphasis."""
     if not insults:
         return (), ()
-    alone = len(text.tokens) <= 3 and text.words.isdisjoint(FIRST_PERSON)
+    alone = len(text.words) <= 3 and text.words.isdisjoint(FIRST_PERSON)
     aimed = {
         word
         for clause in text.clause_words

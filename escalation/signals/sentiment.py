@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from string import ascii_letters, ascii_uppercase
+from string import ascii_letters, ascii_uppercase, punctuation
 from typing import Any
 
 from escalation.signals.profanity import ProfanityHits, find_profanity, is_profane_word
@@ -94,39 +94,57 @@ ISSUE_WORDS = frozenset(
     error errors wrong mistake mistakes lost lose loss losing stolen steal fraud fraudulent
     hacked dispute disputed block blocked stuck cancel cancelled cancelling broken broke
     damage damaged missing delay delayed emergency trouble difficult denied deny risk victim
-    crime criminal suspicious scam debt penalty limited charged forgotten urgent stop no
-    help please thanks thank like want support free fine
+    crime criminal suspicious scam debt penalty limited charged charge charges charging pay
+    forgotten forget urgent stop stopped no leave troubles disappeared disappear accident
+    accidentally low unsupported refuse refused denying difficulty difficulties unsuccessful
+    unsuccessfully empty warning demand weird help please thanks thank like want support
+    free fine
     """.split()
 )
 
 
 @lru_cache(maxsize=1)
-def _vader() -> Any:
-    """VADER's analyser loads its lexicon from disk, so it is created once, on first use.
-
-    Issue words (above) and profanity (scored by its own component, so counted once) are
-    removed from its lexicon."""
+def _vader() -> tuple[Any, frozenset[str]]:
+    """VADER's analyser and its vocabulary. It loads its lexicon from disk, so it is created
+    once, on first use. Issue words (above) and profanity (scored by its own component, so
+    counted once) are removed from its lexicon."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyzer = SentimentIntensityAnalyzer()
     for word in list(analyzer.lexicon):
         if word in ISSUE_WORDS or is_profane_word(word):
             del analyzer.lexicon[word]
-    return analyzer
+    return analyzer, frozenset(analyzer.lexicon)
 
 
-def vader_compound(message: str) -> float:
+def vader_compound(message: str, words: frozenset[str] | None = None) -> float:
+    """VADER's compound score of the message's first VADER_PREFIX_CHARS characters.
+
+    `words` (the message's normalised tokens, if known) lets it skip VADER when no lexicon
+    word is present: the compound is then 0, and most support messages are like that."""
     prefix = message[:VADER_PREFIX_CHARS]
     if len(message) > VADER_PREFIX_CHARS and " " in prefix:
         prefix = prefix.rsplit(" ", 1)[0]
-    return float(_vader().polarity_scores(prefix)["compound"])
+    analyzer, vocabulary = _vader()
+    if prefix.isascii() and _no_lexicon_word(prefix, words, vocabulary):
+        return 0.0
+    return float(analyzer.polarity_scores(prefix)["compound"])
+
+
+def _no_lexicon_word(prefix: str, words: frozenset[str] | None, vocabulary: frozenset[str]) -> bool:
+    # VADER scores lexicon words and whitespace-separated emoticons (emoji are non-ASCII).
+    raw = prefix.lower().split()
+    if not vocabulary.isdisjoint(raw):
+        return False
+    stripped = words if words is not None else {word.strip(punctuation) for word in raw}
+    return vocabulary.isdisjoint(stripped)
 
 
 def score_sentiment(text: Text) -> Sentiment:
     """Score a prepared message; see the module docstring for the components."""
     if not text.clauses:
         return Sentiment(0.0, _empty_breakdown())
-    compound = vader_compound(text.original)
+    compound = vader_compound(text.original, text.words)
     profanity = find_profanity(text)
     frustration = _frustration(text)
     sarcasm = SARCASM_WEIGHT if _is_sarcastic(text) else 0.0

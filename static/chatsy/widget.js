@@ -697,6 +697,8 @@
   // ---------------------------------------------------------------- connection --
   function start() {
     if (S.fatal || S.suspended || S.ws || S.fetching) return;
+    // A visitor (and its token) is created on first open, not on every page view.
+    if (!S.token && !S.open) return;
     if (!S.token) fetchToken();
     else openSocket();
   }

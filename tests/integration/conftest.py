@@ -10,6 +10,8 @@ from channels.testing import WebsocketCommunicator
 
 from chatsy.asgi import application
 from conversations import services
+from escalation.policy import Policy
+from escalation.policy_store import policy_replace
 from tests.factories import ArticleFactory, SiteFactory
 
 SHIPPING = (
@@ -64,7 +66,14 @@ class Visitor:
 
 
 @pytest.fixture
-def site(db):
+def default_policy(db):
+    """The spec's policy in the database (transactional tests flush the seed migration's rows)."""
+    policy_replace(Policy.default())
+    return Policy.default()
+
+
+@pytest.fixture
+def site(db, default_policy):
     site = SiteFactory(
         key="test-shop", name="Test Shop", allowed_origins="https://shop.example.com"
     )

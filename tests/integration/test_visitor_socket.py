@@ -46,13 +46,13 @@ async def test_a_retried_client_id_is_stored_once(new_visitor):
     visitor = await new_visitor()
     await visitor.connect()
     client_id = str(uuid.uuid4())
-    first = await visitor.say("Where is my order?", client_id)
-    second = await visitor.say("Where is my order?", client_id)
+    first = await visitor.say("How long does shipping take?", client_id)
+    second = await visitor.say("How long does shipping take?", client_id)
     assert (first["seq"], first["duplicate"]) == (1, False)
     assert (second["seq"], second["duplicate"]) == (1, True)
     await visitor.receive_message_from("bot")
     customer_rows = [row for row in await stored_bodies() if row[1] == "customer"]
-    assert customer_rows == [(1, "customer", "Where is my order?")]
+    assert customer_rows == [(1, "customer", "How long does shipping take?")]
     await visitor.close()
 
 
@@ -86,7 +86,7 @@ async def test_a_visitor_cannot_read_or_post_into_another_visitors_conversation(
     alice_ready, bob_ready = await alice.connect(), await bob.connect()
     assert alice_ready["conversation"]["id"] != bob_ready["conversation"]["id"]
 
-    await alice.say("My secret order number is 12345")
+    await alice.say("Order 12345: how long does shipping take?")
     await alice.receive_message_from("bot")
     assert await bob.socket.receive_nothing(timeout=0.5)
 
@@ -99,7 +99,7 @@ async def test_a_visitor_cannot_read_or_post_into_another_visitors_conversation(
     )
     assert [
         row[2] for row in await stored_bodies(conversation=alice_conv) if row[1] == "customer"
-    ] == ["My secret order number is 12345"]
+    ] == ["Order 12345: how long does shipping take?"]
     await alice.close()
     await bob.close()
 

@@ -1,0 +1,123 @@
+"""The policy this process decides with: built from the admin's rows, cached, invalidated on save.
+
+Each process keeps the Policy in memory next to the version it was built at. Saving any rule,
+plan or threshold bumps a version number in the shared cache (Redis), so every process
+rebuilds before its very next decision: no restart, one cache read per message.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.core.cache import cache
+from django.db import transaction
+
+from escalation.models import EscalationRule, EscalationSettings, Plan
+from escalation.policy import Plan as PlanSpec
+from escalation.policy import Policy, Rule, Thresholds
+
+VERSION_KEY = "escalation:policy-version"
+
+_lock = threading.Lock()
+_cached: tuple[int, Policy] | None = None
+
+
+def policy_current() -> Policy:
+    global _cached
+    version = cache.get(VERSION_KEY, 0)
+    cached = _cached
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        policy = policy_from_database()
+        _cached = (version, policy)
+        return policy
+
+
+def policy_invalidate_on_commit() -> None:
+    """Every process rebuilds its policy once this transaction commits."""
+    transaction.on_commit(_bump_version)
+
+
+def _bump_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # Not set yet.
+        cache.set(VERSION_KEY, 1, timeout=None)
+
+
+def policy_from_database() -> Policy:
+    settings_row = EscalationSettings.objects.filter(pk=1).first() or EscalationSettings()
+    return Policy(
+        rules=tuple(_rule(row) for row in EscalationRule.objects.all()),
+        thresholds=Thresholds(
+            respond_above=settings_row.respond_above,
+            check_above=settings_row.check_above,
+            offer_above=settings_row.offer_above,
+            sentiment_escalate_below=settings_row.sentiment_escalate_below,
+            sentiment_offer_below=settings_row.sentiment_offer_below,
+            same_question_count=settings_row.same_question_count,
+            not_helpful_count=settings_row.not_helpful_count,
+            unresolved_turns=settings_row.unresolved_turns,
+            same_question_similarity=settings_row.same_question_similarity,
+        ),
+        plans=tuple(plan_spec(row) for row in Plan.objects.all()),
+        default_queue=settings_row.default_queue,
+    )
+
+
+def plan_spec(row: Plan) -> PlanSpec:
+    return PlanSpec(
+        name=row.name,
+        tier=row.tier,
+        vip=row.vip,
+        skip_ai_for_complex=row.skip_ai_for_complex,
+        dedicated_queue=row.dedicated_queue,
+        proactive_checkin_minutes=row.proactive_checkin_minutes,
+    )
+
+
+def _rule(row: EscalationRule) -> Rule:
+    return Rule(
+        key=row.key,
+        category=row.category,
+        name=row.name,
+        phrases=row.phrase_list,
+        amount_threshold=float(row.amount_threshold) if row.amount_threshold is not None else None,
+        order_age_days=row.order_age_days,
+        action=row.action,
+        priority=row.priority,
+        target_queue=row.target_queue,
+        active=row.active,
+        order=row.order,
+    )
+
+
+@transaction.atomic
+def policy_replace(policy: Policy) -> None:
+    """Make the database hold exactly this policy (YAML import, the seed migration's twin)."""
+    EscalationRule.objects.exclude(key__in=[r.key for r in policy.rules]).delete()
+    for rule in policy.rules:
+        EscalationRule.objects.update_or_create(
+            key=rule.key,
+            defaults={
+                "name": rule.name,
+                "category": str(rule.category),
+                "phrases": "\n".join(rule.phrases),
+                "amount_threshold": rule.amount_threshold,
+                "order_age_days": rule.order_age_days,
+                "action": str(rule.action),
+                "priority": str(rule.priority),
+                "target_queue": rule.target_queue,
+                "active": rule.active,
+                "order": rule.order,
+            },
+        )
+    Plan.objects.exclude(name__in=[p.name for p in policy.plans]).delete()
+    for plan in policy.plans:
+        Plan.objects.update_or_create(
+            name=plan.name,
+            defaults={k: v for k, v in plan.to_dict().items() if k != "name"},
+        )
+    EscalationSettings(**policy.thresholds.to_dict(), default_queue=policy.default_queue).save()
+    policy_invalidate_on_commit()
