@@ -3,4 +3,7 @@ from django.apps import AppConfig
 
 class AgentsConfig(AppConfig):
     name = "agents"
-    verbose_name = "Agents and console"
+    verbose_name = "Agents and queues"
+
+    def ready(self) -> None:
+        from agents import services  # noqa: F401  (routes new escalations into the queue)

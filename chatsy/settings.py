@@ -155,7 +155,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE = {
+    "queue-reconcile": {"task": "agents.tasks.queue_reconcile", "schedule": 30.0},
+    "queue-sla-watch": {"task": "agents.tasks.queue_sla_watch", "schedule": 10.0},
+}
 
 # The assistant. With no OPENAI_API_KEY the offline knowledge-base responder answers.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
@@ -170,6 +173,10 @@ CHATSY_RATE_LIMIT_WINDOW_SECONDS = float(os.environ.get("CHATSY_RATE_LIMIT_WINDO
 CHATSY_MAX_VIOLATIONS = int(os.environ.get("CHATSY_MAX_VIOLATIONS", "10"))
 CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS = int(os.environ.get("CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS", "365"))
 CHATSY_BOT_NAME = os.environ.get("CHATSY_BOT_NAME", "Chatsy bot")
+# Agents: presence expires this long after the console's last heartbeat; an assigned chat with
+# no agent reply for this long goes back to the front of its queue.
+CHATSY_PRESENCE_TTL_SECONDS = int(os.environ.get("CHATSY_PRESENCE_TTL_SECONDS", "60"))
+CHATSY_AGENT_REPLY_TIMEOUT_SECONDS = int(os.environ.get("CHATSY_AGENT_REPLY_TIMEOUT_SECONDS", "120"))
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 

@@ -182,6 +182,14 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 }
             )
 
+    async def queue_position(self, event: dict[str, Any]) -> None:
+        await self._send_json(
+            {"type": "queue", "position": event["position"], "wait_minutes": event["wait_minutes"], "text": event["text"]}
+        )
+
+    async def queue_max_wait_exceeded(self, event: dict[str, Any]) -> None:
+        """The alternatives offer (callback, email, scheduled call) hooks in here."""
+
     async def conversation_status(self, event: dict[str, Any]) -> None:
         self.conversation.status = event["status"]
         await self._send_json(

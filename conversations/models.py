@@ -88,13 +88,29 @@ class Conversation(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="conversations")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOT)
+    # Set while queued or assigned: the database copy the Redis waiting line is rebuilt from.
+    queue = models.ForeignKey(
+        "agents.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
+    priority = models.CharField(max_length=10, default="normal")
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    assigned_agent = models.ForeignKey(
+        "agents.AgentProfile", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="conversations",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated"]
-        indexes = [models.Index(fields=["status", "-updated"]), models.Index(fields=["-updated"])]
+        indexes = [
+            models.Index(fields=["status", "-updated"]),
+            models.Index(fields=["-updated"]),
+            models.Index(fields=["status", "queue", "enqueued_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.get_status_display()}"

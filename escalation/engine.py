@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from escalation.policy import (
     Rule,
 )
 from escalation.signals import complexity
-from escalation.signals.entities import Entities, extract_entities
+from escalation.signals.entities import Entities, Money, extract_entities, find_amounts
 from escalation.signals.explicit import detect_human_request
 from escalation.signals.failures import not_helpful_count, same_question_count
 from escalation.signals.sensitive import detect_sensitive
@@ -107,8 +108,15 @@ class Decision:
     target_queue: str  # the queue a human comes from (for offers: if the visitor accepts)
     reasons: tuple[Reason, ...]  # every trigger that fired, the deciding one first
     sentiment: Sentiment  # score and breakdown, for the handoff card
-    entities: Entities  # order numbers, amounts, ... gathered for the agent
     signals: Mapping[str, SignalValue] = field(default_factory=dict)  # raw signal values
+    text: Text | None = field(default=None, repr=False, compare=False)  # the message read
+    amounts: tuple[Money, ...] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def entities(self) -> Entities:
+        """Order numbers, amounts, emails, ... for the handoff card. Extracted on first use:
+        only handoffs need them, so the messages the bot answers never pay for it."""
+        return extract_entities(self.text, self.amounts) if self.text else Entities()
 
     @property
     def escalates(self) -> bool:
@@ -177,6 +185,10 @@ class _Reading:
     today: date
     signals: dict[str, SignalValue] = field(default_factory=dict)
 
+    @cached_property
+    def amounts(self) -> tuple[Money, ...]:
+        return find_amounts(self.text.lower)
+
 
 def decide(snapshot: Snapshot, policy: Policy, now: datetime) -> Decision:
     """Decide what happens with the visitor's message; pure and deterministic."""
@@ -215,8 +227,9 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
         target_queue=queue,
         reasons=tuple(outcome.reason for outcome in ranked) or (winner.reason,),
         sentiment=sentiment,
-        entities=extract_entities(reading.text),
         signals=reading.signals,
+        text=reading.text,
+        amounts=reading.__dict__.get("amounts"),
     )
 
 
@@ -265,7 +278,7 @@ def _read_billing_dispute(reading: _Reading, rule: Rule) -> _Outcome | None:
     reading.signals["billing_dispute"] = found
     if found is None:
         return None
-    money = complexity.disputed_amount(reading.text)
+    money = complexity.disputed_amount(reading.amounts)
     reading.signals["amount"] = money.amount if money else None
     limit = rule.amount_threshold
     if limit is None:

@@ -17,7 +17,8 @@ from escalation.summary import extractive_summary
 
 logger = logging.getLogger(__name__)
 
-# Sent on commit with `escalation`: the agent queue subscribes to route the conversation.
+# Sent inside the escalation's transaction with `escalation`: the agent queue subscribes to
+# route the conversation (its writes commit or roll back with the escalation).
 escalation_created = django.dispatch.Signal()
 
 
@@ -61,7 +62,7 @@ def conversation_escalate(
         metadata={"event": "handoff", "escalation_id": escalation.pk},
     )
     _status_broadcast_on_commit(conversation)
-    transaction.on_commit(lambda: escalation_created.send(sender=Escalation, escalation=escalation))
+    escalation_created.send(sender=Escalation, escalation=escalation)
     logger.info("conversation %s escalated: %s", conversation.pk, details["explanation"])
     return escalation
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from escalation.signals.entities import Money, find_amounts, find_dates
+from escalation.signals.entities import Money, find_dates
 from escalation.signals.text import GatedPatterns, Text, first_match
 
 # --- shared fragments -----------------------------------------------------------------------
@@ -128,7 +128,8 @@ SECURITY = (
         rf"\b{_PAYMENT}\b(?: \w+){{0,8}}? (?:that |which |but |and )?(?:it )?(?:{_NOT_ME})\b",
         rf"\b{_PAYMENT} (?:\w+ ){{0,3}}(?:is|was|are|were) not (?:mine|recogni[sz]ed|"
         r"authori[sz]ed)\b",
-        also=_DISOWN_WORDS + " mine me ours shouldnt should recognized recognised",
+        also="didnt never dont not havent hadnt cant cannot couldnt familiar aware recognizing "
+        "recognising mine me ours shouldnt",
     ),
     GatedPatterns.build(
         _PAYMENT_WORDS,
@@ -169,18 +170,29 @@ SECURITY = (
         r"(?: \w+){0,4}? (?:that )?(?:i|we) (?:\w+ ){1,8}(?:\. )?(?:but |however |and )?"
         r"(?:\. )?(?:i|we) (?:really |definitely |actually )?(?:did not|didnt|never|have not|"
         r"havent|dont|do not)\b",
-        whole_message=True,
+        also="didnt never havent dont not",
+        following=2,
     ),
     GatedPatterns.build(
         _PAYMENT_WORDS,
         rf"\b{_PAYMENT}\b(?: \w+){{0,8}}? \. (?:but |and |however )?(?:\. )?"
         rf"(?:it |this |that |its |thats |it is |that is )?(?:{_NOT_ME})\b",
+        also="me mine ours shouldnt",
+        following=2,
+    ),
+    GatedPatterns.build(
+        _PAYMENT_WORDS,
         rf"\b{_PAYMENT}\b(?: \w+){{0,8}}? \. (?:but |and |however )?(?:\. )?(?:{_DISOWN}) "
         r"(?:that|this|it|them|so)\b",
+        also="didnt never havent hadnt dont not",
+        following=2,
+    ),
+    GatedPatterns.build(
+        _PAYMENT_WORDS,
         rf"\b{_PAYMENT}\b(?: \w+){{0,8}}? \. (?:but |and |however )?(?:\. )?"
         r"(?:thats|that is|its|it is) (?:a mistake|an error|wrong|not right)\b",
-        also=_DISOWN_WORDS + " mine me ours mistake error wrong right",
-        whole_message=True,
+        also="mistake error wrong",
+        following=2,
     ),
 )
 
@@ -457,21 +469,39 @@ POLICY_EXCEPTION = GatedPatterns.build(
     r"\b(?:out of|expired) warranty\b|\bwarranty (?:has |is )?(?:expired|ended|run out)\b",
 )
 
-TECHNICAL = GatedPatterns.build(
-    "locked blocked shut account profile server error database backend api integration "
-    "webhook sso oauth data history files merge migrate transfer reset disable remove 2fa "
-    "mfa authenticator bug",
-    r"\b(?:locked|blocked|shut) out of (?:my |the |our )?(?:account|profile|dashboard|admin)\b",
-    r"\b(?:account|profile) (?:\w+ ){0,2}(?:suspended|deactivated|banned|terminated)\b",
-    r"\b(?:internal )?server error\b|\berror (?:code )?\d{3,}\b|\b[45]\d\d error\b",
-    r"\b(?:database|backend|api|server|integration|webhook|sso|oauth)\b(?: \w+){0,4}? "
-    r"(?:error|errors|down|broken|failing|fails|failed|bug)\b",
-    r"\b(?:my |our |account |order )?(?:data|history|files) (?:has |have |is |are )?"
-    r"(?:disappeared|vanished|gone missing|been deleted|been wiped|corrupted)\b",
-    r"\bmerge (?:my |two |the |our )?accounts?\b",
-    r"\b(?:migrate|transfer) (?:my |our )?(?:data|account|subscription|license) (?:to|from|between)\b",
-    r"\b(?:reset|disable|remove) (?:my |the )?(?:2fa|two factor|mfa|authenticator)\b",
-    r"\b(?:found|there is|theres|is a|a) bug\b",
+TECHNICAL = (
+    GatedPatterns.build(
+        "locked blocked shut",
+        r"\b(?:locked|blocked|shut) out of (?:my |the |our )?(?:account|profile|dashboard|admin)\b",
+    ),
+    GatedPatterns.build(
+        "suspended deactivated banned terminated",
+        r"\b(?:account|profile) (?:\w+ ){0,2}(?:suspended|deactivated|banned|terminated)\b",
+    ),
+    GatedPatterns.build(
+        "error errors bug",
+        r"\b(?:internal )?server error\b|\berror (?:code )?\d{3,}\b|\b[45]\d\d error\b",
+        r"\b(?:found|there is|theres|is a|a) bug\b",
+    ),
+    GatedPatterns.build(
+        "database backend api server integration webhook sso oauth",
+        r"\b(?:database|backend|api|server|integration|webhook|sso|oauth)\b(?: \w+){0,4}? "
+        r"(?:error|errors|down|broken|failing|fails|failed|bug)\b",
+    ),
+    GatedPatterns.build(
+        "disappeared vanished missing deleted wiped corrupted",
+        r"\b(?:my |our |account |order )?(?:data|history|files) (?:has |have |is |are )?"
+        r"(?:disappeared|vanished|gone missing|been deleted|been wiped|corrupted)\b",
+    ),
+    GatedPatterns.build(
+        "merge migrate",
+        r"\bmerge (?:my |two |the |our )?accounts?\b",
+        r"\bmigrate (?:my |our )?(?:data|account|subscription|license) (?:to|from|between)\b",
+    ),
+    GatedPatterns.build(
+        "2fa mfa authenticator two",
+        r"\b(?:reset|disable|remove) (?:my |the )?(?:2fa|two factor|mfa|authenticator)\b",
+    ),
 )
 
 _STEP_MARKERS = GatedPatterns.build(
@@ -480,7 +510,7 @@ _STEP_MARKERS = GatedPatterns.build(
     r"\bstep (?:1|one)\b.{0,240}?\bstep (?:2|two)\b",
     r"\b(?:first|before that)\b.{0,160}?\b(?:then|after that|next)\b",
     also="then next",
-    whole_message=True,
+    following=4,
 )
 _DEPENDENCY = GatedPatterns.build(
     "before until depends depend once so order requires require",
@@ -520,9 +550,8 @@ def _repeated_charge(text: Text) -> str | None:
     return REPEATED_CHARGE.search(scope)
 
 
-def disputed_amount(text: Text) -> Money | None:
+def disputed_amount(amounts: tuple[Money, ...]) -> Money | None:
     """The largest amount mentioned: "$20 of the $100 I asked for" disputes up to $100."""
-    amounts = find_amounts(text.lower)
     return max(amounts, key=lambda money: money.amount) if amounts else None
 
 
@@ -541,7 +570,7 @@ def order_age_days(text: Text, today: date, order_date: date | None = None) -> i
         return (today - order_date).days
     if not text.has_any(_PURCHASE_WORDS):
         return None
-    dates = find_dates(text.lower, today)
+    dates = find_dates(text, today)
     return max((today - day).days for day in dates) if dates else None
 
 
@@ -550,7 +579,7 @@ def detect_policy_exception(text: Text) -> str | None:
 
 
 def detect_technical(text: Text) -> str | None:
-    return TECHNICAL.find(text)
+    return first_match(TECHNICAL, text)
 
 
 def detect_multi_step(text: Text) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from escalation.signals.text import GatedPatterns, Text, content_words, stem
+from escalation.signals.text import GatedPatterns, Text, content_words, first_match, stem
 
 # Repeat detection reads the start of each message: questions are short, and this bounds the
 # cost of a long history.
@@ -26,23 +26,33 @@ _SYNONYMS = {
     **dict.fromkeys("whereabouts track tracking status".split(), "where"),
 }
 
-NOT_HELPFUL = GatedPatterns.build(
-    "helpful unhelpful help helped helping useful answer answered asked meant wanted work "
-    "worked working sense",
-    r"\b(?:not|isnt|wasnt|arent|werent|not very|not at all) (?:\w+ )?(?:helpful|useful)\b",
-    r"\bunhelpful\b|\bno help\b|\bnot (?:a )?(?:lot of |much )?help\b",
-    r"\b(?:that|this|it|your (?:answer|suggestion|reply)|the (?:answer|suggestion)) "
-    r"(?:didnt|did not|doesnt|does not|wont|will not|isnt|is not) (?:really |actually )?"
-    r"(?:help|helping|work|answer)\b",
-    r"\b(?:thats|that is|this is|its|it is) not what i (?:asked|meant|wanted|said|need)\b",
-    r"\b(?:you|it) (?:didnt|did not|havent|have not) answer(?:ed)? my question\b",
-    r"\bnot (?:answering|answered) my question\b|\bmakes no sense\b|\bdoesnt make sense\b",
+NOT_HELPFUL = (
+    GatedPatterns.build(
+        "helpful useful unhelpful",
+        r"\b(?:not|isnt|wasnt|arent|werent|not very|not at all) (?:\w+ )?(?:helpful|useful)\b",
+        r"\bunhelpful\b",
+    ),
+    GatedPatterns.build(
+        "help helping work answer",
+        r"\bno help\b|\bnot (?:a )?(?:lot of |much )?help\b",
+        r"\b(?:that|this|it|your (?:answer|suggestion|reply)|the (?:answer|suggestion)) "
+        r"(?:didnt|did not|doesnt|does not|wont|will not|isnt|is not) (?:really |actually )?"
+        r"(?:help|helping|work|answer)\b",
+        also="not didnt doesnt wont isnt no",
+    ),
+    GatedPatterns.build(
+        "asked meant wanted said need answer answered answering sense",
+        r"\b(?:thats|that is|this is|its|it is) not what i (?:asked|meant|wanted|said|need)\b",
+        r"\b(?:you|it) (?:didnt|did not|havent|have not) answer(?:ed)? my question\b",
+        r"\bnot (?:answering|answered) my question\b|\bmakes no sense\b|\bdoesnt make sense\b",
+        also="not didnt havent no doesnt",
+    ),
 )
 
 
 def says_not_helpful(text: Text) -> bool:
     """True for "that didn't help", "not helpful", "that's not what I asked" and the like."""
-    return NOT_HELPFUL.find(text) is not None
+    return first_match(NOT_HELPFUL, text) is not None
 
 
 def not_helpful_count(messages: Iterable[Text], clicks: int) -> int:
@@ -64,6 +74,8 @@ def similarity(first: frozenset[str], second: frozenset[str]) -> float:
 
 def same_question_count(current: Text, earlier: Sequence[Text], min_similarity: float) -> int:
     """How many times the current question has been asked, this message included."""
+    if not earlier:
+        return 1
     key = question_key(current)
     if not key:
         return 1

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from escalation.signals.text import Text, phrase_regex
+from escalation.signals.text import PhraseSet, Text, normalise_phrase
 
 WORD_LIST = Path(__file__).with_name("profanity_words.txt")
 TIERS = ("mild", "directed", "strong", "abusive")
 SECOND_PERSON = frozenset("you u ur youre your yourself ya thou".split())
 FIRST_PERSON = frozenset("i im me my myself ive".split())
-_MASKED = re.compile(r"(?<![a-z])(?:f[*#@]+c?k|f[*#@]{2,}|sh[*!1]t|b[*!1]tch)[a-z]*")
+_MASKED = re.compile(r"(?<![a-z])(?:f[*#@]+c?k|f[*#@]{2,}|sh[*#]t|b[*#]tch)[a-z]*")
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,8 @@ class _WordList:
     tier_of_word: dict[str, str]  # exact words
     words: frozenset[str]
     stems: tuple[tuple[str, str], ...]  # (stem, tier): "fuck" matches "fucking"
-    any_stem: re.Pattern[str]  # one search to tell whether any stem is there at all
     phrases: dict[str, str]  # normalised phrase -> tier
-    phrase_regex: re.Pattern[str] | None
-    phrase_starts: frozenset[str]
+    phrase_set: PhraseSet
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +54,7 @@ def _word_list() -> _WordList:
         tier, entry = line.split(maxsplit=1)
         entry = entry.strip()
         if " " in entry:
-            phrases[entry] = tier
+            phrases[normalise_phrase(entry)] = tier
         elif entry.endswith("*"):
             stems.append((entry[:-1], tier))
         else:
@@ -65,10 +63,8 @@ def _word_list() -> _WordList:
         tier_of_word=words,
         words=frozenset(words),
         stems=tuple(stems),
-        any_stem=re.compile("|".join(re.escape(stem) for stem, _ in stems) or "(?!)"),
         phrases=phrases,
-        phrase_regex=phrase_regex(phrases),
-        phrase_starts=frozenset(p.split()[0] for p in phrases),
+        phrase_set=PhraseSet.of(phrases),
     )
 
 
@@ -83,7 +79,8 @@ def find_profanity(text: Text) -> ProfanityHits:
     found: dict[str, list[str]] = {tier: [] for tier in TIERS}
     for word, tier in _listed_words(text):
         found[tier].append(word)
-    found["strong"] += _MASKED.findall(text.lower) if "*" in text.lower or "!" in text.lower else []
+    if "*" in text.lower or "#" in text.lower:
+        found["strong"] += _MASKED.findall(text.lower)
     directed, undirected = _split_directed(text, tuple(found["directed"]))
     return ProfanityHits(
         mild=tuple(found["mild"]) + undirected,
@@ -95,13 +92,10 @@ def find_profanity(text: Text) -> ProfanityHits:
 def _listed_words(text: Text) -> list[tuple[str, str]]:
     listed = _word_list()
     hits = [(word, listed.tier_of_word[word]) for word in sorted(text.words & listed.words)]
-    if listed.any_stem.search(text.norm):
-        for stem, tier in listed.stems:
-            if stem in text.norm:
-                hits.extend((word, tier) for word in text.words if word.startswith(stem))
-    if listed.phrase_regex is not None and text.has_any(listed.phrase_starts):
-        scope = text.clauses_with(listed.phrase_starts)
-        hits.extend((phrase, listed.phrases[phrase]) for phrase in listed.phrase_regex.findall(scope))
+    for stem, tier in listed.stems:
+        if stem in text.norm:
+            hits.extend((word, tier) for word in text.words if word.startswith(stem))
+    hits.extend((phrase, listed.phrases[phrase]) for _, phrase in listed.phrase_set.matches(text))
     return list(dict.fromkeys(hits))
 
 

@@ -14,11 +14,11 @@ from string import ascii_letters, ascii_uppercase, punctuation
 from typing import Any
 
 from escalation.signals.profanity import ProfanityHits, find_profanity, is_profane_word
-from escalation.signals.text import Text, phrase_regex
+from escalation.signals.text import PhraseSet, Text
 
 # VADER's cost grows faster than linearly with length (worst on emoticon-heavy text), so it
 # reads a bounded prefix; the cheap indicators below read the whole capped message.
-VADER_PREFIX_CHARS = 400
+VADER_PREFIX_CHARS = 240
 
 # VADER's compound saturates fast on short texts (a lone "hate" scores -0.57): scaled down,
 # one negative word acknowledges and offers a human, and escalating takes more evidence.
@@ -43,8 +43,7 @@ FRUSTRATION_PHRASES = (
     "are you serious", "for the last time", "how hard is it", "so disappointed",
     "very disappointed", "extremely disappointed",
 )
-_FRUSTRATION = phrase_regex(FRUSTRATION_PHRASES)
-_FRUSTRATION_STARTS = frozenset(p.split()[0] for p in FRUSTRATION_PHRASES)
+_FRUSTRATION = PhraseSet.of(FRUSTRATION_PHRASES)
 
 # Praise said as an interjection next to a complaint reads as sarcasm.
 SARCASM_MARKERS = (
@@ -53,8 +52,7 @@ SARCASM_MARKERS = (
     "thanks for nothing", "what a surprise", "surprise surprise", "big surprise",
     "how convenient", "how wonderful", "how lovely",
 )
-_SARCASM_MARKERS = phrase_regex(SARCASM_MARKERS)
-_SARCASM_STARTS = frozenset(p.split()[0] for p in SARCASM_MARKERS)
+_SARCASM_MARKERS = PhraseSet.of(SARCASM_MARKERS)
 PRAISE_WORDS = frozenset(
     """
     great perfect wonderful fantastic brilliant awesome lovely amazing excellent splendid
@@ -69,8 +67,8 @@ COMPLAINT_CUES = frozenset(
     """.split()
 )
 _EXCLAMATIONS = re.compile(r"!{2,}|[!?]{3,}")
-_DROP_LETTERS = str.maketrans("", "", ascii_letters)
-_DROP_UPPER = str.maketrans("", "", ascii_uppercase)
+_LETTERS = ascii_letters.encode()
+_UPPERCASE = ascii_uppercase.encode()
 
 
 @dataclass(frozen=True)
@@ -178,18 +176,15 @@ def _profanity_weight(hits: ProfanityHits) -> float:
 
 
 def _frustration(text: Text) -> float:
-    if _FRUSTRATION is None or not text.has_any(_FRUSTRATION_STARTS):
-        return 0.0
-    found = set(_FRUSTRATION.findall(text.clauses_with(_FRUSTRATION_STARTS)))
+    found = {phrase for _, phrase in _FRUSTRATION.matches(text)}
     return min(FRUSTRATION_MAX, FRUSTRATION_WEIGHT * len(found))
 
 
 def _is_sarcastic(text: Text) -> bool:
     """A sarcasm marker ("oh great", "thanks for nothing"), or praise said as an aside
     ("Perfect.", "Great,") in a message that otherwise complains."""
-    if _SARCASM_MARKERS is not None and text.has_any(_SARCASM_STARTS):
-        if _SARCASM_MARKERS.search(text.clauses_with(_SARCASM_STARTS)):
-            return True
+    if _SARCASM_MARKERS.find(text):
+        return True
     if not text.has_any(PRAISE_WORDS) or not text.has_any(COMPLAINT_CUES):
         return False
     interjections = [
@@ -202,8 +197,10 @@ def _is_sarcastic(text: Text) -> bool:
 
 
 def _is_shouting(original: str) -> bool:
-    letters = len(original) - len(original.translate(_DROP_LETTERS))
+    # bytes.translate counts in C; str.translate would look each character up in a dict.
+    ascii_text = original.encode("ascii", "ignore")
+    letters = len(ascii_text) - len(ascii_text.translate(None, _LETTERS))
     if letters < CAPS_MIN_LETTERS:
         return False
-    upper = len(original) - len(original.translate(_DROP_UPPER))
+    upper = len(ascii_text) - len(ascii_text.translate(None, _UPPERCASE))
     return upper / letters >= CAPS_MIN_RATIO

@@ -77,25 +77,38 @@ class Text:
     def tokens(self) -> tuple[str, ...]:
         return tuple(token for clause in self.clauses for token in clause)
 
+    def has_any(self, triggers: frozenset[str]) -> bool:
+        return not self.words.isdisjoint(triggers)
+
+    def clauses_with(
+        self, triggers: frozenset[str], following: int = 0, also: frozenset[str] = frozenset()
+    ) -> str:
+        """The normalised clauses holding a trigger word, joined like `norm`. With
+        `following`, each such clause brings the next ones along; with `also`, only clauses
+        (with their followers) that also hold one of those words count."""
+        present = self.words & triggers
+        if not present:
+            return ""
+        if len(self.clauses) == 1:
+            return self.norm if not also or not self.words.isdisjoint(also) else ""
+        index = self._clause_index
+        starts = {number for word in present for number in index[word]}
+        with_also = {number for word in self.words & also for number in index[word]}
+        keep: set[int] = set()
+        for number in starts:
+            window = range(number, min(number + following + 1, len(self.clauses)))
+            if not also or not with_also.isdisjoint(window):
+                keep.update(window)
+        return " . ".join(" ".join(self.clauses[number]) for number in sorted(keep))
+
     @cached_property
     def _clause_index(self) -> dict[str, list[int]]:
+        """word -> numbers of the clauses holding it."""
         index: dict[str, list[int]] = {}
         for number, words in enumerate(self.clause_words):
             for word in words:
                 index.setdefault(word, []).append(number)
         return index
-
-    def has_any(self, triggers: frozenset[str]) -> bool:
-        return not self.words.isdisjoint(triggers)
-
-    def clauses_with(self, triggers: frozenset[str]) -> str:
-        """The normalised clauses containing any trigger word, joined like `norm`."""
-        present = self.words & triggers
-        if not present or len(self.clauses) == 1:
-            return self.norm if present else ""
-        index = self._clause_index
-        numbers = sorted({number for word in present for number in index[word]})
-        return " . ".join(" ".join(self.clauses[number]) for number in numbers)
 
 
 def cap(message: str, limit: int = MAX_CHARS) -> str:
@@ -112,25 +125,24 @@ def prepare(message: str) -> Text:
     lower = original.lower()
     for curly in _CURLY_APOSTROPHES:
         lower = lower.replace(curly, "'")
-    spaced = lower.replace("'", "")
-    if any(digit in spaced for digit in "0123456789"):
-        spaced = _NUMBER_SEPARATOR.sub("", spaced)  # "1,200.50" stays one token, not 3 clauses
+    # "." and "," end a clause when a space follows; inside a token they vanish, so
+    # "1,200.50" stays one token and "e.g." one word.
+    spaced = lower.replace("'", "").replace(". ", "; ").replace(", ", "; ")
     for dash in _DASH_BREAKS:
-        spaced = spaced.replace(dash, ".")
-    spaced = spaced.encode().translate(_TOKEN_TABLE).decode()
+        spaced = spaced.replace(dash, ";")
+    spaced = spaced.encode().translate(_TOKEN_TABLE, b".,").decode()
     if not spaced.isascii():
         spaced = _NON_WORD.sub(" ", spaced)
     tokens = _correct_all(spaced.replace(".", " . ").split())
     clauses = tuple(
-        tuple(part.split()) for part in " ".join(tokens).split(".") if not part.isspace() and part
+        clause for clause in map(str.split, " ".join(tokens).split(".")) if clause
     )
-    clause_words = tuple(map(frozenset, clauses))
     return Text(
         original=original,
         lower=lower,
-        clauses=clauses,
-        clause_words=clause_words,
-        words=frozenset().union(*clause_words),
+        clauses=tuple(map(tuple, clauses)),
+        clause_words=tuple(map(frozenset, clauses)),
+        words=frozenset(tokens) - {"."},
         norm=" . ".join(map(" ".join, clauses)),
     )
 
@@ -140,7 +152,7 @@ def _token_table() -> bytes:
     table = bytearray(range(256))
     for char in string.punctuation + "\t\r\x0b\x0c":
         table[ord(char)] = ord(" ")
-    for char in ".!?;:,\n()[]{}":
+    for char in "!?;:\n()[]{}":
         table[ord(char)] = ord(".")
     return bytes(table)
 
@@ -149,7 +161,6 @@ _TOKEN_TABLE = _token_table()
 _CURLY_APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4")
 _DASH_BREAKS = (" - ", "\u2013", "\u2014")
 _NON_WORD = re.compile(r"[^\w\s.]+")
-_NUMBER_SEPARATOR = re.compile(r"(?<=\d)[.,](?=\d)")
 _CORRECTED: dict[str, str] = {}  # token -> corrected token, filled as tokens are seen
 _CORRECTED_MAX = 50_000
 
@@ -162,7 +173,7 @@ def _correct_all(tokens: list[str]) -> list[str]:
             known.clear()
             unseen = set(tokens)
         known.update((token, correct_typo(token)) for token in unseen)
-    return [known[token] for token in tokens]
+    return list(map(known.__getitem__, tokens))
 
 
 @lru_cache(maxsize=1)
@@ -202,42 +213,66 @@ def normalise_phrase(phrase: str) -> str:
     return " ".join(" ".join(clause) for clause in prepare(phrase).clauses)
 
 
-def phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """One word-boundary regex matching any of `phrases` (normalised like messages) in `norm`."""
-    normalised = sorted(
-        {normalise_phrase(p) for p in phrases} - {""},
-        key=len,
-        reverse=True,
-    )
-    if not normalised:
-        return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in normalised) + r")\b")
-
-
-@lru_cache(maxsize=256)
-def cached_phrase_regex(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """`phrase_regex` for a rule's phrases, compiled once per distinct tuple."""
-    return phrase_regex(phrases)
-
-
 # Words that, just before a phrase or verb, deny it: "I don't need an agent", "no fraud".
 NEGATORS = frozenset("dont not never no didnt doesnt wont wouldnt without stop".split())
 
 
+@dataclass(frozen=True)
+class PhraseSet:
+    """Phrases matched as whole words in `Text.norm`, without regexes: a phrase is looked for
+    only when all its words are in the message (a set test), then found with str.find."""
+
+    phrases: tuple[tuple[str, frozenset[str]], ...]  # (normalised phrase, its words)
+
+    @classmethod
+    def of(cls, phrases: Iterable[str]) -> PhraseSet:
+        normalised = dict.fromkeys(p for p in map(normalise_phrase, phrases) if p)
+        return cls(tuple((phrase, frozenset(phrase.split())) for phrase in normalised))
+
+    def matches(self, text: Text) -> list[tuple[int, str]]:
+        """(position, phrase) for every occurrence, in order of position."""
+        words, norm = text.words, text.norm
+        found = [
+            (position, phrase)
+            for phrase, needed in self.phrases
+            if needed <= words
+            for position in _occurrences(norm, phrase)
+        ]
+        return sorted(found)
+
+    def find(self, text: Text, negatable: bool = False) -> str | None:
+        """The first phrase in the message; with `negatable`, the first that no negator in
+        the three words before denies ("I don't need an agent")."""
+        for position, phrase in self.matches(text):
+            if not negatable or NEGATORS.isdisjoint(words_before(text.norm, position, 3)):
+                return phrase
+        return None
+
+
+def _occurrences(norm: str, phrase: str) -> list[int]:
+    positions, start, size = [], norm.find(phrase), len(phrase)
+    while start != -1:
+        end = start + size
+        if (start == 0 or norm[start - 1] == " ") and (end == len(norm) or norm[end] == " "):
+            positions.append(start)
+        start = norm.find(phrase, start + 1)
+    return positions
+
+
+@lru_cache(maxsize=256)
+def phrase_set(phrases: tuple[str, ...]) -> PhraseSet:
+    """The PhraseSet of a rule's phrases, built once per distinct tuple."""
+    return PhraseSet.of(phrases)
+
+
 def find_phrase(text: Text, phrases: tuple[str, ...]) -> str | None:
     """The first of `phrases` in the message that no negator in the 3 words before denies."""
-    regex = cached_phrase_regex(phrases)
-    if regex is None:
-        return None
-    for match in regex.finditer(text.norm):
-        if not any(word in NEGATORS for word in words_before(text.norm, match.start(), 3)):
-            return match.group(0)
-    return None
+    return phrase_set(phrases).find(text, negatable=True) if phrases else None
 
 
 def words_before(norm: str, position: int, count: int = 4) -> list[str]:
     """Up to `count` tokens before `position` in `norm`, stopping at a clause break."""
-    before = norm[:position].split()
+    before = norm[max(0, position - 24 * count) : position].split()[-count - 1 :]
     if "." in before:
         before = before[len(before) - before[::-1].index(".") :]
     return before[-count:]
@@ -260,8 +295,8 @@ def content_words(tokens: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class GatedPatterns:
-    """Regexes that run only over the clauses holding one of their trigger words (and only
-    when the message also holds one of the `also` words, if given).
+    """Regexes that run only over the clauses holding one of their trigger words (and, if
+    `also` is given, one of those words too, in the same clause or the `following` ones).
 
     The patterns are joined into one alternation: one C-level search instead of one Python
     call each. Every pattern must contain a trigger word, or it can never match.
@@ -270,23 +305,24 @@ class GatedPatterns:
     triggers: frozenset[str]
     regex: re.Pattern[str]
     also: frozenset[str] = frozenset()
-    whole_message: bool = False  # for patterns that span clauses: "it says I did. I didn't"
+    following: int = 0  # clauses after a trigger's to read too: "it says I did. I didn't"
 
     @classmethod
     def build(
-        cls, triggers: str, *patterns: str, also: str = "", whole_message: bool = False
+        cls, triggers: str, *patterns: str, also: str = "", following: int = 0
     ) -> GatedPatterns:
         joined = "|".join(f"(?:{pattern})" for pattern in patterns)
         return cls(frozenset(triggers.split()), re.compile(joined), frozenset(also.split()),
-                   whole_message)
+                   following)
 
     def find(self, text: Text) -> str | None:
         """The first matching words in the message, or None."""
-        if self.also and text.words.isdisjoint(self.also):
+        words = text.words
+        if words.isdisjoint(self.triggers) or (self.also and words.isdisjoint(self.also)):
             return None
-        if self.whole_message:
-            return self.search(text.norm) if text.has_any(self.triggers) else None
-        return self.search(text.clauses_with(self.triggers))
+        scope = text.clauses_with(self.triggers, self.following, self.also)
+        match = self.regex.search(scope) if scope else None
+        return match.group(0) if match else None
 
     def search(self, scope: str) -> str | None:
         """The first matching words in already-normalised text, or None."""

@@ -319,6 +319,7 @@
     '.chatsy-icon-btn:hover{background:rgba(255,255,255,.16);}',
     '.chatsy-header .chatsy-icon-btn:focus-visible{outline:2px solid #fff;outline-offset:0;}',
 
+    '#chatsy-queue{flex:none;padding:8px 14px;background:#eff6ff;color:#1e40af;border-bottom:1px solid #bfdbfe;font-size:13px;}',
     '#chatsy-banner{flex:none;display:flex;align-items:center;gap:8px;padding:8px 14px;background:#fffbeb;color:#92400e;border-bottom:1px solid #fde68a;font-size:13px;}',
     '.chatsy-spinner{flex:none;width:14px;height:14px;border-radius:50%;border:2px solid currentColor;border-right-color:transparent;animation:chatsy-spin .8s linear infinite;}',
     '@keyframes chatsy-spin{to{transform:rotate(360deg);}}',
@@ -543,6 +544,8 @@
     }, [icon('send', 19)]);
     ui.hint = h('div', { id: 'chatsy-hint', 'aria-live': 'polite' });
     ui.counter = h('div', { id: 'chatsy-counter', hidden: true });
+    // Place in line and wait estimate while a person is on the way.
+    ui.queueLine = h('div', { id: 'chatsy-queue', role: 'status', hidden: true });
     var composer = h('div', { class: 'chatsy-composer' }, [
       h('div', { class: 'chatsy-compose-row' }, [ui.input, ui.send]),
       h('div', { class: 'chatsy-compose-meta' }, [ui.hint, ui.counter])
@@ -550,7 +553,7 @@
 
     ui.panel = h('div', {
       id: 'chatsy-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'chatsy-title', hidden: true
-    }, [header, ui.banner, ui.notice, body, composer]);
+    }, [header, ui.banner, ui.queueLine, ui.notice, body, composer]);
 
     ui.unreadBadge = h('span', { id: 'chatsy-unread', 'aria-hidden': 'true', hidden: true });
     ui.launcherIcon = icon('chat', 26);
@@ -911,6 +914,7 @@
       case 'history': onHistory(f); break;
       case 'typing': onTyping(f); break;
       case 'status': onStatus(f); break;
+      case 'queue': onQueue(f); break;
       case 'error': onError(f); break;
       default: break; // pong and anything newer
     }
@@ -1052,6 +1056,13 @@
   function onStatus(f) {
     var conv = f.conversation && typeof f.conversation === 'object' ? f.conversation : null;
     if (conv && typeof conv.status === 'string') S.status = conv.status;
+    if (S.status !== 'queued') ui.queueLine.hidden = true;
+  }
+
+  function onQueue(f) {
+    if (typeof f.text !== 'string' || S.status === 'assigned') return;
+    ui.queueLine.textContent = f.text;
+    ui.queueLine.hidden = false;
   }
 
   function onError(f) {

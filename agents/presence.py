@@ -1,0 +1,59 @@
+"""Agent presence in Redis: online / away / offline, kept alive by the console's heartbeat.
+
+A status key per agent expires PRESENCE_TTL seconds after the last heartbeat; a sorted set of
+last heartbeats lets the reconciler find who expired without scanning keys.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+
+from chatsy.redis import redis_client
+
+STATUSES = ("online", "away", "offline")
+_SEEN = "chatsy:presence:seen"
+
+
+def _status_key(agent_id: int) -> str:
+    return f"chatsy:presence:{agent_id}"
+
+
+def presence_ttl() -> int:
+    return settings.CHATSY_PRESENCE_TTL_SECONDS
+
+
+def presence_set(agent_id: int, status: str, *, now: float | None = None) -> None:
+    """Record a status (and heartbeat). Offline removes the agent at once."""
+    client = redis_client()
+    if status == "offline":
+        client.pipeline().delete(_status_key(agent_id)).zrem(_SEEN, agent_id).execute()
+        return
+    now = time.time() if now is None else now
+    pipe = client.pipeline()
+    pipe.set(_status_key(agent_id), status, ex=presence_ttl())
+    pipe.zadd(_SEEN, {str(agent_id): now})
+    pipe.execute()
+
+
+def presence_get(agent_id: int) -> str:
+    return redis_client().get(_status_key(agent_id)) or "offline"
+
+
+def presence_online(agent_ids: list[int]) -> set[int]:
+    """Which of these agents are online now (not away, not expired)."""
+    if not agent_ids:
+        return set()
+    statuses = redis_client().mget([_status_key(a) for a in agent_ids])
+    return {agent for agent, status in zip(agent_ids, statuses, strict=True) if status == "online"}
+
+
+def presence_expired(*, now: float | None = None) -> list[int]:
+    """Agents whose heartbeat stopped more than the TTL ago; forgets them as it reports them."""
+    client = redis_client()
+    cutoff = (time.time() if now is None else now) - presence_ttl()
+    expired = client.zrangebyscore(_SEEN, "-inf", cutoff)
+    if expired:
+        client.zrem(_SEEN, *expired)
+    return [int(agent) for agent in expired]

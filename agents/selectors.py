@@ -1,0 +1,77 @@
+"""Reads for queues and agents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from agents.estimates import RECENT_CHATS, median_handle_seconds
+from agents.models import AgentProfile, Queue
+from conversations.models import Conversation, Message
+
+
+def queue_for(*, target_queue: str, category: str) -> Queue:
+    """The engine's target queue if it exists; else a queue handling the category; else general."""
+    queues = list(Queue.objects.filter(active=True))
+    by_slug = {q.slug: q for q in queues}
+    if target_queue in by_slug:
+        return by_slug[target_queue]
+    handling = next((q for q in queues if category in q.category_list), None)
+    return handling or by_slug.get("general") or Queue.objects.get_or_create(
+        slug="general", defaults={"name": "General support"}
+    )[0]
+
+
+def queues_of(agent: AgentProfile) -> list[Queue]:
+    if agent.is_supervisor:
+        return list(Queue.objects.filter(active=True))
+    return list(agent.queues.filter(active=True))
+
+
+def agents_of(queue: Queue) -> QuerySet[AgentProfile]:
+    """The queue's agents with their current load (assigned conversations)."""
+    return queue.agents.select_related("user").annotate(
+        load=Count("conversations", filter=Q(conversations__status=Conversation.Status.ASSIGNED))
+    )
+
+
+def agent_load(agent: AgentProfile) -> int:
+    return agent.conversations.filter(status=Conversation.Status.ASSIGNED).count()
+
+
+def handle_seconds_recent(queue: Queue) -> float:
+    """Median handle time of the last 50 resolved chats in the queue (or the default)."""
+    rows = (
+        Conversation.objects.filter(queue=queue, resolved_at__isnull=False, assigned_at__isnull=False)
+        .order_by("-resolved_at")
+        .values_list("assigned_at", "resolved_at")[:RECENT_CHATS]
+    )
+    return median_handle_seconds([(done - start).total_seconds() for start, done in rows])
+
+
+def conversations_waiting() -> QuerySet[Conversation]:
+    return Conversation.objects.filter(status=Conversation.Status.QUEUED).select_related("queue")
+
+
+def conversations_unanswered(*, assigned_before: datetime) -> QuerySet[Conversation]:
+    """Assigned chats whose agent has not written since taking them, for too long."""
+    agent_replied = Message.objects.filter(
+        conversation=OuterRef("pk"), sender=Message.Sender.AGENT, created__gte=OuterRef("assigned_at")
+    )
+    return (
+        Conversation.objects.filter(status=Conversation.Status.ASSIGNED, assigned_at__lt=assigned_before)
+        .filter(~Exists(agent_replied))
+        .select_related("queue", "assigned_agent")
+    )
+
+
+def last_agent_of(conversation: Conversation) -> int | None:
+    """The agent who last served this customer, for returning customers."""
+    return (
+        Conversation.objects.filter(customer_id=conversation.customer_id, assigned_agent__isnull=False)
+        .exclude(pk=conversation.pk)
+        .order_by("-assigned_at")
+        .values_list("assigned_agent_id", flat=True)
+        .first()
+    )

@@ -1,0 +1,339 @@
+"""Writes for the agent queue: enqueue, claim, requeue, presence, rebuild and reconcile.
+
+The database is the final judge of who owns a conversation (conditional UPDATEs); Redis is
+the fast waiting line (agents.waiting_queue) and is repaired from the database whenever it
+drifts or comes back empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from agents import presence, selectors
+from agents.estimates import wait_phrase, wait_range_minutes
+from agents.models import AgentProfile, Queue
+from agents.waiting_queue import RedisWaitingQueue, WaitingEntry, WaitingQueue
+from chatsy import realtime
+from chatsy.redis import redis_client
+from conversations.models import Conversation
+from conversations.services import message_post_system
+from escalation.services import escalation_created
+
+logger = logging.getLogger(__name__)
+
+FOLLOW_UP_WHEN_QUEUE_DOWN = (
+    "A member of our team will follow up with you here as soon as possible. "
+    "You can keep this page open or come back later — the conversation will be waiting."
+)
+
+
+class AlreadyTaken(Exception):
+    """Another agent claimed the conversation first (or it is no longer waiting)."""
+
+
+class AtCapacity(Exception):
+    """The agent already holds their maximum number of concurrent chats."""
+
+
+def waiting_line() -> WaitingQueue:
+    return RedisWaitingQueue(redis_client())
+
+
+# --- joining the line ---------------------------------------------------------------------
+
+
+@receiver(escalation_created)
+def _route_escalation(sender, escalation, **kwargs) -> None:
+    conversation_enqueue(
+        conversation=escalation.conversation,
+        target_queue=escalation.target_queue,
+        category=escalation.category,
+        priority=escalation.priority,
+    )
+
+
+def conversation_enqueue(*, conversation: Conversation, target_queue: str, category: str, priority: str) -> Queue:
+    """Record the queue in the database now; mirror it in Redis once the transaction commits."""
+    queue = selectors.queue_for(target_queue=target_queue, category=category)
+    enqueued_at = conversation.enqueued_at or timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(queue=queue, priority=priority, enqueued_at=enqueued_at)
+    conversation.queue, conversation.priority, conversation.enqueued_at = queue, priority, enqueued_at
+    entry = _entry(conversation)
+    transaction.on_commit(lambda: _mirror_enqueue(conversation, entry))
+    return queue
+
+
+def _mirror_enqueue(conversation: Conversation, entry: WaitingEntry) -> None:
+    try:
+        waiting_line().enqueue(entry)
+    except redis.RedisError:
+        logger.exception("queue unreachable; conversation %s waits in the database only", conversation.pk)
+        message_post_system(conversation=conversation, body=FOLLOW_UP_WHEN_QUEUE_DOWN, metadata={"event": "queue_down"})
+        return
+    queue_changed(conversation.queue)
+
+
+def queue_changed(queue: Queue) -> None:
+    """After the line moved: auto-assign, tell every waiting visitor their place, alert agents."""
+    if queue.routing == Queue.Routing.AUTO:
+        queue_auto_assign(queue=queue)
+    queue_positions_broadcast(queue=queue)
+    realtime.group_send(realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug})
+
+
+def queue_positions_broadcast(*, queue: Queue) -> None:
+    entries = waiting_line().entries(queue.slug)
+    if not entries:
+        return
+    agents = list(selectors.agents_of(queue))
+    online = presence.presence_online([a.pk for a in agents])
+    free = sum(max(0, a.max_concurrent_chats - a.load) for a in agents if a.pk in online)
+    handle = selectors.handle_seconds_recent(queue)
+    for position, entry in enumerate(entries, start=1):
+        minutes = wait_range_minutes(position=position, free_capacity=free, online_agents=len(online), handle_seconds=handle)
+        realtime.group_send(
+            realtime.conversation_group(entry.conversation_id),
+            {
+                "type": "queue.position",
+                "position": position,
+                "wait_minutes": list(minutes) if minutes else None,
+                "text": wait_phrase(position=position, minutes=minutes),
+            },
+        )
+
+
+# --- claiming -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_claim(*, agent: AgentProfile, public_id: str) -> Conversation:
+    """Take one waiting conversation. Raises AlreadyTaken for the loser of a race."""
+    conversation = Conversation.objects.select_related("queue").filter(public_id=public_id).first()
+    if conversation is None or conversation.queue not in selectors.queues_of(agent):
+        raise AlreadyTaken("That conversation is not waiting in your queues.")
+    _check_capacity(agent)
+    try:
+        waiting_line().claim(str(public_id))
+    except redis.RedisError:
+        logger.warning("queue unreachable during claim; the database decides")
+    return _assign(conversation, agent)
+
+
+@transaction.atomic
+def conversation_claim_next(*, agent: AgentProfile) -> Conversation | None:
+    """Take the first conversation waiting in any of the agent's queues, or None."""
+    _check_capacity(agent)
+    queues = selectors.queues_of(agent)
+    slugs = [q.slug for q in queues]
+    for _ in range(10):  # Skip entries the database no longer has waiting (drift).
+        try:
+            entry = waiting_line().claim_next(slugs)
+        except redis.RedisError:
+            entry = None
+            fallback = selectors.conversations_waiting().filter(queue__in=queues).order_by("enqueued_at").first()
+            if fallback is None:
+                return None
+            public_id = str(fallback.public_id)
+        else:
+            if entry is None:
+                return None
+            public_id = entry.conversation_id
+        conversation = Conversation.objects.select_related("queue").filter(public_id=public_id).first()
+        if conversation is None:
+            continue
+        try:
+            return _assign(conversation, agent)
+        except AlreadyTaken:
+            continue
+    return None
+
+
+def _check_capacity(agent: AgentProfile) -> None:
+    if selectors.agent_load(agent) >= agent.max_concurrent_chats:
+        raise AtCapacity(f"You already have {agent.max_concurrent_chats} chats open.")
+
+
+def _assign(conversation: Conversation, agent: AgentProfile) -> Conversation:
+    now = timezone.now()
+    won = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.QUEUED).update(
+        status=Conversation.Status.ASSIGNED, assigned_agent=agent, assigned_at=now, updated=now
+    )
+    if not won:
+        raise AlreadyTaken("Another agent already took this conversation.")
+    conversation.status, conversation.assigned_agent, conversation.assigned_at = (
+        Conversation.Status.ASSIGNED, agent, now,
+    )
+    message_post_system(
+        conversation=conversation,
+        body=f"{agent.name} joined the chat.",
+        metadata={"event": "agent_joined", "agent": agent.name},
+    )
+    _status_changed_on_commit(conversation)
+    return conversation
+
+
+# --- leaving an agent ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_requeue(*, conversation: Conversation, reason: str) -> bool:
+    """Back to the front of its queue (it keeps its original enqueue time). False if not assigned."""
+    moved = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.ASSIGNED).update(
+        status=Conversation.Status.QUEUED, assigned_agent=None, assigned_at=None, updated=timezone.now()
+    )
+    if not moved:
+        return False
+    conversation.refresh_from_db()
+    message_post_system(
+        conversation=conversation,
+        body="You're back at the front of the line; the next available person will pick this up.",
+        metadata={"event": "requeued", "reason": reason},
+    )
+    entry = _entry(conversation)
+    transaction.on_commit(lambda: _mirror_enqueue(conversation, entry))
+    _status_changed_on_commit(conversation)
+    return True
+
+
+def agent_presence_update(*, agent: AgentProfile, status: str) -> int:
+    """Set an agent's presence. Going offline returns their chats to the front of their queues."""
+    if status not in presence.STATUSES:
+        raise ValueError(f"unknown presence status {status!r}")
+    presence.presence_set(agent.pk, status)
+    if status == "offline":
+        return agent_release_chats(agent_id=agent.pk, reason="agent_offline")
+    if status == "online":
+        for queue in selectors.queues_of(agent):
+            if queue.routing == Queue.Routing.AUTO:
+                queue_auto_assign(queue=queue)
+    return 0
+
+
+def agent_release_chats(*, agent_id: int, reason: str) -> int:
+    chats = Conversation.objects.filter(assigned_agent_id=agent_id, status=Conversation.Status.ASSIGNED)
+    return sum(conversation_requeue(conversation=c, reason=reason) for c in chats)
+
+
+# --- auto-assignment ----------------------------------------------------------------------
+
+
+def queue_auto_assign(*, queue: Queue) -> int:
+    """Hand waiting chats to the least-loaded online agents under capacity (round-robin ties)."""
+    assigned = 0
+    for entry in waiting_line().entries(queue.slug, limit=50):
+        conversation = Conversation.objects.filter(public_id=entry.conversation_id).first()
+        agent = _pick_agent(queue, conversation) if conversation else None
+        if agent is None:
+            break
+        try:
+            conversation_claim(agent=agent, public_id=entry.conversation_id)
+            assigned += 1
+        except (AlreadyTaken, AtCapacity):
+            continue
+    return assigned
+
+
+def _pick_agent(queue: Queue, conversation: Conversation) -> AgentProfile | None:
+    agents = [a for a in selectors.agents_of(queue) if a.load < a.max_concurrent_chats]
+    online = presence.presence_online([a.pk for a in agents])
+    eligible = [a for a in agents if a.pk in online]
+    if not eligible:
+        return None
+    previous = selectors.last_agent_of(conversation)
+    returning = next((a for a in eligible if a.pk == previous), None)
+    if returning is not None:
+        return returning
+    least = min(a.load for a in eligible)
+    tied = sorted((a for a in eligible if a.load == least), key=lambda a: a.pk)
+    turn = redis_client().incr(f"chatsy:rr:{queue.slug}")
+    return tied[turn % len(tied)]
+
+
+# --- rebuild, reconcile, watch ------------------------------------------------------------
+
+
+def queue_rebuild() -> int:
+    """Make Redis's waiting line exactly the database's. Returns how many are waiting."""
+    entries = [_entry(c) for c in selectors.conversations_waiting()]
+    waiting_line().replace_all(entries)
+    return len(entries)
+
+
+def queue_reconcile() -> tuple[int, int]:
+    """Fix drift both ways without disturbing entries that agree. Returns (added, removed)."""
+    line = waiting_line()
+    truth = {str(c.public_id): c for c in selectors.conversations_waiting()}
+    mirrored = {e.conversation_id: e for e in line.all_entries()}
+    added = removed = 0
+    for public_id, conversation in truth.items():
+        expected = _entry(conversation)
+        if mirrored.get(public_id) != expected:
+            line.enqueue(expected)
+            added += 1
+    for public_id in mirrored.keys() - truth.keys():
+        removed += line.remove(public_id)
+    return added, removed
+
+
+def queue_sla_watch(*, now: datetime | None = None) -> dict[str, int]:
+    """Expired presence, unanswered assigned chats, and waits past the queue's maximum."""
+    now = now or timezone.now()
+    released = sum(
+        agent_release_chats(agent_id=agent_id, reason="presence_expired")
+        for agent_id in presence.presence_expired(now=now.timestamp())
+    )
+    timeout = timedelta(seconds=settings.CHATSY_AGENT_REPLY_TIMEOUT_SECONDS)
+    reassigned = sum(
+        conversation_requeue(conversation=c, reason="agent_no_reply")
+        for c in selectors.conversations_unanswered(assigned_before=now - timeout)
+    )
+    return {"released": released, "reassigned": reassigned, "over_max_wait": _flag_long_waits(now)}
+
+
+def _flag_long_waits(now: datetime) -> int:
+    flagged = 0
+    for conversation in selectors.conversations_waiting():
+        limit = conversation.queue.max_wait_seconds if conversation.queue else 600
+        if conversation.enqueued_at and (now - conversation.enqueued_at).total_seconds() > limit:
+            # Once per wait: the alternatives offer (callback, email…) listens for this event.
+            if redis_client().set(f"chatsy:max-wait:{conversation.public_id}", 1, nx=True, ex=86400):
+                realtime.group_send(
+                    realtime.conversation_group(conversation.public_id),
+                    {"type": "queue.max_wait_exceeded", "queue": conversation.queue.slug if conversation.queue else ""},
+                )
+                flagged += 1
+    return flagged
+
+
+def _entry(conversation: Conversation) -> WaitingEntry:
+    return WaitingEntry(
+        conversation_id=str(conversation.public_id),
+        queue=conversation.queue.slug if conversation.queue else "general",
+        priority=conversation.priority or "normal",
+        enqueued_ms=int((conversation.enqueued_at or timezone.now()).timestamp() * 1000),
+    )
+
+
+def _status_changed_on_commit(conversation: Conversation) -> None:
+    realtime.group_send_on_commit(
+        realtime.conversation_group(conversation.public_id),
+        {"type": "conversation.status", "status": conversation.status},
+    )
+    if conversation.queue is not None:
+        queue = conversation.queue
+        transaction.on_commit(lambda: _queue_changed_quietly(queue))
+
+
+def _queue_changed_quietly(queue: Queue) -> None:
+    try:
+        queue_positions_broadcast(queue=queue)
+        realtime.group_send(realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug})
+    except redis.RedisError:
+        logger.warning("queue unreachable; positions for %s not pushed", queue.slug)

@@ -1,0 +1,248 @@
+"""The waiting line: who waits in which queue, in what order, and the atomic claim.
+
+The database is the truth (Conversation.status/queue/priority/enqueued_at); this is its fast
+mirror, rebuilt from the database at start-up and by the reconciler. One contract, two
+implementations: `RedisWaitingQueue` (production) and `MemoryWaitingQueue` (tests, and the
+reference the contract suite checks Redis against).
+
+Order: urgent before high before normal, then first come, first served. A chat that goes back
+to the queue keeps its original enqueue time, so it returns to the front of its band.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis
+
+PRIORITY_BANDS = {"urgent": 0, "high": 1, "normal": 2}
+# Milliseconds since the epoch stay below 1e13 until the year 2286.
+BAND_WIDTH = 10**13
+
+
+@dataclass(frozen=True)
+class WaitingEntry:
+    conversation_id: str  # the conversation's public id
+    queue: str  # queue slug
+    priority: str  # urgent / high / normal
+    enqueued_ms: int  # when it first joined the line (epoch milliseconds)
+
+    @property
+    def score(self) -> int:
+        return PRIORITY_BANDS.get(self.priority, PRIORITY_BANDS["normal"]) * BAND_WIDTH + self.enqueued_ms
+
+
+class WaitingQueue(Protocol):
+    def enqueue(self, entry: WaitingEntry) -> None: ...
+
+    def remove(self, conversation_id: str) -> bool: ...
+
+    def claim(self, conversation_id: str) -> WaitingEntry | None:
+        """Take this conversation off the line; None if someone else already did."""
+
+    def claim_next(self, queues: Sequence[str]) -> WaitingEntry | None:
+        """Take the first waiting conversation across these queues, atomically."""
+
+    def position(self, conversation_id: str) -> int | None:
+        """1 for the front of its queue; None if not waiting."""
+
+    def entries(self, queue: str, limit: int = 100) -> list[WaitingEntry]: ...
+
+    def depth(self, queue: str) -> int: ...
+
+    def all_entries(self) -> list[WaitingEntry]: ...
+
+    def replace_all(self, entries: Iterable[WaitingEntry]) -> None:
+        """Make the line exactly these entries (rebuild from the database)."""
+
+
+class MemoryWaitingQueue:
+    """In-process implementation: for tests and as the contract's reference."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, WaitingEntry] = {}
+
+    def enqueue(self, entry: WaitingEntry) -> None:
+        with self._lock:
+            self._entries[entry.conversation_id] = entry
+
+    def remove(self, conversation_id: str) -> bool:
+        with self._lock:
+            return self._entries.pop(conversation_id, None) is not None
+
+    def claim(self, conversation_id: str) -> WaitingEntry | None:
+        with self._lock:
+            return self._entries.pop(conversation_id, None)
+
+    def claim_next(self, queues: Sequence[str]) -> WaitingEntry | None:
+        with self._lock:
+            candidates = [e for e in self._entries.values() if e.queue in queues]
+            if not candidates:
+                return None
+            first = min(candidates, key=_order)
+            return self._entries.pop(first.conversation_id)
+
+    def position(self, conversation_id: str) -> int | None:
+        entry = self._entries.get(conversation_id)
+        if entry is None:
+            return None
+        return sum(1 for e in self._entries.values() if e.queue == entry.queue and _order(e) < _order(entry)) + 1
+
+    def entries(self, queue: str, limit: int = 100) -> list[WaitingEntry]:
+        return sorted((e for e in self._entries.values() if e.queue == queue), key=_order)[:limit]
+
+    def depth(self, queue: str) -> int:
+        return sum(1 for e in self._entries.values() if e.queue == queue)
+
+    def all_entries(self) -> list[WaitingEntry]:
+        return sorted(self._entries.values(), key=_order)
+
+    def replace_all(self, entries: Iterable[WaitingEntry]) -> None:
+        with self._lock:
+            self._entries = {e.conversation_id: e for e in entries}
+
+
+def _order(entry: WaitingEntry) -> tuple[int, str]:
+    return entry.score, entry.conversation_id
+
+
+# Redis layout (prefix "chatsy:wq:"): a sorted set per queue (member: conversation id, score:
+# band then enqueue time), a hash per waiting conversation, and a set of queue slugs in use
+# (so a rebuild never needs KEYS).
+_CLAIM = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+  local entry = redis.call('HGETALL', KEYS[2])
+  redis.call('DEL', KEYS[2])
+  return entry
+end
+return false
+"""
+
+_CLAIM_NEXT = """
+local best_key, best_member, best_score = nil, nil, nil
+for _, key in ipairs(KEYS) do
+  local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if head[1] and (best_score == nil or tonumber(head[2]) < best_score) then
+    best_key, best_member, best_score = key, head[1], tonumber(head[2])
+  end
+end
+if best_key == nil then return false end
+redis.call('ZREM', best_key, best_member)
+local entry_key = ARGV[1] .. best_member
+local entry = redis.call('HGETALL', entry_key)
+redis.call('DEL', entry_key)
+return entry
+"""
+
+
+class RedisWaitingQueue:
+    def __init__(self, client: redis.Redis, prefix: str = "chatsy:wq:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._claim = client.register_script(_CLAIM)
+        self._claim_next = client.register_script(_CLAIM_NEXT)
+
+    def _queue_key(self, queue: str) -> str:
+        return f"{self.prefix}queue:{queue}"
+
+    def _entry_key(self, conversation_id: str) -> str:
+        return f"{self.prefix}entry:{conversation_id}"
+
+    @property
+    def _queues_key(self) -> str:
+        return f"{self.prefix}queues"
+
+    def enqueue(self, entry: WaitingEntry) -> None:
+        previous = self.client.hget(self._entry_key(entry.conversation_id), "queue")
+        pipe = self.client.pipeline(transaction=True)
+        if previous and previous != entry.queue:
+            pipe.zrem(self._queue_key(previous), entry.conversation_id)
+        pipe.hset(self._entry_key(entry.conversation_id), mapping=_as_hash(entry))
+        pipe.zadd(self._queue_key(entry.queue), {entry.conversation_id: entry.score})
+        pipe.sadd(self._queues_key, entry.queue)
+        pipe.execute()
+
+    def remove(self, conversation_id: str) -> bool:
+        return self.claim(conversation_id) is not None
+
+    def claim(self, conversation_id: str) -> WaitingEntry | None:
+        queue = self.client.hget(self._entry_key(conversation_id), "queue")
+        if queue is None:
+            return None
+        raw = self._claim(keys=[self._queue_key(queue), self._entry_key(conversation_id)], args=[conversation_id])
+        return _from_flat(raw)
+
+    def claim_next(self, queues: Sequence[str]) -> WaitingEntry | None:
+        if not queues:
+            return None
+        raw = self._claim_next(keys=[self._queue_key(q) for q in queues], args=[f"{self.prefix}entry:"])
+        return _from_flat(raw)
+
+    def position(self, conversation_id: str) -> int | None:
+        queue = self.client.hget(self._entry_key(conversation_id), "queue")
+        if queue is None:
+            return None
+        rank = self.client.zrank(self._queue_key(queue), conversation_id)
+        return None if rank is None else rank + 1
+
+    def entries(self, queue: str, limit: int = 100) -> list[WaitingEntry]:
+        ids = self.client.zrange(self._queue_key(queue), 0, limit - 1)
+        return self._load(ids)
+
+    def depth(self, queue: str) -> int:
+        return self.client.zcard(self._queue_key(queue))
+
+    def all_entries(self) -> list[WaitingEntry]:
+        found: list[WaitingEntry] = []
+        for queue in sorted(self.client.smembers(self._queues_key)):
+            found += self._load(self.client.zrange(self._queue_key(queue), 0, -1))
+        return sorted(found, key=_order)
+
+    def replace_all(self, entries: Iterable[WaitingEntry]) -> None:
+        entries = list(entries)
+        old_queues = self.client.smembers(self._queues_key)
+        old_ids = [m for q in old_queues for m in self.client.zrange(self._queue_key(q), 0, -1)]
+        pipe = self.client.pipeline(transaction=True)
+        for key in [self._queue_key(q) for q in old_queues] + [self._entry_key(i) for i in old_ids]:
+            pipe.delete(key)
+        pipe.delete(self._queues_key)
+        for entry in entries:
+            pipe.hset(self._entry_key(entry.conversation_id), mapping=_as_hash(entry))
+            pipe.zadd(self._queue_key(entry.queue), {entry.conversation_id: entry.score})
+            pipe.sadd(self._queues_key, entry.queue)
+        pipe.execute()
+
+    def _load(self, ids: Sequence[str]) -> list[WaitingEntry]:
+        pipe = self.client.pipeline(transaction=False)
+        for conversation_id in ids:
+            pipe.hgetall(self._entry_key(conversation_id))
+        return [_from_hash(h) for h in pipe.execute() if h]
+
+
+def _as_hash(entry: WaitingEntry) -> dict[str, str]:
+    return {
+        "conversation_id": entry.conversation_id,
+        "queue": entry.queue,
+        "priority": entry.priority,
+        "enqueued_ms": str(entry.enqueued_ms),
+    }
+
+
+def _from_hash(data: dict[str, str]) -> WaitingEntry:
+    return WaitingEntry(
+        conversation_id=data["conversation_id"],
+        queue=data["queue"],
+        priority=data["priority"],
+        enqueued_ms=int(data["enqueued_ms"]),
+    )
+
+
+def _from_flat(raw: list | None) -> WaitingEntry | None:
+    """A Lua HGETALL reply (flat field/value list) as an entry."""
+    if not raw:
+        return None
+    return _from_hash(dict(zip(raw[::2], raw[1::2], strict=True)))

@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from escalation.models import Escalation, EscalationRule, EscalationSettings, Plan
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    list_display = ["key", "name", "category", "action", "priority", "target_queue", "active", "order"]
+    list_editable = ["active", "order"]
+    list_filter = ["category", "action", "priority", "active"]
+    search_fields = ["key", "name", "phrases"]
+
+
+@admin.register(EscalationSettings)
+class EscalationSettingsAdmin(admin.ModelAdmin):
+    fieldsets = [
+        ("Confidence bands (Category 2)", {"fields": ["respond_above", "check_above", "offer_above"]}),
+        ("Sentiment (Category 3)", {"fields": ["sentiment_escalate_below", "sentiment_offer_below"]}),
+        (
+            "Repeated failures (Category 5)",
+            {"fields": ["same_question_count", "same_question_similarity", "not_helpful_count", "unresolved_turns"]},
+        ),
+        ("Routing", {"fields": ["default_queue"]}),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return not EscalationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "tier", "vip", "skip_ai_for_complex", "dedicated_queue", "proactive_checkin_minutes"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["created", "category", "priority", "target_queue", "explanation", "conversation"]
+    list_filter = ["category", "priority", "target_queue"]
+    search_fields = ["explanation", "summary"]
+    list_select_related = ["conversation"]
+    readonly_fields = [field.name for field in Escalation._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
