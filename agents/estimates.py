@@ -16,7 +16,9 @@ def median_handle_seconds(durations: Sequence[float]) -> float:
     return float(statistics.median(durations)) if durations else DEFAULT_HANDLE_SECONDS
 
 
-def wait_range_minutes(*, position: int, free_capacity: int, online_agents: int, handle_seconds: float) -> tuple[int, int] | None:
+def wait_range_minutes(
+    *, position: int, free_capacity: int, online_agents: int, handle_seconds: float
+) -> tuple[int, int] | None:
     """Whole minutes (low, high); None when nobody is online to serve the queue.
 
     With every online agent busy, the line moves as fast as one chat ends per agent.
@@ -32,15 +34,19 @@ def wait_range_minutes(*, position: int, free_capacity: int, online_agents: int,
 
 
 def ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
     return f"{number}{suffix}"
 
 
 def wait_phrase(*, position: int, minutes: tuple[int, int] | None) -> str:
-    """"You're 3rd in line, about 4–6 minutes." for the visitor's widget."""
+    """ "You're 3rd in line, about 4–6 minutes." for the visitor's widget."""
     place = "You're next in line" if position == 1 else f"You're {ordinal(position)} in line"
     if minutes is None:
-        return f"{place}. Our team is offline right now; we'll follow up as soon as someone is back."
+        return (
+            f"{place}. Our team is offline right now; we'll follow up as soon as someone is back."
+        )
     low, high = minutes
     if high <= 1:
         return f"{place}, about a minute."

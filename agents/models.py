@@ -14,7 +14,8 @@ class Queue(models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=60, unique=True, help_text="Escalation rules route to this.")
     categories = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text="Comma-separated escalation categories this queue handles when no rule names a "
         "queue (e.g. billing_dispute).",
     )
@@ -38,7 +39,9 @@ class Queue(models.Model):
 
 
 class AgentProfile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent"
+    )
     display_name = models.CharField(max_length=80, blank=True, help_text="Shown to visitors.")
     max_concurrent_chats = models.PositiveSmallIntegerField(default=3)
     is_supervisor = models.BooleanField(default=False)
@@ -59,3 +62,6 @@ class QueueMembership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agent", "queue"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} in {self.queue}"

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from agents import presence
 from agents.estimates import RECENT_CHATS, median_handle_seconds
 from agents.models import AgentProfile, Queue
+from agents.waiting_queue import WaitingEntry, waiting_line
 from conversations.models import Conversation, Message
 
 
@@ -18,9 +21,11 @@ def queue_for(*, target_queue: str, category: str) -> Queue:
     if target_queue in by_slug:
         return by_slug[target_queue]
     handling = next((q for q in queues if category in q.category_list), None)
-    return handling or by_slug.get("general") or Queue.objects.get_or_create(
-        slug="general", defaults={"name": "General support"}
-    )[0]
+    return (
+        handling
+        or by_slug.get("general")
+        or Queue.objects.get_or_create(slug="general", defaults={"name": "General support"})[0]
+    )
 
 
 def queues_of(agent: AgentProfile) -> list[Queue]:
@@ -43,7 +48,9 @@ def agent_load(agent: AgentProfile) -> int:
 def handle_seconds_recent(queue: Queue) -> float:
     """Median handle time of the last 50 resolved chats in the queue (or the default)."""
     rows = (
-        Conversation.objects.filter(queue=queue, resolved_at__isnull=False, assigned_at__isnull=False)
+        Conversation.objects.filter(
+            queue=queue, resolved_at__isnull=False, assigned_at__isnull=False
+        )
         .order_by("-resolved_at")
         .values_list("assigned_at", "resolved_at")[:RECENT_CHATS]
     )
@@ -54,13 +61,33 @@ def conversations_waiting() -> QuerySet[Conversation]:
     return Conversation.objects.filter(status=Conversation.Status.QUEUED).select_related("queue")
 
 
+def waiting_entries() -> list[WaitingEntry]:
+    """The database's waiting line, as the entries Redis mirrors (one query, no models)."""
+    rows = conversations_waiting().values_list(
+        "public_id", "queue__slug", "priority", "enqueued_at"
+    )
+    return [
+        WaitingEntry(
+            conversation_id=str(public_id),
+            queue=queue or "general",
+            priority=priority or "normal",
+            enqueued_ms=int(enqueued_at.timestamp() * 1000) if enqueued_at else 0,
+        )
+        for public_id, queue, priority, enqueued_at in rows
+    ]
+
+
 def conversations_unanswered(*, assigned_before: datetime) -> QuerySet[Conversation]:
     """Assigned chats whose agent has not written since taking them, for too long."""
     agent_replied = Message.objects.filter(
-        conversation=OuterRef("pk"), sender=Message.Sender.AGENT, created__gte=OuterRef("assigned_at")
+        conversation=OuterRef("pk"),
+        sender=Message.Sender.AGENT,
+        created__gte=OuterRef("assigned_at"),
     )
     return (
-        Conversation.objects.filter(status=Conversation.Status.ASSIGNED, assigned_at__lt=assigned_before)
+        Conversation.objects.filter(
+            status=Conversation.Status.ASSIGNED, assigned_at__lt=assigned_before
+        )
         .filter(~Exists(agent_replied))
         .select_related("queue", "assigned_agent")
     )
@@ -69,9 +96,32 @@ def conversations_unanswered(*, assigned_before: datetime) -> QuerySet[Conversat
 def last_agent_of(conversation: Conversation) -> int | None:
     """The agent who last served this customer, for returning customers."""
     return (
-        Conversation.objects.filter(customer_id=conversation.customer_id, assigned_agent__isnull=False)
+        Conversation.objects.filter(
+            customer_id=conversation.customer_id, assigned_agent__isnull=False
+        )
         .exclude(pk=conversation.pk)
         .order_by("-assigned_at")
         .values_list("assigned_agent_id", flat=True)
         .first()
     )
+
+
+def queues_status() -> list[dict]:
+    """Depth, oldest wait and agents online per queue, from the waiting line and presence."""
+    line, now_ms = waiting_line(), timezone.now().timestamp() * 1000
+    rows = []
+    for queue in Queue.objects.filter(active=True).prefetch_related("agents"):
+        entries = line.entries(queue.slug, limit=1_000)
+        agent_ids = [a.pk for a in queue.agents.all()]
+        oldest_ms = min((e.enqueued_ms for e in entries), default=now_ms)
+        rows.append(
+            {
+                "slug": queue.slug,
+                "name": queue.name,
+                "depth": line.depth(queue.slug),
+                "oldest_wait_seconds": int((now_ms - oldest_ms) / 1000),
+                "online": len(presence.presence_online(agent_ids)),
+                "agents": len(agent_ids),
+            }
+        )
+    return rows

@@ -19,7 +19,7 @@ from django.utils import timezone
 from agents import presence, selectors
 from agents.estimates import wait_phrase, wait_range_minutes
 from agents.models import AgentProfile, Queue
-from agents.waiting_queue import RedisWaitingQueue, WaitingEntry, WaitingQueue
+from agents.waiting_queue import WaitingEntry, waiting_line
 from chatsy import realtime
 from chatsy.redis import redis_client
 from conversations.models import Conversation
@@ -42,10 +42,6 @@ class AtCapacity(Exception):
     """The agent already holds their maximum number of concurrent chats."""
 
 
-def waiting_line() -> WaitingQueue:
-    return RedisWaitingQueue(redis_client())
-
-
 # --- joining the line ---------------------------------------------------------------------
 
 
@@ -59,12 +55,20 @@ def _route_escalation(sender, escalation, **kwargs) -> None:
     )
 
 
-def conversation_enqueue(*, conversation: Conversation, target_queue: str, category: str, priority: str) -> Queue:
+def conversation_enqueue(
+    *, conversation: Conversation, target_queue: str, category: str, priority: str
+) -> Queue:
     """Record the queue in the database now; mirror it in Redis once the transaction commits."""
     queue = selectors.queue_for(target_queue=target_queue, category=category)
     enqueued_at = conversation.enqueued_at or timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(queue=queue, priority=priority, enqueued_at=enqueued_at)
-    conversation.queue, conversation.priority, conversation.enqueued_at = queue, priority, enqueued_at
+    Conversation.objects.filter(pk=conversation.pk).update(
+        queue=queue, priority=priority, enqueued_at=enqueued_at
+    )
+    conversation.queue, conversation.priority, conversation.enqueued_at = (
+        queue,
+        priority,
+        enqueued_at,
+    )
     entry = _entry(conversation)
     transaction.on_commit(lambda: _mirror_enqueue(conversation, entry))
     return queue
@@ -74,8 +78,14 @@ def _mirror_enqueue(conversation: Conversation, entry: WaitingEntry) -> None:
     try:
         waiting_line().enqueue(entry)
     except redis.RedisError:
-        logger.exception("queue unreachable; conversation %s waits in the database only", conversation.pk)
-        message_post_system(conversation=conversation, body=FOLLOW_UP_WHEN_QUEUE_DOWN, metadata={"event": "queue_down"})
+        logger.exception(
+            "queue unreachable; conversation %s waits in the database only", conversation.pk
+        )
+        message_post_system(
+            conversation=conversation,
+            body=FOLLOW_UP_WHEN_QUEUE_DOWN,
+            metadata={"event": "queue_down"},
+        )
         return
     queue_changed(conversation.queue)
 
@@ -85,7 +95,9 @@ def queue_changed(queue: Queue) -> None:
     if queue.routing == Queue.Routing.AUTO:
         queue_auto_assign(queue=queue)
     queue_positions_broadcast(queue=queue)
-    realtime.group_send(realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug})
+    realtime.group_send(
+        realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug}
+    )
 
 
 def queue_positions_broadcast(*, queue: Queue) -> None:
@@ -97,7 +109,9 @@ def queue_positions_broadcast(*, queue: Queue) -> None:
     free = sum(max(0, a.max_concurrent_chats - a.load) for a in agents if a.pk in online)
     handle = selectors.handle_seconds_recent(queue)
     for position, entry in enumerate(entries, start=1):
-        minutes = wait_range_minutes(position=position, free_capacity=free, online_agents=len(online), handle_seconds=handle)
+        minutes = wait_range_minutes(
+            position=position, free_capacity=free, online_agents=len(online), handle_seconds=handle
+        )
         realtime.group_send(
             realtime.conversation_group(entry.conversation_id),
             {
@@ -137,7 +151,12 @@ def conversation_claim_next(*, agent: AgentProfile) -> Conversation | None:
             entry = waiting_line().claim_next(slugs)
         except redis.RedisError:
             entry = None
-            fallback = selectors.conversations_waiting().filter(queue__in=queues).order_by("enqueued_at").first()
+            fallback = (
+                selectors.conversations_waiting()
+                .filter(queue__in=queues)
+                .order_by("enqueued_at")
+                .first()
+            )
             if fallback is None:
                 return None
             public_id = str(fallback.public_id)
@@ -145,7 +164,9 @@ def conversation_claim_next(*, agent: AgentProfile) -> Conversation | None:
             if entry is None:
                 return None
             public_id = entry.conversation_id
-        conversation = Conversation.objects.select_related("queue").filter(public_id=public_id).first()
+        conversation = (
+            Conversation.objects.select_related("queue").filter(public_id=public_id).first()
+        )
         if conversation is None:
             continue
         try:
@@ -168,7 +189,9 @@ def _assign(conversation: Conversation, agent: AgentProfile) -> Conversation:
     if not won:
         raise AlreadyTaken("Another agent already took this conversation.")
     conversation.status, conversation.assigned_agent, conversation.assigned_at = (
-        Conversation.Status.ASSIGNED, agent, now,
+        Conversation.Status.ASSIGNED,
+        agent,
+        now,
     )
     message_post_system(
         conversation=conversation,
@@ -184,9 +207,17 @@ def _assign(conversation: Conversation, agent: AgentProfile) -> Conversation:
 
 @transaction.atomic
 def conversation_requeue(*, conversation: Conversation, reason: str) -> bool:
-    """Back to the front of its queue (it keeps its original enqueue time). False if not assigned."""
-    moved = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.ASSIGNED).update(
-        status=Conversation.Status.QUEUED, assigned_agent=None, assigned_at=None, updated=timezone.now()
+    """Back to the front of its queue (it keeps its original enqueue time).
+
+    Returns False if the conversation was not assigned.
+    """
+    moved = Conversation.objects.filter(
+        pk=conversation.pk, status=Conversation.Status.ASSIGNED
+    ).update(
+        status=Conversation.Status.QUEUED,
+        assigned_agent=None,
+        assigned_at=None,
+        updated=timezone.now(),
     )
     if not moved:
         return False
@@ -217,7 +248,9 @@ def agent_presence_update(*, agent: AgentProfile, status: str) -> int:
 
 
 def agent_release_chats(*, agent_id: int, reason: str) -> int:
-    chats = Conversation.objects.filter(assigned_agent_id=agent_id, status=Conversation.Status.ASSIGNED)
+    chats = Conversation.objects.filter(
+        assigned_agent_id=agent_id, status=Conversation.Status.ASSIGNED
+    )
     return sum(conversation_requeue(conversation=c, reason=reason) for c in chats)
 
 
@@ -261,7 +294,7 @@ def _pick_agent(queue: Queue, conversation: Conversation) -> AgentProfile | None
 
 def queue_rebuild() -> int:
     """Make Redis's waiting line exactly the database's. Returns how many are waiting."""
-    entries = [_entry(c) for c in selectors.conversations_waiting()]
+    entries = selectors.waiting_entries()
     waiting_line().replace_all(entries)
     return len(entries)
 
@@ -269,11 +302,10 @@ def queue_rebuild() -> int:
 def queue_reconcile() -> tuple[int, int]:
     """Fix drift both ways without disturbing entries that agree. Returns (added, removed)."""
     line = waiting_line()
-    truth = {str(c.public_id): c for c in selectors.conversations_waiting()}
+    truth = {e.conversation_id: e for e in selectors.waiting_entries()}
     mirrored = {e.conversation_id: e for e in line.all_entries()}
     added = removed = 0
-    for public_id, conversation in truth.items():
-        expected = _entry(conversation)
+    for public_id, expected in truth.items():
         if mirrored.get(public_id) != expected:
             line.enqueue(expected)
             added += 1
@@ -301,14 +333,19 @@ def _flag_long_waits(now: datetime) -> int:
     flagged = 0
     for conversation in selectors.conversations_waiting():
         limit = conversation.queue.max_wait_seconds if conversation.queue else 600
-        if conversation.enqueued_at and (now - conversation.enqueued_at).total_seconds() > limit:
-            # Once per wait: the alternatives offer (callback, email…) listens for this event.
-            if redis_client().set(f"chatsy:max-wait:{conversation.public_id}", 1, nx=True, ex=86400):
-                realtime.group_send(
-                    realtime.conversation_group(conversation.public_id),
-                    {"type": "queue.max_wait_exceeded", "queue": conversation.queue.slug if conversation.queue else ""},
-                )
-                flagged += 1
+        waited = (now - conversation.enqueued_at).total_seconds() if conversation.enqueued_at else 0
+        # Once per wait (SET NX): the alternatives offer (callback, email…) listens for this.
+        if waited > limit and redis_client().set(
+            f"chatsy:max-wait:{conversation.public_id}", 1, nx=True, ex=86400
+        ):
+            realtime.group_send(
+                realtime.conversation_group(conversation.public_id),
+                {
+                    "type": "queue.max_wait_exceeded",
+                    "queue": conversation.queue.slug if conversation.queue else "",
+                },
+            )
+            flagged += 1
     return flagged
 
 
@@ -334,6 +371,8 @@ def _status_changed_on_commit(conversation: Conversation) -> None:
 def _queue_changed_quietly(queue: Queue) -> None:
     try:
         queue_positions_broadcast(queue=queue)
-        realtime.group_send(realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug})
+        realtime.group_send(
+            realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug}
+        )
     except redis.RedisError:
         logger.warning("queue unreachable; positions for %s not pushed", queue.slug)

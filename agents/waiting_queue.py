@@ -18,6 +18,8 @@ from typing import Protocol
 
 import redis
 
+from chatsy.redis import redis_client
+
 PRIORITY_BANDS = {"urgent": 0, "high": 1, "normal": 2}
 # Milliseconds since the epoch stay below 1e13 until the year 2286.
 BAND_WIDTH = 10**13
@@ -32,7 +34,10 @@ class WaitingEntry:
 
     @property
     def score(self) -> int:
-        return PRIORITY_BANDS.get(self.priority, PRIORITY_BANDS["normal"]) * BAND_WIDTH + self.enqueued_ms
+        return (
+            PRIORITY_BANDS.get(self.priority, PRIORITY_BANDS["normal"]) * BAND_WIDTH
+            + self.enqueued_ms
+        )
 
 
 class WaitingQueue(Protocol):
@@ -90,7 +95,14 @@ class MemoryWaitingQueue:
         entry = self._entries.get(conversation_id)
         if entry is None:
             return None
-        return sum(1 for e in self._entries.values() if e.queue == entry.queue and _order(e) < _order(entry)) + 1
+        return (
+            sum(
+                1
+                for e in self._entries.values()
+                if e.queue == entry.queue and _order(e) < _order(entry)
+            )
+            + 1
+        )
 
     def entries(self, queue: str, limit: int = 100) -> list[WaitingEntry]:
         return sorted((e for e in self._entries.values() if e.queue == queue), key=_order)[:limit]
@@ -112,11 +124,25 @@ def _order(entry: WaitingEntry) -> tuple[int, str]:
 
 # Redis layout (prefix "chatsy:wq:"): a sorted set per queue (member: conversation id, score:
 # band then enqueue time), a hash per waiting conversation, and a set of queue slugs in use
-# (so a rebuild never needs KEYS).
+# (so a rebuild never needs KEYS). The scripts derive queue keys from the prefix, which is
+# fine on one Redis (or Sentinel), not on Redis Cluster.
+_ENQUEUE = """
+local previous = redis.call('HGET', KEYS[1], 'queue')
+if previous and previous ~= ARGV[2] then
+  redis.call('ZREM', ARGV[6] .. previous, ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'conversation_id', ARGV[1], 'queue', ARGV[2],
+           'priority', ARGV[3], 'enqueued_ms', ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[2])
+return 1
+"""
+
 _CLAIM = """
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
-  local entry = redis.call('HGETALL', KEYS[2])
-  redis.call('DEL', KEYS[2])
+local queue = redis.call('HGET', KEYS[1], 'queue')
+if queue and redis.call('ZREM', ARGV[2] .. queue, ARGV[1]) == 1 then
+  local entry = redis.call('HGETALL', KEYS[1])
+  redis.call('DEL', KEYS[1])
   return entry
 end
 return false
@@ -143,6 +169,7 @@ class RedisWaitingQueue:
     def __init__(self, client: redis.Redis, prefix: str = "chatsy:wq:") -> None:
         self.client = client
         self.prefix = prefix
+        self._enqueue = client.register_script(_ENQUEUE)
         self._claim = client.register_script(_CLAIM)
         self._claim_next = client.register_script(_CLAIM_NEXT)
 
@@ -157,29 +184,39 @@ class RedisWaitingQueue:
         return f"{self.prefix}queues"
 
     def enqueue(self, entry: WaitingEntry) -> None:
-        previous = self.client.hget(self._entry_key(entry.conversation_id), "queue")
-        pipe = self.client.pipeline(transaction=True)
-        if previous and previous != entry.queue:
-            pipe.zrem(self._queue_key(previous), entry.conversation_id)
-        pipe.hset(self._entry_key(entry.conversation_id), mapping=_as_hash(entry))
-        pipe.zadd(self._queue_key(entry.queue), {entry.conversation_id: entry.score})
-        pipe.sadd(self._queues_key, entry.queue)
-        pipe.execute()
+        """One round trip; moving queues removes the conversation from its previous one."""
+        self._enqueue(
+            keys=[
+                self._entry_key(entry.conversation_id),
+                self._queue_key(entry.queue),
+                self._queues_key,
+            ],
+            args=[
+                entry.conversation_id,
+                entry.queue,
+                entry.priority,
+                entry.enqueued_ms,
+                entry.score,
+                f"{self.prefix}queue:",
+            ],
+        )
 
     def remove(self, conversation_id: str) -> bool:
         return self.claim(conversation_id) is not None
 
     def claim(self, conversation_id: str) -> WaitingEntry | None:
-        queue = self.client.hget(self._entry_key(conversation_id), "queue")
-        if queue is None:
-            return None
-        raw = self._claim(keys=[self._queue_key(queue), self._entry_key(conversation_id)], args=[conversation_id])
+        """One Lua script: exactly one of any number of concurrent claimers gets the entry."""
+        raw = self._claim(
+            keys=[self._entry_key(conversation_id)], args=[conversation_id, f"{self.prefix}queue:"]
+        )
         return _from_flat(raw)
 
     def claim_next(self, queues: Sequence[str]) -> WaitingEntry | None:
         if not queues:
             return None
-        raw = self._claim_next(keys=[self._queue_key(q) for q in queues], args=[f"{self.prefix}entry:"])
+        raw = self._claim_next(
+            keys=[self._queue_key(q) for q in queues], args=[f"{self.prefix}entry:"]
+        )
         return _from_flat(raw)
 
     def position(self, conversation_id: str) -> int | None:
@@ -246,3 +283,15 @@ def _from_flat(raw: list | None) -> WaitingEntry | None:
     if not raw:
         return None
     return _from_hash(dict(zip(raw[::2], raw[1::2], strict=True)))
+
+
+_lines: dict[int, RedisWaitingQueue] = {}
+
+
+def waiting_line() -> WaitingQueue:
+    """The production waiting line, on the shared Redis client (scripts registered once)."""
+    client = redis_client()
+    line = _lines.get(id(client))
+    if line is None:
+        line = _lines[id(client)] = RedisWaitingQueue(client)
+    return line

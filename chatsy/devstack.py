@@ -49,6 +49,8 @@ def main() -> int:
             check=True,
             cwd=ROOT,
         )
+        step("Rebuilding the waiting line from the database")
+        subprocess.run([*manage, "queue_rebuild"], env=env, check=True, cwd=ROOT)
         bin_dir = Path(sys.executable).parent
         commands = {
             "daphne": [

@@ -176,7 +176,9 @@ CHATSY_BOT_NAME = os.environ.get("CHATSY_BOT_NAME", "Chatsy bot")
 # Agents: presence expires this long after the console's last heartbeat; an assigned chat with
 # no agent reply for this long goes back to the front of its queue.
 CHATSY_PRESENCE_TTL_SECONDS = int(os.environ.get("CHATSY_PRESENCE_TTL_SECONDS", "60"))
-CHATSY_AGENT_REPLY_TIMEOUT_SECONDS = int(os.environ.get("CHATSY_AGENT_REPLY_TIMEOUT_SECONDS", "120"))
+CHATSY_AGENT_REPLY_TIMEOUT_SECONDS = int(
+    os.environ.get("CHATSY_AGENT_REPLY_TIMEOUT_SECONDS", "120")
+)
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 

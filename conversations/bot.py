@@ -89,11 +89,16 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
     policy = policy_current()
     if action == copy.ACTION_REQUEST_HUMAN["id"]:
-        conversation_escalate(conversation_id=conversation.pk, decision=human_requested_by_button(policy))
+        conversation_escalate(
+            conversation_id=conversation.pk, decision=human_requested_by_button(policy)
+        )
         return
     message = conversation.messages.filter(seq=seq, sender=Message.Sender.BOT).first()
     offered = [button["id"] for button in (message.metadata.get("actions", []) if message else [])]
-    if action not in offered or action not in {copy.ACTION_HELPFUL_YES["id"], copy.ACTION_HELPFUL_NO["id"]}:
+    if action not in offered or action not in {
+        copy.ACTION_HELPFUL_YES["id"],
+        copy.ACTION_HELPFUL_NO["id"],
+    }:
         return  # Only the buttons that message showed count.
     helpful = action == copy.ACTION_HELPFUL_YES["id"]
     if not message_record_feedback(message=message, helpful=helpful):
@@ -101,12 +106,18 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     if helpful:
         services.message_post_bot(conversation_id=conversation.pk, body=copy.HELPFUL_THANKS)
         return
-    last_question = conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
+    last_question = (
+        conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
+    )
     if last_question is not None:
-        snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=last_question)
+        snapshot = escalation_selectors.snapshot_for(
+            conversation=conversation, message=last_question
+        )
         decision = decide(snapshot, policy, timezone.now())
         if decision.escalates:
-            conversation_escalate(conversation_id=conversation.pk, decision=decision, message=last_question)
+            conversation_escalate(
+                conversation_id=conversation.pk, decision=decision, message=last_question
+            )
             return
     services.message_post_bot(
         conversation_id=conversation.pk,
@@ -155,7 +166,8 @@ def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
 def _store_decision(message: Message, decision: Decision) -> None:
     details = decision.to_dict()
     services.message_update_metadata(
-        message=message, decision={k: v for k, v in details.items() if k != "signals"},
+        message=message,
+        decision={k: v for k, v in details.items() if k != "signals"},
         signals=details["signals"],
     )
 

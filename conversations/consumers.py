@@ -86,7 +86,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 },
             )
         elif isinstance(frame, Action):
-            await bot.visitor_action(conversation=self.conversation, action=frame.action, seq=frame.seq)
+            await bot.visitor_action(
+                conversation=self.conversation, action=frame.action, seq=frame.seq
+            )
         elif isinstance(frame, Ping):
             await self._send_json({"type": "pong"})
 
@@ -184,7 +186,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def queue_position(self, event: dict[str, Any]) -> None:
         await self._send_json(
-            {"type": "queue", "position": event["position"], "wait_minutes": event["wait_minutes"], "text": event["text"]}
+            {
+                "type": "queue",
+                "position": event["position"],
+                "wait_minutes": event["wait_minutes"],
+                "text": event["text"],
+            }
         )
 
     async def queue_max_wait_exceeded(self, event: dict[str, Any]) -> None:

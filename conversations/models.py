@@ -61,7 +61,11 @@ class Customer(models.Model):
     email = models.EmailField(blank=True)
     external_id = models.CharField(max_length=120, blank=True, help_text="Id in the site's system.")
     plan = models.ForeignKey(
-        "escalation.Plan", on_delete=models.SET_NULL, null=True, blank=True, related_name="customers"
+        "escalation.Plan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
     )
     created = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(default=timezone.now)
@@ -90,12 +94,19 @@ class Conversation(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOT)
     # Set while queued or assigned: the database copy the Redis waiting line is rebuilt from.
     queue = models.ForeignKey(
-        "agents.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+        "agents.Queue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
     )
     priority = models.CharField(max_length=10, default="normal")
     enqueued_at = models.DateTimeField(null=True, blank=True)
     assigned_agent = models.ForeignKey(
-        "agents.AgentProfile", on_delete=models.SET_NULL, null=True, blank=True,
+        "agents.AgentProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="conversations",
     )
     assigned_at = models.DateTimeField(null=True, blank=True)

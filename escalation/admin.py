@@ -5,7 +5,16 @@ from escalation.models import Escalation, EscalationRule, EscalationSettings, Pl
 
 @admin.register(EscalationRule)
 class EscalationRuleAdmin(admin.ModelAdmin):
-    list_display = ["key", "name", "category", "action", "priority", "target_queue", "active", "order"]
+    list_display = [
+        "key",
+        "name",
+        "category",
+        "action",
+        "priority",
+        "target_queue",
+        "active",
+        "order",
+    ]
     list_editable = ["active", "order"]
     list_filter = ["category", "action", "priority", "active"]
     search_fields = ["key", "name", "phrases"]
@@ -14,11 +23,24 @@ class EscalationRuleAdmin(admin.ModelAdmin):
 @admin.register(EscalationSettings)
 class EscalationSettingsAdmin(admin.ModelAdmin):
     fieldsets = [
-        ("Confidence bands (Category 2)", {"fields": ["respond_above", "check_above", "offer_above"]}),
-        ("Sentiment (Category 3)", {"fields": ["sentiment_escalate_below", "sentiment_offer_below"]}),
+        (
+            "Confidence bands (Category 2)",
+            {"fields": ["respond_above", "check_above", "offer_above"]},
+        ),
+        (
+            "Sentiment (Category 3)",
+            {"fields": ["sentiment_escalate_below", "sentiment_offer_below"]},
+        ),
         (
             "Repeated failures (Category 5)",
-            {"fields": ["same_question_count", "same_question_similarity", "not_helpful_count", "unresolved_turns"]},
+            {
+                "fields": [
+                    "same_question_count",
+                    "same_question_similarity",
+                    "not_helpful_count",
+                    "unresolved_turns",
+                ]
+            },
         ),
         ("Routing", {"fields": ["default_queue"]}),
     ]
@@ -32,12 +54,26 @@ class EscalationSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "tier", "vip", "skip_ai_for_complex", "dedicated_queue", "proactive_checkin_minutes"]
+    list_display = [
+        "name",
+        "tier",
+        "vip",
+        "skip_ai_for_complex",
+        "dedicated_queue",
+        "proactive_checkin_minutes",
+    ]
 
 
 @admin.register(Escalation)
 class EscalationAdmin(admin.ModelAdmin):
-    list_display = ["created", "category", "priority", "target_queue", "explanation", "conversation"]
+    list_display = [
+        "created",
+        "category",
+        "priority",
+        "target_queue",
+        "explanation",
+        "conversation",
+    ]
     list_filter = ["category", "priority", "target_queue"]
     search_fields = ["explanation", "summary"]
     list_select_related = ["conversation"]

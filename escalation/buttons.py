@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from escalation.engine import Decision, Reason
 from escalation.policy import Action, Category, Policy, Priority
-from escalation.signals.entities import Entities
 from escalation.signals.sentiment import Sentiment
 
 
@@ -25,5 +24,4 @@ def human_requested_by_button(policy: Policy) -> Decision:
         target_queue=rule.target_queue if rule else policy.default_queue,
         reasons=(reason,),
         sentiment=Sentiment(score=0.0),
-        entities=Entities(),
     )

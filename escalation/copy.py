@@ -18,9 +18,7 @@ ACKNOWLEDGE_FRUSTRATION = (
 )
 DID_THIS_HELP = "Did this help?"
 OFFER_HUMAN = "If this doesn't fully answer it, I can connect you with a person."
-NOT_HELPFUL_FOLLOW_UP = (
-    "Sorry that didn't help. Could you tell me a little more, or would you like to talk to a person?"
-)
+NOT_HELPFUL_FOLLOW_UP = "Sorry that didn't help. Could you tell me a little more, or would you like to talk to a person?"
 HELPFUL_THANKS = "Glad that helped! Anything else I can do for you?"
 
 ACTION_HELPFUL_YES = {"id": "helpful_yes", "label": "Yes, thanks"}

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from escalation.policy import (
@@ -319,7 +319,7 @@ _DETECTORS: dict[str, Callable[[Text], str | None]] = {
     Category.TECHNICAL: complexity.detect_technical,
     Category.MULTI_STEP: complexity.detect_multi_step,
 }
-_DESCRIPTIONS = {
+_DESCRIPTIONS: dict[str, str] = {
     Category.SECURITY: "account security concern",
     Category.LEGAL: "legal or compliance matter",
     Category.POLICY_EXCEPTION: "request for an exception to policy",

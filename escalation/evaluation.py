@@ -96,7 +96,9 @@ def summarise(scored: Sequence[Scored]) -> dict[str, Any]:
         "precision": _share(agreeing, escalated),
         "recall": _share([s for s in positives if s.caught], positives),
         "false_escalation_rate": _share([s for s in negatives if s.escalated], negatives),
-        "offer_rate_on_none": _share([s for s in negatives if s.caught and not s.escalated], negatives),
+        "offer_rate_on_none": _share(
+            [s for s in negatives if s.caught and not s.escalated], negatives
+        ),
         "category_agreement": _share(
             [s for s in agreeing if EXPECTED_CATEGORY.get(s.category) == s.expected], agreeing
         ),
@@ -106,7 +108,9 @@ def summarise(scored: Sequence[Scored]) -> dict[str, Any]:
     }
 
 
-def evaluate(files: Mapping[str, Sequence[Row]], decide_fn: DecideText | None = None) -> dict[str, Any]:
+def evaluate(
+    files: Mapping[str, Sequence[Row]], decide_fn: DecideText | None = None
+) -> dict[str, Any]:
     """{"files": {name: metrics}, "overall": metrics} over rows grouped by file name."""
     chosen = decide_fn or default_decide()
     per_file = {name: score_rows(rows, chosen) for name, rows in files.items()}

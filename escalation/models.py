@@ -24,7 +24,8 @@ class Plan(models.Model):
     tier = models.PositiveSmallIntegerField(default=0, help_text="Higher is more premium.")
     vip = models.BooleanField("VIP", default=False)
     skip_ai_for_complex = models.BooleanField(
-        "skip AI for complex issues", default=False,
+        "skip AI for complex issues",
+        default=False,
         help_text="Billing disputes, security, legal… go straight to a person.",
     )
     dedicated_queue = models.SlugField(max_length=60, blank=True, help_text="Queue slug, e.g. vip.")
@@ -46,11 +47,15 @@ class EscalationRule(models.Model):
     name = models.CharField(max_length=120, blank=True)
     category = models.CharField(max_length=32, choices=_choices(Category))
     phrases = models.TextField(
-        blank=True, help_text="Extra phrases or keywords, one per line. They extend the built-in "
+        blank=True,
+        help_text="Extra phrases or keywords, one per line. They extend the built-in "
         "detector of the category.",
     )
     amount_threshold = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="Billing disputes over this amount escalate.",
     )
     order_age_days = models.PositiveIntegerField(
@@ -84,19 +89,30 @@ def _signed_unit() -> list:
 class EscalationSettings(models.Model):
     """The spec's thresholds. One row (pk=1)."""
 
-    respond_above = models.FloatField(default=0.8, validators=_unit(),
-                                      help_text="Confidence above this: answer.")
-    check_above = models.FloatField(default=0.6, validators=_unit(),
-                                    help_text='From here: answer and ask "Did this help?".')
-    offer_above = models.FloatField(default=0.4, validators=_unit(),
-                                    help_text="From here: answer and offer a person. Below: escalate.")
+    respond_above = models.FloatField(
+        default=0.8, validators=_unit(), help_text="Confidence above this: answer."
+    )
+    check_above = models.FloatField(
+        default=0.6, validators=_unit(), help_text='From here: answer and ask "Did this help?".'
+    )
+    offer_above = models.FloatField(
+        default=0.4,
+        validators=_unit(),
+        help_text="From here: answer and offer a person. Below: escalate.",
+    )
     sentiment_escalate_below = models.FloatField(default=-0.5, validators=_signed_unit())
     sentiment_offer_below = models.FloatField(
         default=-0.2, validators=_signed_unit(), help_text="Acknowledge and offer a person."
     )
-    same_question_count = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
-    not_helpful_count = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1)])
-    unresolved_turns = models.PositiveSmallIntegerField(default=10, validators=[MinValueValidator(1)])
+    same_question_count = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1)]
+    )
+    not_helpful_count = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1)]
+    )
+    unresolved_turns = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1)]
+    )
     same_question_similarity = models.FloatField(default=0.5, validators=_unit())
     default_queue = models.SlugField(max_length=60, default="general")
 
@@ -106,15 +122,17 @@ class EscalationSettings(models.Model):
     def __str__(self) -> str:
         return "Escalation thresholds"
 
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1  # A singleton: every save edits the one row.
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if not self.offer_above <= self.check_above <= self.respond_above:
             raise ValidationError("Confidence bands must satisfy offer ≤ check ≤ respond.")
         if not self.sentiment_escalate_below <= self.sentiment_offer_below:
-            raise ValidationError("Sentiment: the escalate threshold must be ≤ the offer threshold.")
-
-    def save(self, *args, **kwargs) -> None:
-        self.pk = 1  # A singleton: every save edits the one row.
-        super().save(*args, **kwargs)
+            raise ValidationError(
+                "Sentiment: the escalate threshold must be ≤ the offer threshold."
+            )
 
 
 class Escalation(models.Model):
@@ -124,22 +142,36 @@ class Escalation(models.Model):
         "conversations.Conversation", on_delete=models.CASCADE, related_name="escalations"
     )
     message = models.ForeignKey(
-        "conversations.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "conversations.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The visitor message that triggered it.",
     )
     created = models.DateTimeField(auto_now_add=True)
     category = models.CharField(max_length=32, choices=_choices(Category))
-    rule = models.CharField(max_length=60, blank=True, help_text="Rule key or threshold that fired.")
+    rule = models.CharField(
+        max_length=60, blank=True, help_text="Rule key or threshold that fired."
+    )
     priority = models.CharField(max_length=10, choices=_choices(Priority), default=Priority.NORMAL)
     target_queue = models.SlugField(max_length=60, default="general")
     explanation = models.CharField(max_length=500, help_text="The reason, in one sentence.")
-    reasons = models.JSONField(default=list, help_text="Every trigger: signal, value, rule, threshold.")
+    reasons = models.JSONField(
+        default=list, help_text="Every trigger: signal, value, rule, threshold."
+    )
     signals = models.JSONField(default=dict, blank=True)
     sentiment = models.FloatField(default=0.0)
     sentiment_breakdown = models.JSONField(default=dict, blank=True)
-    ai_attempts = models.PositiveSmallIntegerField(default=0, help_text="Bot answers before handoff.")
-    ai_answers = models.JSONField(default=list, blank=True, help_text="What the bot answered, with confidence.")
-    entities = models.JSONField(default=dict, blank=True, help_text="Order numbers, amounts, emails…")
+    ai_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Bot answers before handoff."
+    )
+    ai_answers = models.JSONField(
+        default=list, blank=True, help_text="What the bot answered, with confidence."
+    )
+    entities = models.JSONField(
+        default=dict, blank=True, help_text="Order numbers, amounts, emails…"
+    )
     summary = models.TextField(blank=True)
     summary_source = models.CharField(max_length=12, blank=True, help_text="extractive or llm")
 

@@ -91,7 +91,9 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(action=str(self.action), priority=str(self.priority), phrases=list(self.phrases))
+        data.update(
+            action=str(self.action), priority=str(self.priority), phrases=list(self.phrases)
+        )
         return data
 
     @classmethod

@@ -17,8 +17,9 @@ def snapshot_for(*, conversation: Conversation, message: Message) -> Snapshot:
     earlier.reverse()
     # Button clicks count over the whole conversation, including answers after `message`.
     feedback = list(
-        conversation.messages.filter(sender=Message.Sender.BOT, metadata__has_key="feedback")
-        .values_list("metadata__feedback", flat=True)
+        conversation.messages.filter(
+            sender=Message.Sender.BOT, metadata__has_key="feedback"
+        ).values_list("metadata__feedback", flat=True)
     )
     customer = conversation.customer
     return Snapshot(

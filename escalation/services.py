@@ -30,7 +30,9 @@ def conversation_escalate(
 
     Returns None if the bot no longer owns the conversation (already escalated, or taken).
     """
-    conversation = Conversation.objects.select_for_update().select_related("customer").get(pk=conversation_id)
+    conversation = (
+        Conversation.objects.select_for_update().select_related("customer").get(pk=conversation_id)
+    )
     if conversation.status != Conversation.Status.BOT:
         return None
     details = decision.to_dict()
@@ -51,7 +53,9 @@ def conversation_escalate(
         ai_attempts=len(answers),
         ai_answers=answers,
         entities=details["entities"],
-        summary=extractive_summary(conversation=conversation, entities=details["entities"], answers=answers),
+        summary=extractive_summary(
+            conversation=conversation, entities=details["entities"], answers=answers
+        ),
         summary_source="extractive",
     )
     Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.QUEUED)

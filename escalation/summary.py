@@ -10,7 +10,9 @@ MAX_PROBLEM_CHARS = 300
 def extractive_summary(*, conversation: Conversation, entities: dict, answers: list[dict]) -> str:
     """The problem in the visitor's words, what was gathered, and what the AI last tried."""
     customer_messages = list(
-        conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("seq").values_list("body", flat=True)[:3]
+        conversation.messages.filter(sender=Message.Sender.CUSTOMER)
+        .order_by("seq")
+        .values_list("body", flat=True)[:3]
     )
     parts = []
     if customer_messages:
@@ -23,7 +25,8 @@ def extractive_summary(*, conversation: Conversation, entities: dict, answers: l
         last = answers[-1]
         confidence = last.get("confidence")
         sure = f" (confidence {confidence:.0%})" if isinstance(confidence, (int, float)) else ""
-        parts.append(f"AI tried {len(answers)} answer{'s' if len(answers) > 1 else ''}; last{sure}: “{_clip(last['text'], 160)}”.")
+        tries = f"{len(answers)} answer{'s' if len(answers) > 1 else ''}"
+        parts.append(f"AI tried {tries}; last{sure}: “{_clip(last['text'], 160)}”.")
     else:
         parts.append("The AI did not answer before the handoff.")
     return " ".join(parts)

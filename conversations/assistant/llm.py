@@ -53,7 +53,7 @@ SUMMARY_PROMPT = (
     "You write handoff notes for a human support agent who is taking over a chat from an AI "
     "assistant. In 2 to 4 short sentences, state the customer's problem with its specifics "
     "(amounts, dates, order numbers), what the AI assistant already tried, and what the "
-    "customer wants now. Plain text, no preamble, no bullet points. Example: \"Customer "
+    'customer wants now. Plain text, no preamble, no bullet points. Example: "Customer '
     "disputing $150 charge from last month. Says they canceled before renewal date. Wants "
     'full refund."'
 )
@@ -252,21 +252,21 @@ async def _with_retry(
     previous: _AttemptFailed | None = None
     for attempt_number in range(1, MAX_ATTEMPTS + 1):
         try:
-            breaker.before_call()
+            breaker.before_call()  # before any pause: an open breaker fails the retry at once
         except CircuitOpen as error:
             reason = previous.reason if previous else "circuit_open"
             raise ResponderUnavailable(reason) from error
         try:
+            if previous is not None:
+                await asyncio.sleep(previous.retry_after)
             result = await attempt(deadline)
         except _AttemptFailed as failed:
             breaker.record_failure()
             budget = deadline - loop.time() - failed.retry_after
-            if attempt_number == MAX_ATTEMPTS or not failed.retryable or (
-                budget < MIN_RETRY_BUDGET_SECONDS
-            ):
+            last = attempt_number == MAX_ATTEMPTS or budget < MIN_RETRY_BUDGET_SECONDS
+            if last or not failed.retryable:
                 raise ResponderUnavailable(failed.reason, failed.delivered_text) from failed
             previous = failed
-            await asyncio.sleep(failed.retry_after)
             continue
         except BaseException:
             breaker.release()  # cancelled, or the caller's callback failed: no verdict

@@ -18,8 +18,11 @@ _THANKS = re.compile(
 _GOODBYE = re.compile(r"^(?:bye+|goodbye|see you|see ya|that'?s all|that is all)[\s!.,:)]*$", re.I)
 
 REPLIES = (
-    (_GREETING, "Hi! I'm here to help with orders, delivery, returns, payments and your account. "
-                "What can I do for you?"),
+    (
+        _GREETING,
+        "Hi! I'm here to help with orders, delivery, returns, payments and your account. "
+        "What can I do for you?",
+    ),
     (_THANKS, "You're welcome! Is there anything else I can help you with?"),
     (_GOODBYE, "Thanks for chatting with us. Have a lovely day!"),
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from agents.models import AgentProfile, Queue, QueueMembership
 from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
 from conversations.models import Article, Site
 
@@ -36,12 +37,22 @@ def demo_load(*, extra_origins: list[str] = ()) -> dict[str, object]:
                 "published": True,
             },
         )
-    _user_ensure(*DEMO_AGENT, first_name="Sarah", superuser=False)
-    _user_ensure(*DEMO_ADMIN, first_name="Alex", superuser=True)
+    agent = _user_ensure(*DEMO_AGENT, first_name="Sarah", superuser=False)
+    admin = _user_ensure(*DEMO_ADMIN, first_name="Alex", superuser=True)
+    _agent_ensure(agent, queues=Queue.objects.exclude(slug__in=["legal", "manager"]))
+    _agent_ensure(admin, queues=Queue.objects.all(), supervisor=True)
     return {"site": site.name, "articles": len(articles)}
 
 
-def _user_ensure(username: str, password: str, *, first_name: str, superuser: bool) -> None:
+def _agent_ensure(user, *, queues, supervisor: bool = False) -> None:
+    profile, _ = AgentProfile.objects.get_or_create(
+        user=user, defaults={"is_supervisor": supervisor}
+    )
+    for queue in queues:
+        QueueMembership.objects.get_or_create(agent=profile, queue=queue)
+
+
+def _user_ensure(username: str, password: str, *, first_name: str, superuser: bool):
     user, created = get_user_model().objects.get_or_create(
         username=username,
         defaults={"first_name": first_name, "is_staff": True, "is_superuser": superuser},
@@ -49,3 +60,4 @@ def _user_ensure(username: str, password: str, *, first_name: str, superuser: bo
     if created:
         user.set_password(password)
         user.save(update_fields=["password"])
+    return user

@@ -15,29 +15,37 @@ from __future__ import annotations
 from datetime import date
 
 from escalation.signals.entities import Money, find_dates
-from escalation.signals.text import GatedPatterns, Text, first_match
+from escalation.signals.text import (
+    Detector,
+    GatedPatterns,
+    Text,
+    Together,
+    first_match,
+    word_set,
+)
 
 # --- shared fragments -----------------------------------------------------------------------
 
 _PAYMENT = (
     r"(?:payments?|charges?|transactions?|withdrawals?|withdrawl|withdrawn|debits?|"
     r"direct debit|purchases?|transfers?|deductions?|deducted|spending|withdraw|cash|money|"
-    r"funds)"
+    r"funds|fees?)"
 )
 _PAYMENT_WORDS = (
     "payment payments charge charges transaction transactions withdrawal withdrawals "
     "withdrawl withdrawn withdraw debit debits purchase purchases transfer transfers "
-    "deduction deductions deducted spending cash money funds"
+    "deduction deductions deducted spending cash money funds fee fees"
 )
 _SURELY = r"(?:(?:am |im )?(?:pretty |quite |very |100 )?sure (?:that )?)?"
 _DISOWN = (
     rf"{_SURELY}(?:i|we) (?:really |definitely |certainly |honestly |actually )?"
-    r"(?:did not|didnt|never|do not|dont|have not|havent|had not|hadnt)"
-    r"(?: \w+)? (?:make|made|do|did|done|charge|charged|authori[sz]e|authori[sz]ed|recogni[sz]e|"
+    r"(?:did not|didnt|never|do not|dont|have not|havent|had not|hadnt|have never|had never|"
+    r"ve never)(?: \w+)? (?:make|made|do|did|done|charge|charged|authori[sz]e|authori[sz]ed|recogni[sz]e|"
     r"approve|approved|recall|remember|buy|bought|withdraw|withdrew|set up|setup|create|"
     r"created|spend|spent|request|requested|sign up for|signed up for|know about|initiate|"
     r"initiated|perform|performed|submit|submitted|complete|completed|take out|took out|use|"
-    r"used|go to|went to|deposit|deposited|put)"
+    r"used|go to|went to|deposit|deposited|put|purchase|purchased|order|ordered|pay|paid|"
+    r"send|sent|transfer|transferred|agree to|agreed to|been to|been in|visited|visit)"
     r"|(?:i|we) (?:cant|cannot|couldnt|can not) (?:recall|remember|recogni[sz]e|identify)"
     r"|(?:i|we) (?:dont|do not) (?:think|believe|know if) (?:i|we) (?:made|did|authori[sz]ed|"
     r"spent|bought|withdrew)"
@@ -63,21 +71,22 @@ _STRANGE_WORDS = (
 )
 _TWICE = (
     r"(?:twice|two times|2 times|three times|3 times|multiple times|more than once|"
-    r"several times|two separate times|double|too many times|many times|repeatedly|"
+    r"several times|two separate times|double(?! ?check)|too many times|many times|repeatedly|"
     r"over and over|duplicate times)"
 )
 _TWICE_WORDS = "twice times double once repeatedly over duplicate"
 
 # --- security -------------------------------------------------------------------------------
 
-SECURITY = (
+SECURITY = Detector.of(
     GatedPatterns.build(
         "hack hacked hacking hacker hackers compromised fraud fraudulent fraudster fraudsters "
         "unauthorized unauthorised stolen stole theft phishing scam scammed scammer scammers "
-        "cloned skimmed breach",
+        "cloned skimmed copied breach suspicious",
         r"\b(?:hack(?:ed|ing|er|ers)?|compromised|fraud\w*|unauthori[sz]ed|stolen|stole|"
         r"identity theft|phishing|scam(?:med|mer|mers)?|cloned|skimmed|(?:data|security) "
-        r"breach)\b",
+        r"breach|suspicious)\b",
+        r"\b(?:card|details|number|pin|password|information) (?:\w+ ){0,3}copied\b",
     ),
     GatedPatterns.build(
         "someone somebody stranger strangers person people others",
@@ -99,6 +108,11 @@ SECURITY = (
         "without authorized authorised",
         r"\bwithout (?:my|our) (?:permission|knowledge|consent|authori[sz]ation|approval)\b",
         r"\bnot authori[sz]ed by (?:me|us)\b",
+    ),
+    GatedPatterns.build(
+        "used using",
+        r"\b(?:card|account|details)\b(?: \w+){0,2}? (?:was|has been|is being|got|been) used\b"
+        r"(?: \w+){0,8}? (?:never|not me|didnt|did not|without|by someone|by somebody)\b",
     ),
     GatedPatterns.build(
         "lost missing",
@@ -135,23 +149,29 @@ SECURITY = (
         _PAYMENT_WORDS,
         rf"\b{_PAYMENT}\b(?: \w+){{0,5}}? (?:looks|seems|is|appears) (?:\w+ )?(?:suspicious|"
         r"fishy|strange|odd|weird|shady|dodgy)\b",
-        rf"\bwhat (?:is |was |are |were )?(?:this|these|those) (?:\w+ ){{0,2}}{_PAYMENT}\b",
+        rf"\b(?:what|whats) (?:is |was |are |were )?(?:this|these|those) (?:\w+ ){{0,2}}"
+        rf"{_PAYMENT}\b",
+        rf"\bwhere (?:did|does|do|has|have) (?:this|that|these|the) (?:\w+ ){{0,2}}{_PAYMENT}\b"
+        r"(?: \w+){0,3}? (?:come|came) from\b",
         rf"\bwhy (?:is|are) (?:this|these) (?:\w+ ){{0,2}}{_PAYMENT} (?:on|in) (?:my|the)\b",
         rf"\bwhat (?:the|this|that) (?:\w+ ){{0,2}}{_PAYMENT} (?:is|was) (?:in|on|for)\b",
-        rf"\b(?:dont|do not|not sure|unsure) (?:know )?(?:what|where|why) (?:this|that|these) "
-        rf"(?:\w+ ){{0,2}}{_PAYMENT}\b",
-        also="suspicious fishy strange odd weird shady dodgy what why sure unsure",
+        rf"\b(?:dont|do not|not sure|unsure|no idea) (?:know )?(?:what|where|why) (?:this|that|"
+        rf"these) (?:\w+ ){{0,2}}{_PAYMENT}\b",
+        also="suspicious fishy strange odd weird shady dodgy what whats why where sure unsure idea",
     ),
     GatedPatterns.build(
         _STRANGE_WORDS,
         rf"\b{_STRANGE}(?: \w+){{0,2}}? {_PAYMENT}\b",
+        rf"\b{_STRANGE} (?:\w+ )?(?:activity|activities|logins?|log ins?|sign ins?|access)\b",
         rf"\b(?:to|from|at) (?:an? |some )?{_STRANGE} (?:vendor|merchant|seller|store|company|"
         r"shop)\b",
     ),
     GatedPatterns.build(
-        "vendor merchant seller store shop company payee",
-        r"\b(?:vendor|merchant|seller|store|shop|company|payee)(?: name)? (?:that )?"
+        "vendor merchant seller store shop company payee name recognize recognise",
+        r"\b(?:vendor|merchant|seller|store|shop|company|payee|name)(?: name)? (?:that )?"
         r"(?:i|we) (?:dont|do not|didnt|did not) (?:recogni[sz]e|know)\b",
+        r"\b(?:i|we) (?:dont|do not|didnt|did not) recogni[sz]e (?:it|this|that|them|these|those|"
+        r"the name|the merchant|the company|the seller|the vendor|the store|the shop)\b",
     ),
     GatedPatterns.build(
         "app statement show shows showing showed cash money funds",
@@ -196,7 +216,21 @@ SECURITY = (
     ),
 )
 
+_PAYMENT_SET = word_set(_PAYMENT_WORDS + " fee fees debit")
+_NEGATION = word_set("not didnt dont never havent hadnt doesnt wasnt werent no")
+# Clause-level co-occurrence, whatever the word order: these generalise beyond the phrasings
+# the regexes above spell out.
+SECURITY_TOGETHER = (
+    Together((_PAYMENT_SET, _NEGATION, word_set(
+        "recognise recognize recognised recognized recognising recognizing authorise authorize "
+        "authorised authorized initiate initiated consent familiar"
+    ))),
+)
+
 # --- billing disputes -----------------------------------------------------------------------
+
+_ATTEMPT_WORDS = word_set("tried try trying attempt attempted declined rejected failed")
+_MONEY_TAKEN = word_set("charged charge charges billed debited overcharged")
 
 # Charged more than once. Not read in clauses about failed attempts: "I tried to pay several
 # times but it was declined" is a declined card, not a duplicate charge.
@@ -212,10 +246,10 @@ REPEATED_CHARGE = GatedPatterns.build(
     r"(?: \w+){0,6}? (?:twice|again|over and over|more than once|multiple times|several times|"
     r"many times|repeatedly)\b",
 )
-_ATTEMPT_WORDS = frozenset("tried try trying attempt attempted declined rejected failed".split())
-_MONEY_TAKEN = frozenset("charged charge charges billed debited overcharged".split())
+_ATTEMPT_WORDS = word_set("tried try trying attempt attempted declined rejected failed")
+_MONEY_TAKEN = word_set("charged charge charges billed debited overcharged")
 
-BILLING_DISPUTE = (
+BILLING_DISPUTE = Detector.of(
     GatedPatterns.build(
         "double duplicate duplicated overcharged overcharge overcharging overbilled over "
         "dispute disputed disputing disputes chargeback chargebacks back rip ripping ripped "
@@ -366,7 +400,7 @@ BILLING_DISPUTE = (
         r"enough |any |the full )?(?:\w+ )?(?:cash|money|amount)\b",
         r"\b(?:money|cash|amount)\b(?: \w+){0,8}? (?:did not|didnt|never) come out\b",
         r"\bgot \d+ (?:\w+ )?when (?:i|we) should(?:ve| have) (?:gotten|got|received)\b",
-        also="didnt did not never wont would wouldnt got",
+        also="didnt did not never wont would wouldnt got hasnt havent wasnt isnt",
     ),
     GatedPatterns.build(
         "more higher larger bigger",
@@ -378,9 +412,11 @@ BILLING_DISPUTE = (
         r"\b(?:cash|money) (?:was |is )?missing (?:at|from) (?:the )?(?:atm|machine)\b",
     ),
     GatedPatterns.build(
-        "same two multiple several only",
+        "same two multiple several only 2 3 three",
         r"\b(?:two|multiple|several) of the same (?:\w+ )?(?:transactions?|charges?|payments?|"
         r"items?)\b",
+        r"\b(?:two|2|three|3) (?:identical|duplicate|same|separate) (?:charges|payments|"
+        r"transactions|debits)\b",
         r"\bonly (?:made|make|have|had|did|bought|ordered) (?:one|1|a single) (?:\w+ )?"
         r"(?:transactions?|charges?|payments?|purchases?|items?|orders?)\b",
     ),
@@ -393,6 +429,26 @@ BILLING_DISPUTE = (
         also="recognize recognise",
     ),
 )
+_FEE_QUESTION = word_set("will would if any could can")
+BILLING_TOGETHER = (
+    # "the exchange rate on my purchase is off", "an error in your exchange rate"
+    Together((word_set("rate rates exchange"), word_set(
+        "wrong incorrect incorrectly wrongly error mistake different overcharged unfair bad "
+        "terrible awful atrocious higher poor"
+    )), unless=_FEE_QUESTION),
+    # "the ATM gave me less", "my withdrawal was short", "where is the rest of my cash"
+    Together((word_set("atm machine cash withdrawal withdraw withdrew withdrawing money"),
+              word_set("less short shorted shortchanged partial rest remainder incomplete"))),
+    # "an extra pound was charged", "a mystery fee on my statement"
+    Together((word_set("extra additional unexpected unexplained mystery hidden random"),
+              word_set("fee fees charge charges charged billed pound dollar euro")),
+             unless=_FEE_QUESTION | word_set("be")),
+    # "multiple charges for one item", "too many charges on my card"
+    Together((word_set("charges payments transactions debits"),
+              word_set("multiple several many duplicate duplicated repeated same"),
+              word_set("one single same item too")), unless=_ATTEMPT_WORDS),
+)
+
 # "Refund not received" is a dispute only when the visitor says money was taken.
 _REFUND_MISSING = GatedPatterns.build(
     "refund refunds refunded",
@@ -402,7 +458,7 @@ _REFUND_MISSING = GatedPatterns.build(
 
 # --- legal and compliance -------------------------------------------------------------------
 
-LEGAL = (
+LEGAL = Detector.of(
     GatedPatterns.build(
         "lawyer lawyers attorney attorneys solicitor solicitors lawsuit litigation subpoena "
         "tribunal ombudsman claims class cease legal",
@@ -414,7 +470,8 @@ LEGAL = (
         "sue suing court",
         r"\b(?:will|going to|gonna|ll|ill|to|can|could|should|might|shall|i|we|and|or) sue\b",
         r"\bsue (?:you|your|them|the company|this company|u)\b|\bsuing\b",
-        r"\b(?:take|taking|see|drag|dragging) (?:you|them|this|it|your company|you guys) to court\b",
+        r"\b(?:take|taking|see|drag|dragging) (?:you|them|this|it|your company|you guys) "
+        r"to court\b",
         r"\bcourt (?:case|order|action|claim|date)\b|\bin court\b",
     ),
     GatedPatterns.build(
@@ -426,7 +483,8 @@ LEGAL = (
     ),
     GatedPatterns.build(
         "delete erase remove copy export",
-        r"\b(?:delete|erase|remove) (?:all )?(?:of )?(?:my|our) (?:personal )?(?:data|information)\b",
+        r"\b(?:delete|erase|remove) (?:all )?(?:of )?(?:my|our) (?:personal )?"
+        r"(?:data|information)\b",
         r"\b(?:copy|export) of (?:all )?(?:my|our) (?:personal )?data\b",
     ),
     GatedPatterns.build(
@@ -449,9 +507,9 @@ REFUND_REQUEST = GatedPatterns.build(
     r"\b(?:return|returning|send back|exchange) (?:it|this|them|these|the \w+|my \w+)\b",
     r"\bsend (?:it|this|them) back\b",
 )
-_PURCHASE_WORDS = frozenset(
+_PURCHASE_WORDS = word_set(
     "order ordered orders purchase purchased bought buy got received delivered arrived "
-    "placed paid".split()
+    "placed paid"
 )
 
 POLICY_EXCEPTION = GatedPatterns.build(
@@ -469,7 +527,7 @@ POLICY_EXCEPTION = GatedPatterns.build(
     r"\b(?:out of|expired) warranty\b|\bwarranty (?:has |is )?(?:expired|ended|run out)\b",
 )
 
-TECHNICAL = (
+TECHNICAL = Detector.of(
     GatedPatterns.build(
         "locked blocked shut",
         r"\b(?:locked|blocked|shut) out of (?:my |the |our )?(?:account|profile|dashboard|admin)\b",
@@ -515,23 +573,25 @@ _STEP_MARKERS = GatedPatterns.build(
 _DEPENDENCY = GatedPatterns.build(
     "before until depends depend once so order requires require",
     r"\bbefore (?:i|we) (?:can|could)\b",
-    r"\buntil (?:\w+ ){0,4}(?:is|has been|are|have been) (?:done|approved|processed|complete|"
-    r"completed|confirmed|verified)\b",
+    r"\b(?:before|until|once) (?:\w+ ){0,4}(?:is|has been|are|have been|gets|get) (?:done|"
+    r"approved|processed|complete|completed|confirmed|verified|finished|sorted)\b",
     r"\bdepends? on (?:whether|if|the|my|it)\b",
-    r"\bonce (?:\w+ ){0,4}(?:is|has been|are|have been) (?:done|approved|processed|complete|"
-    r"completed|confirmed|verified)\b",
     r"\bso (?:that )?(?:i|we) can\b|\bin order to\b|\bwhich requires?\b",
 )
 
 
 def detect_security(text: Text) -> str | None:
     """Hacked accounts, fraud, stolen cards, and payments the visitor disowns."""
-    return first_match(SECURITY, text)
+    return SECURITY.find(text) or first_match(SECURITY_TOGETHER, text)
 
 
 def detect_billing_dispute(text: Text) -> str | None:
     """Dispute intent: charged twice, overcharged, wrong amount, unrecognised charge, ..."""
-    found = first_match(BILLING_DISPUTE, text) or _repeated_charge(text)
+    found = (
+        BILLING_DISPUTE.find(text)
+        or _repeated_charge(text)
+        or first_match(BILLING_TOGETHER, text)
+    )
     if found:
         return found
     missing_refund = _REFUND_MISSING.find(text)
@@ -543,7 +603,7 @@ def _repeated_charge(text: Text) -> str | None:
         return REPEATED_CHARGE.find(text)
     scope = " . ".join(
         " ".join(clause)
-        for clause, words in zip(text.clauses, text.clause_words)
+        for clause, words in zip(text.clauses, text.clause_words, strict=True)
         if not words.isdisjoint(REPEATED_CHARGE.triggers)
         and (words.isdisjoint(_ATTEMPT_WORDS) or not words.isdisjoint(_MONEY_TAKEN))
     )
@@ -556,7 +616,7 @@ def disputed_amount(amounts: tuple[Money, ...]) -> Money | None:
 
 
 def detect_legal(text: Text) -> str | None:
-    return first_match(LEGAL, text)
+    return LEGAL.find(text)
 
 
 def detect_refund_request(text: Text) -> str | None:
@@ -579,7 +639,7 @@ def detect_policy_exception(text: Text) -> str | None:
 
 
 def detect_technical(text: Text) -> str | None:
-    return first_match(TECHNICAL, text)
+    return TECHNICAL.find(text)
 
 
 def detect_multi_step(text: Text) -> str | None:

@@ -9,11 +9,12 @@ over 12; a date with no year is its latest occurrence on or before `now`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from escalation.signals.text import Text
+from escalation.signals.text import Text, word_set
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
 _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
@@ -27,9 +28,10 @@ _CODES = "usd|eur|gbp|cad|aud|chf|jpy|inr"
 _CURRENCY_STEMS = ("usd", "eur", "gbp", "cad", "aud", "chf", "jpy", "inr", "dollar", "buck",
                    "pound", "quid", "yen", "rupee")
 _WORDS = "|".join(sorted(_CURRENCY_WORDS, key=len, reverse=True))
-_NUMBER_RE = re.compile(rf"(?<![\w.,])(?:{_NUMBER})(?![\d])")
-_CURRENCY_BEFORE = re.compile(rf"(?P<unit>[$€£¥₹]|\b(?:{_CODES}))\s?$")
-_CURRENCY_AFTER = re.compile(rf"\s?(?P<unit>[$€£¥₹]|(?:{_WORDS})\b)")
+_MONEY = re.compile(
+    rf"(?P<before>[$€£¥₹]|\b(?:{_CODES}))\s?(?P<number>{_NUMBER})(?![\d])"
+    rf"|(?<![\w.,])(?P<amount>{_NUMBER})\s?(?P<after>[$€£¥₹]|(?:{_WORDS})\b)"
+)
 
 _MONTHS = {
     name: index
@@ -62,20 +64,20 @@ _NUMBER_WORDS = {
 }
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
+_ID = r"(?P<id>(?=[a-z]{0,4}-?\d)[a-z0-9][\w-]{2,})"  # starts alphanumeric, holds a digit
 _ORDER_ID = re.compile(
-    r"\b(?:order|purchase)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*"
-    r"(?P<id>[a-z]{0,4}-?\d[\w-]{3,})"
-    r"|\b(?P<code>ord-?\d[\w-]{3,})"
+    r"\b(?:order|purchase)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*" + _ID
+    + r"|\b(?P<code>ord-?\d[\w-]{3,})"
 )
 _HASH_ID = re.compile(r"(?<![\w&])#(?P<id>\d{4,})\b")
 _INVOICE_ID = re.compile(
-    r"\b(?:invoice|inv|receipt|bill)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*"
-    r"(?P<id>[a-z]{0,4}-?\d[\w-]{2,})"
+    r"\b(?:invoice|receipt|bill)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*" + _ID
+    + r"|\b(?P<code>inv-?\d[\w-]{2,})"
 )
 _DIGITS = b"0123456789"
-_ORDER_WORDS = frozenset("order purchase ord".split())
-_INVOICE_WORDS = frozenset("invoice inv receipt bill".split())
-_RELATIVE_WORDS = frozenset("ago old".split())
+_ORDER_WORDS = word_set("order purchase ord")
+_INVOICE_WORDS = word_set("invoice inv receipt bill")
+_RELATIVE_WORDS = word_set("ago old")
 _MONTH_WORDS = frozenset(_MONTHS)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w/.-])\+?\(?\d[\d\s().-]{6,}\d(?![\w/])")
@@ -123,25 +125,35 @@ def extract_entities(text: Text, amounts: tuple[Money, ...] | None = None) -> En
     orders: tuple[str, ...] = ()
     invoices: tuple[str, ...] = ()
     if digits:
-        orders = _ids(_ORDER_ID, text) if text.has_any(_ORDER_WORDS) else ()
+        orders = _ids(_ORDER_ID, text, sorted(text.words & _ORDER_WORDS))
         if "#" in original:
-            orders += tuple(i for i in _ids(_HASH_ID, text) if i not in orders)
-        invoices = _ids(_INVOICE_ID, text) if text.has_any(_INVOICE_WORDS) else ()
+            orders += tuple(i for i in _ids(_HASH_ID, text, "#") if i not in orders)
+        invoices = _ids(_INVOICE_ID, text, sorted(text.words & _INVOICE_WORDS))
     dates = _date_texts(text, digits > 0)
     return Entities(
         order_numbers=orders,
         invoice_ids=invoices,
         amounts=find_amounts(lower) if amounts is None else amounts,
-        emails=_unique(_EMAIL.findall(original)) if "@" in original else (),
+        emails=_unique(m.group(0) for m in _around(original, "@", _EMAIL, 64, 64)),
         phones=_phones(original, set(orders) | set(invoices), dates) if digits >= 7 else (),
         dates=dates,
     )
 
 
-def _has_currency(lower: str) -> bool:
-    return any(symbol in lower for symbol in _SYMBOLS) or any(
-        word in lower for word in _CURRENCY_STEMS
-    )
+def _around(
+    lower: str, markers: Iterable[str], pattern: re.Pattern[str], before: int, after: int
+) -> list[re.Match[str]]:
+    """Matches of `pattern` within a few characters of each marker ("$", "ago", "order"):
+    a handful of str.find calls instead of a regex pass over the whole message."""
+    found: dict[tuple[int, int], re.Match[str]] = {}
+    for marker in markers:
+        position = lower.find(marker)
+        while position != -1:
+            window = (max(0, position - before), position + len(marker) + after)
+            for match in pattern.finditer(lower, *window):
+                found.setdefault(match.span(), match)
+            position = lower.find(marker, position + 1)
+    return [found[span] for span in sorted(found)]
 
 
 def count_digits(text: str) -> int:
@@ -150,11 +162,12 @@ def count_digits(text: str) -> int:
     return len(encoded) - len(encoded.translate(None, _DIGITS))
 
 
-def _ids(pattern: re.Pattern[str], text: Text) -> tuple[str, ...]:
-    """Matches found in the lower-cased text, spelled as the visitor typed them."""
+def _ids(pattern: re.Pattern[str], text: Text, markers: Iterable[str]) -> tuple[str, ...]:
+    """Ids found after their keyword in the lower-cased text, spelled as the visitor typed."""
     original, lower = text.original, text.lower
     same_length = len(original) == len(lower)  # lower() can change length outside ASCII
-    spans = (m.span("id") if m.group("id") else m.span() for m in pattern.finditer(lower))
+    matches = _around(lower, markers, pattern, 0, 40)
+    spans = (m.span("id") if m.group("id") else m.span() for m in matches)
     return _unique(original[a:b] if same_length else lower[a:b] for a, b in spans)
 
 
@@ -163,36 +176,29 @@ def _date_texts(text: Text, has_digits: bool) -> tuple[str, ...]:
 
 
 def _date_matches(text: Text, has_digits: bool) -> list[re.Match[str]]:
-    """Each form runs only when it can match: calendar dates hold a digit (and a month name,
-    for "5 May"), relative ones say "ago" or "old"."""
+    """Calendar dates around a "/" or "-" or a month name, ages before "ago" or "old"."""
     lower, matches = text.lower, []
     if has_digits:
-        matches += _NUMERIC_DATE.finditer(lower)
-        if text.has_any(_MONTH_WORDS):
-            matches += _NAMED_DATE.finditer(lower)
+        matches += _around(lower, ("/", "-"), _NUMERIC_DATE, 5, 6)
+        months = sorted(text.words & _MONTH_WORDS)
+        matches += _around(lower, months, _NAMED_DATE, 12, 14)
     if text.has_any(_RELATIVE_WORDS):
-        matches += _RELATIVE_DATE.finditer(lower)
+        matches += _around(lower, (" ago", " old"), _RELATIVE_DATE, 24, 0)
     return matches
 
 
 def find_amounts(lower: str) -> tuple[Money, ...]:
-    """Money amounts written with a currency: "$150", "150 dollars", "€1,200.50", "USD 99".
-
-    Numbers are found first (a cheap scan), then the few characters around each one are
-    checked for a currency: far cheaper than one currency regex over the whole message."""
-    if not _has_currency(lower) or not count_digits(lower):
+    """Money amounts written with a currency: "$150", "150 dollars", "€1,200.50", "USD 99"."""
+    markers = [symbol for symbol in _SYMBOLS if symbol in lower]
+    markers += [word for word in _CURRENCY_STEMS if word in lower]
+    if not markers or not count_digits(lower):
         return ()
     amounts = []
-    for number in _NUMBER_RE.finditer(lower):
-        start, end = number.span()
-        before = _CURRENCY_BEFORE.search(lower, max(0, start - 5), start)
-        after = _CURRENCY_AFTER.match(lower, end, end + 9) if not before else None
-        marker = before or after
-        if marker:
-            unit = marker.group("unit")
-            currency = _SYMBOLS.get(unit) or _CURRENCY_WORDS.get(unit, unit.upper())
-            text = lower[before.start() if before else start : after.end() if after else end]
-            amounts.append(Money(float(number.group(0).replace(",", "")), currency, text.strip()))
+    for match in _around(lower, markers, _MONEY, 16, 16):
+        number = match.group("number") or match.group("amount")
+        unit = match.group("before") or match.group("after")
+        currency = _SYMBOLS.get(unit) or _CURRENCY_WORDS.get(unit, unit.upper())
+        amounts.append(Money(float(number.replace(",", "")), currency, match.group(0).strip()))
     return tuple(amounts)
 
 
@@ -210,20 +216,22 @@ def find_dates(text: Text, now: date) -> tuple[date, ...]:
 
 
 def _parse_date(match: re.Match[str], now: date) -> date | None:
-    g = {"iy": None, "na": None, "my": None, "dy": None, **match.groupdict()}
-    if g["iy"]:
-        year, month, day = int(g["iy"]), int(g["im"]), int(g["id"])
-    elif g["na"]:
-        first, second, year = int(g["na"]), int(g["nb"]), int(g["ny"])
+    found = {name: value for name, value in match.groupdict().items() if value}
+    if "iy" in found:
+        return _safe_date(int(found["iy"]), int(found["im"]), int(found["id"]))
+    if "na" in found:
+        first, second, year = int(found["na"]), int(found["nb"]), int(found["ny"])
         month, day = (second, first) if first > 12 else (first, second)
-        year += 2000 if year < 100 else 0
-    else:
-        month = _MONTHS[g["mm"] or g["dm"]]
-        day = int(g["md"] or g["dd"])
-        year = int(g["my"] or g["dy"] or now.year)
-        if not (g["my"] or g["dy"]) and _safe_date(year, month, day) and date(year, month, day) > now:
-            year -= 1
-    return _safe_date(year, month, day)
+        return _safe_date(year + 2000 if year < 100 else year, month, day)
+    month = _MONTHS[found.get("mm") or found["dm"]]
+    day = int(found.get("md") or found["dd"])
+    written_year = found.get("my") or found.get("dy")
+    if written_year:
+        return _safe_date(int(written_year), month, day)
+    this_year = _safe_date(now.year, month, day)
+    if this_year is not None and this_year > now:
+        return _safe_date(now.year - 1, month, day)  # no year: the latest such day so far
+    return this_year
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -238,9 +246,9 @@ def _phones(original: str, taken: set[str], dates: tuple[str, ...]) -> tuple[str
     for match in _PHONE.finditer(original):
         candidate = match.group(0).strip()
         digits = count_digits(candidate)
-        if 7 <= digits <= 15 and candidate not in taken and candidate not in dates:
-            if not any(candidate in other or other in candidate for other in taken):
-                phones.append(candidate)
+        inside_an_id = any(candidate in other or other in candidate for other in taken)
+        if 7 <= digits <= 15 and candidate not in dates and not inside_an_id:
+            phones.append(candidate)
     return _unique(phones)
 
 

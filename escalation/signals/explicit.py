@@ -14,61 +14,51 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from escalation.signals.text import NEGATORS, Text, find_phrase
+from escalation.signals.text import NEGATORS, Text, find_phrase, word_set
 
 # Who a visitor may ask for. Single-word phrases of the policy's rule are added to these.
-PERSON_WORDS = frozenset(
-    "human humans person people someone somebody anyone anybody staff employee".split()
-)
-ROLE_WORDS = frozenset(
-    """
+PERSON_WORDS = word_set("human humans person people someone somebody anyone anybody staff employee")
+ROLE_WORDS = word_set("""
     agent agents representative representatives rep operator operators manager managers
     supervisor advisor adviser assistant specialist consultant
-    """.split()
-)
-_TEAM_HEADS = frozenset("service services support care team department desk helpdesk".split())
-_TEAM_MODIFIERS = frozenset("customer client support billing help sales your the".split())
+    """)
+_TEAM_HEADS = word_set("service services support care team department desk helpdesk")
+_TEAM_MODIFIERS = word_set("customer client support billing help sales your the")
 
 # Verbs that aim straight at a person: "speak to", "chat with", "reach", "contact".
-CONTACT_VERBS = frozenset(
-    """
+CONTACT_VERBS = word_set("""
     talk talking speak speaking chat chatting contact contacting reach reaching connect
     connecting escalate escalating call calling phone ring message messaging email
-    """.split()
-)
+    """)
 # Verbs that hand the visitor over only with "me"/"us" next: "transfer me to an agent",
 # never "transfer money to someone".
-HANDOVER_VERBS = frozenset("transfer transferring put pass hand forward route send get".split())
-_HANDOVER_OBJECTS = frozenset("me us".split())
+HANDOVER_VERBS = word_set("transfer transferring put pass hand forward route send get")
+_HANDOVER_OBJECTS = word_set("me us")
 # Between "call" and the person, these mean the person is the sender, not the one asked for:
 # "an email from someone", "a message about the agent".
-_GAP_BREAKERS = frozenset("from about by for of on".split())
-WANT_VERBS = frozenset("want wanna need needs like request requesting demand prefer".split())
+_GAP_BREAKERS = word_set("from about by for of on")
+WANT_VERBS = word_set("want wanna need needs like request requesting demand prefer")
 
 # A word right before the role that makes it somebody else's trade, not the shop's staff.
-FALSE_FRIEND_QUALIFIERS = frozenset(
-    """
+FALSE_FRIEND_QUALIFIERS = word_set("""
     travel estate insurance booking shipping freight customs user secret free cleaning
     leasing rental literary talent sports property tour password download task package
     file window project ad mobile network virtual ai digital voice google chatbot bot
     transfer
-    """.split()
-)
-FALSE_FRIEND_FOLLOWERS = frozenset("resources rights error trafficking nature".split())
-POSSESSIVES = frozenset("my our his her their mine".split())
+    """)
+FALSE_FRIEND_FOLLOWERS = word_set("resources rights error trafficking nature")
+POSSESSIVES = word_set("my our his her their mine")
 
 # "I don't know how to reach an agent" and "I could not reach an agent" still ask for one.
-_NEGATION_RELEASES = frozenset("know understand able sure seem find see".split())
-_INABILITY = frozenset("can could was were been".split())
+_NEGATION_RELEASES = word_set("know understand able sure seem find see")
+_INABILITY = word_set("can could was were been")
 
 # Words that can surround the ask in a message that is nothing else ("a live agent please").
-_BARE_REQUEST_FILLER = frozenset(
-    """
+_BARE_REQUEST_FILLER = word_set("""
     a an the to i im me want wanna need please pls plz now asap just real live actual human
     talk speak chat with give get let can could may hi hello hey one some your you ok yes
     yeah
-    """.split()
-)
+    """)
 _ASKING_VERBS = CONTACT_VERBS | HANDOVER_VERBS | WANT_VERBS | {"switch"}
 _MAX_GAP = 4  # tokens allowed between "speak" and "to a bloody live agent"
 _STOP_SCAN = POSSESSIVES | _GAP_BREAKERS
@@ -78,7 +68,7 @@ def detect_human_request(text: Text, phrases: Sequence[str] = ()) -> str | None:
     """The words asking for a human, or None. `phrases` come from the policy's rule."""
     roles, wanted, multi_word = _vocabulary(tuple(phrases))
     if text.has_any(_ASKING_VERBS):
-        for clause, words in zip(text.clauses, text.clause_words):
+        for clause, words in zip(text.clauses, text.clause_words, strict=True):
             if words.isdisjoint(_ASKING_VERBS):
                 continue
             found = _contact_request(clause, roles) or _want_request(clause, wanted)
@@ -98,7 +88,7 @@ def _vocabulary(phrases: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str
 
 
 def _contact_request(clause: Sequence[str], roles: frozenset[str]) -> str | None:
-    for index, word in enumerate(clause):
+    for index in range(len(clause)):
         if not _is_contact_verb(clause, index) or _negated(clause, index):
             continue
         for gap in range(1, _MAX_GAP + 2):

@@ -10,23 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from escalation.signals.text import GatedPatterns, Text, content_words, first_match, stem
+from escalation.signals.text import (
+    Detector,
+    GatedPatterns,
+    Text,
+    content_words,
+    stem,
+    word_set,
+)
 
 # Repeat detection reads the start of each message: questions are short, and this bounds the
 # cost of a long history.
 KEY_WORDS_PER_MESSAGE = 40
 
 _SYNONYMS = {
-    **dict.fromkeys("package parcel shipment delivery item purchase orders".split(), "order"),
-    **dict.fromkeys("arrive arrived arriving received receive come came delivered".split(), "arrive"),
-    **dict.fromkeys("reimbursement reimburse refunded refunds".split(), "refund"),
-    **dict.fromkeys("cancellation cancelled canceled cancelling".split(), "cancel"),
-    **dict.fromkeys("login signin log sign logging password".split(), "login"),
-    **dict.fromkeys("charged charges bill billed fee fees".split(), "charge"),
-    **dict.fromkeys("whereabouts track tracking status".split(), "where"),
+    **dict.fromkeys(word_set("package parcel shipment delivery item purchase orders"), "order"),
+    **dict.fromkeys(
+        word_set("arrive arrived arriving received receive come came delivered"), "arrive"
+    ),
+    **dict.fromkeys(word_set("reimbursement reimburse refunded refunds"), "refund"),
+    **dict.fromkeys(word_set("cancellation cancelled canceled cancelling"), "cancel"),
+    **dict.fromkeys(word_set("login signin log sign logging password"), "login"),
+    **dict.fromkeys(word_set("charged charges bill billed fee fees"), "charge"),
+    **dict.fromkeys(word_set("whereabouts wheres track tracking status"), "where"),
+    # contractions lose their apostrophe: "what's" -> "whats"
+    "whats": "what", "hows": "how", "whens": "when", "whos": "who", "whys": "why",
 }
 
-NOT_HELPFUL = (
+NOT_HELPFUL = Detector.of(
     GatedPatterns.build(
         "helpful useful unhelpful",
         r"\b(?:not|isnt|wasnt|arent|werent|not very|not at all) (?:\w+ )?(?:helpful|useful)\b",
@@ -52,7 +63,7 @@ NOT_HELPFUL = (
 
 def says_not_helpful(text: Text) -> bool:
     """True for "that didn't help", "not helpful", "that's not what I asked" and the like."""
-    return first_match(NOT_HELPFUL, text) is not None
+    return NOT_HELPFUL.find(text) is not None
 
 
 def not_helpful_count(messages: Iterable[Text], clicks: int) -> int:

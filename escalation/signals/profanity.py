@@ -1,8 +1,8 @@
 """A fast profanity and abuse matcher over a message's normalised tokens.
 
-Words are one set intersection with the tokens; "fuck*"-style stems are found with a
-substring test before any per-token work; phrases ("fuck off") use one regex over the clauses
-holding their first word. The list lives in profanity_words.txt beside this module.
+Words are one set intersection with the tokens; a word is compared with the "fuck*"-style
+stems only the first time it is seen; phrases ("fuck off") are looked for only when all their
+words are present. The list lives in profanity_words.txt beside this module.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from escalation.signals.text import PhraseSet, Text, normalise_phrase
+from escalation.signals.text import PhraseSet, Text, normalise_phrase, word_set
 
 WORD_LIST = Path(__file__).with_name("profanity_words.txt")
 TIERS = ("mild", "directed", "strong", "abusive")
-SECOND_PERSON = frozenset("you u ur youre your yourself ya thou".split())
-FIRST_PERSON = frozenset("i im me my myself ive".split())
+SECOND_PERSON = word_set("you u ur youre your yourself ya thou")
+FIRST_PERSON = word_set("i im me my myself ive")
 _MASKED = re.compile(r"(?<![a-z])(?:f[*#@]+c?k|f[*#@]{2,}|sh[*#]t|b[*#]tch)[a-z]*")
 
 
@@ -89,21 +89,37 @@ def find_profanity(text: Text) -> ProfanityHits:
     )
 
 
+# Words seen so far, and the tier of those that extend a listed stem ("fuck*" -> "fuckers"),
+# so each distinct word is compared with the stems once, not on every message.
+_CHECKED: set[str] = set()
+_STEMMED: dict[str, str] = {}
+_CHECKED_MAX = 50_000
+
+
 def _listed_words(text: Text) -> list[tuple[str, str]]:
     listed = _word_list()
+    unseen = text.words - _CHECKED
+    if unseen:
+        if len(_CHECKED) > _CHECKED_MAX:
+            _CHECKED.clear()
+        for word in unseen:
+            tier = next((tier for stem, tier in listed.stems if word.startswith(stem)), None)
+            if tier is not None:
+                _STEMMED[word] = tier
+        _CHECKED.update(unseen)
     hits = [(word, listed.tier_of_word[word]) for word in sorted(text.words & listed.words)]
-    for stem, tier in listed.stems:
-        if stem in text.norm:
-            hits.extend((word, tier) for word in text.words if word.startswith(stem))
-    hits.extend((phrase, listed.phrases[phrase]) for _, phrase in listed.phrase_set.matches(text))
+    hits += [(word, _STEMMED[word]) for word in sorted(text.words & _STEMMED.keys())]
+    hits += [(phrase, listed.phrases[phrase]) for _, phrase in listed.phrase_set.matches(text)]
     return list(dict.fromkeys(hits))
 
 
-def _split_directed(text: Text, insults: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _split_directed(
+    text: Text, insults: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Insults aimed at someone ("you idiot", or just "idiot") versus mere emphasis."""
     if not insults:
         return (), ()
-    alone = len(text.words) <= 3 and text.words.isdisjoint(FIRST_PERSON)
+    alone = len(text.words) <= 2 and text.words.isdisjoint(FIRST_PERSON)
     aimed = {
         word
         for clause in text.clause_words

@@ -14,11 +14,11 @@ from string import ascii_letters, ascii_uppercase, punctuation
 from typing import Any
 
 from escalation.signals.profanity import ProfanityHits, find_profanity, is_profane_word
-from escalation.signals.text import PhraseSet, Text
+from escalation.signals.text import PhraseSet, Text, word_set
 
 # VADER's cost grows faster than linearly with length (worst on emoticon-heavy text), so it
 # reads a bounded prefix; the cheap indicators below read the whole capped message.
-VADER_PREFIX_CHARS = 240
+VADER_PREFIX_CHARS = 200
 
 # VADER's compound saturates fast on short texts (a lone "hate" scores -0.57): scaled down,
 # one negative word acknowledges and offers a human, and escalating takes more evidence.
@@ -53,19 +53,15 @@ SARCASM_MARKERS = (
     "how convenient", "how wonderful", "how lovely",
 )
 _SARCASM_MARKERS = PhraseSet.of(SARCASM_MARKERS)
-PRAISE_WORDS = frozenset(
-    """
+PRAISE_WORDS = word_set("""
     great perfect wonderful fantastic brilliant awesome lovely amazing excellent splendid
     marvelous marvellous superb nice
-    """.split()
-)
-_INTERJECTION_FILLER = frozenset("oh wow just so really a lot very well yeah".split())
-COMPLAINT_CUES = frozenset(
-    """
+    """)
+_INTERJECTION_FILLER = word_set("oh wow just so really a lot very well yeah")
+COMPLAINT_CUES = word_set("""
     not no never nothing nobody still again another useless broken wrong doesnt didnt isnt
     wasnt cant wont havent hasnt arent worse worst failed fails waiting lost missing
-    """.split()
-)
+    """)
 _EXCLAMATIONS = re.compile(r"!{2,}|[!?]{3,}")
 _LETTERS = ascii_letters.encode()
 _UPPERCASE = ascii_uppercase.encode()
@@ -86,8 +82,7 @@ class Sentiment:
 # In a support chat these words name the issue ("my transfer failed", "a wrong charge",
 # "problems with my PIN") or are politeness ("please help"), not the visitor's mood; the
 # rules read the issue itself. VADER's lexicon scores them, so they are taken out of it.
-ISSUE_WORDS = frozenset(
-    """
+ISSUE_WORDS = word_set("""
     problem problems fail failed failure fails failing reject rejected rejecting rejection
     error errors wrong mistake mistakes lost lose loss losing stolen steal fraud fraudulent
     hacked dispute disputed block blocked stuck cancel cancelled cancelling broken broke
@@ -97,8 +92,7 @@ ISSUE_WORDS = frozenset(
     accidentally low unsupported refuse refused denying difficulty difficulties unsuccessful
     unsuccessfully empty warning demand weird help please thanks thank like want support
     free fine
-    """.split()
-)
+    """)
 
 
 @lru_cache(maxsize=1)
@@ -148,14 +142,16 @@ def score_sentiment(text: Text) -> Sentiment:
     sarcasm = SARCASM_WEIGHT if _is_sarcastic(text) else 0.0
     negative_evidence = bool(profanity) or frustration > 0 or sarcasm > 0
     amplify = negative_evidence or compound < -0.05
+    shouting = amplify and _is_shouting(text.original)
+    exclaiming = amplify and _EXCLAMATIONS.search(text.original) is not None
     breakdown = {
         # Positive words beside profanity or complaints are politeness or irony, not mood.
         "vader": 0.0 if negative_evidence and compound > 0 else VADER_WEIGHT * compound,
         "profanity": -_profanity_weight(profanity),
         "frustration": -frustration,
         "sarcasm": -sarcasm,
-        "caps": -AMPLIFIER_WEIGHT if amplify and _is_shouting(text.original) else 0.0,
-        "exclamation": -AMPLIFIER_WEIGHT if amplify and _EXCLAMATIONS.search(text.original) else 0.0,
+        "caps": -AMPLIFIER_WEIGHT if shouting else 0.0,
+        "exclamation": -AMPLIFIER_WEIGHT if exclaiming else 0.0,
     }
     score = max(-1.0, min(1.0, sum(breakdown.values())))
     return Sentiment(round(score, 4), {k: round(v, 4) for k, v in breakdown.items()}, profanity)

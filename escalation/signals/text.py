@@ -16,35 +16,36 @@ from functools import cached_property, lru_cache
 
 MAX_CHARS = 2000
 
+
+def word_set(words: str) -> frozenset[str]:
+    """The whitespace-separated words of `words`: keeps long word lists readable."""
+    return frozenset(words.split())
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Words the signals key on. Typos within one edit of these are corrected, because visitors
 # type fast ("somone", "speakign", "eprson") and a missed "agent" is a missed escalation.
-TYPO_VOCABULARY = frozenset(
-    """
+TYPO_VOCABULARY = word_set("""
     someone somebody person people human humans agent agents operator operators
     representative representatives assistant manager supervisor service support customer
     speak speaking talking chatting contact contacting connect connecting transfer
     hacked unauthorized unauthorised fraudulent compromised stolen recognize recognise
     recognised recognized overcharged duplicate dispute disputing frustrated ridiculous
     unacceptable useless terrible horrible helpful withdrawal transaction payment
-    """.split()
-)
+    """)
 
 # Real words one edit away from a vocabulary word: never "correct" these.
-_REAL_WORDS = frozenset(
-    """
+_REAL_WORDS = word_set("""
     humane humor humour persona personal persons prison speaks spear speck steak sneak spark
     contract contracts contacts connects connected managed manages manage managers agency
     agenda urgent arent servile services serviced supports supported customers assistants
     assistance resistant transfers transferred disputed disputes payments transactions
     withdrawals withdrawn someones peoples operate operated helpless hacker hackers backed
     packed lacked sacked cheating taking walking stalking balking solemn duplicated
-    """.split()
-)
+    """)
 
-STOPWORDS = frozenset(
-    """
+STOPWORDS = word_set("""
     a an the i me my mine we us our you your yours he she it its they them their this that
     these those is am are was were be been being do does did doing have has had having
     will would shall should can could may might must to of in on at by for with about from
@@ -53,8 +54,7 @@ STOPWORDS = frozenset(
     while please pls hi hello hey thanks thank ok okay im ive id youre dont doesnt didnt
     cant cannot wont isnt arent wasnt werent hasnt havent also still yet get got want need
     would like know tell help
-    """.split()
-)
+    """)
 
 
 @dataclass(frozen=True)
@@ -214,31 +214,35 @@ def normalise_phrase(phrase: str) -> str:
 
 
 # Words that, just before a phrase or verb, deny it: "I don't need an agent", "no fraud".
-NEGATORS = frozenset("dont not never no didnt doesnt wont wouldnt without stop".split())
+NEGATORS = word_set("dont not never no didnt doesnt wont wouldnt without stop")
 
 
 @dataclass(frozen=True)
 class PhraseSet:
     """Phrases matched as whole words in `Text.norm`, without regexes: a phrase is looked for
-    only when all its words are in the message (a set test), then found with str.find."""
+    only when all its words are in the message (set tests), then found with str.find."""
 
-    phrases: tuple[tuple[str, frozenset[str]], ...]  # (normalised phrase, its words)
+    by_first_word: dict[str, tuple[tuple[str, frozenset[str]], ...]]  # -> (phrase, its words)
 
     @classmethod
     def of(cls, phrases: Iterable[str]) -> PhraseSet:
-        normalised = dict.fromkeys(p for p in map(normalise_phrase, phrases) if p)
-        return cls(tuple((phrase, frozenset(phrase.split())) for phrase in normalised))
+        index: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for phrase in dict.fromkeys(p for p in map(normalise_phrase, phrases) if p):
+            words = phrase.split()
+            index.setdefault(words[0], []).append((phrase, frozenset(words)))
+        return cls({word: tuple(entries) for word, entries in index.items()})
 
     def matches(self, text: Text) -> list[tuple[int, str]]:
         """(position, phrase) for every occurrence, in order of position."""
         words, norm = text.words, text.norm
         found = [
             (position, phrase)
-            for phrase, needed in self.phrases
+            for first in words & self.by_first_word.keys()
+            for phrase, needed in self.by_first_word[first]
             if needed <= words
             for position in _occurrences(norm, phrase)
         ]
-        return sorted(found)
+        return sorted(found) if len(found) > 1 else found
 
     def find(self, text: Text, negatable: bool = False) -> str | None:
         """The first phrase in the message; with `negatable`, the first that no negator in
@@ -330,10 +334,59 @@ class GatedPatterns:
         return match.group(0) if match else None
 
 
-def first_match(groups: Iterable[GatedPatterns], text: Text) -> str | None:
-    """The words matched by the first group that matches, or None."""
-    for group in groups:
-        found = group.find(text)
+@dataclass(frozen=True)
+class Detector:
+    """Pattern groups tried in order; a trigger-word index skips, in one set operation, the
+    groups whose triggers the message lacks."""
+
+    groups: tuple[GatedPatterns, ...]
+    index: dict[str, tuple[int, ...]]  # trigger word -> positions of the groups it opens
+
+    @classmethod
+    def of(cls, *groups: GatedPatterns) -> Detector:
+        index: dict[str, list[int]] = {}
+        for position, group in enumerate(groups):
+            for word in group.triggers:
+                index.setdefault(word, []).append(position)
+        return cls(groups, {word: tuple(positions) for word, positions in index.items()})
+
+    def find(self, text: Text) -> str | None:
+        """The words matched by the first group that matches, or None."""
+        present = text.words & self.index.keys()
+        if not present:
+            return None
+        positions = sorted({position for word in present for position in self.index[word]})
+        for position in positions:
+            found = self.groups[position].find(text)
+            if found:
+                return found
+        return None
+
+
+def first_match(detectors: Iterable[Detector | GatedPatterns | Together], text: Text) -> str | None:
+    """The words found by the first detector that finds any, or None."""
+    for detector in detectors:
+        found = detector.find(text)
         if found:
             return found
     return None
+
+
+@dataclass(frozen=True)
+class Together:
+    """Word sets that, all present in one clause, show an issue whatever the word order:
+    "a payment I never authorised" and "never authorised this payment" alike. Clauses with
+    an `unless` word do not count ("will I be charged extra?")."""
+
+    needs: tuple[frozenset[str], ...]
+    unless: frozenset[str] = frozenset()
+
+    def find(self, text: Text) -> str | None:
+        """The needed words found in the first clause that holds them all, or None."""
+        if any(text.words.isdisjoint(needed) for needed in self.needs):
+            return None
+        for words in text.clause_words:
+            if all(not words.isdisjoint(needed) for needed in self.needs):
+                if words.isdisjoint(self.unless):
+                    return " ".join(sorted(word for needed in self.needs for word in words & needed))
+        return None

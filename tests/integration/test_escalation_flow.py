@@ -42,7 +42,9 @@ async def test_asking_for_a_human_escalates_at_once_without_a_bot_answer(new_vis
     stored = await visitor_message()
     assert stored.metadata["decision"]["action"] == "escalate"
     assert "explicit_request" in stored.metadata["signals"]
-    senders = await database_sync_to_async(lambda: list(Message.objects.values_list("sender", flat=True)))()
+    senders = await database_sync_to_async(
+        lambda: list(Message.objects.values_list("sender", flat=True))
+    )()
     assert "bot" not in senders
 
     # Queued: the bot stays silent on the next message.
@@ -114,14 +116,18 @@ async def test_not_helpful_twice_escalates(new_visitor):
     await visitor.connect()
     for attempt in range(2):
         # Both answers are in the 60–80 % band, so they come with "Did this help?".
-        await visitor.say("What does express shipping cost?" if attempt == 0 else "Shipping time to Canada?")
+        await visitor.say(
+            "What does express shipping cost?" if attempt == 0 else "Shipping time to Canada?"
+        )
         answer = await visitor.receive_message_from("bot")
         assert answer["body"].endswith("Did this help?")
         assert [a["id"] for a in answer["meta"]["actions"]] == ["helpful_yes", "helpful_no"]
         await visitor.send({"type": "action", "action": "helpful_no", "seq": answer["seq"]})
         if attempt == 0:
             follow_up = await visitor.receive_message_from("bot")
-            assert follow_up["meta"]["actions"] == [{"id": "request_human", "label": "Talk to a person"}]
+            assert follow_up["meta"]["actions"] == [
+                {"id": "request_human", "label": "Talk to a person"}
+            ]
     await expect_handoff(visitor)
     assert (await only_escalation()).category == "repeated_failure"
 
@@ -141,8 +147,18 @@ async def test_the_talk_to_a_person_button_escalates(new_visitor):
 async def test_ten_unresolved_turns_offer_a_person(new_visitor):
     visitor = await new_visitor()
     await visitor.connect()
-    topics = ["shipping", "password", "tracking link", "express delivery", "warehouse",
-              "reset link", "forgot password", "delivery days", "business days", "sign-in page"]
+    topics = [
+        "shipping",
+        "password",
+        "tracking link",
+        "express delivery",
+        "warehouse",
+        "reset link",
+        "forgot password",
+        "delivery days",
+        "business days",
+        "sign-in page",
+    ]
     answer = None
     for topic in topics:
         await visitor.say(f"Tell me about {topic}")
@@ -164,7 +180,49 @@ async def test_a_vip_customer_with_a_complex_issue_skips_the_bot(new_visitor):
     await expect_handoff(visitor)
     escalation = await only_escalation()
     # A non-VIP customer's dispute goes to billing at normal priority (test above).
-    assert (escalation.category, escalation.priority, escalation.target_queue) == ("vip", "urgent", "vip")
+    assert (escalation.category, escalation.priority, escalation.target_queue) == (
+        "vip",
+        "urgent",
+        "vip",
+    )
     assert escalation.reasons[0]["rule"] == "skip_ai_for_complex"
     conversation = await database_sync_to_async(Conversation.objects.get)()
     assert conversation.status == "queued"
+
+
+async def test_the_visitor_hears_their_place_in_line_and_who_joined(new_visitor):
+    @database_sync_to_async
+    def online_agent():
+        from agents import presence
+        from agents.models import AgentProfile, Queue, QueueMembership
+        from tests.factories import StaffFactory
+
+        queue, _ = Queue.objects.get_or_create(slug="general", defaults={"name": "General"})
+        agent = AgentProfile.objects.create(
+            user=StaffFactory(first_name="Sarah"), max_concurrent_chats=0
+        )
+        QueueMembership.objects.create(agent=agent, queue=queue)
+        presence.presence_set(agent.pk, "online")
+        return agent
+
+    agent = await online_agent()
+    visitor = await new_visitor()
+    await visitor.connect()
+    await visitor.say("I want to talk to a human")
+    await expect_handoff(visitor)
+    place = await visitor.receive_type("queue")
+    assert place["position"] == 1
+    assert place["text"].startswith("You're next in line, about ")
+
+    @database_sync_to_async
+    def claim():
+        from agents.services import conversation_claim
+
+        agent.max_concurrent_chats = 3
+        agent.save()
+        conversation_claim(agent=agent, public_id=str(Conversation.objects.get().public_id))
+
+    await claim()
+    joined = await visitor.receive_message_from("system")
+    assert joined["body"] == "Sarah joined the chat."
+    assert (await visitor.receive_type("status"))["conversation"]["status"] == "assigned"

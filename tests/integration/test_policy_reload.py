@@ -38,8 +38,12 @@ def decider(transactional_db):
         "DJANGO_SETTINGS_MODULE": "chatsy.settings",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", DECIDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env=env, cwd=ROOT,
+        [sys.executable, "-c", DECIDER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
 
     def ask(confidence: float) -> str:
@@ -57,12 +61,23 @@ def test_an_admin_edit_reaches_another_process_without_a_restart(client, decider
     assert decider(0.7) == "respond_check"
 
     client.force_login(StaffFactory(is_superuser=True))
-    form = {field: getattr(EscalationSettings.objects.get(), field) for field in (
-        "respond_above", "offer_above", "sentiment_escalate_below", "sentiment_offer_below",
-        "same_question_count", "same_question_similarity", "not_helpful_count", "unresolved_turns",
-        "default_queue",
-    )}
-    response = client.post("/admin/escalation/escalationsettings/1/change/", {**form, "check_above": 0.75})
+    form = {
+        field: getattr(EscalationSettings.objects.get(), field)
+        for field in (
+            "respond_above",
+            "offer_above",
+            "sentiment_escalate_below",
+            "sentiment_offer_below",
+            "same_question_count",
+            "same_question_similarity",
+            "not_helpful_count",
+            "unresolved_turns",
+            "default_queue",
+        )
+    }
+    response = client.post(
+        "/admin/escalation/escalationsettings/1/change/", {**form, "check_above": 0.75}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
 
     assert decider(0.7) == "offer"

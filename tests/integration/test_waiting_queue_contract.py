@@ -28,9 +28,14 @@ def test_urgent_before_high_before_normal_then_first_come_first_served(line):
     for item in (late_normal, early_normal, high, urgent):
         line.enqueue(item)
     assert [e.conversation_id for e in line.entries("general")] == [
-        urgent.conversation_id, high.conversation_id, early_normal.conversation_id, late_normal.conversation_id
+        urgent.conversation_id,
+        high.conversation_id,
+        early_normal.conversation_id,
+        late_normal.conversation_id,
     ]
-    assert [line.position(e.conversation_id) for e in (urgent, high, early_normal, late_normal)] == [1, 2, 3, 4]
+    assert [
+        line.position(e.conversation_id) for e in (urgent, high, early_normal, late_normal)
+    ] == [1, 2, 3, 4]
     assert line.depth("general") == 4
 
 
@@ -82,7 +87,9 @@ def test_replace_all_rebuilds_exactly_the_given_entries(line):
     line.replace_all(fresh)
     assert line.position(stale.conversation_id) is None
     assert [e.enqueued_ms for e in line.entries("billing")] == [1, 2]
-    assert sorted(e.conversation_id for e in line.all_entries()) == sorted(e.conversation_id for e in fresh)
+    assert sorted(e.conversation_id for e in line.all_entries()) == sorted(
+        e.conversation_id for e in fresh
+    )
 
 
 def test_remove_reports_whether_it_was_waiting(line):

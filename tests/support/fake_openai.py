@@ -87,7 +87,7 @@ def stall(after_chunks: int = 3) -> Behaviour:
 class RecordedRequest:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lowercased
     body: Any  # the parsed JSON, or the raw text if it was not JSON
 
     @property
@@ -178,7 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
             body: Any = json.loads(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        request = RecordedRequest("POST", self.path, dict(self.headers.items()), body)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        request = RecordedRequest("POST", self.path, headers, body)
         behaviour = self.server.fake._take(request)
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._send_json(404, _error("Not found", "invalid_request_error", "not_found"))
@@ -190,9 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (its deadline); nothing to do
 
-    def _send_json(
-        self, status: int, payload: Any, headers: dict[str, str] | None = None
-    ) -> None:
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -222,17 +221,8 @@ class _Reply:
 
     def send(self) -> None:
         kind = self.behaviour.kind
-        errors = {
-            "http_500": (500, _error("The server had an error", "server_error", None)),
-            "http_429": (429, _error("Rate limit reached", "requests", "rate_limit_exceeded")),
-            "http_401": (401, _error("Incorrect API key", "invalid_request_error", "invalid_api_key")),
-            "context_length": (400, _error(
-                "This model's maximum context length is 128000 tokens.",
-                "invalid_request_error", "context_length_exceeded", param="messages",
-            )),
-        }  # fmt: skip
-        if kind in errors:
-            status, payload = errors[kind]
+        if kind in ERRORS:
+            status, payload = ERRORS[kind]
             headers = {"Retry-After": _number(self.behaviour.seconds)} if kind == "http_429" else {}
             self.handler._send_json(status, payload, headers)
         elif kind == "hang":
@@ -262,7 +252,8 @@ class _Reply:
             self.fake.stopping.wait(self.behaviour.seconds)
         for position, token in enumerate(_tokens(self.text)):
             if kind in ("stream_cut", "stall") and position == self.behaviour.after_chunks:
-                return self._cut() if kind == "stream_cut" else self._stall()
+                self._cut() if kind == "stream_cut" else self._stall()
+                return
             self._event(self._chunk({"content": token}, logprob_token=token))
         self._event(self._chunk({}, finish_reason="stop"))
         self._write_chunk(b"data: [DONE]\n\n")
@@ -347,7 +338,7 @@ class _Reply:
 
 def _tokens(text: str) -> list[str]:
     """Word-sized pieces with their trailing whitespace; joined they give the text back."""
-    return re.findall(r"\s*\S+\s*?(?=\s|$)|\s+$", text) or [text]
+    return re.findall(r"\S+\s*|\s+", text) or [text]
 
 
 def _error(
@@ -358,3 +349,19 @@ def _error(
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
+    "http_500": (500, _error("The server had an error", "server_error", None)),
+    "http_429": (429, _error("Rate limit reached", "requests", "rate_limit_exceeded")),
+    "http_401": (401, _error("Incorrect API key", "invalid_request_error", "invalid_api_key")),
+    "context_length": (
+        400,
+        _error(
+            "This model's maximum context length is 128000 tokens.",
+            "invalid_request_error",
+            "context_length_exceeded",
+            param="messages",
+        ),
+    ),
+}

@@ -22,7 +22,12 @@ from agents.estimates import (
     ],
 )
 def test_wait_range(position, free, online, handle, expected):
-    assert wait_range_minutes(position=position, free_capacity=free, online_agents=online, handle_seconds=handle) == expected
+    assert (
+        wait_range_minutes(
+            position=position, free_capacity=free, online_agents=online, handle_seconds=handle
+        )
+        == expected
+    )
 
 
 def test_median_handle_time_defaults_without_history():
@@ -30,7 +35,10 @@ def test_median_handle_time_defaults_without_history():
     assert median_handle_seconds([60, 600, 120]) == 120
 
 
-@pytest.mark.parametrize(("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (13, "13th"), (22, "22nd")])
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (13, "13th"), (22, "22nd")],
+)
 def test_ordinals(n, text):
     assert ordinal(n) == text
 

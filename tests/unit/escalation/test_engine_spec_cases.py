@@ -1,0 +1,301 @@
+"""The spec's examples (seed/escalation-guide.txt), one table row each, through `decide`."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from escalation.engine import BotAnswer, Decision, Snapshot, decide
+from escalation.policy import Action, Category, Policy, Priority
+
+NOW = datetime(2025, 6, 1, 12, 0)
+POLICY = Policy.default()
+
+
+def run(message: str, **snapshot: object) -> Decision:
+    return decide(Snapshot(message=message, **snapshot), POLICY, NOW)  # type: ignore[arg-type]
+
+
+# --- Category 1: user-initiated ---------------------------------------------------------------
+
+# Each trigger phrase of the spec, then common variants, in a realistic sentence.
+HUMAN_REQUESTS = [
+    "Can I talk to a human please?",
+    "I'd like to speak to someone about my order.",
+    "Is there a real person I can chat with?",
+    "Agent please",
+    "I want a representative to look at my case.",
+    "Let me speak to your manager.",
+    "I need someone who can help me with this refund.",
+    "This isn't working, I've tried three times.",
+    "Can you connect me with an operator?",
+    "How do I reach customer service?",
+    "Do you have live chat with a person?",
+    "can I speak to your manager",
+    "i need help talking with a live agent",
+    "I can't get through to a real human, transfer me to an agent",
+    "I don't know how I can speak to an agent",  # "don't know how" still asks
+    "I want to speek to somone",  # typos
+]
+
+
+@pytest.mark.parametrize("message", HUMAN_REQUESTS)
+def test_explicit_request_escalates_immediately(message: str) -> None:
+    decision = run(message)
+    assert decision.action is Action.ESCALATE
+    assert decision.category == Category.HUMAN_REQUEST
+    assert decision.reasons[0].signal == "explicit_request"
+
+
+NOT_HUMAN_REQUESTS = [
+    "I don't need an agent, just tell me your opening hours.",
+    "My travel agent booked it for me, can you confirm the dates?",
+    "No need to transfer me to a human, I found it.",
+    "I spoke to an agent yesterday and she said the refund was approved.",
+    "My manager asked me to get an invoice for the order.",
+    "How do I change my password manager settings?",
+    "Can I transfer money to someone abroad?",
+]
+
+
+@pytest.mark.parametrize("message", NOT_HUMAN_REQUESTS)
+def test_negations_and_false_friends_do_not_ask_for_a_human(message: str) -> None:
+    decision = run(message)
+    assert decision.signals["explicit_request"] is None
+    assert decision.category != Category.HUMAN_REQUEST
+
+
+# --- Category 2: confidence bands -------------------------------------------------------------
+
+CONFIDENCE_BANDS = [
+    (0.35, Action.ESCALATE, Category.LOW_CONFIDENCE),
+    (0.5, Action.OFFER, Category.LOW_CONFIDENCE),
+    (0.7, Action.RESPOND_CHECK, Category.LOW_CONFIDENCE),
+    (0.9, Action.RESPOND, Category.NONE),
+    (0.39, Action.ESCALATE, Category.LOW_CONFIDENCE),
+    (0.4, Action.OFFER, Category.LOW_CONFIDENCE),  # "<40%" escalates; 40% is offered
+    (0.6, Action.RESPOND_CHECK, Category.LOW_CONFIDENCE),
+    (0.8, Action.RESPOND_CHECK, Category.LOW_CONFIDENCE),  # ">80%" responds; 80% checks
+    (0.81, Action.RESPOND, Category.NONE),
+]
+
+
+@pytest.mark.parametrize(("confidence", "action", "category"), CONFIDENCE_BANDS)
+def test_confidence_bands(confidence: float, action: Action, category: str) -> None:
+    decision = run("Do you ship to Canada?", confidence=confidence)
+    assert (decision.action, decision.category) == (action, category)
+
+
+def test_pre_answer_then_post_answer_calls() -> None:
+    before = Snapshot(message="Do you ship to Canada?")
+    assert decide(before, POLICY, NOW).action is Action.RESPOND
+    after = decide(before.with_answer(0.35), POLICY, NOW)
+    assert after.action is Action.ESCALATE
+    assert after.reasons[0].value == 0.35 and after.reasons[0].threshold == 0.4
+
+
+# --- Category 3: sentiment --------------------------------------------------------------------
+
+SENTIMENT_CASES = [
+    ("THIS IS RIDICULOUS!!!", Action.ESCALATE),
+    ("I am so frustrated, this is unacceptable and a complete waste of time.", Action.ESCALATE),
+    ("fuck you", Action.ESCALATE),
+    ("you're useless", Action.ESCALATE),
+    ("I'm a bit annoyed that my parcel is late again.", Action.ACKNOWLEDGE_OFFER),
+    ("could you help me edit my bloody account", Action.ACKNOWLEDGE_OFFER),
+    ("Thanks, that fixed it!", Action.RESPOND),
+    ("WHERE IS THE NEAREST STORE", Action.RESPOND),  # shouting alone is not anger
+]
+
+
+@pytest.mark.parametrize(("message", "action"), SENTIMENT_CASES)
+def test_sentiment_thresholds(message: str, action: Action) -> None:
+    decision = run(message)
+    assert decision.action is action
+    if action is not Action.RESPOND:
+        assert decision.category == Category.NEGATIVE_SENTIMENT
+
+
+def test_all_caps_and_exclamations_amplify_a_negative_message() -> None:
+    breakdown = run("THIS IS RIDICULOUS!!!").sentiment.breakdown
+    assert breakdown["caps"] < 0 and breakdown["exclamation"] < 0 and breakdown["frustration"] < 0
+
+
+def test_sarcasm_example_reads_negative() -> None:
+    decision = run("Oh great, another useless answer. Just perfect.")
+    assert decision.sentiment.score < -0.2
+    assert decision.sentiment.breakdown["sarcasm"] < 0
+    assert decision.action in (Action.ACKNOWLEDGE_OFFER, Action.ESCALATE)
+
+
+# --- Category 4: complexity -------------------------------------------------------------------
+
+COMPLEXITY_CASES = [
+    # (message, action, category, priority, queue)
+    ("I have a $150 billing dispute: you charged me twice for one order.",
+     Action.ESCALATE, Category.BILLING_DISPUTE, Priority.NORMAL, "billing"),
+    ("I want to dispute a $50 charge on my last invoice.",
+     Action.RESPOND, Category.BILLING_DISPUTE, Priority.NORMAL, "billing"),
+    ("I was double charged for my subscription this month.",
+     Action.OFFER, Category.BILLING_DISPUTE, Priority.NORMAL, "billing"),
+    ("My account was hacked last night.",
+     Action.ESCALATE, Category.SECURITY, Priority.URGENT, "security"),
+    ("There's an unauthorized charge on my card.",
+     Action.ESCALATE, Category.SECURITY, Priority.URGENT, "security"),
+    ("Someone logged into my account and changed the address.",
+     Action.ESCALATE, Category.SECURITY, Priority.URGENT, "security"),
+    ("I'd like a refund, I ordered this 4 months ago.",
+     Action.ESCALATE, Category.REFUND_EXCEPTION, Priority.NORMAL, "manager"),
+    ("I'd like a refund, I ordered this 3 weeks ago.",
+     Action.RESPOND, Category.NONE, Priority.NORMAL, "general"),
+    ("I'm sending a GDPR data deletion request for my account.",
+     Action.ESCALATE, Category.LEGAL, Priority.HIGH, "legal"),
+    ("Can you make an exception to the return policy for me?",
+     Action.ESCALATE, Category.POLICY_EXCEPTION, Priority.NORMAL, "manager"),
+    ("I'm locked out of my account and need my 2FA reset.",
+     Action.ESCALATE, Category.TECHNICAL, Priority.NORMAL, "technical"),
+    ("First I need to cancel the old plan, then move my data, and finally upgrade, "
+     "but I can't do it before the refund is processed.",
+     Action.ESCALATE, Category.MULTI_STEP, Priority.NORMAL, "general"),
+]
+
+
+@pytest.mark.parametrize(("message", "action", "category", "priority", "queue"), COMPLEXITY_CASES)
+def test_complexity_rules(
+    message: str, action: Action, category: str, priority: Priority, queue: str
+) -> None:
+    decision = run(message)
+    assert (decision.action, decision.category, decision.priority, decision.target_queue) == (
+        action, category, priority, queue,
+    )
+
+
+def test_refund_on_a_120_day_old_order_from_the_order_date() -> None:
+    decision = run("I want a refund for this jacket.", order_date=NOW.date() - timedelta(days=120))
+    assert (decision.action, decision.target_queue) == (Action.ESCALATE, "manager")
+    assert decision.reasons[0].value == 120 and decision.reasons[0].threshold == 90
+
+
+def test_refund_on_an_order_placed_on_an_explicit_date() -> None:
+    decision = run("Please refund order 55512, I bought it on January 15, 2025.")
+    assert decision.target_queue == "manager"
+    assert decision.signals["order_age_days"] == (NOW.date() - date(2025, 1, 15)).days
+
+
+# --- Sensitive topics -------------------------------------------------------------------------
+
+SENSITIVE_CASES = [
+    ("The charger caught fire and burned my hand.", "health_safety"),
+    ("One of your delivery drivers has been harassing me.", "harassment"),
+    ("I'm blind and your checkout doesn't work with my screen reader.", "accessibility"),
+    ("You sold my personal data to advertisers without asking.", "privacy"),
+]
+
+
+@pytest.mark.parametrize(("message", "topic"), SENSITIVE_CASES)
+def test_sensitive_topics_go_to_specialists(message: str, topic: str) -> None:
+    decision = run(message)
+    assert (decision.action, decision.category) == (Action.ESCALATE, Category.SENSITIVE)
+    assert (decision.priority, decision.target_queue) == (Priority.HIGH, "specialists")
+    assert str(decision.signals["sensitive"]).startswith(topic)
+
+
+def test_legal_threats_go_to_the_legal_queue() -> None:
+    decision = run("I will sue you if this is not fixed by Friday.")
+    assert (decision.category, decision.priority, decision.target_queue) == (
+        Category.LEGAL, Priority.HIGH, "legal",
+    )
+
+
+def test_routine_questions_are_left_to_the_bot() -> None:
+    for message in ("Where is my order?", "Hi there, what time do you open tomorrow?",
+                    "What is your privacy policy?", "How do I close my account?"):
+        assert run(message).action is Action.RESPOND, message
+
+
+# --- Category 5: failures ---------------------------------------------------------------------
+
+
+def test_same_question_asked_three_times_escalates() -> None:
+    decision = run(
+        "My order still hasn't arrived, where is it?",
+        earlier_messages=("Where is my order?", "where's my package??"),
+    )
+    assert (decision.action, decision.category) == (Action.ESCALATE, Category.REPEATED_FAILURE)
+    assert decision.signals["same_question_count"] == 3
+
+
+def test_two_different_questions_do_not_count_as_repeats() -> None:
+    decision = run("How do I cancel my order?", earlier_messages=("Where is my order?",) * 1)
+    assert decision.signals["same_question_count"] == 1
+
+
+FAILURE_CASES = [
+    # (earlier messages, not-helpful clicks, current message)
+    ((), 2, "ok"),
+    (("That didn't help.",), 0, "Not helpful at all."),
+    (("that's not what I asked",), 1, "hmm"),
+]
+
+
+@pytest.mark.parametrize(("earlier", "clicks", "message"), FAILURE_CASES)
+def test_not_helpful_twice_escalates(earlier: tuple[str, ...], clicks: int, message: str) -> None:
+    decision = run(message, earlier_messages=earlier, not_helpful_clicks=clicks)
+    assert (decision.action, decision.category) == (Action.ESCALATE, Category.REPEATED_FAILURE)
+
+
+def test_ten_unresolved_turns_offer_a_human() -> None:
+    earlier = tuple(f"question number {n} about delivery option {n}" for n in range(9))
+    decision = run("and what about gift wrapping?", earlier_messages=earlier)
+    assert (decision.action, decision.category) == (Action.OFFER, Category.REPEATED_FAILURE)
+    assert run("thanks", visitor_turns=12, resolved=True).action is Action.RESPOND
+
+
+# --- VIP plans --------------------------------------------------------------------------------
+
+
+def test_vip_with_a_complex_issue_skips_the_bot() -> None:
+    enterprise = POLICY.plan_named("Enterprise")
+    decision = run("I want to dispute a $50 charge on my last invoice.", plan=enterprise)
+    assert (decision.action, decision.category) == (Action.ESCALATE, Category.VIP)
+    assert (decision.priority, decision.target_queue) == (Priority.URGENT, "vip")
+
+
+def test_vip_with_a_simple_question_still_gets_the_bot() -> None:
+    assert run("Where is my order?", plan=POLICY.plan_named("VIP")).action is Action.RESPOND
+
+
+def test_non_vip_plan_is_treated_normally() -> None:
+    pro = POLICY.plan_named("Pro")
+    decision = run("I want to dispute a $50 charge on my last invoice.", plan=pro)
+    assert decision.action is Action.RESPOND
+
+
+# --- the Decision itself ----------------------------------------------------------------------
+
+
+def test_decision_explains_itself_in_one_sentence() -> None:
+    decision = run("My account was hacked and I'm furious!!!")
+    sentence = decision.explain()
+    assert sentence.count(". ") == 0 and sentence.endswith(".")
+    assert "security" in sentence and "hacked" in sentence
+    assert decision.reasons[0].rule == "security_concern"
+    assert {reason.signal for reason in decision.reasons} >= {"security", "sentiment"}
+
+
+def test_decision_carries_what_the_handoff_needs() -> None:
+    decision = run(
+        "I was charged $150 twice for order 00123842, email me at jo@example.com",
+        bot_answers=(BotAnswer("Refunds take 5 days.", 0.7),),
+    )
+    stored = decision.to_dict()
+    assert stored["category"] == "billing_dispute"
+    assert stored["entities"]["order_numbers"] == ["00123842"]
+    assert stored["entities"]["amounts"][0]["amount"] == 150.0
+    assert stored["entities"]["emails"] == ["jo@example.com"]
+    assert set(stored["sentiment"]["breakdown"]) >= {"vader", "profanity", "caps", "sarcasm"}
+    assert stored["signals"]["amount"] == 150.0
+
+
+def test_decide_is_deterministic() -> None:
+    snapshot = Snapshot(message="I was charged twice, this is ridiculous!!")
+    assert decide(snapshot, POLICY, NOW) == decide(snapshot, POLICY, NOW)
