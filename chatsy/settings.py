@@ -158,12 +158,19 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = {
     "queue-reconcile": {"task": "agents.tasks.queue_reconcile", "schedule": 30.0},
     "queue-sla-watch": {"task": "agents.tasks.queue_sla_watch", "schedule": 10.0},
+    "answer-unanswered": {"task": "conversations.tasks.answer_unanswered", "schedule": 20.0},
 }
 
 # The assistant. With no OPENAI_API_KEY the offline knowledge-base responder answers.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "") or None
 OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
+# Deadlines for one answer: the first streamed token, and the whole answer (one retry included).
+CHATSY_LLM_FIRST_TOKEN_SECONDS = float(os.environ.get("CHATSY_LLM_FIRST_TOKEN_SECONDS", "10"))
+CHATSY_LLM_TOTAL_SECONDS = float(os.environ.get("CHATSY_LLM_TOTAL_SECONDS", "30"))
+# A visitor message with no reply this long after it arrived is answered or escalated by the
+# reconciler (a process died mid-answer). Must exceed CHATSY_LLM_TOTAL_SECONDS.
+CHATSY_UNANSWERED_AFTER_SECONDS = float(os.environ.get("CHATSY_UNANSWERED_AFTER_SECONDS", "35"))
 
 # Chatsy limits and behaviour.
 CHATSY_MAX_MESSAGE_CHARS = int(os.environ.get("CHATSY_MAX_MESSAGE_CHARS", "4000"))

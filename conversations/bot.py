@@ -1,25 +1,30 @@
 """The bot's turn: decide, answer, or hand over — in the ASGI process.
 
 Replies run as tasks on the server's event loop, not in the visitor's consumer, so a reply
-survives the visitor's socket closing mid-answer. The engine is called twice per visitor
-message: before the answer (explicit requests, sentiment, complexity, VIP, failures) and after
-it (the confidence bands).
+survives the visitor's socket closing mid-answer (and the reconciler in conversations.tasks
+covers a process that dies). The engine is called twice per visitor message: before the
+answer (explicit requests, sentiment, complexity, VIP, failures) and after it (the
+confidence bands).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from chatsy import realtime
 from conversations import selectors, services
 from conversations.assistant.base import Answer, Responder, Turn
 from conversations.assistant.knowledge_base import KnowledgeBaseResponder
+from conversations.assistant.llm import LLMConfig, ResponderUnavailable
+from conversations.assistant.openai_responder import OpenAIResponder
 from conversations.knowledge import knowledge_index_cached, knowledge_index_fresh
 from conversations.models import Conversation, Message
 from escalation import copy
@@ -36,10 +41,28 @@ logger = logging.getLogger(__name__)
 _running: set[asyncio.Task] = set()
 
 HISTORY_TURNS = 12
-FALLBACK_TEXT = "Sorry, I couldn't look that up just now."
+FALLBACK_PREFIX = "I'm having trouble reaching my AI assistant right now, so here's what our help centre says."
+
+
+def llm_config() -> LLMConfig:
+    return LLMConfig(
+        api_key=settings.OPENAI_API_KEY,
+        base_url=settings.OPENAI_BASE_URL,
+        model=settings.OPENAI_MODEL,
+        first_token_timeout=settings.CHATSY_LLM_FIRST_TOKEN_SECONDS,
+        total_timeout=settings.CHATSY_LLM_TOTAL_SECONDS,
+    )
 
 
 def get_responder() -> Responder:
+    """OpenAI (or any compatible server) when a key is set; else the offline knowledge base."""
+    config = llm_config()
+    if config.configured:
+        return OpenAIResponder(knowledge_index_cached, config)
+    return offline_responder()
+
+
+def offline_responder() -> Responder:
     return KnowledgeBaseResponder(knowledge_index_cached)
 
 
@@ -62,6 +85,10 @@ class _TurnContext:
     snapshot: Snapshot
     policy: Policy
 
+    @property
+    def group(self) -> str:
+        return realtime.conversation_group(self.conversation.public_id)
+
 
 async def bot_reply(*, conversation_id: int, message_id: int) -> None:
     context = await database_sync_to_async(_turn_context)(conversation_id, message_id)
@@ -71,13 +98,18 @@ async def bot_reply(*, conversation_id: int, message_id: int) -> None:
     if before.escalates:
         await _record_and_escalate(context, before)
         return
-    answer = await _answer(context)
+    answer, stream_id = await _answer(context)
     after = decide(context.snapshot.with_answer(answer.confidence), context.policy, timezone.now())
+    if answer.responder == "fallback" and after.action in (Action.RESPOND, Action.RESPOND_CHECK):
+        after = replace(after, action=Action.OFFER)  # The primary failed: always offer a person.
     if after.escalates:  # Too unsure to say anything: hand over rather than guess.
+        await _end_stream(context, stream_id)
         await _record_and_escalate(context, after)
         return
     await database_sync_to_async(_store_decision)(context.message, after)
-    await database_sync_to_async(_post_answer)(context.conversation, answer, after)
+    stored = await database_sync_to_async(_post_answer)(context, answer, after, stream_id)
+    if stored is None:  # A person took over while the answer was generated: drop it.
+        await _end_stream(context, stream_id)
 
 
 async def visitor_action(*, conversation: Conversation, action: str, seq: int) -> None:
@@ -89,16 +121,12 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
     policy = policy_current()
     if action == copy.ACTION_REQUEST_HUMAN["id"]:
-        conversation_escalate(
-            conversation_id=conversation.pk, decision=human_requested_by_button(policy)
-        )
+        conversation_escalate(conversation_id=conversation.pk, decision=human_requested_by_button(policy))
         return
     message = conversation.messages.filter(seq=seq, sender=Message.Sender.BOT).first()
     offered = [button["id"] for button in (message.metadata.get("actions", []) if message else [])]
-    if action not in offered or action not in {
-        copy.ACTION_HELPFUL_YES["id"],
-        copy.ACTION_HELPFUL_NO["id"],
-    }:
+    feedback_buttons = {copy.ACTION_HELPFUL_YES["id"], copy.ACTION_HELPFUL_NO["id"]}
+    if action not in offered or action not in feedback_buttons:
         return  # Only the buttons that message showed count.
     helpful = action == copy.ACTION_HELPFUL_YES["id"]
     if not message_record_feedback(message=message, helpful=helpful):
@@ -106,18 +134,12 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     if helpful:
         services.message_post_bot(conversation_id=conversation.pk, body=copy.HELPFUL_THANKS)
         return
-    last_question = (
-        conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
-    )
+    last_question = conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
     if last_question is not None:
-        snapshot = escalation_selectors.snapshot_for(
-            conversation=conversation, message=last_question
-        )
+        snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=last_question)
         decision = decide(snapshot, policy, timezone.now())
         if decision.escalates:
-            conversation_escalate(
-                conversation_id=conversation.pk, decision=decision, message=last_question
-            )
+            conversation_escalate(conversation_id=conversation.pk, decision=decision, message=last_question)
             return
     services.message_post_bot(
         conversation_id=conversation.pk,
@@ -126,16 +148,51 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     )
 
 
-async def _answer(context: _TurnContext) -> Answer:
-    group = realtime.conversation_group(context.conversation.public_id)
-    await realtime.group_send_async(group, _typing_event(active=True))
+async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
+    """The responder's answer, streamed to the widget; the offline KB if the LLM fails."""
+    responder = get_responder()
+    streaming = not isinstance(responder, KnowledgeBaseResponder)
+    stream_id = uuid.uuid4().hex if streaming else None
+
+    async def on_delta(piece: str) -> None:
+        await realtime.group_send_async(
+            context.group,
+            {"type": "stream.delta", "stream_id": stream_id, "delta": piece, "name": settings.CHATSY_BOT_NAME},
+        )
+
+    await realtime.group_send_async(context.group, _typing_event(active=True))
     try:
-        return await get_responder().answer(question=context.message.body, history=context.history)
+        answer = await responder.answer(
+            question=context.message.body, history=context.history, on_delta=on_delta if streaming else None
+        )
+        return answer, stream_id
+    except ResponderUnavailable as failure:
+        logger.warning("LLM failed for conversation %s: %s", context.conversation.pk, failure.reason)
+        if failure.streamed:
+            await _end_stream(context, stream_id)
+        return await _fallback_answer(context, failure.reason), None
     except Exception:
         logger.exception("responder failed for conversation %s", context.conversation.pk)
-        return Answer(text=FALLBACK_TEXT, confidence=0.0, responder="fallback")
+        await _end_stream(context, stream_id)
+        return await _fallback_answer(context, "error"), None
     finally:
-        await realtime.group_send_async(group, _typing_event(active=False))
+        await realtime.group_send_async(context.group, _typing_event(active=False))
+
+
+async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
+    """The offline responder answers, says so, and the failure counts toward Category 5."""
+    offline = await offline_responder().answer(question=context.message.body, history=context.history)
+    return replace(
+        offline,
+        text=f"{FALLBACK_PREFIX}\n\n{offline.text}",
+        responder="fallback",
+        signals={**offline.signals, "fallback_reason": reason},
+    )
+
+
+async def _end_stream(context: _TurnContext, stream_id: str | None) -> None:
+    if stream_id is not None:
+        await realtime.group_send_async(context.group, {"type": "stream.end", "stream_id": stream_id})
 
 
 async def _record_and_escalate(context: _TurnContext, decision: Decision) -> None:
@@ -154,11 +211,14 @@ def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
         for m in selectors.messages_recent(conversation=conversation, limit=HISTORY_TURNS + 1)
         if m.seq < message.seq
     ]
+    snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=message)
+    # Each time the AI failed to answer counts like a "not helpful" (Category 5).
+    failures = conversation.messages.filter(sender=Message.Sender.BOT, metadata__responder="fallback").count()
     return _TurnContext(
         conversation=conversation,
         message=message,
         history=earlier[-HISTORY_TURNS:],
-        snapshot=escalation_selectors.snapshot_for(conversation=conversation, message=message),
+        snapshot=replace(snapshot, not_helpful_clicks=snapshot.not_helpful_clicks + failures),
         policy=policy_current(),
     )
 
@@ -172,9 +232,18 @@ def _store_decision(message: Message, decision: Decision) -> None:
     )
 
 
-def _post_answer(conversation: Conversation, answer: Answer, decision: Decision) -> Message | None:
-    """Store the answer, shaped by the confidence band (and the mood) the engine chose."""
-    metadata = _answer_metadata(answer)
+@transaction.atomic
+def _post_answer(context: _TurnContext, answer: Answer, decision: Decision, stream_id: str | None) -> Message | None:
+    """Store the answer, shaped by the confidence band (and the mood) the engine chose.
+
+    Once per visitor message: the reconciler may race a slow original, and the first wins.
+    """
+    conversation = Conversation.objects.select_for_update().get(pk=context.conversation.pk)
+    if conversation.messages.filter(metadata__reply_to=context.message.seq).exists():
+        return None
+    metadata = _answer_metadata(answer) | {"reply_to": context.message.seq}
+    if stream_id:
+        metadata["stream_id"] = stream_id
     body = answer.text
     if decision.action is Action.ACKNOWLEDGE_OFFER:
         services.message_post_bot(

@@ -184,6 +184,14 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 }
             )
 
+    async def stream_delta(self, event: dict[str, Any]) -> None:
+        await self._send_json(
+            {"type": "stream", "stream_id": event["stream_id"], "delta": event["delta"], "sender_name": event["name"]}
+        )
+
+    async def stream_end(self, event: dict[str, Any]) -> None:
+        await self._send_json({"type": "stream_end", "stream_id": event["stream_id"]})
+
     async def queue_position(self, event: dict[str, Any]) -> None:
         await self._send_json(
             {

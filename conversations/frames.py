@@ -142,7 +142,7 @@ def message_payload(message: Any) -> dict[str, Any]:
     """The message object of docs/widget-protocol.md, built from a Message row."""
     public_meta = {
         key: message.metadata[key]
-        for key in ("confidence", "actions", "sources")
+        for key in ("confidence", "actions", "sources", "stream_id")
         if key in (message.metadata or {})
     }
     return {

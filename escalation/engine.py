@@ -33,9 +33,10 @@ from escalation.signals import complexity
 from escalation.signals.entities import Entities, Money, extract_entities, find_amounts
 from escalation.signals.explicit import detect_human_request
 from escalation.signals.failures import not_helpful_count, same_question_count
+from escalation.signals.patterns import find_phrase
 from escalation.signals.sensitive import detect_sensitive
 from escalation.signals.sentiment import Sentiment, score_sentiment
-from escalation.signals.text import Text, find_phrase, prepare
+from escalation.signals.text import Text, prepare_cached
 
 SignalValue = str | float | int | bool | None
 
@@ -102,6 +103,8 @@ class Reason:
 
 @dataclass(frozen=True)
 class Decision:
+    """What to do with the message, why, and what the handoff card needs."""
+
     action: Action
     category: str
     priority: Priority
@@ -184,15 +187,17 @@ class _Reading:
     policy: Policy
     today: date
     signals: dict[str, SignalValue] = field(default_factory=dict)
+    found_amounts: tuple[Money, ...] | None = None  # read only when a rule needs them
 
-    @cached_property
     def amounts(self) -> tuple[Money, ...]:
-        return find_amounts(self.text.lower)
+        if self.found_amounts is None:
+            self.found_amounts = find_amounts(self.text.lower)
+        return self.found_amounts
 
 
 def decide(snapshot: Snapshot, policy: Policy, now: datetime) -> Decision:
     """Decide what happens with the visitor's message; pure and deterministic."""
-    reading = _Reading(prepare(snapshot.message), snapshot, policy, _as_date(now))
+    reading = _Reading(prepare_cached(snapshot.message), snapshot, policy, _as_date(now))
     sentiment = score_sentiment(reading.text)
     outcomes = [
         *_rule_outcomes(reading),
@@ -229,7 +234,7 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
         sentiment=sentiment,
         signals=reading.signals,
         text=reading.text,
-        amounts=reading.__dict__.get("amounts"),
+        amounts=reading.found_amounts,
     )
 
 
@@ -278,7 +283,7 @@ def _read_billing_dispute(reading: _Reading, rule: Rule) -> _Outcome | None:
     reading.signals["billing_dispute"] = found
     if found is None:
         return None
-    money = complexity.disputed_amount(reading.amounts)
+    money = complexity.disputed_amount(reading.amounts())
     reading.signals["amount"] = money.amount if money else None
     limit = rule.amount_threshold
     if limit is None:
@@ -411,12 +416,16 @@ def _confidence_outcomes(reading: _Reading) -> Iterator[_Outcome]:
 
 def _failure_outcomes(reading: _Reading) -> Iterator[_Outcome]:
     snapshot, thresholds = reading.snapshot, reading.policy.thresholds
-    earlier = [prepare(message) for message in snapshot.earlier_messages[-HISTORY_LIMIT:]]
+    earlier = [prepare_cached(m) for m in snapshot.earlier_messages[-HISTORY_LIMIT:]]
     repeats = same_question_count(reading.text, earlier, thresholds.same_question_similarity)
     unhelpful = not_helpful_count([*earlier, reading.text], snapshot.not_helpful_clicks)
     unresolved_turns = 0 if snapshot.resolved else snapshot.turns
     reading.signals.update(
-        same_question_count=repeats, not_helpful_count=unhelpful, visitor_turns=snapshot.turns
+        same_question_count=repeats,
+        not_helpful_count=unhelpful,
+        visitor_turns=snapshot.turns,
+        helpful_clicks=snapshot.helpful_clicks,
+        ai_attempts=len(snapshot.bot_answers),
     )
     checks = (
         (repeats, thresholds.same_question_count, "same_question_count", Action.ESCALATE,

@@ -15,13 +15,13 @@ import json
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from escalation.engine import Decision, Snapshot, decide
+from escalation.engine import DecideFunction, Snapshot, decide
 from escalation.policy import Action, Policy
 
 SKIPPED_LABELS = frozenset({"answerable", "out_of_scope"})
@@ -36,7 +36,6 @@ EXPECTED_CATEGORY = {
 # A fixed clock keeps runs comparable (order-age rules read dates relative to it).
 EVALUATION_NOW = datetime(2025, 1, 1, 12, 0)
 
-DecideText = Callable[[Snapshot], Decision]
 Row = Mapping[str, Any]
 
 
@@ -58,7 +57,7 @@ class Scored:
         return self.action in (Action.ESCALATE, Action.OFFER, Action.ACKNOWLEDGE_OFFER)
 
 
-def default_decide(policy: Policy | None = None, now: datetime = EVALUATION_NOW) -> DecideText:
+def default_decide(policy: Policy | None = None, now: datetime = EVALUATION_NOW) -> DecideFunction:
     """`decide` bound to a policy (the default one unless given) and a fixed clock."""
     chosen = policy or Policy.default()
     return lambda snapshot: decide(snapshot, chosen, now)
@@ -69,7 +68,7 @@ def is_holdout(row: Row) -> bool:
     return zlib.crc32(str(row.get("id", row.get("text", ""))).encode()) % 3 == 0
 
 
-def score_rows(rows: Iterable[Row], decide_fn: DecideText) -> list[Scored]:
+def score_rows(rows: Iterable[Row], decide_fn: DecideFunction) -> list[Scored]:
     scored = []
     for row in rows:
         if row["expected"] in SKIPPED_LABELS:
@@ -109,7 +108,7 @@ def summarise(scored: Sequence[Scored]) -> dict[str, Any]:
 
 
 def evaluate(
-    files: Mapping[str, Sequence[Row]], decide_fn: DecideText | None = None
+    files: Mapping[str, Sequence[Row]], decide_fn: DecideFunction | None = None
 ) -> dict[str, Any]:
     """{"files": {name: metrics}, "overall": metrics} over rows grouped by file name."""
     chosen = decide_fn or default_decide()

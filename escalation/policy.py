@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 
@@ -176,6 +177,11 @@ class Policy:
         return cls(rules=DEFAULT_RULES, plans=DEFAULT_PLANS)
 
     def active_rules(self) -> tuple[Rule, ...]:
+        """Active rules, lowest `order` first (sorted once per policy)."""
+        return self._active_rules
+
+    @cached_property
+    def _active_rules(self) -> tuple[Rule, ...]:
         return tuple(sorted((r for r in self.rules if r.active), key=lambda r: r.order))
 
     def plan_named(self, name: str) -> Plan | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from escalation.signals.text import NEGATORS, Text, find_phrase, word_set
+from escalation.signals.patterns import NEGATORS, find_phrase
+from escalation.signals.text import Text, word_set
 
 # Who a visitor may ask for. Single-word phrases of the policy's rule are added to these.
 PERSON_WORDS = word_set("human humans person people someone somebody anyone anybody staff employee")
@@ -59,7 +60,11 @@ _BARE_REQUEST_FILLER = word_set("""
     talk speak chat with give get let can could may hi hello hey one some your you ok yes
     yeah
     """)
-_ASKING_VERBS = CONTACT_VERBS | HANDOVER_VERBS | WANT_VERBS | {"switch"}
+# "can I get a human?", "could we have a manager?"
+_POLITE_GETS = word_set("get have")
+_MAY_I = {("can", "i"), ("could", "i"), ("may", "i"), ("can", "we"), ("could", "we")}
+_ASKING_VERBS = CONTACT_VERBS | HANDOVER_VERBS | WANT_VERBS | _POLITE_GETS | {"switch"}
+_AFTER_ROLE = word_set("can could")
 _MAX_GAP = 4  # tokens allowed between "speak" and "to a bloody live agent"
 _STOP_SCAN = POSSESSIVES | _GAP_BREAKERS
 
@@ -74,6 +79,10 @@ def detect_human_request(text: Text, phrases: Sequence[str] = ()) -> str | None:
             found = _contact_request(clause, roles) or _want_request(clause, wanted)
             if found:
                 return found
+    if text.has_any(_AFTER_ROLE):
+        found = next(filter(None, (_role_then_verb(c, roles) for c in text.clauses)), None)
+        if found:
+            return found
     return _bare_request(text, roles) or find_phrase(text, multi_word)
 
 
@@ -111,11 +120,24 @@ def _is_contact_verb(clause: Sequence[str], index: int) -> bool:
 
 def _want_request(clause: Sequence[str], wanted: frozenset[str]) -> str | None:
     for index, word in enumerate(clause):
-        if word not in WANT_VERBS or _negated(clause, index):
+        asking = word in WANT_VERBS or (
+            word in _POLITE_GETS and tuple(clause[max(0, index - 2) : index]) in _MAY_I
+        )
+        if not asking or _negated(clause, index):
             continue
         for gap in range(1, 4):
             if _role_at(clause, index + gap, wanted):
                 return " ".join(clause[index : index + gap + 1])
+    return None
+
+
+def _role_then_verb(clause: Sequence[str], roles: frozenset[str]) -> str | None:
+    """The person first, the verb after: "is there someone I can call?"."""
+    for index, word in enumerate(clause[:-3]):
+        subject, modal, verb = clause[index + 1 : index + 4]
+        if word in roles and subject in ("i", "we") and modal in ("can", "could"):
+            if verb in CONTACT_VERBS:
+                return " ".join(clause[index : index + 4])
     return None
 
 
@@ -126,10 +148,8 @@ def _role_at(clause: Sequence[str], index: int, roles: frozenset[str]) -> str | 
     word = clause[index]
     before = clause[index - 1] if index > 0 else ""
     after = clause[index + 1] if index + 1 < len(clause) else ""
-    if word in _TEAM_HEADS:
-        is_role = before in _TEAM_MODIFIERS and word not in roles or word in roles
-    else:
-        is_role = word in roles
+    # "service" or "team" alone is not a person; "customer service", "your team" are.
+    is_role = word in roles or (word in _TEAM_HEADS and before in _TEAM_MODIFIERS)
     if not is_role or after in FALSE_FRIEND_FOLLOWERS:
         return None
     if before in FALSE_FRIEND_QUALIFIERS or before in POSSESSIVES or before in NEGATORS:
@@ -152,6 +172,7 @@ def _negated(clause: Sequence[str], verb_index: int) -> bool:
 
 
 def _bare_request(text: Text, roles: frozenset[str]) -> str | None:
+    """A message that is only the ask: "agent", "a real person please", "customer service"."""
     if not text.words or len(text.words) > 6 or len(text.tokens) > 6:
         return None
     tokens = text.tokens

@@ -10,14 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from escalation.signals.text import (
-    Detector,
-    GatedPatterns,
-    Text,
-    content_words,
-    stem,
-    word_set,
-)
+from escalation.signals.patterns import Detector, GatedPatterns
+from escalation.signals.text import Text, content_words, stem, word_set
 
 # Repeat detection reads the start of each message: questions are short, and this bounds the
 # cost of a long history.
@@ -83,11 +77,33 @@ def similarity(first: frozenset[str], second: frozenset[str]) -> float:
     return len(first & second) / len(first | second)
 
 
+_ORDINALS = {
+    "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5,
+    "twice": 2, "two": 2, "three": 3, "several": 3, "multiple": 3, "many": 3, "again": 3,
+}
+# The visitor says so: "this is the third time I'm asking", "I've asked you twice".
+CLAIMED_REPEAT = GatedPatterns.build(
+    "time times twice again",
+    r"\b(?P<nth>second|2nd|third|3rd|fourth|4th|fifth|5th) time (?:i|im|ive|that|asking|"
+    r"now|i am)\b",
+    r"\basked (?:you |this |it |the same (?:thing |question )?)?(?:already )?"
+    r"(?P<count>twice|two times|three times|several times|multiple times|many times|"
+    r"again and again)\b",
+)
+
+
+def claimed_repeats(text: Text) -> int:
+    """How many times the visitor says they have asked (0 when they don't say)."""
+    found = CLAIMED_REPEAT.find(text)
+    if not found:
+        return 0
+    return next((count for word, count in _ORDINALS.items() if word in found.split()), 0)
+
+
 def same_question_count(current: Text, earlier: Sequence[Text], min_similarity: float) -> int:
     """How many times the current question has been asked, this message included."""
     if not earlier:
-        return 1
+        return max(1, claimed_repeats(current))
     key = question_key(current)
-    if not key:
-        return 1
-    return 1 + sum(1 for text in earlier if similarity(key, question_key(text)) >= min_similarity)
+    similar = sum(1 for text in earlier if similarity(key, question_key(text)) >= min_similarity)
+    return max(1 + similar if key else 1, claimed_repeats(current))

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from escalation.signals.text import PhraseSet, Text, normalise_phrase, word_set
+from escalation.signals.patterns import PhraseSet
+from escalation.signals.text import Text, normalise_phrase, word_set
 
 WORD_LIST = Path(__file__).with_name("profanity_words.txt")
 TIERS = ("mild", "directed", "strong", "abusive")

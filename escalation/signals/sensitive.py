@@ -8,7 +8,8 @@ Each topic names concrete situations, not bare words: "privacy policy" is a rout
 
 from __future__ import annotations
 
-from escalation.signals.text import GatedPatterns, Text
+from escalation.signals.patterns import GatedPatterns
+from escalation.signals.text import Text
 
 _BODY = (
     r"(?:finger|fingers|hand|hands|foot|feet|leg|legs|arm|arms|face|skin|eye|eyes|mouth|lips?|"
@@ -20,13 +21,17 @@ HEALTH_SAFETY = GatedPatterns.build(
     "hospitalised hospitalized emergency burn burned burnt burns fire exploded explosion "
     "shock shocked electrocuted choking choke hazard poison poisoned poisoning sick unsafe "
     "dangerous safety health toxic overdose smoke kill killing suicide suicidal harm hurt "
-    "life die live cut",
+    "life die live cut ill rash rashes hives blister blisters bleeding swelling swollen "
+    "itching safe",
     r"\b(?:allergic reaction|anaphyla\w+|injur(?:ed|y|ies|e)|hospitali[sz]ed|"
     r"(?:in|to) (?:the )?hospital|emergency room|electrocuted|food poisoning|poisoned|"
     r"toxic|overdose)\b",
     rf"\b(?:burn(?:ed|t)?|shocked|cut|hurt|injured) (?:me|myself|him|her|(?:my|his|her) {_BODY})\b",
     r"\b(?:caught fire|on fire|exploded|explosion|electric(?:al)? shock|smoke came)\b",
-    r"\bchok(?:e|ed|ing)(?: hazard)?\b|\bmade (?:me|us|my \w+) (?:very )?sick\b",
+    r"\bchok(?:e|ed|ing)(?: hazard)?\b|\bmade (?:me|us|him|her|my \w+) (?:very |really )?"
+    r"(?:sick|ill)\b",
+    r"\b(?:rash|rashes|hives|blisters?|bleeding|swelling|swollen|itching)\b",
+    r"\b(?:is|isnt|are|arent) (?:it|this|that|they|these) (?:\w+ )?safe\b|\bnot safe\b",
     r"\b(?:unsafe|dangerous)\b|\b(?:safety|health) (?:issue|concern|hazard|risk|problem)s?\b",
     r"\b(?:kill(?:ing)? myself|suicid\w+|self harm|hurt(?:ing)? myself|end my life|"
     r"want to die|dont want to live)\b",

@@ -13,8 +13,9 @@ from functools import lru_cache
 from string import ascii_letters, ascii_uppercase, punctuation
 from typing import Any
 
+from escalation.signals.patterns import NEGATORS, PhraseSet, words_before
 from escalation.signals.profanity import ProfanityHits, find_profanity, is_profane_word
-from escalation.signals.text import PhraseSet, Text, word_set
+from escalation.signals.text import Text, word_set
 
 # VADER's cost grows faster than linearly with length (worst on emoticon-heavy text), so it
 # reads a bounded prefix; the cheap indicators below read the whole capped message.
@@ -26,8 +27,12 @@ VADER_WEIGHT = 0.75
 PROFANITY_WEIGHTS = {"mild": 0.3, "strong": 0.45, "abusive": 0.75}
 PROFANITY_EXTRA_HIT = 0.1
 PROFANITY_MAX = 0.9
-FRUSTRATION_WEIGHT = 0.2
-FRUSTRATION_MAX = 0.4
+# A frustration word counts once (VADER no longer scores it), more when intensified ("so
+# angry") or aimed at us ("you're useless"); "not frustrated" does not count.
+FRUSTRATION_WEIGHT = 0.3
+FRUSTRATION_INTENSIFIED = 0.1
+FRUSTRATION_AIMED = 0.25
+FRUSTRATION_MAX = 0.8
 SARCASM_WEIGHT = 0.3
 AMPLIFIER_WEIGHT = 0.15  # each of ALL CAPS and "!!!", only on top of other negativity
 CAPS_MIN_LETTERS = 8
@@ -40,10 +45,13 @@ FRUSTRATION_PHRASES = (
     "fed up", "sick of", "sick and tired", "tired of", "waste of time", "wasting my time",
     "what a joke", "this is a joke", "rip off", "ripoff", "had enough", "never again",
     "i give up", "shambles", "unbelievable", "annoyed", "annoying", "are you kidding",
-    "are you serious", "for the last time", "how hard is it", "so disappointed",
-    "very disappointed", "extremely disappointed",
+    "are you serious", "for the last time", "how hard is it", "disappointed",
+    "disappointing",
 )
 _FRUSTRATION = PhraseSet.of(FRUSTRATION_PHRASES)
+_FRUSTRATION_WORDS = frozenset(p for p in FRUSTRATION_PHRASES if " " not in p)
+_INTENSIFIERS = word_set("so very really extremely totally absolutely completely super utterly")
+_AT_US = word_set("you u youre ya")  # "you're useless"; "your service" is not a person
 
 # Praise said as an interjection next to a complaint reads as sarcasm.
 SARCASM_MARKERS = (
@@ -75,8 +83,17 @@ class Sentiment:
     breakdown: dict[str, float] = field(default_factory=dict)
     profanity: ProfanityHits = ProfanityHits()
 
+    @property
+    def label(self) -> str:
+        """A word for the handoff card ("Sentiment: frustrated")."""
+        if self.score < -0.5:
+            return "angry"
+        if self.score < -0.2:
+            return "frustrated"
+        return "positive" if self.score > 0.2 else "neutral"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"score": self.score, "breakdown": dict(self.breakdown)}
+        return {"score": self.score, "label": self.label, "breakdown": dict(self.breakdown)}
 
 
 # In a support chat these words name the issue ("my transfer failed", "a wrong charge",
@@ -98,13 +115,13 @@ ISSUE_WORDS = word_set("""
 @lru_cache(maxsize=1)
 def _vader() -> tuple[Any, frozenset[str]]:
     """VADER's analyser and its vocabulary. It loads its lexicon from disk, so it is created
-    once, on first use. Issue words (above) and profanity (scored by its own component, so
-    counted once) are removed from its lexicon."""
+    once, on first use. Issue words (above), frustration words and profanity (scored by
+    their own components, so counted once) are removed from its lexicon."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyzer = SentimentIntensityAnalyzer()
     for word in list(analyzer.lexicon):
-        if word in ISSUE_WORDS or is_profane_word(word):
+        if word in ISSUE_WORDS or word in _FRUSTRATION_WORDS or is_profane_word(word):
             del analyzer.lexicon[word]
     return analyzer, frozenset(analyzer.lexicon)
 
@@ -172,8 +189,24 @@ def _profanity_weight(hits: ProfanityHits) -> float:
 
 
 def _frustration(text: Text) -> float:
-    found = {phrase for _, phrase in _FRUSTRATION.matches(text)}
-    return min(FRUSTRATION_MAX, FRUSTRATION_WEIGHT * len(found))
+    total, counted = 0.0, set()
+    for position, phrase in _FRUSTRATION.matches(text):
+        before = words_before(text.norm, position, 3)
+        if phrase in counted or not NEGATORS.isdisjoint(before):
+            continue
+        counted.add(phrase)
+        total += FRUSTRATION_WEIGHT
+        if before and before[-1] in _INTENSIFIERS:
+            total += FRUSTRATION_INTENSIFIED
+        if not _AT_US.isdisjoint(_clause_at(text.norm, position).split()):
+            total += FRUSTRATION_AIMED
+    return min(FRUSTRATION_MAX, total)
+
+
+def _clause_at(norm: str, position: int) -> str:
+    start = norm.rfind(" . ", 0, position)
+    end = norm.find(" . ", position)
+    return norm[start + 3 if start != -1 else 0 : end if end != -1 else len(norm)]
 
 
 def _is_sarcastic(text: Text) -> bool:

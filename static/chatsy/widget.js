@@ -440,6 +440,7 @@
   };
   var timers = {};
   var bySeq = {};        // seq -> <li>
+  var streams = {}; // stream_id -> temporary bubble of an answer being streamed
   var pending = {};      // client_id -> {id, body, created, state, error, el}
   var pendingOrder = []; // client_ids, oldest first
   var typers = {};       // 'bot' | 'agent' -> {name, timer}
@@ -915,6 +916,8 @@
       case 'typing': onTyping(f); break;
       case 'status': onStatus(f); break;
       case 'queue': onQueue(f); break;
+      case 'stream': onStream(f); break;
+      case 'stream_end': endStream(str(f.stream_id)); break;
       case 'error': onError(f); break;
       default: break; // pong and anything newer
     }
@@ -976,6 +979,8 @@
   function onMessage(m, fromHistory) {
     var seq = toSeq(m.seq);
     if (seq === null) return;
+    // The stored answer replaces the bubble its tokens streamed into.
+    if (m.meta && typeof m.meta === 'object' && m.meta.stream_id) endStream(str(m.meta.stream_id));
     var sender = normSender(m.sender);
     if (sender !== 'customer') clearRemoteTyping(sender);
     if (bySeq[seq]) return; // already rendered: de-duplicate
@@ -1057,6 +1062,33 @@
     var conv = f.conversation && typeof f.conversation === 'object' ? f.conversation : null;
     if (conv && typeof conv.status === 'string') S.status = conv.status;
     if (S.status !== 'queued') ui.queueLine.hidden = true;
+  }
+
+  // A bot answer arriving token by token: a temporary bubble until the stored message lands.
+  function onStream(f) {
+    var id = str(f.stream_id);
+    if (!id || typeof f.delta !== 'string') return;
+    var li = streams[id];
+    if (!li) {
+      li = renderMessage({ sender: 'bot', sender_name: str(f.sender_name), body: '', created: new Date().toISOString() }, 'bot');
+      li.classList.add('is-streaming');
+      li.setAttribute('data-stream-id', id);
+      li.setAttribute('aria-busy', 'true');
+      streams[id] = li;
+      clearRemoteTyping('bot');
+      ui.list.appendChild(li);
+      render();
+    }
+    var stick = isNearBottom();
+    li.querySelector('.chatsy-bubble').textContent += f.delta;
+    if (stick) scrollToBottom();
+  }
+
+  function endStream(id) {
+    var li = streams[id];
+    if (!li) return;
+    delete streams[id];
+    if (li.parentNode) li.parentNode.removeChild(li);
   }
 
   function onQueue(f) {
