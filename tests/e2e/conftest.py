@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def live_url(django_db_setup, redis_url) -> Iterator[str]:
+@contextmanager
+def daphne_server(redis_url: str, **extra_env: str) -> Iterator[str]:
     """The `daphne` command serving chatsy.asgi in its own process, on the test database file."""
     from chatsy.redis_server import free_port
 
@@ -44,25 +45,25 @@ def live_url(django_db_setup, redis_url) -> Iterator[str]:
         "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "chatsy.settings",
+        **extra_env,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    command = [
-        str(Path(sys.executable).parent / "daphne"),
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "--websocket-max-message-size",
-        str(WEBSOCKET_MAX_MESSAGE_BYTES),
-        "chatsy.asgi:application",
-    ]
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    daphne = str(Path(sys.executable).parent / "daphne")
+    command = [daphne, "-b", "127.0.0.1", "-p", str(port)]
+    command += ["--websocket-max-message-size", str(WEBSOCKET_MAX_MESSAGE_BYTES)]
+    server = subprocess.Popen([*command, "chatsy.asgi:application"], env=env, cwd=ROOT)
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/api/widget/config", server)
         yield f"http://localhost:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, redis_url) -> Iterator[str]:
+    with daphne_server(redis_url) as url:
+        yield url
 
 
 def _wait_for_http(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
@@ -101,14 +102,18 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def demo(transactional_db, live_url):
-    """The demo store's data, committed so the server process sees it."""
+def demo_data_for(url: str) -> str:
+    """Load the demo store's data (committed, so the server process sees it) for this server."""
     from conversations.demo.loader import demo_load
 
-    port = live_url.rsplit(":", 1)[-1]
-    demo_load(extra_origins=[live_url, f"http://127.0.0.1:{port}"])
-    return live_url
+    port = url.rsplit(":", 1)[-1]
+    demo_load(extra_origins=[url, f"http://127.0.0.1:{port}"])
+    return url
+
+
+@pytest.fixture
+def demo(transactional_db, live_url):
+    return demo_data_for(live_url)
 
 
 def screenshot(page, name: str) -> Path:
