@@ -1,10 +1,14 @@
 from django.contrib import admin
+from django.urls import path
 
+from escalation import admin_views
 from escalation.models import Escalation, EscalationRule, EscalationSettings, Plan
 
 
 @admin.register(EscalationRule)
 class EscalationRuleAdmin(admin.ModelAdmin):
+    """Also hosts the policy tools: try a message, YAML export and import."""
+
     list_display = [
         "key",
         "name",
@@ -18,6 +22,31 @@ class EscalationRuleAdmin(admin.ModelAdmin):
     list_editable = ["active", "order"]
     list_filter = ["category", "action", "priority", "active"]
     search_fields = ["key", "name", "phrases"]
+    actions = ["export_yaml"]
+
+    def get_urls(self):
+        tools = [
+            path(
+                "try/",
+                self.admin_site.admin_view(admin_views.try_message),
+                name="escalation_try_message",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(admin_views.export_policy),
+                name="escalation_policy_export",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(admin_views.import_policy),
+                name="escalation_policy_import",
+            ),
+        ]
+        return tools + super().get_urls()
+
+    @admin.action(description="Export the whole policy as YAML")
+    def export_yaml(self, request, queryset):
+        return admin_views.export_policy(request)
 
 
 @admin.register(EscalationSettings)
