@@ -230,3 +230,34 @@ def test_concurrent_claims_have_one_winner_and_database_and_redis_agree():
         assert Conversation.objects.get(pk=chat.pk).assigned_agent_id == winners[0]
     assert waiting_line().all_entries() == []
     assert not Conversation.objects.filter(status="queued").exists()
+
+
+def test_auto_assign_prefers_the_agent_a_returning_customer_last_talked_to():
+    make_agent("general")  # idle, and first in line for a new customer
+    tom = make_agent("general")
+    first = escalate()
+    services.conversation_claim(agent=tom, public_id=str(first.public_id))
+    Conversation.objects.filter(pk=first.pk).update(status="resolved")
+    # Tom is busier than the idle agent, so only the preference can pick him.
+    services.conversation_claim(agent=tom, public_id=str(escalate().public_id))
+    Queue.objects.filter(slug="general").update(routing="auto")
+    again = escalate(customer=first.customer)
+    assert Conversation.objects.get(pk=again.pk).assigned_agent == tom
+
+
+def test_queue_status_and_rebuild_commands():
+    import io
+
+    from django.core.management import call_command
+
+    make_agent("general")
+    escalate()
+    escalate()
+    waiting_line().replace_all([])
+    out = io.StringIO()
+    call_command("queue_rebuild", stdout=out)
+    assert "2 conversation(s) waiting" in out.getvalue()
+    out = io.StringIO()
+    call_command("queue_status", stdout=out)
+    general = next(line for line in out.getvalue().splitlines() if line.startswith("general"))
+    assert general.split()[1:2] == ["2"] and general.split()[-2:] == ["1", "1"]
