@@ -36,7 +36,7 @@ from escalation.signals.failures import not_helpful_count, same_question_count
 from escalation.signals.patterns import find_phrase
 from escalation.signals.sensitive import detect_sensitive
 from escalation.signals.sentiment import Sentiment, score_sentiment
-from escalation.signals.text import Text, prepare_cached
+from escalation.signals.text import Text, cap, prepare_cached
 
 SignalValue = str | float | int | bool | None
 
@@ -197,7 +197,8 @@ class _Reading:
 
 def decide(snapshot: Snapshot, policy: Policy, now: datetime) -> Decision:
     """Decide what happens with the visitor's message; pure and deterministic."""
-    reading = _Reading(prepare_cached(snapshot.message), snapshot, policy, _as_date(now))
+    text = prepare_cached(cap(snapshot.message))  # keyed on the capped text: bounded memory
+    reading = _Reading(text, snapshot, policy, _as_date(now))
     sentiment = score_sentiment(reading.text)
     outcomes = [
         *_rule_outcomes(reading),
@@ -416,7 +417,7 @@ def _confidence_outcomes(reading: _Reading) -> Iterator[_Outcome]:
 
 def _failure_outcomes(reading: _Reading) -> Iterator[_Outcome]:
     snapshot, thresholds = reading.snapshot, reading.policy.thresholds
-    earlier = [prepare_cached(m) for m in snapshot.earlier_messages[-HISTORY_LIMIT:]]
+    earlier = [prepare_cached(cap(m)) for m in snapshot.earlier_messages[-HISTORY_LIMIT:]]
     repeats = same_question_count(reading.text, earlier, thresholds.same_question_similarity)
     unhelpful = not_helpful_count([*earlier, reading.text], snapshot.not_helpful_clicks)
     unresolved_turns = 0 if snapshot.resolved else snapshot.turns

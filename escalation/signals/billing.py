@@ -135,6 +135,8 @@ BILLING_DISPUTE = Detector.of(
         r"(?:\w+ )?different\b",
         r"\b(?:received|got|gave me|charged|noticed|see|saw|there is|theres) a different "
         r"(?:amount|rate|price|exchange rate)\b",
+        r"\b(?:amount|rate|price) (?:that )?(?:i|we) (?:received|got|paid|was charged) "
+        r"(?:is |was |are )?different\b",
     ),
     GatedPatterns.build(
         "error errors mistake mistakes problem problems issue issues discrepancy",

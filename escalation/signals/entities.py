@@ -127,14 +127,14 @@ def extract_entities(text: Text, amounts: tuple[Money, ...] | None = None) -> En
     if digits:
         orders = _ids(_ORDER_ID, text, sorted(text.words & _ORDER_WORDS))
         if "#" in original:
-            orders += tuple(i for i in _ids(_HASH_ID, text, "#") if i not in orders)
+            orders += tuple(i for i in _ids(_HASH_ID, text, ("#",)) if i not in orders)
         invoices = _ids(_INVOICE_ID, text, sorted(text.words & _INVOICE_WORDS))
     dates = _date_texts(text, digits > 0)
     return Entities(
         order_numbers=orders,
         invoice_ids=invoices,
         amounts=find_amounts(lower) if amounts is None else amounts,
-        emails=_unique(m.group(0) for m in _around(original, "@", _EMAIL, 64, 64)),
+        emails=_unique(m.group(0) for m in _around(original, ("@",), _EMAIL, 64, 64)),
         phones=_phones(original, set(orders) | set(invoices), dates) if digits >= 7 else (),
         dates=dates,
     )

@@ -64,7 +64,9 @@ _BARE_REQUEST_FILLER = word_set("""
 _POLITE_GETS = word_set("get have")
 _MAY_I = {("can", "i"), ("could", "i"), ("may", "i"), ("can", "we"), ("could", "we")}
 _ASKING_VERBS = CONTACT_VERBS | HANDOVER_VERBS | WANT_VERBS | _POLITE_GETS | {"switch"}
-_AFTER_ROLE = word_set("can could")
+_ROLE_LINKS = word_set("who that i we can could will would to")
+_MODALS = word_set("can could will would please")
+_AFTER_ROLE = word_set("can could will would to please")
 _MAX_GAP = 4  # tokens allowed between "speak" and "to a bloody live agent"
 _STOP_SCAN = POSSESSIVES | _GAP_BREAKERS
 
@@ -132,12 +134,19 @@ def _want_request(clause: Sequence[str], wanted: frozenset[str]) -> str | None:
 
 
 def _role_then_verb(clause: Sequence[str], roles: frozenset[str]) -> str | None:
-    """The person first, the verb after: "is there someone I can call?"."""
-    for index, word in enumerate(clause[:-3]):
-        subject, modal, verb = clause[index + 1 : index + 4]
-        if word in roles and subject in ("i", "we") and modal in ("can", "could"):
-            if verb in CONTACT_VERBS:
-                return " ".join(clause[index : index + 4])
+    """The person first, the verb after: "someone I can call", "anyone who can call me
+    back", "someone to talk to". ("did someone call me?" has no link word: not a request.)"""
+    for index, word in enumerate(clause):
+        if word not in roles:
+            continue
+        asked = index > 0 and clause[index - 1] in _MODALS  # "can someone (from x) call me"
+        for gap in range(2, 6):
+            link = clause[index + 1 : index + gap]
+            verb = clause[index + gap] if index + gap < len(clause) else ""
+            after = clause[index + gap + 1] if index + gap + 1 < len(clause) else ""
+            linked = gap < 5 and all(token in _ROLE_LINKS for token in link)
+            if verb in CONTACT_VERBS and (linked or (asked and after in _HANDOVER_OBJECTS)):
+                return " ".join(clause[index : index + gap + 1])
     return None
 
 

@@ -36,8 +36,8 @@ SECURITY = Detector.of(
         r"gotten into|broke into|broken into|hacked|withdrew|withdrawn|withdrawing|took|taken|"
         r"taking|stole|stealing|spent|spending|bought|ordered|changed|gained|charged|"
         r"has access|had access|got access|has my|had my|might have my|may have my|"
-        r"must have my|knows my|has a copy|made (?:\w+ ){0,3}(?:payments?|purchases?|"
-        r"charges?|transactions?|withdrawals?))\b",
+        r"must have my|knows my|saw my|has seen my|has a copy|made (?:\w+ ){0,3}(?:payments?|"
+        r"purchases?|charges?|transactions?|withdrawals?))\b",
         r"\b(?:used|using|accessed|charged|withdrawn|made) by (?:someone|somebody|a stranger|"
         r"another person|people|others|strangers)\b",
         r"\b(?:other )?(?:people|strangers) (?:are |have been |were )?(?:using|used|accessing|"
@@ -47,7 +47,8 @@ SECURITY = Detector.of(
     ),
     GatedPatterns.build(
         "without authorized authorised",
-        r"\bwithout (?:my|our) (?:permission|knowledge|consent|authori[sz]ation|approval)\b",
+        r"\bwithout (?:my|our|me|us) (?:permission|knowledge|consent|authori[sz]ation|approval|"
+        r"knowing|agreeing|approving)\b",
         r"\bnot authori[sz]ed by (?:me|us)\b",
     ),
     GatedPatterns.build(

@@ -31,7 +31,7 @@ HEALTH_SAFETY = GatedPatterns.build(
     r"\bchok(?:e|ed|ing)(?: hazard)?\b|\bmade (?:me|us|him|her|my \w+) (?:very |really )?"
     r"(?:sick|ill)\b",
     r"\b(?:rash|rashes|hives|blisters?|bleeding|swelling|swollen|itching)\b",
-    r"\b(?:is|isnt|are|arent) (?:it|this|that|they|these) (?:\w+ )?safe\b|\bnot safe\b",
+    r"\bnot safe\b",
     r"\b(?:unsafe|dangerous)\b|\b(?:safety|health) (?:issue|concern|hazard|risk|problem)s?\b",
     r"\b(?:kill(?:ing)? myself|suicid\w+|self harm|hurt(?:ing)? myself|end my life|"
     r"want to die|dont want to live)\b",

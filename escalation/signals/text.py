@@ -147,7 +147,7 @@ def prepare(message: str) -> Text:
     )
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def prepare_cached(message: str) -> Text:
     """`prepare`, remembered: a conversation's earlier messages are read again on every new
     message, and each message is decided twice (before and after the bot answers)."""
@@ -173,12 +173,12 @@ _CORRECTED_MAX = 50_000
 
 
 def _correct_all(tokens: list[str]) -> list[str]:
+    global _CORRECTED
+    if len(_CORRECTED) > _CORRECTED_MAX:
+        _CORRECTED = {}  # a new dict, not clear(): another thread may be reading the old one
     known = _CORRECTED
     unseen = set(tokens).difference(known)
     if unseen:
-        if len(known) > _CORRECTED_MAX:
-            known.clear()
-            unseen = set(tokens)
         known.update((token, correct_typo(token)) for token in unseen)
     return list(map(known.__getitem__, tokens))
 

@@ -137,7 +137,9 @@ def test_entities_for_the_handoff() -> None:
     "message",
     ["I was charged twice for the same order", "you overcharged me", "wrong amount on my bill",
      "I want to dispute this charge", "I cancelled but was still billed",
-     "the ATM only gave me 20 of the 100 I asked for", "there's a charge I don't recognise"],
+     "the ATM only gave me 20 of the 100 I asked for", "there's a charge I don't recognise",
+     "the amount I received is different from what I asked for",
+     "the exchange rate on my payment was wrong"],
 )
 def test_billing_dispute_intent(message: str) -> None:
     assert detect_billing_dispute(prepare(message))
@@ -178,6 +180,17 @@ def test_sentiment_breakdown_sums_to_the_score() -> None:
     assert set(result.breakdown) == {"vader", "profanity", "frustration", "sarcasm", "caps",
                                      "exclamation"}
     assert result.score == pytest.approx(max(-1.0, sum(result.breakdown.values())), abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("message", "frustration"),
+    [("this is ridiculous", 0.3), ("this is so ridiculous", 0.4), ("you're useless", 0.55),
+     ("I am not frustrated, just curious", 0.0)],
+)
+def test_frustration_words_count_once_more_when_intensified_or_aimed(
+    message: str, frustration: float
+) -> None:
+    assert score_sentiment(prepare(message)).breakdown["frustration"] == -frustration
 
 
 def test_vader_is_created_once_and_lazily() -> None:

@@ -35,6 +35,9 @@ HUMAN_REQUESTS = [
     "I can't get through to a real human, transfer me to an agent",
     "I don't know how I can speak to an agent",  # "don't know how" still asks
     "I want to speek to somone",  # typos
+    "Is there someone I can call?",
+    "Can I get a human to review my warranty claim?",
+    "Can someone from your team call me back?",
 ]
 
 
@@ -54,6 +57,7 @@ NOT_HUMAN_REQUESTS = [
     "My manager asked me to get an invoice for the order.",
     "How do I change my password manager settings?",
     "Can I transfer money to someone abroad?",
+    "Did someone call me earlier?",
 ]
 
 
@@ -188,6 +192,7 @@ SENSITIVE_CASES = [
     ("One of your delivery drivers has been harassing me.", "harassment"),
     ("I'm blind and your checkout doesn't work with my screen reader.", "accessibility"),
     ("You sold my personal data to advertisers without asking.", "privacy"),
+    ("This cream gave my daughter a rash.", "health_safety"),
 ]
 
 
@@ -222,6 +227,11 @@ def test_same_question_asked_three_times_escalates() -> None:
     )
     assert (decision.action, decision.category) == (Action.ESCALATE, Category.REPEATED_FAILURE)
     assert decision.signals["same_question_count"] == 3
+
+
+def test_the_visitor_saying_it_is_the_third_time_counts() -> None:
+    decision = run("This is the third time I'm asking: where is my order??")
+    assert (decision.action, decision.category) == (Action.ESCALATE, Category.REPEATED_FAILURE)
 
 
 def test_two_different_questions_do_not_count_as_repeats() -> None:
