@@ -226,3 +226,20 @@ async def test_the_visitor_hears_their_place_in_line_and_who_joined(new_visitor)
     joined = await visitor.receive_message_from("system")
     assert joined["body"] == "Sarah joined the chat."
     assert (await visitor.receive_type("status"))["conversation"]["status"] == "assigned"
+
+
+async def test_mild_frustration_is_acknowledged_with_an_offer_and_still_answered(new_visitor):
+    visitor = await new_visitor()
+    await visitor.connect()
+    await visitor.say("This is frustrating, how long does shipping take?")
+    acknowledgement = await visitor.receive_message_from("bot")
+    assert acknowledgement["body"].startswith("I can hear that this is frustrating")
+    assert acknowledgement["meta"]["actions"] == [
+        {"id": "request_human", "label": "Talk to a person"}
+    ]
+    answer = await visitor.receive_message_from("bot")
+    assert "business days" in answer["body"]
+    stored = await visitor_message()
+    assert stored.metadata["decision"]["action"] == "acknowledge_offer"
+    assert stored.metadata["decision"]["sentiment"]["score"] < -0.2
+    assert not await database_sync_to_async(Escalation.objects.exists)()
