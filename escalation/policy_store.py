@@ -95,10 +95,19 @@ def _rule(row: EscalationRule) -> Rule:
 
 @transaction.atomic
 def policy_replace(policy: Policy) -> None:
-    """Make the database hold exactly this policy (YAML import, the seed migration's twin)."""
+    """Make the database hold exactly this policy (YAML import); every process reloads it."""
     EscalationRule.objects.exclude(key__in=[r.key for r in policy.rules]).delete()
+    Plan.objects.exclude(name__in=[p.name for p in policy.plans]).delete()
+    policy_rows_write(
+        policy, rule_model=EscalationRule, plan_model=Plan, settings_model=EscalationSettings
+    )
+    policy_invalidate_on_commit()
+
+
+def policy_rows_write(policy: Policy, *, rule_model, plan_model, settings_model) -> None:
+    """Upsert the policy's rows. Takes the models so the seed migration can pass its own."""
     for rule in policy.rules:
-        EscalationRule.objects.update_or_create(
+        rule_model.objects.update_or_create(
             key=rule.key,
             defaults={
                 "name": rule.name,
@@ -113,11 +122,10 @@ def policy_replace(policy: Policy) -> None:
                 "order": rule.order,
             },
         )
-    Plan.objects.exclude(name__in=[p.name for p in policy.plans]).delete()
     for plan in policy.plans:
-        Plan.objects.update_or_create(
-            name=plan.name,
-            defaults={k: v for k, v in plan.to_dict().items() if k != "name"},
+        plan_model.objects.update_or_create(
+            name=plan.name, defaults={k: v for k, v in plan.to_dict().items() if k != "name"}
         )
-    EscalationSettings(**policy.thresholds.to_dict(), default_queue=policy.default_queue).save()
-    policy_invalidate_on_commit()
+    settings_model.objects.update_or_create(
+        pk=1, defaults={**policy.thresholds.to_dict(), "default_queue": policy.default_queue}
+    )

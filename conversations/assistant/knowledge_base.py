@@ -15,7 +15,7 @@ from pathlib import Path
 from conversations.assistant.base import Answer, DeltaCallback, Source, Turn
 from conversations.assistant.confidence import Assessment, assess
 from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex, tokenize
-from conversations.assistant.small_talk import small_talk_reply
+from conversations.assistant.small_talk import small_talk_answer
 
 DEMO_KB_PATH = Path(__file__).resolve().parent.parent / "demo" / "kb_articles.json"
 
@@ -58,11 +58,9 @@ class KnowledgeBaseResponder:
         history: Sequence[Turn] = (),
         on_delta: DeltaCallback | None = None,
     ) -> Answer:
-        canned = small_talk_reply(question)
+        canned = await small_talk_answer(question, responder=self.name, on_delta=on_delta)
         if canned is not None:
-            if on_delta is not None:
-                await on_delta(canned)
-            return Answer(text=canned, confidence=1.0, responder=self.name, signals={"small_talk": 1.0})
+            return canned
         index = self._index_source()
         query = follow_up_query(question, history)
         assessment = assess(index, query)

@@ -45,7 +45,7 @@ from conversations.assistant.llm import (
     stream_chat,
 )
 from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex
-from conversations.assistant.small_talk import small_talk_reply
+from conversations.assistant.small_talk import small_talk_answer
 
 __all__ = ["OpenAIResponder", "ResponderUnavailable", "blend_confidence", "build_messages"]
 
@@ -108,11 +108,9 @@ class OpenAIResponder:
         history: Sequence[Turn] = (),
         on_delta: DeltaCallback | None = None,
     ) -> Answer:
-        canned = small_talk_reply(question)
+        canned = await small_talk_answer(question, responder=self.name, on_delta=on_delta)
         if canned is not None:  # a greeting is no knowledge-base question: no call, no doubt
-            if on_delta is not None:
-                await on_delta(canned)
-            return Answer(canned, 1.0, responder=self.name, signals={"small_talk": 1.0})
+            return canned
         query = follow_up_query(question, history)
         assessment = assess(self._index_source(), query, limit=MAX_ARTICLES)
         articles = [hit.doc for hit in assessment.hits]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from conversations.assistant.base import Answer, DeltaCallback
+
 _GREETING = re.compile(
     r"^(?:hi+|hello+|hey+|hiya|howdy|good (?:morning|afternoon|evening)|greetings|yo)"
     r"(?: there| all| team| chatsy| bot)?[\s!.,:)]*$",
@@ -34,3 +36,15 @@ def small_talk_reply(message: str) -> str | None:
     if len(text) > 60:
         return None
     return next((reply for pattern, reply in REPLIES if pattern.match(text)), None)
+
+
+async def small_talk_answer(
+    question: str, *, responder: str, on_delta: DeltaCallback | None
+) -> Answer | None:
+    """The canned Answer (confidence 1: nothing to doubt, nothing to escalate), or None."""
+    canned = small_talk_reply(question)
+    if canned is None:
+        return None
+    if on_delta is not None:
+        await on_delta(canned)
+    return Answer(text=canned, confidence=1.0, responder=responder, signals={"small_talk": 1.0})
