@@ -41,7 +41,9 @@ logger = logging.getLogger(__name__)
 _running: set[asyncio.Task] = set()
 
 HISTORY_TURNS = 12
-FALLBACK_PREFIX = "I'm having trouble reaching my AI assistant right now, so here's what our help centre says."
+FALLBACK_PREFIX = (
+    "I'm having trouble reaching my AI assistant right now, so here's what our help centre says."
+)
 
 
 def llm_config() -> LLMConfig:
@@ -121,7 +123,9 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
     policy = policy_current()
     if action == copy.ACTION_REQUEST_HUMAN["id"]:
-        conversation_escalate(conversation_id=conversation.pk, decision=human_requested_by_button(policy))
+        conversation_escalate(
+            conversation_id=conversation.pk, decision=human_requested_by_button(policy)
+        )
         return
     message = conversation.messages.filter(seq=seq, sender=Message.Sender.BOT).first()
     offered = [button["id"] for button in (message.metadata.get("actions", []) if message else [])]
@@ -134,12 +138,18 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     if helpful:
         services.message_post_bot(conversation_id=conversation.pk, body=copy.HELPFUL_THANKS)
         return
-    last_question = conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
+    last_question = (
+        conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
+    )
     if last_question is not None:
-        snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=last_question)
+        snapshot = escalation_selectors.snapshot_for(
+            conversation=conversation, message=last_question
+        )
         decision = decide(snapshot, policy, timezone.now())
         if decision.escalates:
-            conversation_escalate(conversation_id=conversation.pk, decision=decision, message=last_question)
+            conversation_escalate(
+                conversation_id=conversation.pk, decision=decision, message=last_question
+            )
             return
     services.message_post_bot(
         conversation_id=conversation.pk,
@@ -157,17 +167,26 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
     async def on_delta(piece: str) -> None:
         await realtime.group_send_async(
             context.group,
-            {"type": "stream.delta", "stream_id": stream_id, "delta": piece, "name": settings.CHATSY_BOT_NAME},
+            {
+                "type": "stream.delta",
+                "stream_id": stream_id,
+                "delta": piece,
+                "name": settings.CHATSY_BOT_NAME,
+            },
         )
 
     await realtime.group_send_async(context.group, _typing_event(active=True))
     try:
         answer = await responder.answer(
-            question=context.message.body, history=context.history, on_delta=on_delta if streaming else None
+            question=context.message.body,
+            history=context.history,
+            on_delta=on_delta if streaming else None,
         )
         return answer, stream_id
     except ResponderUnavailable as failure:
-        logger.warning("LLM failed for conversation %s: %s", context.conversation.pk, failure.reason)
+        logger.warning(
+            "LLM failed for conversation %s: %s", context.conversation.pk, failure.reason
+        )
         if failure.streamed:
             await _end_stream(context, stream_id)
         return await _fallback_answer(context, failure.reason), None
@@ -181,7 +200,9 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
 
 async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
     """The offline responder answers, says so, and the failure counts toward Category 5."""
-    offline = await offline_responder().answer(question=context.message.body, history=context.history)
+    offline = await offline_responder().answer(
+        question=context.message.body, history=context.history
+    )
     return replace(
         offline,
         text=f"{FALLBACK_PREFIX}\n\n{offline.text}",
@@ -192,7 +213,9 @@ async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
 
 async def _end_stream(context: _TurnContext, stream_id: str | None) -> None:
     if stream_id is not None:
-        await realtime.group_send_async(context.group, {"type": "stream.end", "stream_id": stream_id})
+        await realtime.group_send_async(
+            context.group, {"type": "stream.end", "stream_id": stream_id}
+        )
 
 
 async def _record_and_escalate(context: _TurnContext, decision: Decision) -> None:
@@ -213,7 +236,9 @@ def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
     ]
     snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=message)
     # Each time the AI failed to answer counts like a "not helpful" (Category 5).
-    failures = conversation.messages.filter(sender=Message.Sender.BOT, metadata__responder="fallback").count()
+    failures = conversation.messages.filter(
+        sender=Message.Sender.BOT, metadata__responder="fallback"
+    ).count()
     return _TurnContext(
         conversation=conversation,
         message=message,
@@ -233,7 +258,9 @@ def _store_decision(message: Message, decision: Decision) -> None:
 
 
 @transaction.atomic
-def _post_answer(context: _TurnContext, answer: Answer, decision: Decision, stream_id: str | None) -> Message | None:
+def _post_answer(
+    context: _TurnContext, answer: Answer, decision: Decision, stream_id: str | None
+) -> Message | None:
     """Store the answer, shaped by the confidence band (and the mood) the engine chose.
 
     Once per visitor message: the reconciler may race a slow original, and the first wins.

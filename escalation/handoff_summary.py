@@ -22,15 +22,19 @@ def escalation_summarise(*, escalation_id: int) -> bool:
     config = llm_config()
     if escalation is None or escalation.summary_source == "llm" or not config.configured:
         return False  # The extractive summary stays (it was written with the escalation).
-    messages = escalation.conversation.messages.exclude(sender=Message.Sender.SYSTEM).order_by("-seq")
+    messages = escalation.conversation.messages.exclude(sender=Message.Sender.SYSTEM).order_by(
+        "-seq"
+    )
     transcript = [(m.sender, m.body) for m in reversed(messages[:TRANSCRIPT_MESSAGES])]
     try:
         text = asyncio.run(summarise(config, transcript))
     except ResponderUnavailable as failure:
         logger.warning("LLM summary for escalation %s failed: %s", escalation_id, failure.reason)
         return False
-    stored = Escalation.objects.filter(pk=escalation_id).exclude(summary_source="llm").update(
-        summary=text, summary_source="llm"
+    stored = (
+        Escalation.objects.filter(pk=escalation_id)
+        .exclude(summary_source="llm")
+        .update(summary=text, summary_source="llm")
     )
     if stored:
         realtime.group_send(

@@ -18,7 +18,9 @@ from conversations.assistant.calibrate import metrics
 ANSWERABILITY_LABELS = frozenset({"answerable", "out_of_scope"})
 
 
-async def _score(responder: Responder, rows: Sequence[dict[str, Any]]) -> tuple[list[tuple[float, bool]], list[int]]:
+async def _score(
+    responder: Responder, rows: Sequence[dict[str, Any]]
+) -> tuple[list[tuple[float, bool]], list[int]]:
     scored, latencies = [], []
     for row in rows:
         started = time.perf_counter_ns()
@@ -28,8 +30,10 @@ async def _score(responder: Responder, rows: Sequence[dict[str, Any]]) -> tuple[
     return scored, latencies
 
 
-def answerability_metrics(responder: Responder, rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
-    """answerable_confident, oos_below_040, oos_below_060, auroc, latency_p50_us/p99_us; None if no rows."""
+def answerability_metrics(
+    responder: Responder, rows: Sequence[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """answerable_confident, oos_below_040/060, auroc, latency p50/p99 (µs); None if no rows."""
     labelled = [row for row in rows if row.get("expected") in ANSWERABILITY_LABELS]
     if not labelled:
         return None
@@ -40,5 +44,7 @@ def answerability_metrics(responder: Responder, rows: Sequence[dict[str, Any]]) 
         "rows": len(labelled),
         **figures,
         "latency_p50_us": round(latencies[len(latencies) // 2] / 1000, 1),
-        "latency_p99_us": round(latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] / 1000, 1),
+        "latency_p99_us": round(
+            latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] / 1000, 1
+        ),
     }

@@ -19,12 +19,15 @@ REPLY = (
 
 @pytest.fixture(scope="module")
 def llm_server(django_db_setup, redis_url):
-    with FakeOpenAI() as fake, daphne_server(
-        redis_url,
-        OPENAI_API_KEY="test-key",
-        OPENAI_BASE_URL=fake.base_url,
-        OPENAI_MODEL="fake-model",
-    ) as url:
+    with (
+        FakeOpenAI() as fake,
+        daphne_server(
+            redis_url,
+            OPENAI_API_KEY="test-key",
+            OPENAI_BASE_URL=fake.base_url,
+            OPENAI_MODEL="fake-model",
+        ) as url,
+    ):
         yield fake, url
 
 
@@ -38,7 +41,8 @@ def test_the_answer_streams_in_order_then_settles(page, transactional_db, llm_se
     page.evaluate(
         """() => {
           window.__seen = [];
-          const list = document.querySelector('#chatsy-widget').shadowRoot.querySelector('#chatsy-messages');
+          const root = document.querySelector('#chatsy-widget').shadowRoot;
+          const list = root.querySelector('#chatsy-messages');
           new MutationObserver(() => {
             const bubble = list.querySelector('li.is-streaming .chatsy-bubble');
             if (bubble) window.__seen.push(bubble.textContent);

@@ -1,4 +1,4 @@
-"""The bot's turn with an LLM: streaming, deadlines, fallback, takeover, breaker, summary, reconciler.
+"""The bot's turn with an LLM: streaming, deadlines, fallback, takeover, breaker, summary.
 
 The real `openai` client talks over real HTTP to tests/support/fake_openai.py on 127.0.0.1.
 """
@@ -62,7 +62,9 @@ async def test_an_answer_streams_in_order_then_lands_as_one_stored_message(new_v
     assert stored.metadata["responder"] == "openai" and stored.metadata["reply_to"] == 1
 
 
-async def test_a_hanging_model_falls_back_within_the_deadline_and_offers_a_person_once(new_visitor, llm):
+async def test_a_hanging_model_falls_back_within_the_deadline_and_offers_a_person_once(
+    new_visitor, llm
+):
     llm.enqueue("hang", "hang")
     visitor = await new_visitor()
     await visitor.connect()
@@ -133,7 +135,8 @@ async def test_the_llm_summary_replaces_the_extractive_one_once(new_visitor, llm
     escalation = await database_sync_to_async(Escalation.objects.get)()
     # Celery runs eagerly in tests: the task already ran on commit.
     assert (escalation.summary_source, escalation.summary) == (
-        "llm", "Customer wants a person about shipping times. The AI did not answer."
+        "llm",
+        "Customer wants a person about shipping times. The AI did not answer.",
     )
     assert await database_sync_to_async(escalation_summarise)(escalation_id=escalation.pk) is False
     assert llm.request_count == 1

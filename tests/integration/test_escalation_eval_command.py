@@ -29,11 +29,23 @@ def test_json_output_has_the_documented_shape(tmp_path):
     path.write_text("\n".join(json.dumps(row) for row in ROWS))
     report = json.loads(run(str(path), "--json"))
     overall = report["overall"]
-    for key in ("rows", "escalation_rate", "offer_rate", "precision", "recall", "false_escalation_rate",
-                "latency_p50_us", "latency_p99_us", "recall_by_category"):
+    for key in (
+        "rows",
+        "escalation_rate",
+        "offer_rate",
+        "precision",
+        "recall",
+        "false_escalation_rate",
+        "latency_p50_us",
+        "latency_p99_us",
+        "recall_by_category",
+    ):
         assert key in overall
     assert overall["rows"] == 4  # the answerability rows measure the assistant, not the engine
-    assert overall["precision"] == 1.0 and overall["recall_by_category"] == {"human_request": 1.0, "security": 1.0}
+    assert overall["precision"] == 1.0 and overall["recall_by_category"] == {
+        "human_request": 1.0,
+        "security": 1.0,
+    }
     assert overall["false_escalation_rate"] == 0.0
     assistant = report["files"]["sample"]["assistant"]
     assert assistant["rows"] == 2

@@ -65,13 +65,17 @@ def test_try_a_message_shows_the_decision_and_its_reasons(admin_client):
     assert "escalate · billing_dispute" in html
     assert "150" in html and "100" in html  # the amount and the threshold it beat
     response = admin_client.post(
-        "/admin/escalation/escalationrule/try/", {"message": "How long does shipping take?", "confidence": "0.5"}
+        "/admin/escalation/escalationrule/try/",
+        {"message": "How long does shipping take?", "confidence": "0.5"},
     )
     assert "offer · low_confidence" in response.content.decode()
 
 
 def test_try_a_message_escapes_what_it_shows(admin_client):
-    response = admin_client.post("/admin/escalation/escalationrule/try/", {"message": "<script>alert(1)</script> agent please"})
+    response = admin_client.post(
+        "/admin/escalation/escalationrule/try/",
+        {"message": "<script>alert(1)</script> agent please"},
+    )
     assert b"<script>alert(1)</script>" not in response.content
 
 

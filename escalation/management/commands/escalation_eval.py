@@ -1,6 +1,7 @@
 """Measure the escalation engine (and the assistant's confidence) on labelled JSON Lines files.
 
-python manage.py escalation_eval ../shared/eval/bitext.jsonl ../shared/eval/answerability_dev.jsonl [--json]
+python manage.py escalation_eval ../shared/eval/bitext.jsonl \
+        ../shared/eval/answerability_dev.jsonl [--json] [--split holdout]
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ class Command(BaseCommand):
             config = llm_config()
             if not config.configured:
                 raise CommandError(
-                    "--responder openai needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server)."
+                    "--responder openai needs OPENAI_API_KEY "
+                    "(and OPENAI_BASE_URL for a local server)."
                 )
             index = load_demo_index()
             return OpenAIResponder(lambda: index, config)

@@ -9,7 +9,7 @@ from escalation.policy_yaml import PolicyYamlError, load_policy_yaml
 
 
 class Command(BaseCommand):
-    help = "Import rules, thresholds and plans from YAML. Nothing changes unless the whole file is valid."
+    help = "Import rules, thresholds and plans from YAML (all of it, or nothing if any is invalid)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="a YAML file (see `policy_export`)")
