@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from conversations.models import Article, Conversation, Customer, Message, Site
 
@@ -53,11 +53,17 @@ def conversation_for_console(*, public_id) -> Conversation | None:
     )
 
 
-def articles_fingerprint() -> tuple[int, object]:
+def articles_fingerprint() -> tuple[int, int, object]:
     """Changes whenever an article is added, edited, (un)published or deleted."""
-    summary = Article.objects.aggregate(count=Count("id"), latest=Max("updated"))
-    return summary["count"], summary["latest"]
+    summary = Article.objects.aggregate(
+        count=Count("id"), published=Count("id", filter=Q(published=True)), latest=Max("updated")
+    )
+    return summary["count"], summary["published"], summary["latest"]
 
 
 def articles_published() -> QuerySet[Article]:
     return Article.objects.filter(published=True).order_by("id")
+
+
+def conversation_get(*, public_id) -> Conversation | None:
+    return Conversation.objects.select_related("customer").filter(public_id=public_id).first()
