@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agents.models import AgentProfile, Queue, QueueMembership
+from agents.models import AgentProfile, CannedReply, Queue, QueueMembership
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,3 +30,12 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ["__str__", "user", "max_concurrent_chats", "is_supervisor"]
     list_select_related = ["user"]
     inlines = [MembershipInline]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Agents insert these in the console's composer by typing `/` and the shortcut."""
+
+    list_display = ["shortcut", "title", "active"]
+    list_editable = ["active"]
+    search_fields = ["shortcut", "title", "body"]

@@ -6,4 +6,4 @@ class AgentsConfig(AppConfig):
     verbose_name = "Agents and queues"
 
     def ready(self) -> None:
-        from agents import services  # noqa: F401  (routes new escalations into the queue)
+        from agents import receivers, services  # noqa: F401  (escalations → queue; logout)

@@ -1,40 +1,269 @@
-"""The console's websocket: pushes rendered rows (htmx out-of-band swaps) to staff."""
+"""The console's websocket: pushes rendered fragments (htmx out-of-band swaps) to agents.
+
+Session auth and an exact-host origin check wrap it (chatsy/asgi.py). Groups: the user's
+(logout closes every socket), the agent's (chats opening and closing, presence), each of their
+queues', and the conversation groups of the chats they hold or watch. Access to a chat is
+re-checked against the database for every event pushed and every frame received.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
+import redis
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.template.loader import render_to_string
 
+from agents import fragments, presence, selectors
+from agents.models import AgentProfile
 from chatsy import realtime
-from conversations import selectors
+
+logger = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_LOGGED_OUT = 4401
+HEARTBEAT_SECONDS = 20  # presence lives 60 s: a missed beat or two is fine
+MAX_FRAME_CHARS = 2048
+SUPERVISOR_DEBOUNCE_SECONDS = 0.25
 
 
 class ConsoleConsumer(AsyncWebsocketConsumer):
+    agent: AgentProfile | None = None
+
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_staff:
-            await self.close(code=4403)
+        self.agent = await database_sync_to_async(selectors.agent_for_user)(
+            user=self.scope.get("user")
+        )
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.supervising = query.get("view") == ["supervisor"]
+        if self.agent is None or (self.supervising and not self.agent.is_supervisor):
+            await self.close(code=CLOSE_FORBIDDEN)
             return
-        await self.channel_layer.group_add(realtime.CONSOLE_GROUP, self.channel_name)
+        self.chats: set[str] = set()
+        self.joined: set[str] = set()
+        self.refresh_task: asyncio.Task | None = None
+        for group in await database_sync_to_async(self._groups)():
+            await self._join(group)
+        if not self.supervising:
+            for public_id in await database_sync_to_async(self._held_chats)():
+                await self._subscribe(public_id)
         await self.accept()
+        self.heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(realtime.CONSOLE_GROUP, self.channel_name)
+        for task in (getattr(self, "heartbeat", None), getattr(self, "refresh_task", None)):
+            if task is not None:
+                task.cancel()
+        for group in getattr(self, "joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Other parts of Chatsy talk to the conversation group too (bot streams, queue
+        positions): events the console has no use for are ignored, not fatal."""
+        if getattr(self, get_handler_name(message), None) is None:
+            return
+        await super().dispatch(message)
+
+    # --- frames from the browser ---------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """The console only listens for now; agent actions arrive with the agent console."""
+        """Only typing frames: {"type": "typing", "conversation": uuid, "active": bool}."""
+        frame = _parse_typing(text_data)
+        if frame is None:
+            return
+        public_id, active = frame
+        role = await database_sync_to_async(selectors.chat_access)(
+            agent=self.agent, public_id=public_id
+        )
+        if role not in (selectors.OWNER, selectors.JOINED):
+            return
+        await realtime.group_send_async(
+            realtime.conversation_group(public_id),
+            {
+                "type": "typing.changed",
+                "conversation": public_id,
+                "sender": "agent",
+                "name": self.agent.name,
+                "agent_id": self.agent.pk,
+                "active": active,
+            },
+        )
+
+    # --- the agent's own events ----------------------------------------------------------
+
+    async def chat_opened(self, event: dict[str, Any]) -> None:
+        if self.supervising:
+            return
+        public_id = event["conversation"]
+        if await self._role(public_id) is None:
+            return
+        await self._subscribe(public_id)
+        await self._push(fragments.chat_opened, agent=self.agent, public_id=public_id)
+
+    async def chat_closed(self, event: dict[str, Any]) -> None:
+        public_id = event["conversation"]
+        if public_id in self.chats and await self._role(public_id) is None:
+            await self._close_chat(public_id)
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        if not self.supervising:
+            await self._push(fragments.presence_toggle, agent=self.agent)
+
+    async def session_logout(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_LOGGED_OUT)
+
+    # --- queues and the supervisor's view ------------------------------------------------
+
+    async def queue_changed(self, event: dict[str, Any]) -> None:
+        if self.supervising:
+            await self.supervisor_refresh(event)
+        else:
+            await self._push(fragments.queue_panel, agent=self.agent)
+
+    async def supervisor_refresh(self, event: dict[str, Any]) -> None:
+        """Bursts of changes (a claim moves a queue, an agent and a chat) render once."""
+        if self.supervising and (self.refresh_task is None or self.refresh_task.done()):
+            self.refresh_task = asyncio.get_running_loop().create_task(self._refresh_later())
+
+    async def _refresh_later(self) -> None:
+        await asyncio.sleep(SUPERVISOR_DEBOUNCE_SECONDS)
+        await self._push(fragments.supervisor_panels)
 
     async def conversation_updated(self, event: dict[str, Any]) -> None:
-        html = await database_sync_to_async(_render_row_update)(event["conversation_id"])
+        if self.supervising:
+            await self._push(fragments.conversation_row, public_id=event["conversation_id"])
+
+    # --- the chats they hold or watch ----------------------------------------------------
+
+    async def message_created(self, event: dict[str, Any]) -> None:
+        public_id = event.get("conversation")
+        if await self._can_see(public_id):
+            await self._push(fragments.message, public_id=public_id, seq=event["message"]["seq"])
+
+    async def note_created(self, event: dict[str, Any]) -> None:
+        public_id, html = await database_sync_to_async(fragments.note)(note_id=event["note_id"])
+        if html and await self._can_see(public_id):
+            await self.send(text_data=html)
+
+    async def typing_changed(self, event: dict[str, Any]) -> None:
+        public_id = event.get("conversation")
+        if event["sender"] == "agent" and event.get("agent_id") == self.agent.pk:
+            return  # their own typing, echoed back
+        if not await self._can_see(public_id):
+            return
+        who = "The visitor" if event["sender"] == "customer" else (event.get("name") or "Agent")
+        text = f"{who} is typing…" if event["active"] else ""
+        await self._push(fragments.typing, public_id=public_id, text=text)
+
+    async def conversation_status(self, event: dict[str, Any]) -> None:
+        public_id = event.get("conversation")
+        if await self._can_see(public_id):
+            await self._push(fragments.chat_status, public_id=public_id)
+
+    async def escalation_summary_updated(self, event: dict[str, Any]) -> None:
+        public_id, html = await database_sync_to_async(fragments.summary)(
+            escalation_id=event["escalation_id"]
+        )
+        if html and await self._can_see(public_id):
+            await self.send(text_data=html)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _groups(self) -> list[str]:
+        queues = selectors.queues_of(self.agent)
+        groups = [
+            realtime.user_group(self.agent.user_id),
+            realtime.agent_group(self.agent.pk),
+            *(realtime.queue_group(q.slug) for q in queues),
+        ]
+        if self.supervising:
+            groups += [realtime.SUPERVISORS_GROUP, realtime.CONSOLE_GROUP]
+        return groups
+
+    def _held_chats(self) -> list[str]:
+        return [chat.public_id for chat in selectors.workspace_chats(agent=self.agent)]
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.add(group)
+
+    async def _subscribe(self, public_id: str) -> None:
+        for group in (
+            realtime.conversation_group(public_id),
+            realtime.staff_conversation_group(public_id),
+        ):
+            await self._join(group)
+        self.chats.add(public_id)
+
+    async def _unsubscribe(self, public_id: str) -> None:
+        self.chats.discard(public_id)
+        for group in (
+            realtime.conversation_group(public_id),
+            realtime.staff_conversation_group(public_id),
+        ):
+            self.joined.discard(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _close_chat(self, public_id: str) -> None:
+        """No longer theirs: stop listening and take the tab and pane away."""
+        await self._unsubscribe(public_id)
+        await self.send(text_data=fragments.chat_closed(public_id=public_id))
+
+    async def _role(self, public_id: str) -> str | None:
+        return await database_sync_to_async(selectors.chat_access)(
+            agent=self.agent, public_id=public_id
+        )
+
+    async def _can_see(self, public_id: str | None) -> bool:
+        """Open in this console and still theirs to see; else stop listening to it."""
+        if not public_id or public_id not in self.chats:
+            return False
+        if await self._role(public_id) is not None:
+            return True
+        await self._close_chat(public_id)
+        return False
+
+    async def _push(self, render, **kwargs) -> None:
+        html = await database_sync_to_async(render)(**kwargs)
         if html:
             await self.send(text_data=html)
 
+    async def _beat(self) -> None:
+        """Keep presence alive while the console is open; close once the session is gone."""
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        while True:
+            alive = await database_sync_to_async(_heartbeat)(self.agent.pk, session_key)
+            if not alive:
+                await self.close(code=CLOSE_LOGGED_OUT)
+                return
+            await asyncio.sleep(HEARTBEAT_SECONDS)
 
-def _render_row_update(public_id: str) -> str:
-    conversation = selectors.conversation_for_console(public_id=public_id)
-    if conversation is None:
-        return ""
-    return render_to_string("console/_conversation_row_update.html", {"conversation": conversation})
+
+def _heartbeat(agent_id: int, session_key: str | None) -> bool:
+    if not selectors.session_active(session_key=session_key):
+        return False
+    try:
+        presence.presence_touch(agent_id)
+    except redis.RedisError:  # presence then expires and the SLA watch returns the chats
+        logger.warning("presence heartbeat for agent %s failed", agent_id)
+    return True
+
+
+def _parse_typing(text: str | None) -> tuple[str, bool] | None:
+    """(conversation public id, active) from a typing frame; None for anything else."""
+    if not text or len(text) > MAX_FRAME_CHARS:
+        return None
+    try:
+        frame = json.loads(text)
+        public_id = str(uuid.UUID(str(frame["conversation"])))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if frame.get("type") != "typing" or not isinstance(frame.get("active"), bool):
+        return None
+    return public_id, frame["active"]

@@ -65,3 +65,67 @@ class QueueMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} in {self.queue}"
+
+
+class CannedReply(models.Model):
+    """A saved answer agents insert by typing `/` and its shortcut in the composer."""
+
+    title = models.CharField(max_length=120)
+    shortcut = models.SlugField(max_length=40, unique=True, help_text="Typed after “/”.")
+    body = models.TextField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut} · {self.title}"
+
+
+class Note(models.Model):
+    """Agents only, never sent to the visitor: internal notes, transfer and hand-back notes."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Internal note"
+        TRANSFER = "transfer", "Transfer note"
+        HAND_BACK = "hand_back", "Hand-back note"
+
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        AgentProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="notes"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.NOTE)
+    body = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.conversation_id}: {self.body[:60]}"
+
+
+class ChatParticipant(models.Model):
+    """A supervisor watching (observer) or writing in (joined) a chat they are not assigned."""
+
+    class Role(models.TextChoices):
+        OBSERVER = "observer", "Observing"
+        JOINED = "joined", "Joined"
+
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="participants"
+    )
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="participations")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.OBSERVER)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "agent"], name="participant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.get_role_display().lower()} {self.conversation_id}"

@@ -57,3 +57,20 @@ def presence_expired(*, now: float | None = None) -> list[int]:
     if expired:
         client.zrem(_SEEN, *expired)
     return [int(agent) for agent in expired]
+
+
+def presence_statuses(agent_ids: list[int]) -> dict[int, str]:
+    """Each agent's status in one round trip (missing or expired keys read as offline)."""
+    if not agent_ids:
+        return {}
+    statuses = redis_client().mget([_status_key(a) for a in agent_ids])
+    return {agent: status or "offline" for agent, status in zip(agent_ids, statuses, strict=True)}
+
+
+def presence_touch(agent_id: int) -> str:
+    """The console's heartbeat: keep an online / away status alive; offline stays offline."""
+    client = redis_client()
+    if not client.expire(_status_key(agent_id), presence_ttl()):
+        return "offline"
+    client.zadd(_SEEN, {str(agent_id): time.time()})
+    return presence_get(agent_id)

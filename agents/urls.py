@@ -6,7 +6,20 @@ from agents import views
 app_name = "console"
 
 urlpatterns = [
-    path("", views.conversation_list, name="conversations"),
+    path("", views.console, name="home"),
+    path("queue/", views.queue_panel, name="queue"),
+    path("queue/next/", views.claim_next, name="claim-next"),
+    path("presence/", views.presence_update, name="presence"),
+    path("supervisor/", views.supervisor, name="supervisor"),
+    path("chats/<uuid:public_id>/", views.chat, name="chat"),
+    path("chats/<uuid:public_id>/claim/", views.claim, name="claim"),
+    path("chats/<uuid:public_id>/compose/", views.compose, name="compose"),
+    path("chats/<uuid:public_id>/resolve/", views.resolve, name="resolve"),
+    path("chats/<uuid:public_id>/transfer/", views.transfer, name="transfer"),
+    path("chats/<uuid:public_id>/hand-back/", views.hand_back, name="hand-back"),
+    path("chats/<uuid:public_id>/observe/", views.observe, name="observe"),
+    path("chats/<uuid:public_id>/join/", views.join, name="join"),
+    path("chats/<uuid:public_id>/leave/", views.leave, name="leave"),
     path(
         "login/",
         auth_views.LoginView.as_view(

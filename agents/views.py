@@ -1,14 +1,277 @@
-"""The agent console's pages. Thin: one selector, one template."""
+"""The agent console's pages and actions. Thin: parse, one service or selector, render.
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
+Every POST goes through Django's CSRF check (htmx sends the token once, from `hx-headers` on
+<body>). Errors come back as a toast with an honest status code and no swap of the target.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
 
-from conversations import selectors
+from agents import fragments, selectors, services
+from agents.forms import ComposeForm, HandBackForm, PresenceForm, ResolveForm, TransferForm
+from agents.models import Queue
+from conversations.models import Conversation
+from conversations.selectors import conversation_get
+from conversations.services import InvalidTransition, message_post_agent
+
+REFUSED = (InvalidTransition, services.NotAllowed, services.AlreadyTaken, services.AtCapacity)
 
 
-@staff_member_required(login_url="console:login")
-def conversation_list(request: HttpRequest) -> HttpResponse:
-    conversations = selectors.conversations_for_console()
-    template = "console/_conversation_list.html" if request.htmx else "console/conversations.html"
-    return render(request, template, {"conversations": conversations})
+def agent_required(view):
+    """Logged in with an agent profile; the profile rides on request.agent."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("console:login"))
+        request.agent = selectors.agent_for_user(user=request.user)
+        if request.agent is None:
+            return render(request, "console/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def supervisor_required(view):
+    @agent_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.agent.is_supervisor:
+            return render(request, "console/forbidden.html", {"supervisors": True}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def console(request: HttpRequest) -> HttpResponse:
+    page = selectors.console_page(agent=request.agent)
+    return render(request, "console/console.html", {"page": page})
+
+
+@require_GET
+@agent_required
+def queue_panel(request: HttpRequest) -> HttpResponse:
+    panel = selectors.queue_panel(agent=request.agent)
+    return render(request, "console/_queue_panel.html", {"panel": panel})
+
+
+@require_GET
+@agent_required
+def chat(request: HttpRequest, public_id) -> HttpResponse:
+    """The chat with its handoff card: a page, or (htmx) the pane; a chat no longer theirs
+    disappears from the console on resync."""
+    chat = selectors.chat_view(agent=request.agent, public_id=str(public_id))
+    if request.htmx:
+        if chat is None:
+            return render(request, "console/_chat_closed.html", {"public_id": str(public_id)})
+        return render(request, "console/_chat_pane.html", {"chat": chat})
+    if chat is None:
+        raise Http404("No such chat in your console.")
+    return render(request, "console/chat.html", {"chat": chat})
+
+
+@require_GET
+@supervisor_required
+def supervisor(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/supervisor.html", {"page": selectors.supervisor_page()})
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+@require_POST
+@agent_required
+def presence_update(request: HttpRequest) -> HttpResponse:
+    form = PresenceForm(request.POST)
+    if not form.is_valid():
+        return _toast("Choose online, away or offline.", status=400)
+    services.agent_presence_update(agent=request.agent, status=form.cleaned_data["status"])
+    return HttpResponse(fragments.presence_toggle(agent=request.agent))
+
+
+@require_POST
+@agent_required
+def claim(request: HttpRequest, public_id) -> HttpResponse:
+    try:
+        services.conversation_claim(agent=request.agent, public_id=str(public_id))
+    except REFUSED as refusal:
+        return _toast(str(refusal), status=409)
+    return _opened(request, str(public_id))
+
+
+@require_POST
+@agent_required
+def claim_next(request: HttpRequest) -> HttpResponse:
+    try:
+        conversation = services.conversation_claim_next(agent=request.agent)
+    except REFUSED as refusal:
+        return _toast(str(refusal), status=409)
+    if conversation is None:
+        return _toast("No one is waiting in your queues.", status=409, level="info")
+    return _opened(request, str(conversation.public_id))
+
+
+@require_POST
+@agent_required
+def compose(request: HttpRequest, public_id) -> HttpResponse:
+    """A reply to the visitor, or an internal note; either is appended to the transcript."""
+    conversation = _conversation(public_id)
+    form = ComposeForm(request.POST)
+    if not form.is_valid():
+        return _toast("Write something first.", status=400, level="info")
+    body, agent = form.cleaned_data["body"], request.agent
+    try:
+        if form.cleaned_data["kind"] == "reply":
+            message = message_post_agent(conversation=conversation, agent=agent, body=body)
+            html = fragments.message(public_id=str(public_id), seq=message.seq)
+        else:
+            note = services.note_create(conversation=conversation, agent=agent, body=body)
+            html = fragments.note(note_id=note.pk)[1]
+    except REFUSED as refusal:
+        return _toast(str(refusal), status=403)
+    return HttpResponse(html)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def resolve(request: HttpRequest, public_id) -> HttpResponse:
+    conversation = _conversation_in_console(request, public_id)
+    if conversation is None:
+        return _toast(GONE, status=404)
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conversation_resolve(
+                conversation=conversation, agent=request.agent, **form.cleaned_data
+            )
+        except REFUSED as refusal:
+            return _toast(str(refusal), status=409)
+        return _closed(str(public_id), "Resolved. The visitor is asked to rate the chat.")
+    return _dialog(request, "console/_resolve_dialog.html", form, conversation)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def transfer(request: HttpRequest, public_id) -> HttpResponse:
+    conversation = _conversation_in_console(request, public_id)
+    if conversation is None:
+        return _toast(GONE, status=404)
+    targets = selectors.transfer_targets(conversation=conversation, agent=request.agent)
+    form = TransferForm(request.POST or None, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        destination, note = form.destination(), form.cleaned_data["note"]
+        try:
+            if isinstance(destination, Queue):
+                services.conversation_transfer_to_queue(
+                    conversation=conversation, agent=request.agent, queue=destination, note=note
+                )
+            else:
+                services.conversation_transfer_to_agent(
+                    conversation=conversation, agent=request.agent, target=destination, note=note
+                )
+        except REFUSED as refusal:
+            return _toast(str(refusal), status=409)
+        return _closed(str(public_id), f"Transferred to {destination}.")
+    return _dialog(request, "console/_transfer_dialog.html", form, conversation)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def hand_back(request: HttpRequest, public_id) -> HttpResponse:
+    conversation = _conversation_in_console(request, public_id)
+    if conversation is None:
+        return _toast(GONE, status=404)
+    form = HandBackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conversation_hand_back(
+                conversation=conversation, agent=request.agent, note=form.cleaned_data["note"]
+            )
+        except REFUSED as refusal:
+            return _toast(str(refusal), status=409)
+        return _closed(str(public_id), "Handed back to the bot.")
+    return _dialog(request, "console/_hand_back_dialog.html", form, conversation)
+
+
+@require_POST
+@supervisor_required
+def observe(request: HttpRequest, public_id) -> HttpResponse:
+    services.conversation_observe(conversation=_conversation(public_id), agent=request.agent)
+    return HttpResponseClientRedirect(f"{reverse('console:home')}?chat={public_id}")
+
+
+@require_POST
+@supervisor_required
+def join(request: HttpRequest, public_id) -> HttpResponse:
+    """From the supervisor's list: go to the console; from an observed pane: re-render it."""
+    try:
+        services.conversation_join(conversation=_conversation(public_id), agent=request.agent)
+    except REFUSED as refusal:
+        return _toast(str(refusal), status=409)
+    if request.htmx.target == f"chat-{public_id}":
+        pane = selectors.chat_view(agent=request.agent, public_id=str(public_id))
+        return render(request, "console/_chat_pane.html", {"chat": pane})
+    return HttpResponseClientRedirect(f"{reverse('console:home')}?chat={public_id}")
+
+
+@require_POST
+@agent_required
+def leave(request: HttpRequest, public_id) -> HttpResponse:
+    try:
+        services.conversation_leave(conversation=_conversation(public_id), agent=request.agent)
+    except REFUSED as refusal:
+        return _toast(str(refusal), status=409)
+    return _closed(str(public_id), "You left the chat.")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _conversation(public_id) -> Conversation:
+    conversation = conversation_get(public_id=public_id)
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def _conversation_in_console(request: HttpRequest, public_id) -> Conversation | None:
+    """The conversation, if it is open in this agent's console (the service re-checks)."""
+    if selectors.chat_access(agent=request.agent, public_id=str(public_id)) is None:
+        return None
+    return _conversation(public_id)
+
+
+GONE = "This chat is no longer in your console."
+
+
+def _opened(request: HttpRequest, public_id: str) -> HttpResponse:
+    response = HttpResponse(fragments.chat_opened(agent=request.agent, public_id=public_id))
+    return trigger_client_event(response, "chat-opened", {"id": public_id})
+
+
+def _closed(public_id: str, text: str) -> HttpResponse:
+    html = fragments.chat_closed(public_id=public_id) + fragments.toast(text=text, level="ok")
+    return HttpResponse(html)
+
+
+def _dialog(request: HttpRequest, template: str, form, conversation: Conversation):
+    status = 422 if request.method == "POST" else 200
+    context = {"dialog": {"form": form, "conversation": conversation}}
+    return render(request, template, context, status=status)
+
+
+def _toast(text: str, *, status: int, level: str = "error") -> HttpResponse:
+    return reswap(HttpResponse(fragments.toast(text=text, level=level), status=status), "none")

@@ -240,17 +240,22 @@ class RedisWaitingQueue:
         return sorted(found, key=_order)
 
     def replace_all(self, entries: Iterable[WaitingEntry]) -> None:
+        """One MULTI: readers see the old line or the new one, never half of each."""
         entries = list(entries)
+        by_queue: dict[str, dict[str, int]] = {}
+        for entry in entries:
+            by_queue.setdefault(entry.queue, {})[entry.conversation_id] = entry.score
         old_queues = self.client.smembers(self._queues_key)
         old_ids = [m for q in old_queues for m in self.client.zrange(self._queue_key(q), 0, -1)]
+        stale = [self._queue_key(q) for q in old_queues] + [self._entry_key(i) for i in old_ids]
         pipe = self.client.pipeline(transaction=True)
-        for key in [self._queue_key(q) for q in old_queues] + [self._entry_key(i) for i in old_ids]:
-            pipe.delete(key)
-        pipe.delete(self._queues_key)
+        pipe.delete(self._queues_key, *stale)
         for entry in entries:
             pipe.hset(self._entry_key(entry.conversation_id), mapping=_as_hash(entry))
-            pipe.zadd(self._queue_key(entry.queue), {entry.conversation_id: entry.score})
-            pipe.sadd(self._queues_key, entry.queue)
+        for queue, scores in by_queue.items():  # one ZADD per queue, not per entry
+            pipe.zadd(self._queue_key(queue), scores)
+        if by_queue:
+            pipe.sadd(self._queues_key, *by_queue)
         pipe.execute()
 
     def _load(self, ids: Sequence[str]) -> list[WaitingEntry]:

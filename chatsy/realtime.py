@@ -32,6 +32,22 @@ def queue_group(queue_slug: str) -> str:
     return f"queue.{queue_slug}"
 
 
+def staff_conversation_group(public_id: UUID | str) -> str:
+    """The agents holding or watching one conversation: internal notes, card updates.
+
+    Never joined by a visitor socket, so nothing sent here can reach the widget.
+    """
+    return f"staff.conversation.{public_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every console socket of one logged-in user (closed together on logout)."""
+    return f"user.{user_id}"
+
+
+SUPERVISORS_GROUP = "console.supervisors"
+
+
 def group_send(group: str, event: dict[str, Any]) -> None:
     """Send now, from sync code. Failures are logged, never raised: delivery is best effort."""
     layer = get_channel_layer()

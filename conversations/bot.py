@@ -175,7 +175,7 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
             },
         )
 
-    await realtime.group_send_async(context.group, _typing_event(active=True))
+    await realtime.group_send_async(context.group, _typing_event(context, active=True))
     try:
         answer = await responder.answer(
             question=context.message.body,
@@ -195,7 +195,7 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
         await _end_stream(context, stream_id)
         return await _fallback_answer(context, "error"), None
     finally:
-        await realtime.group_send_async(context.group, _typing_event(active=False))
+        await realtime.group_send_async(context.group, _typing_event(context, active=False))
 
 
 async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
@@ -296,9 +296,10 @@ def _answer_metadata(answer: Answer) -> dict:
     }
 
 
-def _typing_event(*, active: bool) -> dict:
+def _typing_event(context: _TurnContext, *, active: bool) -> dict:
     return {
         "type": "typing.changed",
+        "conversation": str(context.conversation.public_id),
         "sender": "bot",
         "name": settings.CHATSY_BOT_NAME,
         "active": active,

@@ -16,6 +16,7 @@ from conversations import bot, selectors, services
 from conversations.frames import (
     Action,
     Auth,
+    Csat,
     FrameError,
     Ping,
     Resync,
@@ -27,6 +28,9 @@ from conversations.frames import (
 from conversations.models import Conversation
 from conversations.origins import origin_allowed, origin_and_host
 from conversations.tokens import InvalidToken
+from escalation import copy
+from escalation import selectors as escalation_selectors
+from escalation.services import CsatResult, escalation_record_csat
 
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -80,6 +84,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 self.group,
                 {
                     "type": "typing.changed",
+                    "conversation": str(self.conversation.public_id),
                     "sender": "customer",
                     "name": "",
                     "active": frame.active,
@@ -91,6 +96,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             )
         elif isinstance(frame, Ping):
             await self._send_json({"type": "pong"})
+        elif isinstance(frame, Csat):
+            await self._rate(frame)
 
     async def _authenticate(self, frame: Auth) -> None:
         if self.conversation is not None:
@@ -112,6 +119,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "site": {"name": site.name, "greeting": site.greeting},
             }
         )
+        if await database_sync_to_async(escalation_selectors.csat_pending)(
+            conversation=conversation
+        ):
+            await self._send_json({"type": "csat_request", "text": copy.CSAT_GENERIC})
 
     async def _receive_message(self, frame: SendMessage) -> None:
         if not self._within_rate_limit():
@@ -129,10 +140,24 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "duplicate": receipt.duplicate,
             }
         )
-        if not receipt.duplicate and self.conversation.status == Conversation.Status.BOT:
+        if not receipt.duplicate and receipt.status == Conversation.Status.BOT:
             bot.bot_reply_schedule(
                 conversation_id=self.conversation.pk, message_id=receipt.message.pk
             )
+
+    async def _rate(self, frame: Csat) -> None:
+        result = await database_sync_to_async(escalation_record_csat)(
+            conversation=self.conversation, score=frame.score, comment=frame.comment
+        )
+        if result is CsatResult.UNAVAILABLE:
+            raise FrameError("csat_not_available", "There is no resolved chat to rate.")
+        await self._send_json(
+            {
+                "type": "csat_thanks",
+                "text": copy.CSAT_THANKS,
+                "duplicate": result is CsatResult.DUPLICATE,
+            }
+        )
 
     async def _resync(self, after_seq: int) -> None:
         messages = await database_sync_to_async(selectors.messages_after)(
@@ -186,7 +211,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def stream_delta(self, event: dict[str, Any]) -> None:
         await self._send_json(
-            {"type": "stream", "stream_id": event["stream_id"], "delta": event["delta"], "sender_name": event["name"]}
+            {
+                "type": "stream",
+                "stream_id": event["stream_id"],
+                "delta": event["delta"],
+                "sender_name": event["name"],
+            }
         )
 
     async def stream_end(self, event: dict[str, Any]) -> None:
@@ -204,6 +234,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def queue_max_wait_exceeded(self, event: dict[str, Any]) -> None:
         """The alternatives offer (callback, email, scheduled call) hooks in here."""
+
+    async def csat_requested(self, event: dict[str, Any]) -> None:
+        await self._send_json({"type": "csat_request", "text": event["text"]})
+
+    async def escalation_summary_updated(self, event: dict[str, Any]) -> None:
+        """For the agent's card only (the console listens on the same group)."""
 
     async def conversation_status(self, event: dict[str, Any]) -> None:
         self.conversation.status = event["status"]

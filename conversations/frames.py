@@ -58,7 +58,17 @@ class Ping:
     pass
 
 
-Frame = Auth | SendMessage | Resync | Typing | Action | Ping
+@dataclass(frozen=True)
+class Csat:
+    """The visitor's rating after a person resolved the chat."""
+
+    score: int
+    comment: str
+
+
+MAX_CSAT_COMMENT_CHARS = 1000
+
+Frame = Auth | SendMessage | Resync | Typing | Action | Ping | Csat
 
 
 def parse_frame(text: str, *, max_bytes: int, max_body_chars: int) -> Frame:
@@ -128,6 +138,19 @@ def _parse_action(data: dict[str, Any], _max: int) -> Action:
     return Action(action=action, seq=seq)
 
 
+def _parse_csat(data: dict[str, Any], _max: int) -> Csat:
+    score, comment = data.get("score"), data.get("comment", "")
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise FrameError("invalid_frame", "csat needs a score from 1 to 5.")
+    if comment is None:
+        comment = ""
+    if not isinstance(comment, str) or len(comment) > MAX_CSAT_COMMENT_CHARS:
+        raise FrameError(
+            "invalid_frame", f"csat comment must be text of at most {MAX_CSAT_COMMENT_CHARS}."
+        )
+    return Csat(score=score, comment=comment.strip())
+
+
 _PARSERS = {
     "auth": _parse_auth,
     "message": _parse_message,
@@ -135,6 +158,7 @@ _PARSERS = {
     "typing": _parse_typing,
     "action": _parse_action,
     "ping": lambda data, _max: Ping(),
+    "csat": _parse_csat,
 }
 
 

@@ -14,11 +14,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from agents.selectors import agent_may_write
 from chatsy import realtime
 from conversations import selectors
 from conversations.frames import message_payload
 from conversations.models import Conversation, Customer, Message, Site
 from conversations.tokens import InvalidToken, issue_token, read_token
+from escalation.selectors import sentiment_score
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +29,15 @@ class InvalidTransition(Exception):
     """The conversation is not in a state that allows this move."""
 
 
+# A person owns the conversation: the bot stays silent, the agent's card tracks the mood.
+HUMAN_STATUSES = (Conversation.Status.QUEUED, Conversation.Status.ASSIGNED)
+
+
 @dataclass(frozen=True)
 class Receipt:
     message: Message
     duplicate: bool
+    status: str = Conversation.Status.BOT  # the conversation's status with the message stored
 
 
 def visitor_create(*, site: Site) -> tuple[Customer, str]:
@@ -62,23 +69,78 @@ def conversation_get_or_start(*, customer: Customer) -> Conversation:
 
 @transaction.atomic
 def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -> Receipt:
-    """Store a visitor message once per client_id, with the next seq."""
+    """Store a visitor message once per client_id, with the next seq.
+
+    Writing again after a resolve hands the conversation back to the bot (resolved → bot).
+    While a person owns it, the message carries its sentiment for the agent's card.
+    """
+    status = _status_locked(conversation)
     existing = conversation.messages.filter(client_id=client_id).first()
     if existing is not None:
-        return Receipt(message=existing, duplicate=True)
+        return Receipt(message=existing, duplicate=True, status=status)
+    if status == Conversation.Status.RESOLVED:
+        status = conversation_reopen(conversation=conversation).status
+    body = body[: settings.CHATSY_MAX_MESSAGE_CHARS]
+    metadata = {"sentiment": sentiment_score(body)} if status in HUMAN_STATUSES else {}
     try:
         with transaction.atomic():
             message = _message_append(
                 conversation,
                 sender=Message.Sender.CUSTOMER,
                 sender_name=str(conversation.customer),
-                body=body[: settings.CHATSY_MAX_MESSAGE_CHARS],
+                body=body,
                 client_id=client_id,
+                metadata=metadata,
             )
     except IntegrityError:
         # Lost a race with the same client_id on another socket: that one is the message.
-        return Receipt(message=conversation.messages.get(client_id=client_id), duplicate=True)
-    return Receipt(message=message, duplicate=False)
+        message = conversation.messages.get(client_id=client_id)
+        return Receipt(message=message, duplicate=True, status=status)
+    return Receipt(message=message, duplicate=False, status=status)
+
+
+@transaction.atomic
+def conversation_reopen(*, conversation: Conversation) -> Conversation:
+    """resolved → bot: the visitor wrote again after a person resolved the chat."""
+    moved = Conversation.objects.filter(
+        pk=conversation.pk, status=Conversation.Status.RESOLVED
+    ).update(status=Conversation.Status.BOT, updated=timezone.now())
+    if not moved:
+        raise InvalidTransition("Only a resolved conversation can be reopened.")
+    conversation.status = Conversation.Status.BOT
+    status_broadcast_on_commit(conversation)
+    return conversation
+
+
+def status_broadcast_on_commit(conversation: Conversation) -> None:
+    """Every transition ends here: the widget's `status` frame, the console's badge."""
+    realtime.group_send_on_commit(
+        realtime.conversation_group(conversation.public_id),
+        {
+            "type": "conversation.status",
+            "conversation": str(conversation.public_id),
+            "status": conversation.status,
+        },
+    )
+
+
+@transaction.atomic
+def message_post_agent(*, conversation: Conversation, agent, body: str) -> Message:
+    """An agent's reply, under their name. Only the assigned agent, or a supervisor who
+    joined, may write; anyone else gets InvalidTransition and nothing is stored."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if not agent_may_write(agent=agent, conversation=locked):
+        raise InvalidTransition("Only the agent serving this conversation can write to it.")
+    body = body.strip()[: settings.CHATSY_MAX_MESSAGE_CHARS]
+    if not body:
+        raise ValueError("The message is empty.")
+    return _message_append(
+        locked,
+        sender=Message.Sender.AGENT,
+        sender_name=agent.name,
+        body=body,
+        metadata={"agent_id": agent.pk},
+    )
 
 
 @transaction.atomic
@@ -115,6 +177,17 @@ def message_post_system(
         body=body,
         metadata=metadata or {},
     )
+
+
+def _status_locked(conversation: Conversation) -> str:
+    """The stored status, with the row locked for the rest of the transaction."""
+    status = (
+        Conversation.objects.select_for_update()
+        .values_list("status", flat=True)
+        .get(pk=conversation.pk)
+    )
+    conversation.status = status
+    return status
 
 
 def message_update_metadata(*, message: Message, **values: object) -> None:
@@ -154,7 +227,11 @@ def _message_append(
 def _broadcast_message_on_commit(conversation: Conversation, message: Message) -> None:
     realtime.group_send_on_commit(
         realtime.conversation_group(conversation.public_id),
-        {"type": "message.created", "message": message_payload(message)},
+        {
+            "type": "message.created",
+            "conversation": str(conversation.public_id),
+            "message": message_payload(message),
+        },
     )
     _announce_conversation_on_commit(conversation)
 

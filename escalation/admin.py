@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.urls import path
 
 from escalation import admin_views
-from escalation.models import Escalation, EscalationRule, EscalationSettings, Plan
+from escalation.models import (
+    Escalation,
+    EscalationRule,
+    EscalationSettings,
+    HandoffMessage,
+    Plan,
+)
 
 
 @admin.register(EscalationRule)
@@ -110,3 +116,11 @@ class EscalationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(HandoffMessage)
+class HandoffMessageAdmin(admin.ModelAdmin):
+    """What the visitor reads at the handoff, per escalation reason ({team}, {wait})."""
+
+    list_display = ["__str__", "text", "active"]
+    list_editable = ["active"]

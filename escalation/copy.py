@@ -18,7 +18,10 @@ ACKNOWLEDGE_FRUSTRATION = (
 )
 DID_THIS_HELP = "Did this help?"
 OFFER_HUMAN = "If this doesn't fully answer it, I can connect you with a person."
-NOT_HELPFUL_FOLLOW_UP = "Sorry that didn't help. Could you tell me a little more, or would you like to talk to a person?"
+NOT_HELPFUL_FOLLOW_UP = (
+    "Sorry that didn't help. Could you tell me a little more, or would you like to talk to a "
+    "person?"
+)
 HELPFUL_THANKS = "Glad that helped! Anything else I can do for you?"
 
 ACTION_HELPFUL_YES = {"id": "helpful_yes", "label": "Yes, thanks"}
@@ -26,14 +29,50 @@ ACTION_HELPFUL_NO = {"id": "helpful_no", "label": "No"}
 ACTION_REQUEST_HUMAN = {"id": "request_human", "label": "Talk to a person"}
 
 
+DEFAULT_HANDOFF = (
+    "I'm connecting you with our {team} team. I've shared our conversation so they'll have "
+    "full context. Someone should be with you {wait}. "
+    "Is there anything specific you'd like me to add to the notes for them?"
+)
+WAIT_UNKNOWN = "as soon as possible"
+RESOLVED = (
+    "{agent} marked this conversation as resolved. Write again any time if you need more help."
+)
+CSAT_QUESTION = "How did {agent} do? Rate this chat."
+CSAT_GENERIC = "How did we do? Rate this chat."
+CSAT_THANKS = "Thanks for your feedback!"
+HANDED_BACK = "{agent} handed the conversation back to {bot}. Ask away if there's anything else."
+TRANSFERRED_TO_QUEUE = (
+    "{agent} is passing you to our {team} team, who will see the whole conversation. "
+    "You'll keep your place near the front of the line."
+)
+TRANSFERRED_TO_AGENT = "{agent} passed the conversation to {other}, who has the full context."
+SUPERVISOR_JOINED = "{agent} (supervisor) joined the chat."
+
+
 def team_name(queue: str) -> str:
     return QUEUE_TEAMS.get(queue, queue.replace("-", " ").replace("_", " "))
 
 
-def handoff_message(*, queue: str) -> str:
-    """The warm handoff: who is coming, that they have the context, what they can do."""
-    return (
-        f"I'm connecting you with our {team_name(queue)} team. I've shared our conversation "
-        "so they'll have full context, and someone will be with you shortly. "
-        "Is there anything specific you'd like me to add to the notes for them?"
-    )
+def wait_words(minutes: tuple[int, int] | None) -> str:
+    """ "in about 2–3 minutes" for the handoff message, or a promise without a number."""
+    if minutes is None:
+        return WAIT_UNKNOWN
+    low, high = minutes
+    if high <= 1:
+        return "in about a minute"
+    if low == high or low == 0:
+        return f"in about {high} minutes"
+    return f"in about {low}–{high} minutes"
+
+
+def handoff_message(
+    *, queue: str, minutes: tuple[int, int] | None = None, template: str | None = None
+) -> str:
+    """The warm handoff: who is coming, that they have the context, about how long, and
+    "anything you'd like me to add?". `template` is the admin's text for this reason."""
+    values = {"team": team_name(queue), "wait": wait_words(minutes)}
+    try:
+        return (template or DEFAULT_HANDOFF).format(**values)
+    except (KeyError, IndexError, ValueError):  # a text saved before validation existed
+        return DEFAULT_HANDOFF.format(**values)

@@ -135,6 +135,33 @@ class EscalationSettings(models.Model):
             )
 
 
+GATHERED_LABELS = {
+    "order_numbers": "Order",
+    "invoice_ids": "Invoice",
+    "amounts": "Amount",
+    "emails": "Email",
+    "phones": "Phone",
+    "dates": "Date",
+}
+
+
+def gathered_items(*entity_dicts: dict) -> list[dict[str, str]]:
+    """Labelled, de-duplicated items ("Order #48213") from entity dicts, first seen first."""
+    items: list[dict[str, str]] = []
+    for entities in entity_dicts:
+        for key, label in GATHERED_LABELS.items():
+            for value in entities.get(key, []):
+                text = str(value.get("text") if isinstance(value, dict) else value)
+                if text and {"label": label, "text": text} not in items:
+                    items.append({"label": label, "text": text})
+    return items
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    NOT_RESOLVED = "not_resolved", "Not resolved"
+
+
 class Escalation(models.Model):
     """A handoff from the bot to a person: why, how sure, and what the agent needs to know."""
 
@@ -175,9 +202,97 @@ class Escalation(models.Model):
     summary = models.TextField(blank=True)
     summary_source = models.CharField(max_length=12, blank=True, help_text="extractive or llm")
 
+    # What happened next, for the metrics: time to human, resolution, the agent's verdict on
+    # the escalation and the handoff, and the visitor's post-escalation CSAT.
+    agent = models.ForeignKey(
+        "agents.AgentProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        help_text="The agent who took it (the last one, after transfers).",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True, help_text="A person took over.")
+    first_agent_reply_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, blank=True)
+    appropriate = models.BooleanField(
+        null=True, blank=True, help_text="The agent's answer to “Was this escalation appropriate?”"
+    )
+    could_ai_have_handled = models.BooleanField(null=True, blank=True)
+    handoff_quality = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    handoff_comment = models.TextField(blank=True)
+    csat_score = models.PositiveSmallIntegerField(
+        "CSAT", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    csat_comment = models.TextField("CSAT comment", blank=True)
+    csat_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["-created"]), models.Index(fields=["category", "-created"])]
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def reason_sentence(self) -> str:
+        """The deciding reason in one sentence ("The visitor asked for a human.")."""
+        text = (self.reasons[0].get("text") if self.reasons else "") or self.explanation
+        text = text.strip()
+        return f"{text[:1].upper()}{text[1:]}{'' if text.endswith('.') else '.'}"
+
+    @property
+    def gathered(self) -> list[dict[str, str]]:
+        """Order numbers, amounts, emails… as labelled items for the handoff card."""
+        return gathered_items(self.entities or {})
+
+    @property
+    def time_to_human_seconds(self) -> float | None:
+        if self.assigned_at is None:
+            return None
+        return (self.assigned_at - self.created).total_seconds()
+
+    @property
+    def first_reply_seconds(self) -> float | None:
+        if self.first_agent_reply_at is None:
+            return None
+        return (self.first_agent_reply_at - self.created).total_seconds()
+
+
+HANDOFF_PLACEHOLDERS = {"team": "billing", "wait": "about 2–3 minutes"}
+
+
+def validate_handoff_text(value: str) -> None:
+    try:
+        value.format(**HANDOFF_PLACEHOLDERS)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValidationError(
+            f"Use only the placeholders {{team}} and {{wait}} ({error})."
+        ) from error
+
+
+class HandoffMessage(models.Model):
+    """What the visitor reads at the handoff, per escalation reason (blank category: default)."""
+
+    category = models.CharField(
+        max_length=32,
+        choices=_choices(Category),
+        blank=True,
+        unique=True,
+        help_text="Leave blank for the default used by every reason without its own text.",
+    )
+    text = models.TextField(
+        validators=[validate_handoff_text],
+        help_text="Placeholders: {team} (e.g. “billing”) and {wait} (“in about 2–3 minutes”, or "
+        "“as soon as possible” when no one is online).",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category"]
+
+    def __str__(self) -> str:
+        return self.get_category_display() if self.category else "Default"

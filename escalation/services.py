@@ -1,18 +1,25 @@
-"""Writes for escalation: the handoff from the bot to a person, and "Did this help?" feedback."""
+"""Writes for escalation: the handoff from the bot to a person, "Did this help?" feedback, and
+what the metrics need afterwards (time to human, the agent's verdict, the visitor's CSAT)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from enum import StrEnum
 
 import django.dispatch
+import redis
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from chatsy import realtime
+from agents.selectors import queue_wait_for_newcomer
 from conversations.models import Conversation, Message
-from conversations.services import message_post_system
+from conversations.services import message_post_system, status_broadcast_on_commit
 from escalation import copy, selectors
 from escalation.engine import Decision
-from escalation.models import Escalation
+from escalation.models import Escalation, Outcome
 from escalation.summary import extractive_summary
 
 logger = logging.getLogger(__name__)
@@ -62,10 +69,10 @@ def conversation_escalate(
     conversation.status = Conversation.Status.QUEUED
     message_post_system(
         conversation=conversation,
-        body=copy.handoff_message(queue=decision.target_queue),
+        body=_handoff_text(decision),
         metadata={"event": "handoff", "escalation_id": escalation.pk},
     )
-    _status_broadcast_on_commit(conversation)
+    status_broadcast_on_commit(conversation)
     escalation_created.send(sender=Escalation, escalation=escalation)
     logger.info("conversation %s escalated: %s", conversation.pk, details["explanation"])
     return escalation
@@ -83,8 +90,79 @@ def message_record_feedback(*, message: Message, helpful: bool) -> bool:
     return True
 
 
-def _status_broadcast_on_commit(conversation: Conversation) -> None:
-    realtime.group_send_on_commit(
-        realtime.conversation_group(conversation.public_id),
-        {"type": "conversation.status", "status": conversation.status},
+def _handoff_text(decision: Decision) -> str:
+    """The admin's text for this reason (or the default), with the team and the wait."""
+    try:
+        queue, minutes = queue_wait_for_newcomer(
+            target_queue=decision.target_queue, category=decision.category
+        )
+    except redis.RedisError:
+        queue, minutes = decision.target_queue, None
+    template = selectors.handoff_template(category=decision.category)
+    return copy.handoff_message(queue=queue, minutes=minutes, template=template)
+
+
+def escalation_record_assigned(*, conversation: Conversation, agent, at: datetime) -> None:
+    """A person took over: the first time counts for time to human; the agent is the latest."""
+    latest = selectors.escalation_latest(conversation=conversation)
+    if latest is not None:
+        Escalation.objects.filter(pk=latest.pk).update(
+            agent=agent, assigned_at=Coalesce(F("assigned_at"), Value(at))
+        )
+
+
+def escalation_record_resolution(
+    *,
+    conversation: Conversation,
+    agent,
+    outcome: str,
+    appropriate: bool,
+    handoff_quality: int,
+    handoff_comment: str = "",
+    at: datetime | None = None,
+) -> Escalation | None:
+    """The agent's verdict at resolve time, with the first agent reply derived from the chat."""
+    if outcome not in Outcome.values or not 1 <= handoff_quality <= 5:
+        raise ValueError("outcome must be resolved/not_resolved and quality 1–5")
+    escalation = selectors.escalation_latest(conversation=conversation)
+    if escalation is None:
+        return None
+    escalation.agent = agent
+    escalation.resolved_at = at or timezone.now()
+    escalation.outcome = outcome
+    escalation.appropriate = appropriate
+    escalation.could_ai_have_handled = not appropriate
+    escalation.handoff_quality = handoff_quality
+    escalation.handoff_comment = handoff_comment.strip()[:2000]
+    escalation.first_agent_reply_at = selectors.first_agent_reply_at(escalation=escalation)
+    escalation.save(
+        update_fields=[
+            "agent",
+            "resolved_at",
+            "outcome",
+            "appropriate",
+            "could_ai_have_handled",
+            "handoff_quality",
+            "handoff_comment",
+            "first_agent_reply_at",
+        ]
     )
+    return escalation
+
+
+class CsatResult(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # already rated: the first rating stands
+    UNAVAILABLE = "unavailable"  # nothing resolved to rate
+
+
+@transaction.atomic
+def escalation_record_csat(*, conversation: Conversation, score: int, comment: str) -> CsatResult:
+    """The visitor's post-escalation rating, stored once for the latest resolved escalation."""
+    escalation = selectors.escalation_latest(conversation=conversation)
+    if escalation is None or escalation.resolved_at is None:
+        return CsatResult.UNAVAILABLE
+    stored = Escalation.objects.filter(pk=escalation.pk, csat_score__isnull=True).update(
+        csat_score=score, csat_comment=comment.strip()[:1000], csat_at=timezone.now()
+    )
+    return CsatResult.STORED if stored else CsatResult.DUPLICATE

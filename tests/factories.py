@@ -52,3 +52,61 @@ class StaffFactory(factory.django.DjangoModelFactory):
     first_name = "Sarah"
     is_staff = True
     password = factory.django.Password("pw-for-tests")
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agents.Queue"
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"queue-{n}")
+    name = factory.LazyAttribute(lambda queue: queue.slug.replace("-", " ").title())
+    routing = "manual"
+
+
+class AgentFactory(factory.django.DjangoModelFactory):
+    """An agent profile; pass queues=[...] to make them a member."""
+
+    class Meta:
+        model = "agents.AgentProfile"
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(StaffFactory)
+    max_concurrent_chats = 3
+
+    @factory.post_generation
+    def queues(self, create, extracted, **kwargs):
+        for queue in extracted or ():
+            self.queues.add(queue)
+
+
+class CannedReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "agents.CannedReply"
+
+    shortcut = factory.Sequence(lambda n: f"reply-{n}")
+    title = factory.Sequence(lambda n: f"Reply {n}")
+    body = "Thanks for waiting!"
+
+
+def escalated_conversation(text: str = "I want to talk to a human", **conversation_fields):
+    """A conversation whose visitor wrote `text` and the engine escalated: an Escalation row,
+    the visitor told, the conversation queued (and mirrored in Redis)."""
+    import uuid
+
+    from django.utils import timezone
+
+    from conversations.services import message_receive
+    from escalation.engine import decide
+    from escalation.policy_store import policy_current
+    from escalation.selectors import snapshot_for
+    from escalation.services import conversation_escalate
+
+    conversation = ConversationFactory(**conversation_fields)
+    message = message_receive(conversation=conversation, client_id=uuid.uuid4(), body=text).message
+    snapshot = snapshot_for(conversation=conversation, message=message)
+    decision = decide(snapshot, policy_current(), timezone.now())
+    assert decision.escalates, decision.explain()
+    conversation_escalate(conversation_id=conversation.pk, decision=decision, message=message)
+    conversation.refresh_from_db()
+    return conversation

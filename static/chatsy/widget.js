@@ -58,7 +58,12 @@
     you: 'You',
     bot: 'Bot',
     agent: 'Agent',
-    log: 'Conversation'
+    log: 'Conversation',
+    csatTitle: 'How did we do? Rate this chat.',
+    csatComment: 'Anything you\u2019d like to add? (optional)',
+    csatSend: 'Send rating',
+    csatThanks: 'Thanks for your feedback!',
+    star: function (n) { return n + (n === 1 ? ' star' : ' stars'); }
   };
 
   var ERROR_COPY = {
@@ -364,6 +369,18 @@
     '.chatsy-action.is-chosen:disabled{opacity:1;background:var(--chatsy-brand);color:#fff;}',
 
     '#chatsy-typing{display:flex;align-items:center;gap:8px;margin:12px 0 0;font-size:12.5px;color:#6b7280;}',
+    /* post-chat rating (CSAT) */
+    '#chatsy-csat{margin:14px 0 4px;padding:12px 14px;border:1px solid #e5e7eb;border-radius:14px;background:#fff;box-shadow:0 1px 2px rgba(17,24,39,.05);}',
+    '.chatsy-csat-title{margin:0 0 8px;font-size:13.5px;font-weight:600;color:#111827;}',
+    '.chatsy-stars{display:flex;gap:4px;margin:0 0 8px;}',
+    '.chatsy-star{width:34px;height:34px;padding:0;border:1px solid #e5e7eb;border-radius:9px;background:#fff;color:#d1d5db;font-size:20px;line-height:1;transition:color .12s ease,border-color .12s ease;}',
+    '.chatsy-star.is-on{color:#f59e0b;border-color:#fcd34d;background:#fffbeb;}',
+    '.chatsy-star:hover{border-color:var(--chatsy-brand);}',
+    '#chatsy-csat-comment{display:block;width:100%;min-height:54px;margin:0 0 8px;padding:8px 10px;resize:vertical;border:1px solid #d1d5db;border-radius:10px;font:inherit;font-size:13px;color:#111827;outline:none;}',
+    '#chatsy-csat-comment:focus{border-color:var(--chatsy-brand);box-shadow:0 0 0 3px var(--chatsy-ring);}',
+    '#chatsy-csat-submit{padding:7px 14px;border:0;border-radius:9px;background:var(--chatsy-brand);color:#fff;font-size:13px;font-weight:600;}',
+    '#chatsy-csat-submit:disabled{opacity:.45;cursor:not-allowed;}',
+    '#chatsy-csat-thanks{margin:0;font-size:13.5px;font-weight:600;color:#047857;}',
     '.chatsy-dots{flex:none;display:inline-flex;align-items:center;gap:4px;padding:11px 12px;border-radius:16px;border-bottom-left-radius:6px;background:#fff;border:1px solid #e5e7eb;}',
     '.chatsy-dots span{width:6px;height:6px;border-radius:50%;background:#9ca3af;animation:chatsy-dot 1.2s infinite ease-in-out;}',
     '.chatsy-dots span:nth-child(2){animation-delay:.15s;}',
@@ -531,7 +548,8 @@
       h('span', { class: 'chatsy-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
       ui.typingText
     ]);
-    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing]);
+    ui.csat = buildCsat();
+    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing, ui.csat]);
     ui.jump = h('button', { id: 'chatsy-jump', type: 'button', hidden: true }, [icon('arrowDown', 14), COPY.jump]);
     var body = h('div', { class: 'chatsy-body' }, [ui.scroll, ui.jump]);
 
@@ -918,6 +936,8 @@
       case 'queue': onQueue(f); break;
       case 'stream': onStream(f); break;
       case 'stream_end': endStream(str(f.stream_id)); break;
+      case 'csat_request': onCsatRequest(f); break;
+      case 'csat_thanks': onCsatThanks(f); break;
       case 'error': onError(f); break;
       default: break; // pong and anything newer
     }
@@ -1061,6 +1081,7 @@
   function onStatus(f) {
     var conv = f.conversation && typeof f.conversation === 'object' ? f.conversation : null;
     if (conv && typeof conv.status === 'string') S.status = conv.status;
+    if (S.status !== 'resolved') resetCsat(); // a new chat, rated again after its next resolve
     if (S.status !== 'queued') ui.queueLine.hidden = true;
   }
 
@@ -1091,6 +1112,80 @@
     if (li.parentNode) li.parentNode.removeChild(li);
   }
 
+  // ------------------------------------------------------------- rating (CSAT) --
+  function buildCsat() {
+    ui.csatTitle = h('p', { class: 'chatsy-csat-title', id: 'chatsy-csat-title', text: COPY.csatTitle });
+    ui.stars = [];
+    var row = h('div', { class: 'chatsy-stars', role: 'radiogroup', 'aria-labelledby': 'chatsy-csat-title' });
+    for (var n = 1; n <= 5; n++) {
+      var star = h('button', {
+        type: 'button', class: 'chatsy-star', id: 'chatsy-csat-star-' + n, 'data-score': String(n),
+        role: 'radio', 'aria-checked': 'false', 'aria-label': COPY.star(n), text: '\u2605'
+      });
+      star.addEventListener('click', onStarClick(n));
+      ui.stars.push(star);
+      row.appendChild(star);
+    }
+    ui.csatComment = h('textarea', {
+      id: 'chatsy-csat-comment', rows: '2', maxlength: '1000', placeholder: COPY.csatComment,
+      'aria-label': COPY.csatComment
+    });
+    ui.csatSubmit = h('button', { type: 'button', id: 'chatsy-csat-submit', disabled: true, text: COPY.csatSend });
+    ui.csatSubmit.addEventListener('click', submitCsat);
+    ui.csatThanks = h('p', { id: 'chatsy-csat-thanks', role: 'status', hidden: true });
+    ui.csatForm = h('div', { class: 'chatsy-csat-form' }, [ui.csatTitle, row, ui.csatComment, ui.csatSubmit]);
+    return h('div', { id: 'chatsy-csat', hidden: true }, [ui.csatForm, ui.csatThanks]);
+  }
+
+  function resetCsat() {
+    S.csatDone = false;
+    S.csatScore = 0;
+    ui.csat.hidden = true;
+    ui.csatComment.value = '';
+    ui.csatSubmit.disabled = true;
+    for (var i = 0; i < ui.stars.length; i++) {
+      ui.stars[i].classList.remove('is-on');
+      ui.stars[i].setAttribute('aria-checked', 'false');
+    }
+  }
+
+  function onStarClick(n) {
+    return function () {
+      S.csatScore = n;
+      for (var i = 0; i < ui.stars.length; i++) {
+        ui.stars[i].classList.toggle('is-on', i < n);
+        ui.stars[i].setAttribute('aria-checked', i === n - 1 ? 'true' : 'false');
+      }
+      ui.csatSubmit.disabled = false;
+    };
+  }
+
+  function onCsatRequest(f) {
+    if (S.csatDone) return;
+    ui.csatTitle.textContent = str(f.text).trim() || COPY.csatTitle;
+    ui.csatForm.hidden = false;
+    ui.csatThanks.hidden = true;
+    ui.csat.hidden = false;
+    if (S.open && isNearBottom()) scrollToBottom();
+  }
+
+  function submitCsat() {
+    if (!S.csatScore) return;
+    if (!rawSend({ type: 'csat', score: S.csatScore, comment: ui.csatComment.value.trim().slice(0, 1000) })) {
+      showNotice(COPY.offlineAction);
+      return;
+    }
+    ui.csatSubmit.disabled = true;
+  }
+
+  function onCsatThanks(f) {
+    S.csatDone = true;
+    ui.csatForm.hidden = true;
+    ui.csatThanks.textContent = str(f.text).trim() || COPY.csatThanks;
+    ui.csatThanks.hidden = false;
+    ui.csat.hidden = false;
+  }
+
   function onQueue(f) {
     if (typeof f.text !== 'string' || S.status === 'assigned') return;
     ui.queueLine.textContent = f.text;
@@ -1117,6 +1212,7 @@
       return;
     }
     if (code === 'auth_required') return; // the socket closes and we reconnect
+    if (code === 'csat_not_available') { ui.csat.hidden = true; return; }
     showNotice(ERROR_COPY[code] || message || 'Something went wrong. Please try again.');
   }
 
@@ -1424,6 +1520,7 @@
     S.acted = {};
     S.initialLoaded = false;
     clearRemoteTyping();
+    if (ui.csat) resetCsat();
   }
 
   function loadConversationPrefs() {

@@ -57,7 +57,11 @@ def daphne_server(redis_url: str, **extra_env: str) -> Iterator[str]:
         yield f"http://localhost:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # Daphne waits for apps to close; don't leak it.
+            server.kill()
+            server.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")

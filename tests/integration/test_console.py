@@ -1,4 +1,4 @@
-"""The console's conversation list: login, query count, and live updates over its socket."""
+"""Who gets into the console, and the supervisor's view: queues, agents, live conversations."""
 
 from __future__ import annotations
 
@@ -9,57 +9,85 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
+from agents import presence
+from agents.models import Queue
+from agents.services import queue_rebuild
 from chatsy.asgi import application
 from conversations import services
-from tests.factories import ConversationFactory, StaffFactory
+from tests.factories import (
+    AgentFactory,
+    ConversationFactory,
+    QueueFactory,
+    StaffFactory,
+    escalated_conversation,
+)
 
 
 @pytest.mark.django_db
-def test_the_console_requires_a_staff_login(client):
+def test_the_console_requires_a_login_and_an_agent_profile(client):
     response = client.get("/console/")
     assert response.status_code == 302 and response["Location"].startswith("/console/login/")
-    client.force_login(StaffFactory(is_staff=False, username="not-staff"))
-    assert client.get("/console/").status_code == 302
+    client.force_login(StaffFactory(username="staff-but-no-agent"))
+    refused = client.get("/console/")
+    assert refused.status_code == 403 and "not set up as an agent" in refused.content.decode()
+    assert client.get("/console/queue/").status_code == 403
 
 
 @pytest.mark.django_db
-def test_the_console_lists_conversations_newest_first_in_a_fixed_number_of_queries(
+def test_only_supervisors_see_the_supervisor_view(client):
+    client.force_login(AgentFactory().user)
+    assert client.get("/console/supervisor/").status_code == 403
+    client.force_login(AgentFactory(is_supervisor=True).user)
+    assert client.get("/console/supervisor/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_supervisor_sees_queues_agents_and_conversations_in_fixed_queries(
     client, django_assert_max_num_queries
 ):
+    general = QueueFactory(slug="general", routing=Queue.Routing.MANUAL)
+    Queue.objects.update(routing=Queue.Routing.MANUAL)
+    busy = AgentFactory(user__first_name="Tom", queues=[general], max_concurrent_chats=2)
+    presence.presence_set(busy.pk, "online")
+    escalated_conversation()  # waiting in general
+    queue_rebuild()  # this test's transaction never commits, so mirror the line by hand
     older, newer = ConversationFactory(), ConversationFactory()
     services.message_post_system(conversation=newer, body="touch")
     for _ in range(5):
         ConversationFactory()
-    client.force_login(StaffFactory())
-    with django_assert_max_num_queries(4):
-        response = client.get("/console/")
+    supervisor = AgentFactory(is_supervisor=True, user__first_name="Alex")
+    client.force_login(supervisor.user)
+    with django_assert_max_num_queries(10):
+        response = client.get("/console/supervisor/")
     html = response.content.decode()
-    assert response.status_code == 200
     assert html.index(f"conv-{newer.public_id}") < html.index(f"conv-{older.public_id}")
-    assert "With the bot" in html and 'ws-connect="/ws/console/"' in html
+    assert "With the bot" in html and 'ws-connect="/ws/console/?view=supervisor"' in html
+    assert 'id="sup-queue-general"' in html and '<span class="depth">1</span>' in html
+    assert f'id="sup-agent-{busy.pk}"' in html and "online" in html and "0/2" in html
+    assert "Observe" in html and "Join" in html
 
 
 @pytest.mark.django_db
-def test_an_empty_console_says_so(client):
-    client.force_login(StaffFactory())
-    assert "No conversations yet" in client.get("/console/").content.decode()
+def test_an_empty_supervisor_view_says_so(client):
+    client.force_login(AgentFactory(is_supervisor=True).user)
+    assert "No conversations yet" in client.get("/console/supervisor/").content.decode()
 
 
-async def staff_socket(client, origin: bytes = b"http://testserver") -> WebsocketCommunicator:
-    staff = await database_sync_to_async(StaffFactory)()
-    await database_sync_to_async(client.force_login)(staff)
+async def staff_socket(client, user, path="/ws/console/", origin=b"http://testserver"):
+    await database_sync_to_async(client.force_login)(user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     return WebsocketCommunicator(
         application,
-        "/ws/console/",
+        path,
         headers=[(b"origin", origin), (b"host", b"testserver"), (b"cookie", cookie.encode())],
     )
 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_new_visitor_message_appears_live_in_the_console(client):
-    socket = await staff_socket(client)
+async def test_a_new_visitor_message_appears_live_in_the_supervisor_view(client):
+    supervisor = await database_sync_to_async(AgentFactory)(is_supervisor=True)
+    socket = await staff_socket(client, supervisor.user, "/ws/console/?view=supervisor")
     connected, _ = await socket.connect()
     assert connected
 
@@ -68,9 +96,28 @@ async def test_a_new_visitor_message_appears_live_in_the_console(client):
         conversation=conversation, client_id=uuid.uuid4(), body="Hello there"
     )
     html = await socket.receive_from(timeout=5)
+    while "conversation-list" not in html:
+        html = await socket.receive_from(timeout=5)
     assert f'id="conv-{conversation.public_id}" hx-swap-oob="delete"' in html
     assert 'hx-swap-oob="afterbegin:#conversation-list"' in html
     assert "1 message" in html
+    await socket.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_supervisor_view_refreshes_when_an_agent_goes_online(client):
+    supervisor = await database_sync_to_async(AgentFactory)(is_supervisor=True)
+    agent = await database_sync_to_async(AgentFactory)(user__first_name="Tom")
+    socket = await staff_socket(client, supervisor.user, "/ws/console/?view=supervisor")
+    assert (await socket.connect())[0]
+    from agents.services import agent_presence_update
+
+    await database_sync_to_async(agent_presence_update)(agent=agent, status="online")
+    html = await socket.receive_from(timeout=5)
+    assert 'id="supervisor-panels"' in html
+    assert f'id="sup-agent-{agent.pk}"' in html
+    assert '<span class="dot dot-online" aria-hidden="true"></span> online' in html
     await socket.disconnect()
 
 
@@ -88,7 +135,28 @@ async def test_the_console_socket_refuses_anonymous_users():
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_the_console_socket_refuses_a_foreign_origin_even_for_staff(client):
-    socket = await staff_socket(client, origin=b"https://evil.example.net")
+async def test_the_console_socket_refuses_users_without_an_agent_profile(client):
+    socket = await staff_socket(client, await database_sync_to_async(StaffFactory)())
+    connected, code = await socket.connect()
+    assert (connected, code) == (False, 4403)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_only_supervisors_may_open_the_supervisor_socket(client):
+    agent = await database_sync_to_async(AgentFactory)()
+    socket = await staff_socket(client, agent.user, "/ws/console/?view=supervisor")
+    connected, code = await socket.connect()
+    assert (connected, code) == (False, 4403)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "origin", [b"https://evil.example.net", b"http://testserver.evil.net", b"null"]
+)
+async def test_the_console_socket_refuses_a_foreign_origin_even_for_agents(client, origin):
+    supervisor = await database_sync_to_async(AgentFactory)(is_supervisor=True)
+    socket = await staff_socket(client, supervisor.user, origin=origin)
     connected, _ = await socket.connect()
     assert not connected

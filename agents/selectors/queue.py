@@ -1,14 +1,16 @@
-"""Reads for queues and agents."""
+"""Reads for queues and agents: routing, capacity, the waiting line as the database sees it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+import redis
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from agents import presence
-from agents.estimates import RECENT_CHATS, median_handle_seconds
+from agents.estimates import RECENT_CHATS, median_handle_seconds, wait_range_minutes
 from agents.models import AgentProfile, Queue
 from agents.waiting_queue import WaitingEntry, waiting_line
 from conversations.models import Conversation, Message
@@ -39,6 +41,40 @@ def agents_of(queue: Queue) -> QuerySet[AgentProfile]:
     return queue.agents.select_related("user").annotate(
         load=Count("conversations", filter=Q(conversations__status=Conversation.Status.ASSIGNED))
     )
+
+
+@dataclass(frozen=True)
+class QueueCapacity:
+    """Who can serve a queue right now, for wait estimates."""
+
+    free: int
+    online: int
+    handle_seconds: float
+
+    def wait_minutes(self, position: int) -> tuple[int, int] | None:
+        return wait_range_minutes(
+            position=position,
+            free_capacity=self.free,
+            online_agents=self.online,
+            handle_seconds=self.handle_seconds,
+        )
+
+
+def queue_capacity(queue: Queue) -> QueueCapacity:
+    agents = list(agents_of(queue))
+    online = presence.presence_online([a.pk for a in agents])
+    free = sum(max(0, a.max_concurrent_chats - a.load) for a in agents if a.pk in online)
+    return QueueCapacity(free=free, online=len(online), handle_seconds=handle_seconds_recent(queue))
+
+
+def queue_wait_for_newcomer(*, target_queue: str, category: str) -> tuple[str, tuple | None]:
+    """The queue a new escalation will wait in and its estimated wait (None: nobody online)."""
+    queue = queue_for(target_queue=target_queue, category=category)
+    try:
+        position = waiting_line().depth(queue.slug) + 1
+    except redis.RedisError:
+        position = conversations_waiting().filter(queue=queue).count() + 1
+    return queue.slug, queue_capacity(queue).wait_minutes(position)
 
 
 def agent_load(agent: AgentProfile) -> int:

@@ -17,14 +17,20 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from agents import presence, selectors
-from agents.estimates import wait_phrase, wait_range_minutes
-from agents.models import AgentProfile, Queue
+from agents.estimates import wait_phrase
+from agents.models import AgentProfile, ChatParticipant, Queue
+from agents.services.console_events import (
+    chat_closed_on_commit,
+    chat_opened_on_commit,
+    presence_changed_on_commit,
+    supervisors_refresh_on_commit,
+)
 from agents.waiting_queue import WaitingEntry, waiting_line
 from chatsy import realtime
 from chatsy.redis import redis_client
 from conversations.models import Conversation
-from conversations.services import message_post_system
-from escalation.services import escalation_created
+from conversations.services import message_post_system, status_broadcast_on_commit
+from escalation.services import escalation_created, escalation_record_assigned
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +110,9 @@ def queue_positions_broadcast(*, queue: Queue) -> None:
     entries = waiting_line().entries(queue.slug)
     if not entries:
         return
-    agents = list(selectors.agents_of(queue))
-    online = presence.presence_online([a.pk for a in agents])
-    free = sum(max(0, a.max_concurrent_chats - a.load) for a in agents if a.pk in online)
-    handle = selectors.handle_seconds_recent(queue)
+    capacity = selectors.queue_capacity(queue)
     for position, entry in enumerate(entries, start=1):
-        minutes = wait_range_minutes(
-            position=position, free_capacity=free, online_agents=len(online), handle_seconds=handle
-        )
+        minutes = capacity.wait_minutes(position)
         realtime.group_send(
             realtime.conversation_group(entry.conversation_id),
             {
@@ -198,7 +199,9 @@ def _assign(conversation: Conversation, agent: AgentProfile) -> Conversation:
         body=f"{agent.name} joined the chat.",
         metadata={"event": "agent_joined", "agent": agent.name},
     )
-    _status_changed_on_commit(conversation)
+    escalation_record_assigned(conversation=conversation, agent=agent, at=now)
+    status_changed_on_commit(conversation)
+    chat_opened_on_commit(conversation, agent.pk)
     return conversation
 
 
@@ -211,6 +214,14 @@ def conversation_requeue(*, conversation: Conversation, reason: str) -> bool:
 
     Returns False if the conversation was not assigned.
     """
+    locked = (
+        Conversation.objects.select_for_update()
+        .filter(pk=conversation.pk, status=Conversation.Status.ASSIGNED)
+        .first()
+    )
+    if locked is None:
+        return False
+    leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
     moved = Conversation.objects.filter(
         pk=conversation.pk, status=Conversation.Status.ASSIGNED
     ).update(
@@ -227,10 +238,26 @@ def conversation_requeue(*, conversation: Conversation, reason: str) -> bool:
         body="You're back at the front of the line; the next available person will pick this up.",
         metadata={"event": "requeued", "reason": reason},
     )
+    line_mirror_on_commit(conversation)
+    status_changed_on_commit(conversation)
+    chat_closed_on_commit(conversation, leaving)
+    return True
+
+
+def line_mirror_on_commit(conversation: Conversation) -> None:
+    """Put the conversation (back) in Redis's waiting line once the transaction commits."""
     entry = _entry(conversation)
     transaction.on_commit(lambda: _mirror_enqueue(conversation, entry))
-    _status_changed_on_commit(conversation)
-    return True
+
+
+def participants_clear(*, conversation: Conversation) -> list[int]:
+    """Supervisors who joined leave with the chat's agent; observers keep watching."""
+    joined = ChatParticipant.objects.filter(
+        conversation=conversation, role=ChatParticipant.Role.JOINED
+    )
+    agent_ids = list(joined.values_list("agent_id", flat=True))
+    joined.delete()
+    return agent_ids
 
 
 def agent_presence_update(*, agent: AgentProfile, status: str) -> int:
@@ -238,6 +265,7 @@ def agent_presence_update(*, agent: AgentProfile, status: str) -> int:
     if status not in presence.STATUSES:
         raise ValueError(f"unknown presence status {status!r}")
     presence.presence_set(agent.pk, status)
+    presence_changed_on_commit(agent.pk, status)
     if status == "offline":
         return agent_release_chats(agent_id=agent.pk, reason="agent_offline")
     if status == "online":
@@ -358,11 +386,9 @@ def _entry(conversation: Conversation) -> WaitingEntry:
     )
 
 
-def _status_changed_on_commit(conversation: Conversation) -> None:
-    realtime.group_send_on_commit(
-        realtime.conversation_group(conversation.public_id),
-        {"type": "conversation.status", "status": conversation.status},
-    )
+def status_changed_on_commit(conversation: Conversation) -> None:
+    status_broadcast_on_commit(conversation)
+    supervisors_refresh_on_commit()
     if conversation.queue is not None:
         queue = conversation.queue
         transaction.on_commit(lambda: _queue_changed_quietly(queue))

@@ -1,0 +1,82 @@
+"""The console's forms: they validate what an agent posts; the services decide if it may."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from agents import presence
+from agents.models import AgentProfile, Queue
+from agents.selectors.console import TransferTargets
+from escalation.models import Outcome
+
+MAX_NOTE_CHARS = 4000
+
+
+class PresenceForm(forms.Form):
+    status = forms.ChoiceField(choices=[(s, s.title()) for s in presence.STATUSES])
+
+
+class ComposeForm(forms.Form):
+    """A reply to the visitor, or an internal note (agents only)."""
+
+    kind = forms.ChoiceField(choices=[("reply", "Reply"), ("note", "Internal note")])
+    body = forms.CharField(max_length=settings.CHATSY_MAX_MESSAGE_CHARS, strip=True)
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=Outcome.choices, widget=forms.RadioSelect, initial=Outcome.RESOLVED
+    )
+    appropriate = forms.TypedChoiceField(
+        label="Was this escalation appropriate?",
+        choices=[("yes", "Yes"), ("no", "No — the AI could have handled it")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    handoff_quality = forms.TypedChoiceField(
+        label="Handoff quality",
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    handoff_comment = forms.CharField(
+        label="Comment on the handoff (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class HandBackForm(forms.Form):
+    note = forms.CharField(
+        label="What did you do? The bot and the visitor will read this.",
+        max_length=MAX_NOTE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TransferForm(forms.Form):
+    """`target` is "queue:<slug>" or "agent:<id>", from the choices the selector offers."""
+
+    target = forms.ChoiceField(label="Transfer to")
+    note = forms.CharField(
+        label="Note for the next person (agents only)",
+        required=False,
+        max_length=MAX_NOTE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, targets: TransferTargets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = targets
+        self.fields["target"].choices = [
+            ("Queues", [(f"queue:{q.slug}", q.name) for q in targets.queues]),
+            ("Agents online", [(f"agent:{a.pk}", a.name) for a in targets.agents]),
+        ]
+
+    def destination(self) -> Queue | AgentProfile:
+        kind, _, key = self.cleaned_data["target"].partition(":")
+        if kind == "queue":
+            return next(q for q in self.targets.queues if q.slug == key)
+        return next(a for a in self.targets.agents if str(a.pk) == key)

@@ -1,0 +1,254 @@
+"""Reads for the chats in a console: each with its warm-handoff card, in fixed queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q
+
+from agents.models import AgentProfile, CannedReply, ChatParticipant, Note
+from agents.selectors.access import OWNER, WRITERS
+from conversations.models import Conversation, Message
+from escalation.models import Escalation
+from escalation.selectors import gathered_from, sentiment_label
+
+TREND_POINTS = 8
+TREND_STEP = 0.15  # a change in sentiment smaller than this reads as "steady"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the transcript: a message, or an internal note (agents only)."""
+
+    item: Message | Note
+    is_note: bool
+
+    @property
+    def created(self) -> datetime:
+        return self.item.created
+
+
+@dataclass(frozen=True)
+class SentimentTrend:
+    public_id: str
+    points: list[float]  # the visitor's recent messages, oldest first
+    at_handoff: float | None
+
+    @property
+    def now(self) -> float | None:
+        return self.points[-1] if self.points else self.at_handoff
+
+    @property
+    def label(self) -> str:
+        return sentiment_label(self.now) if self.now is not None else "neutral"
+
+    @property
+    def direction(self) -> str:
+        start = self.at_handoff if self.at_handoff is not None else (self.points or [None])[0]
+        if start is None or self.now is None or abs(self.now - start) < TREND_STEP:
+            return "steady"
+        return "improving" if self.now > start else "worsening"
+
+    @property
+    def bars(self) -> list[dict]:
+        """Bar heights (8–100 %) and moods for a small inline chart."""
+        return [
+            {"height": round(8 + 46 * (1 + score)), "mood": sentiment_label(score), "score": score}
+            for score in self.points[-TREND_POINTS:]
+        ]
+
+
+@dataclass(frozen=True)
+class ChatView:
+    conversation: Conversation
+    role: str
+    escalation: Escalation | None
+    entries: list[Entry]
+    previous_total: int
+    previous_resolved: int
+    visitor_note: Message | None
+    sentiment: SentimentTrend
+    handover_notes: list[Note] = field(default_factory=list)
+    gathered: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def public_id(self) -> str:
+        return str(self.conversation.public_id)
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITERS and self.conversation.status == Conversation.Status.ASSIGNED
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == OWNER
+
+    @property
+    def typing(self) -> dict:
+        return {"id": self.public_id, "text": ""}
+
+
+def workspace_chats(*, agent: AgentProfile) -> list[ChatView]:
+    """The chats open in the agent's tabs: assigned to them, or joined / observed."""
+    mine = Q(status=Conversation.Status.ASSIGNED, assigned_agent=agent) | Q(
+        participants__agent=agent
+    )
+    ids = Conversation.objects.filter(mine).values("pk")
+    return _chat_views(Conversation.objects.filter(pk__in=ids).order_by("assigned_at", "pk"), agent)
+
+
+def chat_view(*, agent: AgentProfile, public_id: str) -> ChatView | None:
+    """One chat with its card, if the agent may see it."""
+    views = _chat_views(Conversation.objects.filter(public_id=public_id), agent)
+    return views[0] if views else None
+
+
+def sentiment_trend(*, conversation: Conversation) -> SentimentTrend:
+    scores = (
+        conversation.messages.filter(sender=Message.Sender.CUSTOMER)
+        .order_by("-seq")
+        .values_list("metadata", flat=True)[:TREND_POINTS]
+    )
+    latest = (
+        Escalation.objects.filter(conversation=conversation)
+        .order_by("-created", "-pk")
+        .values_list("sentiment", flat=True)
+        .first()
+    )
+    points = [s for s in (_message_sentiment(m) for m in reversed(scores)) if s is not None]
+    return SentimentTrend(public_id=str(conversation.public_id), points=points, at_handoff=latest)
+
+
+def note_get(*, note_id: int) -> Note | None:
+    return Note.objects.select_related("author__user", "conversation").filter(pk=note_id).first()
+
+
+def message_get(*, conversation_public_id: str, seq: int) -> Message | None:
+    return Message.objects.filter(conversation__public_id=conversation_public_id, seq=seq).first()
+
+
+def canned_replies() -> list[dict]:
+    return list(
+        CannedReply.objects.filter(active=True)
+        .values("title", "shortcut", "body")
+        .order_by("shortcut")
+    )
+
+
+def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
+    conversations = list(
+        conversations.select_related(
+            "customer__plan", "queue", "assigned_agent__user"
+        ).prefetch_related(
+            newest_escalation(),
+            Prefetch("messages", queryset=Message.objects.order_by("seq"), to_attr="all_messages"),
+            Prefetch(
+                "notes",
+                queryset=Note.objects.select_related("author__user").order_by("created", "pk"),
+                to_attr="all_notes",
+            ),
+            Prefetch(
+                "participants",
+                queryset=ChatParticipant.objects.filter(agent=agent),
+                to_attr="my_participation",
+            ),
+        )
+    )
+    history = _customer_history([c.customer_id for c in conversations])
+    views = []
+    for conversation in conversations:
+        role = _role(conversation, agent)
+        if role is None:
+            continue
+        total, resolved = history.get(conversation.customer_id, (1, 0))
+        done = conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED)
+        views.append(_chat_view(conversation, role, total - 1, resolved - int(done)))
+    return views
+
+
+def _chat_view(conversation: Conversation, role: str, total: int, resolved: int) -> ChatView:
+    escalation = first(conversation.newest_escalations)
+    messages, notes = conversation.all_messages, conversation.all_notes
+    entries = [Entry(m, False) for m in messages] + [Entry(n, True) for n in notes]
+    entries.sort(key=lambda e: (e.created, e.is_note))
+    scores = [
+        _message_sentiment(m.metadata) for m in messages if m.sender == Message.Sender.CUSTOMER
+    ]
+    return ChatView(
+        conversation=conversation,
+        role=role,
+        escalation=escalation,
+        entries=entries,
+        previous_total=total,
+        previous_resolved=resolved,
+        visitor_note=_visitor_note(messages, escalation),
+        sentiment=SentimentTrend(
+            public_id=str(conversation.public_id),
+            points=[s for s in scores if s is not None][-TREND_POINTS:],
+            at_handoff=escalation.sentiment if escalation else None,
+        ),
+        handover_notes=[n for n in notes if n.kind == Note.Kind.TRANSFER],
+        gathered=gathered_from(
+            escalation=escalation,
+            texts=[m.body for m in messages if m.sender == Message.Sender.CUSTOMER],
+        ),
+    )
+
+
+def _role(conversation: Conversation, agent: AgentProfile) -> str | None:
+    if (
+        conversation.status == Conversation.Status.ASSIGNED
+        and conversation.assigned_agent_id == agent.pk
+    ):
+        return OWNER
+    participation = first(conversation.my_participation)
+    return participation.role if participation else None
+
+
+def _customer_history(customer_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per customer: conversations in all, and how many of them ended resolved."""
+    done = [Conversation.Status.RESOLVED, Conversation.Status.CLOSED]
+    rows = (
+        Conversation.objects.filter(customer_id__in=customer_ids)
+        .values("customer_id")
+        .annotate(total=Count("pk"), resolved=Count("pk", filter=Q(status__in=done)))
+    )
+    return {row["customer_id"]: (row["total"], row["resolved"]) for row in rows}
+
+
+def _visitor_note(messages: list[Message], escalation: Escalation | None) -> Message | None:
+    """The visitor's answer to "anything you'd like me to add?": their first message after the
+    handoff message, written while they were still waiting for a person."""
+    if escalation is None:
+        return None
+    after_handoff = False
+    for message in messages:
+        event = message.metadata.get("event")
+        if event == "handoff" and message.metadata.get("escalation_id") == escalation.pk:
+            after_handoff = True
+        elif after_handoff and (event == "agent_joined" or message.sender == "agent"):
+            return None
+        elif after_handoff and message.sender == Message.Sender.CUSTOMER:
+            return message
+    return None
+
+
+def _message_sentiment(metadata: dict) -> float | None:
+    """Live sentiment (stored while a person owns the chat) or the bot turn's signal."""
+    if isinstance(metadata.get("sentiment"), int | float):
+        return float(metadata["sentiment"])
+    value = (metadata.get("signals") or {}).get("sentiment")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def newest_escalation() -> Prefetch:
+    return Prefetch(
+        "escalations",
+        queryset=Escalation.objects.order_by("-created", "-pk"),
+        to_attr="newest_escalations",
+    )
+
+
+def first(items: list):
+    return items[0] if items else None

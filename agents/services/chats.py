@@ -1,0 +1,271 @@
+"""Writes for the agent console: notes, transfer, hand back, resolve, observe and join.
+
+Each move locks the conversation, re-checks its state and the agent's right to act on it in
+the same transaction, and raises on an invalid move. Consoles and the widget hear of it on
+commit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from agents import presence, selectors
+from agents.models import AgentProfile, ChatParticipant, Note, Queue
+from agents.selectors.access import WRITERS
+from agents.services.console_events import (
+    chat_closed_on_commit,
+    chat_opened_on_commit,
+    supervisors_refresh_on_commit,
+)
+from agents.services.queue import (
+    AtCapacity,
+    conversation_claim,
+    line_mirror_on_commit,
+    participants_clear,
+    status_changed_on_commit,
+)
+from chatsy import realtime
+from conversations.models import Conversation
+from conversations.services import (
+    InvalidTransition,
+    message_post_agent,
+    message_post_system,
+    status_broadcast_on_commit,
+)
+from escalation import copy
+from escalation.services import escalation_record_assigned, escalation_record_resolution
+
+MAX_NOTE_CHARS = 4000
+
+
+class NotAllowed(Exception):
+    """The agent may not act on this conversation (not theirs, not their queue, no role)."""
+
+
+@transaction.atomic
+def note_create(*, conversation: Conversation, agent: AgentProfile, body: str) -> Note:
+    """An internal note: agents holding or watching the chat see it; the visitor never does."""
+    if not body.strip():
+        raise ValueError("A note needs some text.")
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if selectors.chat_role(agent=agent, conversation=locked) is None:
+        raise NotAllowed("You are not in this conversation.")
+    return _note(locked, agent, Note.Kind.NOTE, body)
+
+
+@transaction.atomic
+def conversation_transfer_to_queue(
+    *, conversation: Conversation, agent: AgentProfile, queue: Queue, note: str
+) -> Conversation:
+    """assigned → queued in another queue, near the front (it keeps its original wait)."""
+    locked = _lock_for_handler(conversation, agent)
+    if not queue.active:
+        raise InvalidTransition("That queue is not active.")
+    leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
+    _move(
+        locked,
+        Conversation.Status.ASSIGNED,
+        status=Conversation.Status.QUEUED,
+        assigned_agent=None,
+        assigned_at=None,
+        queue=queue,
+    )
+    _note(locked, agent, Note.Kind.TRANSFER, note)
+    message_post_system(
+        conversation=locked,
+        body=copy.TRANSFERRED_TO_QUEUE.format(agent=agent.name, team=copy.team_name(queue.slug)),
+        metadata={"event": "transferred", "queue": queue.slug},
+    )
+    line_mirror_on_commit(locked)
+    status_changed_on_commit(locked)
+    chat_closed_on_commit(locked, leaving)
+    return locked
+
+
+@transaction.atomic
+def conversation_transfer_to_agent(
+    *, conversation: Conversation, agent: AgentProfile, target: AgentProfile, note: str
+) -> Conversation:
+    """assigned → assigned to a colleague who serves the chat's queue, is online and has room."""
+    locked = _lock_for_handler(conversation, agent)
+    if target.pk == locked.assigned_agent_id:
+        raise InvalidTransition(f"{target.name} already has this chat.")
+    if not target.is_supervisor and locked.queue_id not in {
+        q.pk for q in selectors.queues_of(target)
+    }:
+        raise NotAllowed(f"{target.name} is not in this chat's queue.")
+    if presence.presence_get(target.pk) != "online":
+        raise NotAllowed(f"{target.name} is not online.")
+    if selectors.agent_load(target) >= target.max_concurrent_chats:
+        raise AtCapacity(f"{target.name} has no room for another chat.")
+    now = timezone.now()
+    leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
+    ChatParticipant.objects.filter(conversation=locked, agent=target).delete()
+    _move(locked, Conversation.Status.ASSIGNED, assigned_agent=target, assigned_at=now)
+    _note(locked, agent, Note.Kind.TRANSFER, note)
+    message_post_system(
+        conversation=locked,
+        body=copy.TRANSFERRED_TO_AGENT.format(agent=agent.name, other=target.name),
+        metadata={"event": "transferred", "agent": target.name},
+    )
+    escalation_record_assigned(conversation=locked, agent=target, at=now)
+    chat_closed_on_commit(locked, [a for a in leaving if a != target.pk])
+    chat_opened_on_commit(locked, target.pk)
+    supervisors_refresh_on_commit()
+    return locked
+
+
+@transaction.atomic
+def conversation_hand_back(
+    *, conversation: Conversation, agent: AgentProfile, note: str
+) -> Conversation:
+    """assigned → bot. What the agent did is posted as their last message, so the visitor
+    reads it and the bot has it in its history (as the agent's turn) when it answers next."""
+    if not note.strip():
+        raise ValueError("Say what you did, for the bot and the visitor.")
+    locked = _lock_for_handler(conversation, agent)
+    message_post_agent(conversation=locked, agent=agent, body=note.strip())
+    leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
+    _move(locked, Conversation.Status.ASSIGNED, status=Conversation.Status.BOT, enqueued_at=None)
+    _note(locked, agent, Note.Kind.HAND_BACK, note)
+    message_post_system(
+        conversation=locked,
+        body=copy.HANDED_BACK.format(agent=agent.name, bot=settings.CHATSY_BOT_NAME),
+        metadata={"event": "handed_back", "agent": agent.name, "note": note.strip()},
+    )
+    _status_on_commit(locked)
+    chat_closed_on_commit(locked, leaving)
+    return locked
+
+
+@transaction.atomic
+def conversation_resolve(
+    *,
+    conversation: Conversation,
+    agent: AgentProfile,
+    outcome: str,
+    appropriate: bool,
+    handoff_quality: int,
+    handoff_comment: str = "",
+) -> Conversation:
+    """assigned → resolved, with the agent's verdict for the metrics; the visitor gets CSAT."""
+    locked = _lock_for_handler(conversation, agent)
+    leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
+    now = timezone.now()
+    _move(
+        locked,
+        Conversation.Status.ASSIGNED,
+        status=Conversation.Status.RESOLVED,
+        resolved_at=now,
+        enqueued_at=None,
+    )
+    escalation_record_resolution(
+        conversation=locked,
+        agent=agent,
+        outcome=outcome,
+        appropriate=appropriate,
+        handoff_quality=handoff_quality,
+        handoff_comment=handoff_comment,
+        at=now,
+    )
+    message_post_system(
+        conversation=locked,
+        body=copy.RESOLVED.format(agent=agent.name),
+        metadata={"event": "resolved", "agent": agent.name},
+    )
+    _status_on_commit(locked)
+    realtime.group_send_on_commit(
+        realtime.conversation_group(locked.public_id),
+        {"type": "csat.requested", "text": copy.CSAT_QUESTION.format(agent=agent.name)},
+    )
+    chat_closed_on_commit(locked, leaving)
+    return locked
+
+
+@transaction.atomic
+def conversation_observe(*, conversation: Conversation, agent: AgentProfile) -> ChatParticipant:
+    """A supervisor watches any conversation live (read-only, internal notes allowed)."""
+    _require_supervisor(agent)
+    participant, _ = ChatParticipant.objects.get_or_create(
+        conversation=conversation, agent=agent, defaults={"role": ChatParticipant.Role.OBSERVER}
+    )
+    chat_opened_on_commit(conversation, agent.pk)
+    return participant
+
+
+@transaction.atomic
+def conversation_join(*, conversation: Conversation, agent: AgentProfile) -> Conversation:
+    """A supervisor joins: takes a chat that is waiting, or writes beside its agent."""
+    _require_supervisor(agent)
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.status == Conversation.Status.QUEUED:
+        ChatParticipant.objects.filter(conversation=locked, agent=agent).delete()
+        return conversation_claim(agent=agent, public_id=str(locked.public_id))
+    if locked.status != Conversation.Status.ASSIGNED:
+        raise InvalidTransition("Only waiting or assigned chats can be joined.")
+    if locked.assigned_agent_id == agent.pk:
+        return locked
+    ChatParticipant.objects.update_or_create(
+        conversation=locked, agent=agent, defaults={"role": ChatParticipant.Role.JOINED}
+    )
+    message_post_system(
+        conversation=locked,
+        body=copy.SUPERVISOR_JOINED.format(agent=agent.name),
+        metadata={"event": "supervisor_joined", "agent": agent.name},
+    )
+    chat_opened_on_commit(locked, agent.pk)
+    return locked
+
+
+@transaction.atomic
+def conversation_leave(*, conversation: Conversation, agent: AgentProfile) -> None:
+    """A supervisor stops observing (or leaves a chat they joined)."""
+    deleted, _ = ChatParticipant.objects.filter(conversation=conversation, agent=agent).delete()
+    if not deleted:
+        raise NotAllowed("Only an observer or a supervisor who joined can leave a chat.")
+    chat_closed_on_commit(conversation, [agent.pk])
+
+
+def _lock_for_handler(conversation: Conversation, agent: AgentProfile) -> Conversation:
+    """The conversation, locked, if it is assigned and the agent owns it or joined it."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.status != Conversation.Status.ASSIGNED:
+        raise InvalidTransition(f"This chat is {locked.get_status_display().lower()}.")
+    if selectors.chat_role(agent=agent, conversation=locked) not in WRITERS:
+        raise NotAllowed("This chat is not yours.")
+    return locked
+
+
+def _move(locked: Conversation, expected: str, **values) -> None:
+    """A conditional UPDATE: the state the lock saw is the state we move from."""
+    values["updated"] = timezone.now()
+    moved = Conversation.objects.filter(pk=locked.pk, status=expected).update(**values)
+    if not moved:
+        raise InvalidTransition("The chat changed meanwhile.")
+    for name, value in values.items():
+        setattr(locked, name, value)
+
+
+def _note(conversation: Conversation, agent: AgentProfile, kind: str, body: str) -> Note | None:
+    if not body.strip():
+        return None
+    note = Note.objects.create(
+        conversation=conversation, author=agent, kind=kind, body=body.strip()[:MAX_NOTE_CHARS]
+    )
+    realtime.group_send_on_commit(
+        realtime.staff_conversation_group(conversation.public_id),
+        {"type": "note.created", "note_id": note.pk},
+    )
+    return note
+
+
+def _status_on_commit(conversation: Conversation) -> None:
+    status_broadcast_on_commit(conversation)
+    supervisors_refresh_on_commit()
+
+
+def _require_supervisor(agent: AgentProfile) -> None:
+    if not agent.is_supervisor:
+        raise NotAllowed("Only supervisors can observe or join other agents' chats.")

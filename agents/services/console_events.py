@@ -1,0 +1,36 @@
+"""What the agent console hears when a chat changes hands. Sent on commit, never before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chatsy import realtime
+from conversations.models import Conversation
+
+
+def chat_opened_on_commit(conversation: Conversation, agent_id: int) -> None:
+    """Every console tab of the agent opens the chat (and subscribes to it)."""
+    realtime.group_send_on_commit(
+        realtime.agent_group(agent_id),
+        {"type": "chat.opened", "conversation": str(conversation.public_id)},
+    )
+
+
+def chat_closed_on_commit(conversation: Conversation, agent_ids: Iterable[int | None]) -> None:
+    """The chat leaves these agents' consoles (resolved, transferred, handed back, requeued)."""
+    for agent_id in {a for a in agent_ids if a is not None}:
+        realtime.group_send_on_commit(
+            realtime.agent_group(agent_id),
+            {"type": "chat.closed", "conversation": str(conversation.public_id)},
+        )
+
+
+def supervisors_refresh_on_commit() -> None:
+    realtime.group_send_on_commit(realtime.SUPERVISORS_GROUP, {"type": "supervisor.refresh"})
+
+
+def presence_changed_on_commit(agent_id: int, status: str) -> None:
+    realtime.group_send_on_commit(
+        realtime.agent_group(agent_id), {"type": "presence.changed", "status": status}
+    )
+    supervisors_refresh_on_commit()

@@ -1,0 +1,59 @@
+"""Small display helpers for the console's templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def percent(value) -> str:
+    """0.72 → "72%"; anything else → ""."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    return f"{value:.0%}"
+
+
+@register.filter
+def signed(value) -> str:
+    """-0.45 → "−0.45", 0.2 → "+0.20" (sentiment scores)."""
+    if not isinstance(value, int | float):
+        return ""
+    return f"{value:+.2f}".replace("-", "−")
+
+
+@register.filter
+def wait_clock(since: datetime | None) -> str:
+    """How long since `since`, as a clock: "4:05", "1:02:09". The console's JS keeps it ticking."""
+    if since is None:
+        return ""
+    return seconds_clock((timezone.now() - since).total_seconds())
+
+
+@register.filter
+def seconds_clock(seconds) -> str:
+    """125 → "2:05"."""
+    if not isinstance(seconds, int | float):
+        return ""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+@register.filter
+def duration(seconds) -> str:
+    """14 → "14 s", 125 → "2 min 5 s", 3900 → "1 h 5 min"."""
+    if not isinstance(seconds, int | float):
+        return ""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"

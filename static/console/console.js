@@ -1,0 +1,444 @@
+/*
+ * The agent console's small behaviours around htmx: tabs, ticking clocks, new-chat alerts
+ * (sound, title badge, browser notification), the composer (Enter to send, typing frames,
+ * `/` canned replies), dialogs and toasts. The server renders everything; user text only
+ * ever reaches the DOM through textContent here.
+ */
+(function () {
+  'use strict';
+
+  var TYPING_THROTTLE_MS = 2500;
+  var TYPING_IDLE_MS = 4000;
+  var REMOTE_TYPING_MS = 8000;
+  var TOAST_MS = 6000;
+  var baseTitle = document.title;
+  var socket = null;        // the htmx ws extension's socket wrapper
+  var seenRows = null;      // queue rows already announced
+  var soundOn = sessionStorage.getItem('chatsy:sound') !== 'off';
+  var audio = null;
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  // ------------------------------------------------------------------ socket --
+  document.addEventListener('htmx:wsOpen', function (e) {
+    socket = e.detail.socketWrapper;
+    setLive('live', 'Live');
+    // Anything pushed while we were away (or before the first connect) is re-fetched.
+    htmx.trigger(document.body, 'console:resync');
+  });
+  document.addEventListener('htmx:wsClose', function (e) {
+    socket = null;
+    var code = e.detail && e.detail.event ? e.detail.event.code : 0;
+    if (code === 4401 || code === 4403) setLive('closed', 'Signed out');
+    else setLive('down', 'Reconnecting…');
+  });
+
+  function setLive(state, text) {
+    var el = $('#live-indicator');
+    if (!el) return;
+    el.setAttribute('data-state', state);
+    el.textContent = text;
+  }
+
+  function send(frame) {
+    if (socket) socket.send(JSON.stringify(frame));
+  }
+
+  // Appends are idempotent: an element whose id is already on the page is not added twice
+  // (a claim's response and the socket's push both carry the new chat).
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail.target;
+    var fragment = e.detail.fragment;
+    if (!fragment || !fragment.children) return;
+    Array.prototype.slice.call(fragment.children).forEach(function (child) {
+      if (child.id && child.id !== target.id && document.getElementById(child.id)) {
+        child.remove();
+      }
+    });
+  });
+
+  // -------------------------------------------------------------------- tabs --
+  function activeId() { return sessionStorage.getItem('chatsy:active-chat'); }
+
+  function activate(id, focus, keepScroll) {
+    var tab = document.getElementById('tab-' + id);
+    if (!tab) return;
+    sessionStorage.setItem('chatsy:active-chat', id);
+    $all('.chat-tab').forEach(function (t) {
+      var on = t === tab;
+      t.setAttribute('aria-selected', on ? 'true' : 'false');
+      t.tabIndex = on ? 0 : -1;
+    });
+    $all('.chat-pane').forEach(function (pane) {
+      pane.hidden = pane.getAttribute('data-chat') !== id;
+    });
+    tab.classList.remove('has-unread');
+    var pane = document.getElementById('chat-' + id);
+    if (pane) {
+      if (!keepScroll) scrollToEnd(pane, true);
+      if (focus) {
+        var box = pane.querySelector('textarea');
+        if (box) box.focus();
+      }
+    }
+  }
+
+  function syncTabs() {
+    var panes = $all('.chat-pane');
+    if (panes.length === 1 && !$('.chat-tab')) { panes[0].hidden = false; return; } // single page
+    var id = activeId();
+    if (!id || !document.getElementById('chat-' + id)) id = panes.length ? panes[0].getAttribute('data-chat') : null;
+    if (id) activate(id, false, id === activeId());
+  }
+
+  document.addEventListener('click', function (e) {
+    var tab = e.target.closest('.chat-tab');
+    if (tab) activate(tab.getAttribute('data-chat'), true);
+  });
+
+  document.addEventListener('keydown', function (e) {
+    var tab = e.target.closest && e.target.closest('.chat-tab');
+    if (!tab) return;
+    var tabs = $all('.chat-tab');
+    var i = tabs.indexOf(tab);
+    var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    var target = tabs[(next + tabs.length) % tabs.length];
+    activate(target.getAttribute('data-chat'), false);
+    target.focus();
+  });
+
+  document.body.addEventListener('chat-opened', function (e) {
+    if (e.detail && e.detail.id) activate(e.detail.id, true);
+  });
+
+  function scrollToEnd(pane, force) {
+    var box = pane.querySelector('[data-scroll]');
+    if (!box) return;
+    var near = box.scrollHeight - box.scrollTop - box.clientHeight < 160;
+    if (force || near) box.scrollTop = box.scrollHeight;
+  }
+
+  // ------------------------------------------------- what every swap may change --
+  function afterSwap(e) {
+    var target = e.detail && (e.detail.target || e.detail.elt);
+    var id = target && target.id ? target.id : '';
+    if (id.indexOf('messages-') === 0) {
+      var chat = id.slice('messages-'.length);
+      var pane = document.getElementById('chat-' + chat);
+      if (pane) scrollToEnd(pane, false);
+      if (chat !== activeId() || document.hidden) {
+        var tab = document.getElementById('tab-' + chat);
+        if (tab) tab.classList.add('has-unread');
+      }
+    }
+    if (id.indexOf('typing-') === 0) expireTyping(target);
+    syncTabs();
+    scanQueue();
+    showDialogs();
+    expireToasts();
+    tick();
+  }
+  document.addEventListener('htmx:oobAfterSwap', afterSwap);
+  document.addEventListener('htmx:afterSettle', afterSwap);
+  document.addEventListener('htmx:wsAfterMessage', afterSwap);
+
+  function expireTyping(el) {
+    if (!el || !el.textContent.trim()) return;
+    clearTimeout(el._chatsyTimer);
+    el._chatsyTimer = setTimeout(function () { el.textContent = ''; }, REMOTE_TYPING_MS);
+  }
+
+  // ------------------------------------------------------- new-chat alerts --
+  function scanQueue() {
+    var panel = $('#queue-panel');
+    if (!panel) return;
+    var waiting = Number(panel.getAttribute('data-waiting') || 0);
+    document.title = waiting > 0 ? '(' + waiting + ') ' + baseTitle : baseTitle;
+    var rows = $all('.queue-row', panel);
+    var first = seenRows === null;
+    seenRows = seenRows || {};
+    var fresh = rows.filter(function (row) { return !seenRows[row.id]; });
+    rows.forEach(function (row) { seenRows[row.id] = true; });
+    if (first || !fresh.length) return;
+    fresh.forEach(function (row) { row.classList.add('is-new'); });
+    beep();
+    notify(fresh[0], fresh.length);
+  }
+
+  function beep() {
+    if (!soundOn) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.type = 'sine';
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.2, audio.currentTime + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.4);
+    } catch (err) { /* no audio here: the title badge still shows it */ }
+  }
+
+  function notify(row, count) {
+    if (!('Notification' in window) || Notification.permission !== 'granted') return;
+    var who = $('.customer', row);
+    var why = $('.reason-text', row);
+    var title = count > 1 ? count + ' new chats waiting' : 'New chat waiting';
+    try {
+      var n = new Notification(title, {
+        body: (who ? who.textContent : '') + (why ? ' — ' + why.textContent : ''),
+        tag: 'chatsy-queue'
+      });
+      n.onclick = function () { window.focus(); n.close(); };
+    } catch (err) { /* some browsers only notify from a service worker */ }
+  }
+
+  function setupToggles() {
+    var bell = $('#notify-toggle');
+    if (bell && 'Notification' in window && Notification.permission === 'default') {
+      bell.hidden = false;
+      bell.addEventListener('click', function () {
+        Notification.requestPermission().then(function () { bell.hidden = true; });
+      });
+    }
+    var sound = $('#sound-toggle');
+    if (sound) {
+      var render = function () {
+        sound.textContent = soundOn ? 'Sound on' : 'Sound off';
+        sound.setAttribute('aria-pressed', soundOn ? 'true' : 'false');
+      };
+      render();
+      sound.addEventListener('click', function () {
+        soundOn = !soundOn;
+        sessionStorage.setItem('chatsy:sound', soundOn ? 'on' : 'off');
+        render();
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ clocks --
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(seconds / 3600);
+    var m = Math.floor((seconds % 3600) / 60);
+    var s = seconds % 60;
+    var mm = h ? String(m).padStart(2, '0') : String(m);
+    return (h ? h + ':' : '') + mm + ':' + String(s).padStart(2, '0');
+  }
+
+  function tick() {
+    var now = Date.now();
+    $all('time.tick').forEach(function (el) {
+      if (el.hasAttribute('datetime')) {
+        var since = Date.parse(el.getAttribute('datetime'));
+        if (!isNaN(since)) el.textContent = clock((now - since) / 1000);
+      } else if (el.hasAttribute('data-seconds')) {
+        if (!el._chatsyBase) el._chatsyBase = now - Number(el.getAttribute('data-seconds')) * 1000;
+        el.textContent = clock((now - el._chatsyBase) / 1000);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------ composer --
+  var canned = [];
+
+  function composerOf(el) { return el.closest && el.closest('form[data-composer]'); }
+
+  function mode(form) {
+    var checked = form.querySelector('input[name=kind]:checked');
+    return checked ? checked.value : 'reply';
+  }
+
+  document.addEventListener('change', function (e) {
+    var form = composerOf(e.target);
+    if (!form || e.target.name !== 'kind') return;
+    var note = mode(form) === 'note';
+    var box = form.querySelector('textarea');
+    form.classList.toggle('is-note', note);
+    box.placeholder = box.getAttribute(note ? 'data-note-placeholder' : 'data-reply-placeholder');
+    stopTyping(form);
+  });
+
+  document.addEventListener('input', function (e) {
+    var form = composerOf(e.target);
+    if (!form || e.target.tagName !== 'TEXTAREA') return;
+    updateMenu(form, e.target);
+    if (mode(form) !== 'reply' || !e.target.value.trim()) { stopTyping(form); return; }
+    var now = Date.now();
+    if (!form._typingAt || now - form._typingAt > TYPING_THROTTLE_MS) {
+      form._typingAt = now;
+      send({ type: 'typing', conversation: form.getAttribute('data-chat'), active: true });
+    }
+    clearTimeout(form._typingIdle);
+    form._typingIdle = setTimeout(function () { stopTyping(form); }, TYPING_IDLE_MS);
+  });
+
+  function stopTyping(form) {
+    clearTimeout(form._typingIdle);
+    if (!form._typingAt) return;
+    form._typingAt = 0;
+    send({ type: 'typing', conversation: form.getAttribute('data-chat'), active: false });
+  }
+
+  document.addEventListener('keydown', function (e) {
+    var form = composerOf(e.target);
+    if (!form || e.target.tagName !== 'TEXTAREA') return;
+    if (menuKey(form, e)) return;
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      if (e.target.value.trim()) form.requestSubmit();
+    }
+  });
+
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var form = e.detail.elt;
+    if (!form || !form.matches || !form.matches('form[data-composer]') || !e.detail.successful) return;
+    var box = form.querySelector('textarea');
+    box.value = '';
+    stopTyping(form);
+    closeMenu(form);
+    box.focus();
+  });
+
+  // `/` at the start of a word opens the canned replies, filtered by what follows it.
+  function slashQuery(box) {
+    var before = box.value.slice(0, box.selectionStart);
+    var match = /(^|\s)\/([\w-]*)$/.exec(before);
+    return match ? { query: match[2].toLowerCase(), start: before.length - match[2].length - 1 } : null;
+  }
+
+  function updateMenu(form, box) {
+    var menu = form.querySelector('.canned-menu');
+    var slash = slashQuery(box);
+    if (!slash) { closeMenu(form); return; }
+    var hits = canned.filter(function (r) {
+      return r.shortcut.toLowerCase().indexOf(slash.query) >= 0 || r.title.toLowerCase().indexOf(slash.query) >= 0;
+    }).slice(0, 8);
+    menu.textContent = '';
+    if (!hits.length) {
+      var none = document.createElement('li');
+      none.className = 'canned-empty';
+      none.textContent = canned.length ? 'No canned reply matches “/' + slash.query + '”' : 'No canned replies yet (add them in admin)';
+      menu.appendChild(none);
+    }
+    hits.forEach(function (reply, i) {
+      var li = document.createElement('li');
+      li.setAttribute('role', 'option');
+      li.id = menu.id + '-' + i;
+      li.className = 'canned-item';
+      var key = document.createElement('span');
+      key.className = 'canned-key';
+      key.textContent = '/' + reply.shortcut;
+      var title = document.createElement('span');
+      title.className = 'canned-title';
+      title.textContent = reply.title;
+      var body = document.createElement('span');
+      body.className = 'canned-body';
+      body.textContent = reply.body;
+      li.appendChild(key); li.appendChild(title); li.appendChild(body);
+      li.addEventListener('mousedown', function (ev) { ev.preventDefault(); insert(form, reply); });
+      menu.appendChild(li);
+    });
+    form._hits = hits;
+    menu.hidden = false;
+    box.setAttribute('aria-expanded', 'true');
+    select(form, 0);
+  }
+
+  function select(form, index) {
+    var items = $all('.canned-item', form);
+    if (!items.length) return;
+    form._selected = (index + items.length) % items.length;
+    items.forEach(function (li, i) { li.setAttribute('aria-selected', i === form._selected ? 'true' : 'false'); });
+    form.querySelector('textarea').setAttribute('aria-activedescendant', items[form._selected].id);
+    items[form._selected].scrollIntoView({ block: 'nearest' });
+  }
+
+  function menuKey(form, e) {
+    var menu = form.querySelector('.canned-menu');
+    if (!menu || menu.hidden) return false;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      select(form, (form._selected || 0) + (e.key === 'ArrowDown' ? 1 : -1));
+      return true;
+    }
+    if ((e.key === 'Enter' || e.key === 'Tab') && form._hits && form._hits.length) {
+      e.preventDefault();
+      insert(form, form._hits[form._selected || 0]);
+      return true;
+    }
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      closeMenu(form);
+      return true;
+    }
+    return false;
+  }
+
+  function insert(form, reply) {
+    var box = form.querySelector('textarea');
+    var slash = slashQuery(box);
+    var start = slash ? slash.start : box.selectionStart;
+    box.value = box.value.slice(0, start) + reply.body + box.value.slice(box.selectionStart);
+    var caret = start + reply.body.length;
+    box.setSelectionRange(caret, caret);
+    closeMenu(form);
+    box.focus();
+  }
+
+  function closeMenu(form) {
+    var menu = form.querySelector('.canned-menu');
+    var box = form.querySelector('textarea');
+    if (menu) { menu.hidden = true; menu.textContent = ''; }
+    if (box) { box.setAttribute('aria-expanded', 'false'); box.removeAttribute('aria-activedescendant'); }
+    form._hits = null;
+  }
+
+  // ------------------------------------------------------ dialogs, toasts --
+  function showDialogs() {
+    $all('dialog[data-autoshow]').forEach(function (d) {
+      if (d.open) return;
+      d.showModal();
+      var first = d.querySelector('input:not([type=hidden]), select, textarea');
+      if (first) first.focus();
+    });
+  }
+
+  document.addEventListener('click', function (e) {
+    var closer = e.target.closest('[data-close]');
+    if (closer) closer.closest('dialog').remove();
+  });
+  document.addEventListener('close', function (e) {
+    if (e.target.tagName === 'DIALOG') e.target.remove(); // Escape closes and forgets it
+  }, true);
+
+  function expireToasts() {
+    $all('.toast:not([data-expires])').forEach(function (t) {
+      t.setAttribute('data-expires', '1');
+      setTimeout(function () { t.remove(); }, TOAST_MS);
+    });
+  }
+
+  // --------------------------------------------------------------- boot --
+  function boot() {
+    var data = document.getElementById('canned-replies');
+    try { canned = data ? JSON.parse(data.textContent) : []; } catch (err) { canned = []; }
+    setupToggles();
+    var wanted = new URLSearchParams(location.search).get('chat');
+    if (wanted && document.getElementById('tab-' + wanted)) activate(wanted, true);
+    else syncTabs();
+    scanQueue();
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
+})();
