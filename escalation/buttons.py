@@ -1,4 +1,4 @@
-"""Decisions for the widget's quick-reply buttons, which carry no text for the engine to read."""
+"""Decisions a person makes rather than the engine reading text: buttons and staff takeovers."""
 
 from __future__ import annotations
 
@@ -9,13 +9,24 @@ from escalation.signals.sentiment import Sentiment
 
 def human_requested_by_button(policy: Policy) -> Decision:
     """The visitor clicked "Talk to a person": always escalate, routed like a typed request."""
+    return _human_decision(
+        policy, "button", "request_human", "the visitor clicked “Talk to a person”"
+    )
+
+
+def taken_over_by_staff(policy: Policy, *, agent_name: str) -> Decision:
+    """A supervisor takes a conversation over from the bot."""
+    return _human_decision(policy, "staff", agent_name, f"{agent_name} took over from the bot")
+
+
+def _human_decision(policy: Policy, signal: str, value: str, text: str) -> Decision:
     rule = next((r for r in policy.active_rules() if r.category == Category.HUMAN_REQUEST), None)
     reason = Reason(
-        signal="button",
-        value="request_human",
+        signal=signal,
+        value=value,
         rule=rule.key if rule else "human_request",
         threshold=None,
-        text="the visitor clicked “Talk to a person”",
+        text=text,
     )
     return Decision(
         action=Action.ESCALATE,

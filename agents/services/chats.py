@@ -35,7 +35,13 @@ from conversations.services import (
     status_broadcast_on_commit,
 )
 from escalation import copy
-from escalation.services import escalation_record_assigned, escalation_record_resolution
+from escalation.buttons import taken_over_by_staff
+from escalation.policy_store import policy_current
+from escalation.services import (
+    conversation_escalate,
+    escalation_record_assigned,
+    escalation_record_resolution,
+)
 
 MAX_NOTE_CHARS = 4000
 
@@ -197,14 +203,23 @@ def conversation_observe(*, conversation: Conversation, agent: AgentProfile) -> 
 
 @transaction.atomic
 def conversation_join(*, conversation: Conversation, agent: AgentProfile) -> Conversation:
-    """A supervisor joins: takes a chat that is waiting, or writes beside its agent."""
+    """A supervisor joins: takes over from the bot or a waiting chat, or writes beside its agent."""
     _require_supervisor(agent)
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.status == Conversation.Status.BOT:
+        # Through the state machine: recorded as an escalation, then claimed like any other.
+        conversation_escalate(
+            conversation_id=locked.pk,
+            decision=taken_over_by_staff(policy_current(), agent_name=agent.name),
+        )
+        locked.refresh_from_db()
     if locked.status == Conversation.Status.QUEUED:
         ChatParticipant.objects.filter(conversation=locked, agent=agent).delete()
         return conversation_claim(agent=agent, public_id=str(locked.public_id))
     if locked.status != Conversation.Status.ASSIGNED:
-        raise InvalidTransition("Only waiting or assigned chats can be joined.")
+        raise InvalidTransition(
+            "Only open chats (with the bot, waiting or assigned) can be joined."
+        )
     if locked.assigned_agent_id == agent.pk:
         return locked
     ChatParticipant.objects.update_or_create(

@@ -81,6 +81,10 @@ def conversation_enqueue(
 
 
 def _mirror_enqueue(conversation: Conversation, entry: WaitingEntry) -> None:
+    if not Conversation.objects.filter(
+        pk=conversation.pk, status=Conversation.Status.QUEUED
+    ).exists():
+        return  # Claimed in the same transaction (a supervisor's takeover): nothing to mirror.
     try:
         waiting_line().enqueue(entry)
     except redis.RedisError:

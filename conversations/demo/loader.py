@@ -8,12 +8,26 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from agents.models import AgentProfile, Queue, QueueMembership
+from agents.models import AgentProfile, CannedReply, Queue, QueueMembership
 from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
 from conversations.models import Article, Site
 
 ARTICLES_FILE = Path(__file__).with_name("kb_articles.json")
 DEMO_SITE_KEY = "demo-store"
+CANNED_REPLIES = [
+    ("hello", "Greeting", "Hi, I'm here to help. I've read your conversation with our assistant."),
+    (
+        "refund",
+        "Refund on its way",
+        "I've issued the refund. It reaches your account in 3–5 business days.",
+    ),
+    (
+        "order",
+        "Order number",
+        "Could you share your order number (it starts with #)? It's in your confirmation email.",
+    ),
+    ("bye", "Closing", "Is there anything else I can help with today? Thanks for your patience!"),
+]
 DEMO_ORIGINS = ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:8001"]
 
 
@@ -36,6 +50,12 @@ def demo_load(*, extra_origins: list[str] = ()) -> dict[str, object]:
                 "keywords": ", ".join(article.get("keywords", [])),
                 "published": True,
             },
+        )
+    # Manual routing, so the demo shows the live queue and "Take over" instead of auto-assigning.
+    Queue.objects.filter(slug="general").update(routing=Queue.Routing.MANUAL)
+    for shortcut, title, body in CANNED_REPLIES:
+        CannedReply.objects.get_or_create(
+            shortcut=shortcut, defaults={"title": title, "body": body}
         )
     agent = _user_ensure(*DEMO_AGENT, first_name="Sarah", superuser=False)
     admin = _user_ensure(*DEMO_ADMIN, first_name="Alex", superuser=True)

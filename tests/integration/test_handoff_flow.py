@@ -83,11 +83,23 @@ def test_a_supervisor_joining_a_waiting_chat_takes_it(queues):
     chat = escalated_conversation()
     joined = services.conversation_join(conversation=chat, agent=boss)
     assert (joined.status, joined.assigned_agent) == ("assigned", boss)
+    closed = Conversation.objects.create(site=chat.site, customer=chat.customer, status="closed")
     with pytest.raises(InvalidTransition):
-        services.conversation_join(
-            conversation=Conversation.objects.create(site=chat.site, customer=chat.customer),
-            agent=boss,
-        )
+        services.conversation_join(conversation=closed, agent=boss)
+
+
+@pytest.mark.django_db
+def test_a_supervisor_can_take_a_chat_over_from_the_bot(queues, django_capture_on_commit_callbacks):
+    boss = AgentFactory(user__first_name="Alex", is_supervisor=True)
+    chat = escalated_conversation()
+    Conversation.objects.filter(pk=chat.pk).update(status="bot")
+    Escalation.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        joined = services.conversation_join(conversation=chat, agent=boss)
+    assert (joined.status, joined.assigned_agent) == ("assigned", boss)
+    escalation = Escalation.objects.get(conversation=chat)
+    assert escalation.explanation.endswith("Alex took over from the bot.")
+    assert waiting_line().position(str(chat.public_id)) is None  # never left waiting in Redis
 
 
 # --- transfer -----------------------------------------------------------------------------
