@@ -4,10 +4,10 @@
 
 Messages are support sentences (built in, or the `text` of the given JSON Lines rows), alone
 and concatenated to 500, 1,000 and 2,000 characters. Each message is decided `--runs` times,
-each time as new (message cache cleared), and its fastest run kept: on a shared machine that
-filters out scheduler noise, not the engine's own cost. Bombs (64 KB of emoticons,
-whitespace, "!", capitals, emoji) must be cut to 2,000 characters before any work, and so
-cost about as much as a long message.
+each time as new (message cache cleared), in `--runs` passes over all the messages, and its
+fastest run kept: on a shared machine that filters out scheduler noise, not the engine's own
+cost. Bombs (64 KB of emoticons, whitespace, "!", capitals, emoji, profanity, digits, amounts)
+must be cut to 2,000 characters before any work, and so cost about as much as a long message.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ BOMBS = {
     "capitals": "AAAA ",
     "emoji": "\U0001f600\U0001f621 ",
     "profanity": "damn ",
+    "digits": "1 ",
+    "amounts": "$1 ",
 }
 LENGTHS = (500, 1000, 2000)
 
@@ -101,13 +103,25 @@ def measure(messages: Sequence[str], runs: int, with_entities: bool = False) -> 
             return lambda: decide(Snapshot(message), policy, now).entities
         return lambda: decide(Snapshot(message), policy, now)
 
-    timings = sorted(fastest_ns(one(message), runs) for message in messages)
+    timings = sorted(fastest_each([one(message) for message in messages], runs))
     return {
         "messages": len(messages),
         "p50_us": percentile_us(timings, 0.50),
         "p99_us": percentile_us(timings, 0.99),
         "max_us": round(timings[-1] / 1000, 1),
     }
+
+
+def fastest_each(calls: Sequence[Callable[[], object]], runs: int) -> list[int]:
+    """Each call's fastest of `runs` timings, the runs spread over `runs` passes through all
+    the calls: a burst of load from other jobs then slows one pass, not every run of the
+    messages it happened to hit (back-to-back runs of one message share the same burst)."""
+    best = [0] * len(calls)
+    for run in range(runs):
+        for index, call in enumerate(calls):
+            elapsed = fastest_ns(call, 1)
+            best[index] = elapsed if run == 0 else min(best[index], elapsed)
+    return best
 
 
 def measure_bombs(runs: int) -> dict[str, object]:

@@ -191,7 +191,7 @@ class _Reading:
 
     def amounts(self) -> tuple[Money, ...]:
         if self.found_amounts is None:
-            self.found_amounts = find_amounts(self.text.lower)
+            self.found_amounts = find_amounts(self.text.lower, self.text.words)
         return self.found_amounts
 
 
@@ -284,7 +284,7 @@ def _read_billing_dispute(reading: _Reading, rule: Rule) -> _Outcome | None:
     reading.signals["billing_dispute"] = found
     if found is None:
         return None
-    money = complexity.disputed_amount(reading.amounts())
+    money = complexity.disputed_amount(reading.amounts(), reading.text)
     reading.signals["amount"] = money.amount if money else None
     limit = rule.amount_threshold
     if limit is None:

@@ -9,9 +9,10 @@ over 12; a date with no year is its latest occurrence on or before `now`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import islice
 from typing import Any
 
 from escalation.signals.text import Text, word_set
@@ -25,8 +26,6 @@ _CURRENCY_WORDS = {
     "cad": "CAD", "aud": "AUD", "chf": "CHF",
 }
 _CODES = "usd|eur|gbp|cad|aud|chf|jpy|inr"
-_CURRENCY_STEMS = ("usd", "eur", "gbp", "cad", "aud", "chf", "jpy", "inr", "dollar", "buck",
-                   "pound", "quid", "yen", "rupee")
 _WORDS = "|".join(sorted(_CURRENCY_WORDS, key=len, reverse=True))
 _MONEY = re.compile(
     rf"(?P<before>[$€£¥₹]|\b(?:{_CODES}))\s?(?P<number>{_NUMBER})(?![\d])"
@@ -133,7 +132,7 @@ def extract_entities(text: Text, amounts: tuple[Money, ...] | None = None) -> En
     return Entities(
         order_numbers=orders,
         invoice_ids=invoices,
-        amounts=find_amounts(lower) if amounts is None else amounts,
+        amounts=find_amounts(lower, text.words) if amounts is None else amounts,
         emails=_unique(m.group(0) for m in _around(original, ("@",), _EMAIL, 64, 64)),
         phones=_phones(original, set(orders) | set(invoices), dates) if digits >= 7 else (),
         dates=dates,
@@ -141,17 +140,26 @@ def extract_entities(text: Text, amounts: tuple[Money, ...] | None = None) -> En
 
 
 def _around(
-    lower: str, markers: Iterable[str], pattern: re.Pattern[str], before: int, after: int
+    lower: str,
+    markers: Iterable[str],
+    pattern: re.Pattern[str],
+    before: int,
+    after: int,
+    needs_digit: bool = False,
 ) -> list[re.Match[str]]:
     """Matches of `pattern` within a few characters of each marker ("$", "ago", "order"):
-    a handful of str.find calls instead of a regex pass over the whole message."""
+    a handful of str.find calls instead of a regex pass over the whole message. With
+    `needs_digit`, windows without a digit (an "order" with no number after it) are skipped
+    by a bytes.find on a digit mask instead of a regex search."""
+    mask = lower.encode().translate(_DIGIT_MASK) if needs_digit and lower.isascii() else None
     found: dict[tuple[int, int], re.Match[str]] = {}
     for marker in markers:
         position = lower.find(marker)
         while position != -1:
             window = (max(0, position - before), position + len(marker) + after)
-            for match in pattern.finditer(lower, *window):
-                found.setdefault(match.span(), match)
+            if mask is None or mask.find(b"0", *window) != -1:
+                for match in pattern.finditer(lower, *window):
+                    found.setdefault(match.span(), match)
             position = lower.find(marker, position + 1)
     return [found[span] for span in sorted(found)]
 
@@ -166,7 +174,7 @@ def _ids(pattern: re.Pattern[str], text: Text, markers: Iterable[str]) -> tuple[
     """Ids found after their keyword in the lower-cased text, spelled as the visitor typed."""
     original, lower = text.original, text.lower
     same_length = len(original) == len(lower)  # lower() can change length outside ASCII
-    matches = _around(lower, markers, pattern, 0, 40)
+    matches = _around(lower, markers, pattern, 0, 40, needs_digit=True)  # an id has a digit
     spans = (m.span("id") if m.group("id") else m.span() for m in matches)
     return _unique(original[a:b] if same_length else lower[a:b] for a, b in spans)
 
@@ -183,28 +191,176 @@ def _date_matches(text: Text, has_digits: bool) -> list[re.Match[str]]:
         months = sorted(text.words & _MONTH_WORDS)
         matches += _around(lower, months, _NAMED_DATE, 12, 14)
     if text.has_any(_RELATIVE_WORDS):
-        matches += _around(lower, (" ago", " old"), _RELATIVE_DATE, 24, 0)
+        matches += _relative_dates(lower)
     return matches
 
 
-def find_amounts(lower: str) -> tuple[Money, ...]:
-    """Money amounts written with a currency: "$150", "150 dollars", "€1,200.50", "USD 99"."""
-    markers = [symbol for symbol in _SYMBOLS if symbol in lower]
-    markers += [word for word in _CURRENCY_STEMS if word in lower]
-    if not markers or not count_digits(lower):
-        return ()
-    amounts = []
-    for match in _around(lower, markers, _MONEY, 16, 16):
-        number = match.group("number") or match.group("amount")
-        unit = match.group("before") or match.group("after")
-        currency = _SYMBOLS.get(unit) or _CURRENCY_WORDS.get(unit, unit.upper())
-        amounts.append(Money(float(number.replace(",", "")), currency, match.group(0).strip()))
-    return tuple(amounts)
+_UNITS_OF_TIME = word_set("day days week weeks month months year years")
+
+
+def _relative_dates(lower: str) -> list[re.Match[str]]:
+    """"4 months ago", "a few weeks old": the pattern is tried where the words before "ago"
+    or "old" could start it (a unit of time just before), not at every character."""
+    found: dict[tuple[int, int], re.Match[str]] = {}
+    for marker in (" ago", " old"):
+        end = lower.find(marker)
+        while end != -1:
+            unit_start = lower.rfind(" ", 0, end) + 1
+            if lower[unit_start:end] in _UNITS_OF_TIME:
+                match = _relative_date_before(lower, unit_start, end + len(marker))
+                if match:
+                    found.setdefault(match.span(), match)
+            end = lower.find(marker, end + 1)
+    return [found[span] for span in sorted(found)]
+
+
+def _relative_date_before(lower: str, unit_start: int, end: int) -> re.Match[str] | None:
+    # The count is the word before the unit ("4", "a", "several"), or the two before it
+    # ("couple of"); anything else falls back to a search of the few characters before.
+    start = unit_start - 1
+    for _ in range(2):
+        start = lower.rfind(" ", 0, start) + 1
+        match = _RELATIVE_DATE.match(lower, start, end)
+        if match:
+            return match
+        start -= 1
+        if start <= 0:
+            break
+    return _RELATIVE_DATE.search(lower, max(0, unit_start - 24), end)
+
+
+# A handoff card needs a few amounts, not the 600 of a pasted "$1 $1 $1 ...", and a message
+# with more numbers than MAX_NUMBERS is a table or a bomb: the rest are not looked at.
+MAX_AMOUNTS = 32
+MAX_NUMBERS = 256
+
+
+def find_amounts(lower: str, words: frozenset[str] | None = None) -> tuple[Money, ...]:
+    """Money amounts written with a currency: "$150", "150 dollars", "€1,200.50", "USD 99",
+    and spelled out: "a pound", "twenty-five dollars". `words` (the message's normalised
+    tokens, if known) saves looking for the spelled-out currency words in the text."""
+    matches = islice(_near_numbers(lower), MAX_AMOUNTS)
+    found = [(match.start(), _money(match)) for match in matches]
+    found += _spelled_amounts(lower, words)
+    return tuple(money for _, money in sorted(found, key=lambda item: item[0])[:MAX_AMOUNTS])
+
+
+def _money(match: re.Match[str]) -> Money:
+    number = match.group("number") or match.group("amount")
+    unit = match.group("before") or match.group("after")
+    currency = _SYMBOLS.get(unit) or _CURRENCY_WORDS.get(unit, unit.upper())
+    return Money(float(number.replace(",", "")), currency, match.group(0).strip())
+
+
+# Spelled-out amounts ("charged a pound", "only got twenty dollars") are the same amounts as
+# "£1" and "$20": the billing threshold must read them alike.
+_UNITS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_SPELLED_UNITS = {
+    "dollar": "USD", "dollars": "USD", "buck": "USD", "bucks": "USD", "pound": "GBP",
+    "pounds": "GBP", "quid": "GBP", "euro": "EUR", "euros": "EUR",
+}
+_SPELLED_UNIT_WORDS = frozenset(_SPELLED_UNITS)
+_SPELLED = re.compile(
+    rf"\b(?P<spelled>(?:(?:{'|'.join(_TENS)})(?:[ -](?:{'|'.join(_UNITS)}))?|"
+    rf"(?:{'|'.join(_UNITS)}))(?: (?:{'|'.join(_SCALES)}))?|{'|'.join(_SCALES)}) "
+    rf"(?P<unit>{'|'.join(_SPELLED_UNITS)})\b"
+    # "a pound of flour", "a dollar amount", "the pound sign" are not sums of money
+    r"(?! (?:amount|sign|symbol|store|shop|coin|note|bill|value|weight|heavier|lighter)\b)"
+    r"(?<!pound(?= of))(?<!pounds(?= of))"
+)
+
+
+def _spelled_amounts(lower: str, words: frozenset[str] | None) -> list[tuple[int, Money]]:
+    units = (
+        sorted(words & _SPELLED_UNIT_WORDS)
+        if words is not None
+        else [unit for unit in _SPELLED_UNITS if unit in lower]
+    )
+    if not units:
+        return []
+    found, covered = [], -1
+    for match in _around(lower, [f" {unit}" for unit in units], _SPELLED, 30, 24):
+        if match.end() <= covered:
+            continue  # "five dollars" inside "twenty-five dollars", seen from a later window
+        covered = match.end()
+        value = _spelled_value(match.group("spelled"))
+        currency = _SPELLED_UNITS[match.group("unit")]
+        found.append((match.start(), Money(float(value), currency, match.group(0))))
+    return found
+
+
+def _spelled_value(spelled: str) -> int:
+    value = 0
+    for word in spelled.replace("-", " ").split():
+        if word in _SCALES:
+            value = max(value, 1) * _SCALES[word]
+        else:
+            value += _UNITS.get(word, 0) + _TENS.get(word, 0)
+    return value
+
+
+# An amount is a number with a currency just before ("usd ", "$") or after (" dollars"):
+# the money pattern runs only in windows around the runs of digits (found with bytes.find on
+# a digit mask) that have a currency sign or word right beside them, checked with str
+# methods. Most numbers in a message (order numbers, dates, times) have none.
+_BEFORE_NUMBER, _AFTER_NUMBER = 5, 10
+_DIGIT_RUN = re.compile(r"\d+")
+_DIGIT_MASK = bytes(ord("0") if chr(byte).isdigit() else ord(" ") for byte in range(256))
+_SYMBOL_SET = frozenset(_SYMBOLS)
+_UNITS_AFTER = tuple(f"{space}{word}" for word in _CURRENCY_WORDS for space in ("", " "))
+_CODES_BEFORE = tuple(f"{code}{space}" for code in _CODES.split("|") for space in ("", " "))
+
+
+def _near_numbers(lower: str) -> Iterator[re.Match[str]]:
+    windows: list[list[int]] = []  # [start, end, has a currency beside a number]
+    for start, end in islice(_digit_runs(lower), MAX_NUMBERS):
+        priced = int(
+            not _SYMBOL_SET.isdisjoint(lower[max(0, start - 2) : end + 2])
+            or lower.startswith(_UNITS_AFTER, end)
+            or lower.endswith(_CODES_BEFORE, max(0, start - 4), start)
+        )
+        start, end = max(0, start - _BEFORE_NUMBER), end + _AFTER_NUMBER
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end  # overlapping windows merge: each match is found once
+            windows[-1][2] |= priced
+        else:
+            windows.append([start, end, priced])
+    return (
+        match
+        for start, end, priced in windows
+        if priced
+        for match in _MONEY.finditer(lower, start, end)
+    )
+
+
+def _digit_runs(lower: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of digits."""
+    if not lower.isascii():  # byte offsets would not be character offsets
+        yield from (run.span() for run in _DIGIT_RUN.finditer(lower))
+        return
+    mask = lower.encode().translate(_DIGIT_MASK)
+    start = mask.find(b"0")
+    while start != -1:
+        end = mask.find(b" ", start)
+        if end == -1:
+            end = len(mask)
+        yield start, end
+        start = mask.find(b"0", end)
 
 
 def find_dates(text: Text, now: date) -> tuple[date, ...]:
     """Calendar dates ("2025-01-05", "Jan 5th", "5/1/2025") and "4 months ago" style ages."""
-    has_digits = any(digit in text.lower for digit in "0123456789")
+    has_digits = count_digits(text.lower) > 0
     found = []
     for match in _date_matches(text, has_digits):
         if match.re is _RELATIVE_DATE:
@@ -243,13 +399,30 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 def _phones(original: str, taken: set[str], dates: tuple[str, ...]) -> tuple[str, ...]:
     phones = []
-    for match in _PHONE.finditer(original):
+    for match in _phone_matches(original):
         candidate = match.group(0).strip()
         digits = count_digits(candidate)
         inside_an_id = any(candidate in other or other in candidate for other in taken)
         if 7 <= digits <= 15 and candidate not in dates and not inside_an_id:
             phones.append(candidate)
     return _unique(phones)
+
+
+def _phone_matches(original: str) -> Iterator[re.Match[str]]:
+    """The phone pattern's matches, searched only where at least 7 digits stand together,
+    separated by nothing but spaces, dots, dashes and brackets (a regex pass over the whole
+    message cost more than the rest of the entities)."""
+    clusters: list[list[int]] = []  # [start, end, digits]
+    for start, end in islice(_digit_runs(original), MAX_NUMBERS):
+        gap = original[clusters[-1][1] : start] if clusters else "x"
+        if all(char in "().-" or char.isspace() for char in gap):
+            clusters[-1][1:] = [end, clusters[-1][2] + end - start]
+        else:
+            clusters.append([start, end, end - start])
+    for start, end, digits in clusters:
+        if digits >= 7:  # fewer make no phone number (see _phones)
+            yield from _PHONE.finditer(original, max(0, start - 2), end + 1)
+
 
 
 def _unique(items: Any) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from escalation.signals.patterns import NEGATORS, find_phrase
-from escalation.signals.text import Text, word_set
+from escalation.signals.text import Text, index_words, word_set
 
 # Who a visitor may ask for. Single-word phrases of the policy's rule are added to these.
 PERSON_WORDS = word_set("human humans person people someone somebody anyone anybody staff employee")
@@ -64,6 +64,7 @@ _BARE_REQUEST_FILLER = word_set("""
 _POLITE_GETS = word_set("get have")
 _MAY_I = {("can", "i"), ("could", "i"), ("may", "i"), ("can", "we"), ("could", "we")}
 _ASKING_VERBS = CONTACT_VERBS | HANDOVER_VERBS | WANT_VERBS | _POLITE_GETS | {"switch"}
+_CONTACT_STARTS = CONTACT_VERBS | HANDOVER_VERBS | {"switch"}
 _ROLE_LINKS = word_set("who that i we can could will would to")
 _MODALS = word_set("can could will would please")
 _AFTER_ROLE = word_set("can could will would to please")
@@ -73,33 +74,45 @@ _STOP_SCAN = POSSESSIVES | _GAP_BREAKERS
 
 def detect_human_request(text: Text, phrases: Sequence[str] = ()) -> str | None:
     """The words asking for a human, or None. `phrases` come from the policy's rule."""
-    roles, wanted, multi_word = _vocabulary(tuple(phrases))
-    if text.has_any(_ASKING_VERBS):
-        for clause, words in zip(text.clauses, text.clause_words, strict=True):
-            if words.isdisjoint(_ASKING_VERBS):
+    roles, wanted, multi_word, targets = _vocabulary(tuple(phrases))
+    # Every shape but the policy's phrases needs a person or a team in the clause: clauses
+    # without one are skipped by a set test instead of being walked word by word.
+    present = text.words & targets
+    if present:
+        asking = [text.clauses[number] for number in sorted(text.clause_numbers(present))]
+        for clause in asking:
+            if _ASKING_VERBS.isdisjoint(clause):
                 continue
             found = _contact_request(clause, roles) or _want_request(clause, wanted)
             if found:
                 return found
-    if text.has_any(_AFTER_ROLE):
-        found = next(filter(None, (_role_then_verb(c, roles) for c in text.clauses)), None)
-        if found:
-            return found
+        if text.has_any(_AFTER_ROLE):
+            for clause in asking:
+                found = None if roles.isdisjoint(clause) else _role_then_verb(clause, roles)
+                if found:
+                    return found
     return _bare_request(text, roles) or find_phrase(text, multi_word)
 
 
 @lru_cache(maxsize=64)
-def _vocabulary(phrases: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    """(roles to contact, roles to want, multi-word phrases) for a rule's phrases."""
+def _vocabulary(
+    phrases: tuple[str, ...],
+) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], frozenset[str]]:
+    """(roles to contact, roles to want, multi-word phrases, the words any shape but the
+    phrases needs) for a rule's phrases."""
     single_words = {p.strip().lower() for p in phrases if " " not in p.strip()}
     roles = ROLE_WORDS | PERSON_WORDS | single_words
+    targets = roles | _TEAM_HEADS
+    index_words(targets)  # the clauses holding them are looked up, not scanned
     # "I need someone to..." is too loose; only named roles and humans count after "want".
     wanted = roles - {"someone", "somebody", "anyone", "anybody"}
-    return roles, wanted, tuple(p for p in phrases if " " in p.strip())
+    return roles, wanted, tuple(p for p in phrases if " " in p.strip()), targets
 
 
 def _contact_request(clause: Sequence[str], roles: frozenset[str]) -> str | None:
-    for index in range(len(clause)):
+    for index, word in enumerate(clause):
+        if word not in _CONTACT_STARTS:  # a set test first: most words are not verbs
+            continue
         if not _is_contact_verb(clause, index) or _negated(clause, index):
             continue
         for gap in range(1, _MAX_GAP + 2):

@@ -94,22 +94,23 @@ def find_profanity(text: Text) -> ProfanityHits:
 # so each distinct word is compared with the stems once, not on every message.
 _CHECKED: set[str] = set()
 _STEMMED: dict[str, str] = {}
+_STEMMED_WORDS: set[str] = set()  # the keys of _STEMMED, for a C-speed intersection
 _CHECKED_MAX = 50_000
 
 
 def _listed_words(text: Text) -> list[tuple[str, str]]:
     listed = _word_list()
-    unseen = text.words - _CHECKED
-    if unseen:
+    if not _CHECKED.issuperset(text.words):  # a test, no new set: most words are known
         if len(_CHECKED) > _CHECKED_MAX:
             _CHECKED.clear()
-        for word in unseen:
+        for word in text.words - _CHECKED:
             tier = next((tier for stem, tier in listed.stems if word.startswith(stem)), None)
             if tier is not None:
                 _STEMMED[word] = tier
-        _CHECKED.update(unseen)
+                _STEMMED_WORDS.add(word)
+            _CHECKED.add(word)
     hits = [(word, listed.tier_of_word[word]) for word in sorted(text.words & listed.words)]
-    hits += [(word, _STEMMED[word]) for word in sorted(text.words & _STEMMED.keys())]
+    hits += [(word, _STEMMED[word]) for word in sorted(text.words & _STEMMED_WORDS)]
     hits += [(phrase, listed.phrases[phrase]) for _, phrase in listed.phrase_set.matches(text)]
     return list(dict.fromkeys(hits))
 

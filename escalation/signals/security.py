@@ -117,7 +117,7 @@ SECURITY = Detector.of(
     ),
     GatedPatterns.build(
         "app statement show shows showing showed cash money funds",
-        r"(?:show\w*|app|statement)\b(?: \w+){0,6}? (?:that )?(?:i|we) (?:did not|didnt|never) "
+        r"\b(?:show\w*|app|statement)\b(?: \w+){0,6}? (?:that )?(?:i|we) (?:did not|didnt|never) "
         r"(?:get|receive)\b",
         r"\b(?:cash|money|funds)(?: that)? (?:i|we) (?:did not|didnt|never) (?:get|receive)\b"
         r"(?: \w+){0,3}? (?:show\w*|appear\w*)",

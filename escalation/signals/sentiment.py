@@ -12,13 +12,16 @@ from functools import lru_cache
 from string import ascii_letters, ascii_uppercase, punctuation
 from typing import Any
 
-from escalation.signals.patterns import NEGATORS, PhraseSet, words_before
+from escalation.signals import vader
+from escalation.signals.patterns import NEGATORS, PhraseSet, occurrences, words_before
 from escalation.signals.profanity import ProfanityHits, find_profanity, is_profane_word
-from escalation.signals.text import Text, word_set
+from escalation.signals.text import Text, index_words, word_set
 
 # VADER's cost grows faster than linearly with length (worst on emoticon-heavy text), so it
-# reads a bounded prefix; the cheap indicators below read the whole capped message.
-VADER_PREFIX_CHARS = 200
+# reads a bounded prefix, about the opening sentence or two, where the mood is usually set;
+# the cheap indicators below (profanity, frustration, sarcasm, caps, "!!!") read the whole
+# capped message.
+VADER_PREFIX_CHARS = 150
 
 # VADER's compound saturates fast on short texts (a lone "hate" scores -0.57): scaled down,
 # one negative word acknowledges and offers a human, and escalating takes more evidence.
@@ -65,6 +68,8 @@ PRAISE_WORDS = word_set("""
     marvelous marvellous superb nice
     """)
 _INTERJECTION_FILLER = word_set("oh wow just so really a lot very well yeah")
+_INTERJECTION_WORDS = PRAISE_WORDS | _INTERJECTION_FILLER
+index_words(PRAISE_WORDS)
 COMPLAINT_CUES = word_set("""
     not no never nothing nobody still again another useless broken wrong doesnt didnt isnt
     wasnt cant wont havent hasnt arent worse worst failed fails waiting lost missing
@@ -132,12 +137,14 @@ def vader_compound(message: str, words: frozenset[str] | None = None) -> float:
     `words` (the message's normalised tokens, if known) lets it skip VADER when no lexicon
     word is present: the compound is then 0, and most support messages are like that."""
     prefix = message[:VADER_PREFIX_CHARS]
-    if len(message) > VADER_PREFIX_CHARS and " " in prefix:
-        prefix = prefix.rsplit(" ", 1)[0]
+    if len(message) > VADER_PREFIX_CHARS:
+        if " " in prefix:
+            prefix = prefix.rsplit(" ", 1)[0]
+        words = None  # the message's words are not the prefix's: look at the prefix's own
     analyzer, vocabulary = _vader()
     if prefix.isascii() and _no_lexicon_word(prefix, words, vocabulary):
         return 0.0
-    return float(analyzer.polarity_scores(prefix)["compound"])
+    return vader.compound(analyzer, prefix)
 
 
 def _no_lexicon_word(prefix: str, words: frozenset[str] | None, vocabulary: frozenset[str]) -> bool:
@@ -189,17 +196,19 @@ def _profanity_weight(hits: ProfanityHits) -> float:
 
 
 def _frustration(text: Text) -> float:
-    total, counted = 0.0, set()
-    for position, phrase in _FRUSTRATION.matches(text):
-        before = words_before(text.norm, position, 3)
-        if phrase in counted or not NEGATORS.isdisjoint(before):
-            continue
-        counted.add(phrase)
-        total += FRUSTRATION_WEIGHT
-        if before and before[-1] in _INTENSIFIERS:
-            total += FRUSTRATION_INTENSIFIED
-        if not _AT_US.isdisjoint(_clause_at(text.norm, position).split()):
-            total += FRUSTRATION_AIMED
+    """Each frustration phrase counts once, at its first occurrence no negator denies."""
+    total, norm = 0.0, text.norm
+    for phrase in _FRUSTRATION.present(text):
+        for position in occurrences(norm, phrase):
+            before = words_before(norm, position, 3)
+            if not NEGATORS.isdisjoint(before):
+                continue
+            total += FRUSTRATION_WEIGHT
+            if before and before[-1] in _INTENSIFIERS:
+                total += FRUSTRATION_INTENSIFIED
+            if not _AT_US.isdisjoint(_clause_at(norm, position).split()):
+                total += FRUSTRATION_AIMED
+            break
     return min(FRUSTRATION_MAX, total)
 
 
@@ -216,13 +225,11 @@ def _is_sarcastic(text: Text) -> bool:
         return True
     if not text.has_any(PRAISE_WORDS) or not text.has_any(COMPLAINT_CUES):
         return False
-    interjections = [
-        words
-        for words in text.clause_words
-        if len(words) <= 3 and words & PRAISE_WORDS and words <= PRAISE_WORDS | _INTERJECTION_FILLER
-    ]
-    complaints = [words for words in text.clause_words if words & COMPLAINT_CUES]
-    return bool(interjections) and bool(complaints)
+    for number in text.clause_numbers(text.words & PRAISE_WORDS):
+        tokens = text.clauses[number]
+        if len(set(tokens)) <= 3 and _INTERJECTION_WORDS.issuperset(tokens):
+            return True
+    return False
 
 
 def _is_shouting(original: str) -> bool:

@@ -13,6 +13,7 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import chain
 
 MAX_CHARS = 2000
 
@@ -69,13 +70,19 @@ class Text:
     original: str  # capped, as typed: the ALL-CAPS signal needs the case
     lower: str  # capped, lower-cased, apostrophes straightened: for amounts and dates
     clauses: tuple[tuple[str, ...], ...]  # normalised tokens, one tuple per clause
-    clause_words: tuple[frozenset[str], ...]  # the same, as sets
     words: frozenset[str]  # every normalised token of the message
     norm: str  # clauses joined as "tok tok . tok tok": phrase regexes run on this
+    clause_texts: tuple[str, ...] = ()  # each clause as "tok tok" (the pieces of `norm`)
 
     @cached_property
     def tokens(self) -> tuple[str, ...]:
         return tuple(token for clause in self.clauses for token in clause)
+
+    @cached_property
+    def clause_words(self) -> tuple[frozenset[str], ...]:
+        """Each clause's tokens as a set. Built on first use: most signals find the clauses
+        they need through `clause_numbers`, and 50 sets a message add up."""
+        return tuple(map(frozenset, self.clauses))
 
     def has_any(self, triggers: frozenset[str]) -> bool:
         return not self.words.isdisjoint(triggers)
@@ -87,28 +94,77 @@ class Text:
         `following`, each such clause brings the next ones along; with `also`, only clauses
         (with their followers) that also hold one of those words count."""
         present = self.words & triggers
-        if not present:
-            return ""
-        if len(self.clauses) == 1:
+        return self.clauses_holding(present, following, also) if present else ""
+
+    def clauses_holding(
+        self, present: frozenset[str], following: int = 0, also: frozenset[str] = frozenset()
+    ) -> str:
+        """`clauses_with` for trigger words already known to be in the message."""
+        count = len(self.clauses)
+        if count == 1:
             return self.norm if not also or not self.words.isdisjoint(also) else ""
-        index = self._clause_index
-        starts = {number for word in present for number in index[word]}
-        with_also = {number for word in self.words & also for number in index[word]}
-        keep: set[int] = set()
-        for number in starts:
-            window = range(number, min(number + following + 1, len(self.clauses)))
-            if not also or not with_also.isdisjoint(window):
-                keep.update(window)
-        return " . ".join(" ".join(self.clauses[number]) for number in sorted(keep))
+        keep = self.clause_numbers(present)
+        if also and not following:
+            # The few clauses kept are checked for an `also` word directly: cheaper than
+            # gathering every clause of every `also` word (often common: "not", "my").
+            clauses = self.clauses
+            keep = {number for number in keep if not also.isdisjoint(clauses[number])}
+        elif also:
+            with_also = self.clause_numbers(self.words & also)
+            keep = {
+                number
+                for start in keep
+                if not with_also.isdisjoint(range(start, start + following + 1))
+                for number in range(start, min(start + following + 1, count))
+            }
+        elif following:
+            keep = {n for start in keep for n in range(start, min(start + following + 1, count))}
+        if len(keep) == count:
+            return self.norm
+        texts = self.clause_texts or tuple(map(" ".join, self.clauses))
+        return " . ".join([texts[number] for number in sorted(keep)])
+
+    def clause_numbers(self, words: frozenset[str]) -> set[int]:
+        """Numbers of the clauses holding any of `words` (words of this message)."""
+        return set().union(*map(self._clause_index.__getitem__, words))
 
     @cached_property
-    def _clause_index(self) -> dict[str, list[int]]:
-        """word -> numbers of the clauses holding it."""
-        index: dict[str, list[int]] = {}
-        for number, words in enumerate(self.clause_words):
-            for word in words:
-                index.setdefault(word, []).append(number)
+    def _clause_index(self) -> _ClauseIndex:
+        """Word -> numbers of the clauses holding it, filled up front for the words the
+        matchers gate on (indexing every word cost more than all the regexes together),
+        in one pass over the tokens."""
+        index = _ClauseIndex(self.clauses)
+        indexed: dict[str, list[int]] = {w: [] for w in self.words.intersection(_INDEXED_WORDS)}
+        get = indexed.get
+        for number, tokens in enumerate(self.clauses):
+            for token in tokens:
+                numbers = get(token)
+                if numbers is not None and (not numbers or numbers[-1] != number):
+                    numbers.append(number)
+        index.update(indexed)
         return index
+
+
+class _ClauseIndex(dict[str, list[int]]):
+    """A clause index that scans for a word nobody registered, the first time it is asked."""
+
+    def __init__(self, clauses: tuple[tuple[str, ...], ...]) -> None:
+        super().__init__()
+        self.clauses = clauses
+
+    def __missing__(self, word: str) -> list[int]:
+        numbers = [number for number, tokens in enumerate(self.clauses) if word in tokens]
+        self[word] = numbers
+        return numbers
+
+
+# Words the matchers gate clauses on (see `index_words`): every Text indexes their clauses.
+_INDEXED_WORDS: set[str] = set()
+
+
+def index_words(words: frozenset[str]) -> None:
+    """Have every Text index the clauses holding these words (called as matchers are built)."""
+    _INDEXED_WORDS.update(words)
 
 
 def cap(message: str, limit: int = MAX_CHARS) -> str:
@@ -123,27 +179,31 @@ def prepare(message: str) -> Text:
     message that is several times faster, and the engine is called on every message."""
     original = cap(message)
     lower = original.lower()
-    for curly in _CURLY_APOSTROPHES:
+    ascii_only = lower.isascii()  # then the curly quotes and long dashes cannot occur
+    for curly in _CURLY_APOSTROPHES if not ascii_only else ("`",):
         lower = lower.replace(curly, "'")
     # "." and "," end a clause when a space follows; inside a token they vanish, so
     # "1,200.50" stays one token and "e.g." one word.
     spaced = lower.replace("'", "").replace(". ", "; ").replace(", ", "; ")
-    for dash in _DASH_BREAKS:
+    for dash in _DASH_BREAKS if not ascii_only else (" - ",):
         spaced = spaced.replace(dash, ";")
     spaced = spaced.encode().translate(_TOKEN_TABLE, b".,").decode()
-    if not spaced.isascii():
+    if not ascii_only and not spaced.isascii():
         spaced = _NON_WORD.sub(" ", spaced)
-    tokens = _correct_all(spaced.replace(".", " . ").split())
-    clauses = tuple(
-        clause for clause in map(str.split, " ".join(tokens).split(".")) if clause
-    )
+    clauses = [tokens for tokens in map(str.split, spaced.split(".")) if tokens]
+    words = frozenset(chain.from_iterable(clauses))
+    fixes = _typo_fixes(words)
+    if fixes:  # rare: most messages hold no typo of a key word, and skip this pass
+        clauses = [[fixes.get(token, token) for token in tokens] for tokens in clauses]
+        words = frozenset(chain.from_iterable(clauses))
+    clause_texts = tuple(map(" ".join, clauses))
     return Text(
         original=original,
         lower=lower,
         clauses=tuple(map(tuple, clauses)),
-        clause_words=tuple(map(frozenset, clauses)),
-        words=frozenset(tokens) - {"."},
-        norm=" . ".join(map(" ".join, clauses)),
+        words=words,
+        norm=" . ".join(clause_texts),
+        clause_texts=clause_texts,
     )
 
 
@@ -168,19 +228,28 @@ _TOKEN_TABLE = _token_table()
 _CURLY_APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4")
 _DASH_BREAKS = (" - ", "\u2013", "\u2014")
 _NON_WORD = re.compile(r"[^\w\s.]+")
-_CORRECTED: dict[str, str] = {}  # token -> corrected token, filled as tokens are seen
-_CORRECTED_MAX = 50_000
+# Tokens already looked up, and those a typo correction changes: each distinct token is
+# checked once, and a message is rewritten only when it holds a known typo.
+_SEEN: set[str] = set()
+_FIXES: dict[str, str] = {}
+_SEEN_MAX = 50_000
 
 
-def _correct_all(tokens: list[str]) -> list[str]:
-    global _CORRECTED
-    if len(_CORRECTED) > _CORRECTED_MAX:
-        _CORRECTED = {}  # a new dict, not clear(): another thread may be reading the old one
-    known = _CORRECTED
-    unseen = set(tokens).difference(known)
+def _typo_fixes(words: frozenset[str]) -> dict[str, str]:
+    """{typo: meant} for the words of a message that `correct_typo` changes."""
+    global _SEEN, _FIXES
+    if len(_SEEN) > _SEEN_MAX:
+        # New objects, not clear(): another thread may be reading the old ones.
+        _SEEN, _FIXES = set(), dict(_FIXES) if len(_FIXES) < _SEEN_MAX else {}
+    unseen = words.difference(_SEEN)
     if unseen:
-        known.update((token, correct_typo(token)) for token in unseen)
-    return list(map(known.__getitem__, tokens))
+        for token in unseen:
+            meant = correct_typo(token)
+            if meant != token:
+                _FIXES[token] = meant
+        _SEEN.update(unseen)
+    fixes = _FIXES
+    return {token: fixes[token] for token in words.intersection(fixes)} if fixes else {}
 
 
 @lru_cache(maxsize=1)

@@ -21,26 +21,35 @@ def ask(question: str):
 
 def test_an_edit_in_admin_is_in_the_next_answer(client):
     article = ArticleFactory(
-        slug="gift-wrap", title="Gift wrapping", body="We gift wrap any order for $4 in kraft paper."
+        slug="gift-wrap",
+        title="Gift wrapping",
+        body="We gift wrap any order for $4 in kraft paper.",
     )
     assert "$4" in ask("Do you offer gift wrapping?").text
 
     client.force_login(StaffFactory(is_superuser=True))
     response = client.post(
         f"/admin/conversations/article/{article.pk}/change/",
-        {"slug": "gift-wrap", "title": "Gift wrapping", "body": "Gift wrapping is free this month.",
-         "keywords": "", "published": "on"},
+        {
+            "slug": "gift-wrap",
+            "title": "Gift wrapping",
+            "body": "Gift wrapping is free this month.",
+            "keywords": "",
+            "published": "on",
+        },
     )
     assert response.status_code == 302
     assert "free this month" in ask("Do you offer gift wrapping?").text
 
 
 def test_an_unpublished_or_deleted_article_is_no_longer_used():
-    article = ArticleFactory(slug="gift-wrap", title="Gift wrapping", body="We gift wrap any order for $4.")
+    article = ArticleFactory(
+        slug="gift-wrap", title="Gift wrapping", body="We gift wrap any order for $4."
+    )
     ArticleFactory(slug="returns", title="Returns", body="Return items within 30 days.")
     assert ask("gift wrapping").sources[0].title == "Gift wrapping"
+    # A bulk update leaves `updated` alone: the published count alone must notice.
     Article.objects.filter(pk=article.pk).update(published=False)
-    Article.objects.filter(pk=article.pk).update(updated=article.updated)  # same timestamp: count decides
     assert all(source.title != "Gift wrapping" for source in ask("gift wrapping").sources)
     article.delete()
     assert all(source.title != "Gift wrapping" for source in ask("gift wrapping").sources)

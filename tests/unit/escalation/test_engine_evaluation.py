@@ -46,7 +46,10 @@ def test_metrics() -> None:
     assert metrics["precision"] == 3 / 4  # "oops" escalated a none row
     assert metrics["recall"] == 4 / 5  # offered counts as caught; "missed" did not
     assert metrics["recall_by_category"] == {
-        "billing_dispute": 1.0, "human_request": 1.0, "negative_sentiment": 1.0, "security": 0.5,
+        "billing_dispute": 1.0,
+        "human_request": 1.0,
+        "negative_sentiment": 1.0,
+        "security": 0.5,
     }
     assert metrics["false_escalation_rate"] == round(1 / 3, 4)
     assert metrics["category_agreement"] == round(2 / 3, 4)  # "legal" is not billing_dispute
@@ -57,8 +60,17 @@ def test_evaluate_shape() -> None:
     report = evaluate({"a": ROWS[:4], "b": ROWS[4:]}, fake_decide)
     assert set(report) == {"files", "overall"} and set(report["files"]) == {"a", "b"}
     assert report["overall"]["rows"] == 8
-    for key in ("rows", "escalation_rate", "offer_rate", "precision", "recall",
-                "false_escalation_rate", "latency_p50_us", "latency_p99_us", "recall_by_category"):
+    for key in (
+        "rows",
+        "escalation_rate",
+        "offer_rate",
+        "precision",
+        "recall",
+        "false_escalation_rate",
+        "latency_p50_us",
+        "latency_p99_us",
+        "recall_by_category",
+    ):
         assert key in report["overall"]
 
 
@@ -71,10 +83,15 @@ def test_holdout_split_is_stable_and_about_a_third() -> None:
 
 def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "mini.jsonl"
-    path.write_text("\n".join(json.dumps(row) for row in [
-        {"id": 1, "text": "I want to talk to a human", "expected": "human_request"},
-        {"id": 2, "text": "Where is my order?", "expected": "none"},
-    ]))
+    path.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in [
+                {"id": 1, "text": "I want to talk to a human", "expected": "human_request"},
+                {"id": 2, "text": "Where is my order?", "expected": "none"},
+            ]
+        )
+    )
     assert load_rows(path)[0]["id"] == 1
     assert main([str(path)]) == 0
     report = json.loads(capsys.readouterr().out)

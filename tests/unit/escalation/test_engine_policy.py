@@ -43,8 +43,16 @@ def test_default_policy_is_the_spec() -> None:
     refund = rule(policy, "refund_request")
     assert (refund.order_age_days, refund.target_queue) == (90, "manager")
     human = rule(policy, "human_request")
-    for phrase in ("talk to a human", "speak to someone", "real person", "agent", "representative",
-                   "manager", "someone who can help", "this isn't working"):
+    for phrase in (
+        "talk to a human",
+        "speak to someone",
+        "real person",
+        "agent",
+        "representative",
+        "manager",
+        "someone who can help",
+        "this isn't working",
+    ):
         assert phrase in human.phrases
     vip = {plan.name for plan in policy.plans if plan.vip and plan.skip_ai_for_complex}
     assert vip == {"Enterprise", "VIP"}
@@ -64,8 +72,9 @@ def test_rules_accept_plain_strings_and_reject_typos() -> None:
 def test_shorthand_actions_expand() -> None:
     urgent = Rule.from_dict({"key": "s", "category": "security", "action": "escalate_priority"})
     assert (urgent.action, urgent.priority) == (Action.ESCALATE, Priority.URGENT)
-    manager = Rule.from_dict({"key": "r", "category": "refund_exception",
-                              "action": "escalate_to_manager"})
+    manager = Rule.from_dict(
+        {"key": "r", "category": "refund_exception", "action": "escalate_to_manager"}
+    )
     assert (manager.action, manager.target_queue) == (Action.ESCALATE, "manager")
 
 
@@ -86,11 +95,13 @@ def test_yaml_round_trip_is_lossless() -> None:
 
 
 def test_edited_yaml_round_trips_too() -> None:
-    edited = Policy.from_dict({
-        **Policy.default().to_dict(),
-        "thresholds": {**Thresholds().to_dict(), "respond_above": 0.85},
-        "default_queue": "frontline",
-    })
+    edited = Policy.from_dict(
+        {
+            **Policy.default().to_dict(),
+            "thresholds": {**Thresholds().to_dict(), "respond_above": 0.85},
+            "default_queue": "frontline",
+        }
+    )
     assert load_policy_yaml(dump_policy_yaml(edited)) == edited
 
 

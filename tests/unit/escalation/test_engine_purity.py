@@ -81,8 +81,11 @@ def test_pure_modules_import_nothing_forbidden() -> None:
     assert {"escalation", "escalation.signals", "escalation.signals.sentiment"} <= set(graph)
     assert "escalation.apps" not in graph  # the Django app config is not part of the engine
     offenders = {
-        module: sorted(name for name in imports if name.split(".")[0] in FORBIDDEN
-                       or name == "<dynamic import>")
+        module: sorted(
+            name
+            for name in imports
+            if name.split(".")[0] in FORBIDDEN or name == "<dynamic import>"
+        )
         for module, imports in graph.items()
     }
     assert {m: names for m, names in offenders.items() if names} == {}

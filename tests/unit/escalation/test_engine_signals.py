@@ -19,8 +19,12 @@ from escalation.signals.text import MAX_CHARS, correct_typo, prepare
 
 def test_prepare_normalises_case_contractions_and_clauses() -> None:
     text = prepare("Hi, I DON\u2019T need an agent!!! Order #123 - $1,200.50")
-    assert text.clauses == (("hi",), ("i", "dont", "need", "an", "agent"), ("order", "123"),
-                            ("120050",))
+    assert text.clauses == (
+        ("hi",),
+        ("i", "dont", "need", "an", "agent"),
+        ("order", "123"),
+        ("120050",),
+    )
     assert text.norm == "hi . i dont need an agent . order 123 . 120050"
     assert text.original.startswith("Hi, I DON")  # case kept for the caps signal
 
@@ -32,8 +36,14 @@ def test_only_the_first_2000_characters_are_read() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("somone", "someone"), ("speakign", "speaking"), ("eprson", "person"),
-     ("talkint", "talking"), ("assistgant", "assistant"), ("transcation", "transaction")],
+    [
+        ("somone", "someone"),
+        ("speakign", "speaking"),
+        ("eprson", "person"),
+        ("talkint", "talking"),
+        ("assistgant", "assistant"),
+        ("transcation", "transaction"),
+    ],
 )
 def test_typos_of_key_words_are_corrected(typed: str, meant: str) -> None:
     assert correct_typo(typed) == meant
@@ -56,12 +66,14 @@ def test_bombs_are_capped_before_any_work() -> None:
 
 @pytest.mark.parametrize(
     ("message", "found"),
-    [("can I speak to your manager", "speak to your manager"),
-     ("representative!!", "representative"),
-     ("I want a real person", "want a real"),
-     ("please transfer me to an agent", "transfer me to an"),
-     ("could you get me a human", "get me a human"),
-     ("I could not reach anyone on the phone", "reach anyone")],
+    [
+        ("can I speak to your manager", "speak to your manager"),
+        ("representative!!", "representative"),
+        ("I want a real person", "want a real"),
+        ("please transfer me to an agent", "transfer me to an"),
+        ("could you get me a human", "get me a human"),
+        ("I could not reach anyone on the phone", "reach anyone"),
+    ],
 )
 def test_human_request_shapes(message: str, found: str) -> None:
     assert (detect_human_request(prepare(message)) or "").startswith(found.split()[0])
@@ -69,9 +81,14 @@ def test_human_request_shapes(message: str, found: str) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["I don't want to talk to a human", "without talking to anyone", "my insurance agent said so",
-     "did someone call me?", "I got an email from someone at your company",
-     "are you a bot or a human?"],
+    [
+        "I don't want to talk to a human",
+        "without talking to anyone",
+        "my insurance agent said so",
+        "did someone call me?",
+        "I got an email from someone at your company",
+        "are you a bot or a human?",
+    ],
 )
 def test_not_a_human_request(message: str) -> None:
     assert detect_human_request(prepare(message)) is None
@@ -88,9 +105,15 @@ def test_rule_phrases_extend_the_detector() -> None:
 
 @pytest.mark.parametrize(
     ("written", "amount", "currency"),
-    [("$150", 150.0, "USD"), ("150 dollars", 150.0, "USD"), ("€1,200.50", 1200.5, "EUR"),
-     ("USD 99", 99.0, "USD"), ("£20", 20.0, "GBP"), ("500£", 500.0, "GBP"),
-     ("30 pounds", 30.0, "GBP")],
+    [
+        ("$150", 150.0, "USD"),
+        ("150 dollars", 150.0, "USD"),
+        ("€1,200.50", 1200.5, "EUR"),
+        ("USD 99", 99.0, "USD"),
+        ("£20", 20.0, "GBP"),
+        ("500£", 500.0, "GBP"),
+        ("30 pounds", 30.0, "GBP"),
+    ],
 )
 def test_money_amounts_with_a_currency(written: str, amount: float, currency: str) -> None:
     (money,) = find_amounts(f"i was charged {written} yesterday".lower())
@@ -103,10 +126,12 @@ def test_numbers_without_a_currency_are_not_amounts() -> None:
 
 @pytest.mark.parametrize(
     ("message", "days"),
-    [("I ordered this 4 months ago and want a refund", 120),
-     ("bought it 2 weeks ago", 14),
-     ("I purchased it on 2025-01-01, refund please", 151),
-     ("ordered on March 3rd, please refund", 90)],
+    [
+        ("I ordered this 4 months ago and want a refund", 120),
+        ("bought it 2 weeks ago", 14),
+        ("I purchased it on 2025-01-01, refund please", 151),
+        ("ordered on March 3rd, please refund", 90),
+    ],
 )
 def test_order_age(message: str, days: int) -> None:
     assert order_age_days(prepare(message), date(2025, 6, 1)) == days
@@ -118,10 +143,12 @@ def test_order_age_prefers_the_known_order_date() -> None:
 
 
 def test_entities_for_the_handoff() -> None:
-    entities = extract_entities(prepare(
-        "Order #123456 and invoice INV-2024-001: I paid $150 on 03/05/2025. "
-        "Reach me at jo.smith@example.com or +1 (555) 123-4567."
-    ))
+    entities = extract_entities(
+        prepare(
+            "Order #123456 and invoice INV-2024-001: I paid $150 on 03/05/2025. "
+            "Reach me at jo.smith@example.com or +1 (555) 123-4567."
+        )
+    )
     assert entities.order_numbers == ("123456",)
     assert entities.invoice_ids == ("INV-2024-001",)
     assert [m.amount for m in entities.amounts] == [150.0]
@@ -135,11 +162,17 @@ def test_entities_for_the_handoff() -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["I was charged twice for the same order", "you overcharged me", "wrong amount on my bill",
-     "I want to dispute this charge", "I cancelled but was still billed",
-     "the ATM only gave me 20 of the 100 I asked for", "there's a charge I don't recognise",
-     "the amount I received is different from what I asked for",
-     "the exchange rate on my payment was wrong"],
+    [
+        "I was charged twice for the same order",
+        "you overcharged me",
+        "wrong amount on my bill",
+        "I want to dispute this charge",
+        "I cancelled but was still billed",
+        "the ATM only gave me 20 of the 100 I asked for",
+        "there's a charge I don't recognise",
+        "the amount I received is different from what I asked for",
+        "the exchange rate on my payment was wrong",
+    ],
 )
 def test_billing_dispute_intent(message: str) -> None:
     assert detect_billing_dispute(prepare(message))
@@ -147,8 +180,12 @@ def test_billing_dispute_intent(message: str) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["I tried to pay several times but my card was declined", "what are your delivery charges?",
-     "will I be charged extra for express shipping?", "I sent money to the wrong account"],
+    [
+        "I tried to pay several times but my card was declined",
+        "what are your delivery charges?",
+        "will I be charged extra for express shipping?",
+        "I sent money to the wrong account",
+    ],
 )
 def test_not_a_billing_dispute(message: str) -> None:
     assert detect_billing_dispute(prepare(message)) is None
@@ -156,9 +193,15 @@ def test_not_a_billing_dispute(message: str) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["my account was hacked", "there is a payment I didn't make", "someone is using my card",
-     "I lost my wallet and someone used my card", "I think this is fraud",
-     "a withdrawal that isn't mine", "My app says I made a withdrawal, but I didn't."],
+    [
+        "my account was hacked",
+        "there is a payment I didn't make",
+        "someone is using my card",
+        "I lost my wallet and someone used my card",
+        "I think this is fraud",
+        "a withdrawal that isn't mine",
+        "My app says I made a withdrawal, but I didn't.",
+    ],
 )
 def test_security_concerns(message: str) -> None:
     assert detect_security(prepare(message))
@@ -177,15 +220,25 @@ def test_not_security_concerns(message: str) -> None:
 
 def test_sentiment_breakdown_sums_to_the_score() -> None:
     result = score_sentiment(prepare("This is damn ridiculous!!! FIX IT NOW"))
-    assert set(result.breakdown) == {"vader", "profanity", "frustration", "sarcasm", "caps",
-                                     "exclamation"}
+    assert set(result.breakdown) == {
+        "vader",
+        "profanity",
+        "frustration",
+        "sarcasm",
+        "caps",
+        "exclamation",
+    }
     assert result.score == pytest.approx(max(-1.0, sum(result.breakdown.values())), abs=1e-3)
 
 
 @pytest.mark.parametrize(
     ("message", "frustration"),
-    [("this is ridiculous", 0.3), ("this is so ridiculous", 0.4), ("you're useless", 0.55),
-     ("I am not frustrated, just curious", 0.0)],
+    [
+        ("this is ridiculous", 0.3),
+        ("this is so ridiculous", 0.4),
+        ("you're useless", 0.55),
+        ("I am not frustrated, just curious", 0.0),
+    ],
 )
 def test_frustration_words_count_once_more_when_intensified_or_aimed(
     message: str, frustration: float
@@ -203,8 +256,14 @@ def test_vader_is_created_once_and_lazily() -> None:
 
 @pytest.mark.parametrize(
     ("message", "tier"),
-    [("my bloody order", "mild"), ("this is shit", "strong"), ("fuck you", "abusive"),
-     ("you idiot", "abusive"), ("this stupid form", "mild"), ("what the f*ck", "strong")],
+    [
+        ("my bloody order", "mild"),
+        ("this is shit", "strong"),
+        ("fuck you", "abusive"),
+        ("you idiot", "abusive"),
+        ("this stupid form", "mild"),
+        ("what the f*ck", "strong"),
+    ],
 )
 def test_profanity_tiers(message: str, tier: str) -> None:
     hits = find_profanity(prepare(message))
@@ -217,8 +276,12 @@ def test_clean_words_containing_profanity_are_not_profane() -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["that didn't help", "Not helpful.", "that's not what I asked",
-     "you didn't answer my question"],
+    [
+        "that didn't help",
+        "Not helpful.",
+        "that's not what I asked",
+        "you didn't answer my question",
+    ],
 )
 def test_not_helpful_text(message: str) -> None:
     assert says_not_helpful(prepare(message))

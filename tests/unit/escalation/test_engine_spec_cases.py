@@ -135,31 +135,91 @@ def test_sarcasm_example_reads_negative() -> None:
 
 COMPLEXITY_CASES = [
     # (message, action, category, priority, queue)
-    ("I have a $150 billing dispute: you charged me twice for one order.",
-     Action.ESCALATE, Category.BILLING_DISPUTE, Priority.NORMAL, "billing"),
-    ("I want to dispute a $50 charge on my last invoice.",
-     Action.RESPOND, Category.BILLING_DISPUTE, Priority.NORMAL, "billing"),
-    ("I was double charged for my subscription this month.",
-     Action.OFFER, Category.BILLING_DISPUTE, Priority.NORMAL, "billing"),
-    ("My account was hacked last night.",
-     Action.ESCALATE, Category.SECURITY, Priority.URGENT, "security"),
-    ("There's an unauthorized charge on my card.",
-     Action.ESCALATE, Category.SECURITY, Priority.URGENT, "security"),
-    ("Someone logged into my account and changed the address.",
-     Action.ESCALATE, Category.SECURITY, Priority.URGENT, "security"),
-    ("I'd like a refund, I ordered this 4 months ago.",
-     Action.ESCALATE, Category.REFUND_EXCEPTION, Priority.NORMAL, "manager"),
-    ("I'd like a refund, I ordered this 3 weeks ago.",
-     Action.RESPOND, Category.NONE, Priority.NORMAL, "general"),
-    ("I'm sending a GDPR data deletion request for my account.",
-     Action.ESCALATE, Category.LEGAL, Priority.HIGH, "legal"),
-    ("Can you make an exception to the return policy for me?",
-     Action.ESCALATE, Category.POLICY_EXCEPTION, Priority.NORMAL, "manager"),
-    ("I'm locked out of my account and need my 2FA reset.",
-     Action.ESCALATE, Category.TECHNICAL, Priority.NORMAL, "technical"),
-    ("First I need to cancel the old plan, then move my data, and finally upgrade, "
-     "but I can't do it before the refund is processed.",
-     Action.ESCALATE, Category.MULTI_STEP, Priority.NORMAL, "general"),
+    (
+        "I have a $150 billing dispute: you charged me twice for one order.",
+        Action.ESCALATE,
+        Category.BILLING_DISPUTE,
+        Priority.NORMAL,
+        "billing",
+    ),
+    (
+        "I want to dispute a $50 charge on my last invoice.",
+        Action.RESPOND,
+        Category.BILLING_DISPUTE,
+        Priority.NORMAL,
+        "billing",
+    ),
+    (
+        "I was double charged for my subscription this month.",
+        Action.OFFER,
+        Category.BILLING_DISPUTE,
+        Priority.NORMAL,
+        "billing",
+    ),
+    (
+        "My account was hacked last night.",
+        Action.ESCALATE,
+        Category.SECURITY,
+        Priority.URGENT,
+        "security",
+    ),
+    (
+        "There's an unauthorized charge on my card.",
+        Action.ESCALATE,
+        Category.SECURITY,
+        Priority.URGENT,
+        "security",
+    ),
+    (
+        "Someone logged into my account and changed the address.",
+        Action.ESCALATE,
+        Category.SECURITY,
+        Priority.URGENT,
+        "security",
+    ),
+    (
+        "I'd like a refund, I ordered this 4 months ago.",
+        Action.ESCALATE,
+        Category.REFUND_EXCEPTION,
+        Priority.NORMAL,
+        "manager",
+    ),
+    (
+        "I'd like a refund, I ordered this 3 weeks ago.",
+        Action.RESPOND,
+        Category.NONE,
+        Priority.NORMAL,
+        "general",
+    ),
+    (
+        "I'm sending a GDPR data deletion request for my account.",
+        Action.ESCALATE,
+        Category.LEGAL,
+        Priority.HIGH,
+        "legal",
+    ),
+    (
+        "Can you make an exception to the return policy for me?",
+        Action.ESCALATE,
+        Category.POLICY_EXCEPTION,
+        Priority.NORMAL,
+        "manager",
+    ),
+    (
+        "I'm locked out of my account and need my 2FA reset.",
+        Action.ESCALATE,
+        Category.TECHNICAL,
+        Priority.NORMAL,
+        "technical",
+    ),
+    (
+        "First I need to cancel the old plan, then move my data, and finally upgrade, "
+        "but I can't do it before the refund is processed.",
+        Action.ESCALATE,
+        Category.MULTI_STEP,
+        Priority.NORMAL,
+        "general",
+    ),
 ]
 
 
@@ -169,7 +229,10 @@ def test_complexity_rules(
 ) -> None:
     decision = run(message)
     assert (decision.action, decision.category, decision.priority, decision.target_queue) == (
-        action, category, priority, queue,
+        action,
+        category,
+        priority,
+        queue,
     )
 
 
@@ -207,13 +270,19 @@ def test_sensitive_topics_go_to_specialists(message: str, topic: str) -> None:
 def test_legal_threats_go_to_the_legal_queue() -> None:
     decision = run("I will sue you if this is not fixed by Friday.")
     assert (decision.category, decision.priority, decision.target_queue) == (
-        Category.LEGAL, Priority.HIGH, "legal",
+        Category.LEGAL,
+        Priority.HIGH,
+        "legal",
     )
 
 
 def test_routine_questions_are_left_to_the_bot() -> None:
-    for message in ("Where is my order?", "Hi there, what time do you open tomorrow?",
-                    "What is your privacy policy?", "How do I close my account?"):
+    for message in (
+        "Where is my order?",
+        "Hi there, what time do you open tomorrow?",
+        "What is your privacy policy?",
+        "How do I close my account?",
+    ):
         assert run(message).action is Action.RESPOND, message
 
 
