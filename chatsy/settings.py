@@ -179,6 +179,8 @@ CHATSY_MAX_FRAME_BYTES = int(os.environ.get("CHATSY_MAX_FRAME_BYTES", str(16 * 1
 CHATSY_RATE_LIMIT_MESSAGES = int(os.environ.get("CHATSY_RATE_LIMIT_MESSAGES", "20"))
 CHATSY_RATE_LIMIT_WINDOW_SECONDS = float(os.environ.get("CHATSY_RATE_LIMIT_WINDOW_SECONDS", "10"))
 CHATSY_MAX_VIOLATIONS = int(os.environ.get("CHATSY_MAX_VIOLATIONS", "10"))
+# New widget visitors per client address per minute (each page's first open creates one).
+CHATSY_SESSIONS_PER_MINUTE = int(os.environ.get("CHATSY_SESSIONS_PER_MINUTE", "30"))
 CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS = int(os.environ.get("CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS", "365"))
 CHATSY_BOT_NAME = os.environ.get("CHATSY_BOT_NAME", "Chatsy bot")
 # Agents: presence expires this long after the console's last heartbeat; an assigned chat with

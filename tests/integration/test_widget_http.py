@@ -77,3 +77,10 @@ def test_the_demo_store_embeds_the_widget_with_one_tag(client):
     response = client.get("/")
     assert response.status_code == 200
     assert b'src="/static/chatsy/widget.js" data-chatsy-key="demo-store" async' in response.content
+
+
+def test_new_visitors_per_address_are_rate_limited(client, site, settings):
+    settings.CHATSY_SESSIONS_PER_MINUTE = 3
+    statuses = [post_session(client, {"site_key": site.key}).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    assert Customer.objects.count() == 3
