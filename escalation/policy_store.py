@@ -8,6 +8,8 @@ rebuilds before its very next decision: no restart, one cache read per message.
 from __future__ import annotations
 
 import threading
+from dataclasses import fields
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -17,6 +19,7 @@ from escalation.policy import Plan as PlanSpec
 from escalation.policy import Policy, Rule, Thresholds
 
 VERSION_KEY = "escalation:policy-version"
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _cached: tuple[int, Policy] | None = None
@@ -50,31 +53,19 @@ def policy_from_database() -> Policy:
     settings_row = EscalationSettings.objects.filter(pk=1).first() or EscalationSettings()
     return Policy(
         rules=tuple(_rule(row) for row in EscalationRule.objects.all()),
-        thresholds=Thresholds(
-            respond_above=settings_row.respond_above,
-            check_above=settings_row.check_above,
-            offer_above=settings_row.offer_above,
-            sentiment_escalate_below=settings_row.sentiment_escalate_below,
-            sentiment_offer_below=settings_row.sentiment_offer_below,
-            same_question_count=settings_row.same_question_count,
-            not_helpful_count=settings_row.not_helpful_count,
-            unresolved_turns=settings_row.unresolved_turns,
-            same_question_similarity=settings_row.same_question_similarity,
-        ),
+        thresholds=_spec_from_row(Thresholds, settings_row),
         plans=tuple(plan_spec(row) for row in Plan.objects.all()),
         default_queue=settings_row.default_queue,
     )
 
 
 def plan_spec(row: Plan) -> PlanSpec:
-    return PlanSpec(
-        name=row.name,
-        tier=row.tier,
-        vip=row.vip,
-        skip_ai_for_complex=row.skip_ai_for_complex,
-        dedicated_queue=row.dedicated_queue,
-        proactive_checkin_minutes=row.proactive_checkin_minutes,
-    )
+    return _spec_from_row(PlanSpec, row)
+
+
+def _spec_from_row(spec: type[T], row: object) -> T:
+    """The dataclass whose fields the model row shares by name (a new field follows for free)."""
+    return spec(**{f.name: getattr(row, f.name) for f in fields(spec)})  # type: ignore[call-arg]
 
 
 def _rule(row: EscalationRule) -> Rule:
