@@ -32,7 +32,12 @@ from escalation.policy import (
 from escalation.signals import complexity
 from escalation.signals.entities import Entities, Money, extract_entities, find_amounts
 from escalation.signals.explicit import detect_human_request
-from escalation.signals.failures import not_helpful_count, same_question_count
+from escalation.signals.failures import (
+    NO_CONTENT_IN_A_ROW,
+    no_content_streak,
+    not_helpful_count,
+    same_question_count,
+)
 from escalation.signals.patterns import find_phrase
 from escalation.signals.sensitive import detect_sensitive
 from escalation.signals.sentiment import Sentiment, score_sentiment
@@ -420,10 +425,13 @@ def _failure_outcomes(reading: _Reading) -> Iterator[_Outcome]:
     earlier = [prepare_cached(cap(m)) for m in snapshot.earlier_messages[-HISTORY_LIMIT:]]
     repeats = same_question_count(reading.text, earlier, thresholds.same_question_similarity)
     unhelpful = not_helpful_count([*earlier, reading.text], snapshot.not_helpful_clicks)
+    # "asdfgh" once gets "could you rephrase that?"; twice in a row, a person.
+    no_content = no_content_streak([*earlier, reading.text])
     unresolved_turns = 0 if snapshot.resolved else snapshot.turns
     reading.signals.update(
         same_question_count=repeats,
         not_helpful_count=unhelpful,
+        no_content_in_a_row=no_content,
         visitor_turns=snapshot.turns,
         helpful_clicks=snapshot.helpful_clicks,
         ai_attempts=len(snapshot.bot_answers),
@@ -433,6 +441,8 @@ def _failure_outcomes(reading: _Reading) -> Iterator[_Outcome]:
          f"the same question was asked {repeats} times"),
         (unhelpful, thresholds.not_helpful_count, "not_helpful_count", Action.ESCALATE,
          f'the visitor said "not helpful" {unhelpful} times'),
+        (no_content, NO_CONTENT_IN_A_ROW, "no_content_in_a_row", Action.ESCALATE,
+         f"{no_content} messages in a row had no content"),
         (unresolved_turns, thresholds.unresolved_turns, "unresolved_turns", Action.OFFER,
          f"{unresolved_turns} visitor turns without resolution"),
     )
