@@ -4,7 +4,10 @@ Replies run as tasks on the server's event loop, not in the visitor's consumer, 
 survives the visitor's socket closing mid-answer (and the reconciler in conversations.tasks
 covers a process that dies). The engine is called twice per visitor message: before the
 answer (explicit requests, sentiment, complexity, VIP, failures) and after it (the
-confidence bands).
+confidence bands). In between, turns that are no knowledge-base question (feedback, thanks,
+greetings, "asdfgh": escalation.signals.dialogue) get their short reply (conversations.turns),
+and a question about nothing the store deals in gets the scope answer and an offer of a
+person rather than a place in the queue.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from django.utils import timezone
 from chatsy import realtime
 from conversations import selectors, services
 from conversations.assistant.base import Answer, Responder, Turn
-from conversations.assistant.knowledge_base import KnowledgeBaseResponder
+from conversations.assistant.confidence import assess
+from conversations.assistant.knowledge_base import KnowledgeBaseResponder, follow_up_query
 from conversations.assistant.llm import LLMConfig, ResponderUnavailable
 from conversations.assistant.openai_responder import OpenAIResponder
 from conversations.knowledge import knowledge_index_cached, knowledge_index_fresh
 from conversations.models import Conversation, Message
+from conversations.turns import Asked, asked_by, turn_reply
 from escalation import copy
 from escalation import selectors as escalation_selectors
 from escalation.buttons import human_requested_by_button
@@ -34,6 +39,7 @@ from escalation.engine import Decision, Snapshot, decide
 from escalation.policy import Action, Policy
 from escalation.policy_store import policy_current
 from escalation.services import conversation_escalate, message_record_feedback
+from escalation.signals.dialogue import DialogueAct, mentions_store, read_act
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +102,18 @@ async def bot_reply(*, conversation_id: int, message_id: int) -> None:
     context = await database_sync_to_async(_turn_context)(conversation_id, message_id)
     if context.conversation.status != Conversation.Status.BOT:
         return  # A person owns the conversation: the bot stays silent.
+    act = read_act(context.message.body)
     before = decide(context.snapshot, context.policy, timezone.now())
     if before.escalates:
-        await _record_and_escalate(context, before)
+        await _record_and_escalate(context, before, act.act)
+        return
+    if not act.wants_knowledge:  # feedback, thanks, "hi", "asdfgh": no knowledge base
+        await database_sync_to_async(_conversational_turn)(context, before, act)
+        return
+    if _off_topic(context):
+        await database_sync_to_async(_post_reply)(
+            context, _at_least_offer(before), copy.OUT_OF_SCOPE, act="off_topic", offered=True
+        )
         return
     answer, stream_id = await _answer(context)
     after = decide(context.snapshot.with_answer(answer.confidence), context.policy, timezone.now())
@@ -106,12 +121,78 @@ async def bot_reply(*, conversation_id: int, message_id: int) -> None:
         after = replace(after, action=Action.OFFER)  # The primary failed: always offer a person.
     if after.escalates:  # Too unsure to say anything: hand over rather than guess.
         await _end_stream(context, stream_id)
-        await _record_and_escalate(context, after)
+        await _record_and_escalate(context, after, act.act)
         return
-    await database_sync_to_async(_store_decision)(context.message, after)
+    await database_sync_to_async(_store_decision)(context.message, after, act.act)
     stored = await database_sync_to_async(_post_answer)(context, answer, after, stream_id)
     if stored is None:  # A person took over while the answer was generated: drop it.
         await _end_stream(context, stream_id)
+
+
+def _off_topic(context: _TurnContext) -> bool:
+    """No word of the store's trade, and no knowledge-base article that fits: "recipe for
+    sourdough bread?" is not for us, and not for the queue either."""
+    query = follow_up_query(context.message.body, context.history)
+    if mentions_store(query):
+        return False
+    confidence = assess(knowledge_index_cached(), query).confidence
+    return confidence < context.policy.thresholds.offer_above
+
+
+def _conversational_turn(context: _TurnContext, before: Decision, act: DialogueAct) -> None:
+    """Reply to a turn that is no question; a typed yes / no answers what the bot asked."""
+    last_bot = (
+        context.conversation.messages.filter(sender=Message.Sender.BOT, seq__lt=context.message.seq)
+        .order_by("-seq")
+        .first()
+    )
+    asked = asked_by(last_bot.metadata.get("actions", [])) if last_bot else Asked.NOTHING
+    reply = turn_reply(act, asked)
+    decision = before
+    if reply.escalate:
+        decision = human_requested_by_button(context.policy)
+    elif reply.helpful is not None and last_bot is not None:
+        recorded = message_record_feedback(message=last_bot, helpful=reply.helpful)
+        if recorded and not reply.helpful:  # counts like the "No" button (Category 5)
+            clicks = context.snapshot.not_helpful_clicks + 1
+            snapshot = replace(context.snapshot, not_helpful_clicks=clicks)
+            decision = decide(snapshot, context.policy, timezone.now())
+    if decision.escalates:
+        _store_decision(context.message, decision, act=act.act)
+        conversation_escalate(
+            conversation_id=context.conversation.pk, decision=decision, message=context.message
+        )
+        return
+    if reply.offer:
+        decision = _at_least_offer(decision)
+    _post_reply(context, decision, reply.body, act=act.act, offered=reply.offer)
+
+
+def _at_least_offer(decision: Decision) -> Decision:
+    """The decision, offering a person if it did not already."""
+    if decision.offers_human or decision.escalates:
+        return decision
+    return replace(decision, action=Action.OFFER)
+
+
+@transaction.atomic
+def _post_reply(
+    context: _TurnContext, decision: Decision, body: str, *, act: str, offered: bool = False
+) -> None:
+    """Store a short reply (no knowledge base) and the decision; once per visitor message.
+    `offered`: the body already offers a person in words."""
+    conversation = Conversation.objects.select_for_update().get(pk=context.conversation.pk)
+    if conversation.messages.filter(metadata__reply_to=context.message.seq).exists():
+        return
+    _store_decision(context.message, decision, act=act)
+    metadata: dict = {"reply_to": context.message.seq, "dialogue_act": act}
+    if decision.action is Action.ACKNOWLEDGE_OFFER:
+        body = copy.ACKNOWLEDGE_FRUSTRATION
+    elif decision.offers_human and not offered:
+        body = f"{body}\n\n{copy.OFFER_HUMAN}"
+    if decision.offers_human:
+        metadata["actions"] = [copy.ACTION_REQUEST_HUMAN]
+    services.message_post_bot(conversation_id=conversation.pk, body=body, metadata=metadata)
 
 
 async def visitor_action(*, conversation: Conversation, action: str, seq: int) -> None:
@@ -218,8 +299,10 @@ async def _end_stream(context: _TurnContext, stream_id: str | None) -> None:
         )
 
 
-async def _record_and_escalate(context: _TurnContext, decision: Decision) -> None:
-    await database_sync_to_async(_store_decision)(context.message, decision)
+async def _record_and_escalate(
+    context: _TurnContext, decision: Decision, act: str | None = None
+) -> None:
+    await database_sync_to_async(_store_decision)(context.message, decision, act)
     await database_sync_to_async(conversation_escalate)(
         conversation_id=context.conversation.pk, decision=decision, message=context.message
     )
@@ -248,12 +331,14 @@ def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
     )
 
 
-def _store_decision(message: Message, decision: Decision) -> None:
+def _store_decision(message: Message, decision: Decision, act: str | None = None) -> None:
     details = decision.to_dict()
+    extra = {"dialogue_act": act} if act else {}
     services.message_update_metadata(
         message=message,
         decision={k: v for k, v in details.items() if k != "signals"},
         signals=details["signals"],
+        **extra,
     )
 
 

@@ -24,6 +24,21 @@ NOT_HELPFUL_FOLLOW_UP = (
 )
 HELPFUL_THANKS = "Glad that helped! Anything else I can do for you?"
 
+# Turns that are not questions for the knowledge base (escalation.signals.dialogue).
+GREETING = (
+    "Hi! I'm here to help with orders, delivery, returns, payments and your account. "
+    "What can I do for you?"
+)
+YOU_ARE_WELCOME = "You're welcome! Is there anything else I can help you with?"
+GOODBYE = "Thanks for chatting with us. Have a lovely day!"
+REPHRASE = "Sorry, could you rephrase that?"
+ANYTHING_ELSE = "Sure, what would you like to know?"
+NO_PROBLEM = "No problem. If anything else comes up, just write here."
+OUT_OF_SCOPE = (
+    "I can help with orders, shipping, returns, payments and your account. "
+    "If your question is about something else, I can connect you with a person."
+)
+
 ACTION_HELPFUL_YES = {"id": "helpful_yes", "label": "Yes, thanks"}
 ACTION_HELPFUL_NO = {"id": "helpful_no", "label": "No"}
 ACTION_REQUEST_HUMAN = {"id": "request_human", "label": "Talk to a person"}

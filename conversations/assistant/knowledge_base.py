@@ -16,6 +16,7 @@ from conversations.assistant.base import Answer, DeltaCallback, Source, Turn
 from conversations.assistant.confidence import Assessment, assess
 from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex, tokenize
 from conversations.assistant.small_talk import small_talk_answer
+from escalation.signals.dialogue import Act, read_act
 
 DEMO_KB_PATH = Path(__file__).resolve().parent.parent / "demo" / "kb_articles.json"
 
@@ -29,9 +30,6 @@ NOT_WORTH_NAMING = 0.2
 LONG_ARTICLE_WORDS = 100
 # A chosen paragraph shorter than this (a lead-in line) is quoted with the one after it.
 SHORT_PARAGRAPH_WORDS = 30
-# Follow-ups like "and to Canada?" only make sense with the previous question.
-FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|also|or|but|what about|how about|what if)\b", re.I)
-MAX_FOLLOW_UP_TERMS = 3
 
 EMPTY_KB_TEXT = (
     "I'm sorry, I don't have any help articles to check yet, so I can't answer that "
@@ -79,10 +77,16 @@ class KnowledgeBaseResponder:
 
 
 def follow_up_query(question: str, history: Sequence[Turn]) -> str:
-    """The question, prefixed with the previous customer question when it is a short follow-up."""
-    if not FOLLOW_UP_CUE.match(question) or len(tokenize(question)) > MAX_FOLLOW_UP_TERMS:
+    """The question, prefixed with the visitor's last question when it leans on it ("and to
+    Canada?", "how long does that take?", "why?"). Feedback, thanks and other follow-ups in
+    between are skipped: the last real question gives the context."""
+    if read_act(question).act is not Act.FOLLOW_UP:
         return question
-    earlier = [turn.text for turn in history if turn.role == "customer" and turn.text != question]
+    earlier = [
+        turn.text
+        for turn in history
+        if turn.role == "customer" and read_act(turn.text).act is Act.QUESTION
+    ]
     return f"{earlier[-1]} {question}" if earlier else question
 
 

@@ -1,41 +1,30 @@
-"""Greetings, thanks and goodbyes: no knowledge base needed, and no reason to escalate."""
+"""Greetings, thanks and goodbyes: no knowledge base needed, and no reason to escalate.
+
+The bot's turn answers these before any responder is asked (conversations.turns); this
+keeps each responder right on its own too (the evaluation and tests call them directly).
+"""
 
 from __future__ import annotations
 
-import re
-
 from conversations.assistant.base import Answer, DeltaCallback
+from escalation import copy
+from escalation.signals.dialogue import Act, read_act
 
-_GREETING = re.compile(
-    r"^(?:hi+|hello+|hey+|hiya|howdy|good (?:morning|afternoon|evening)|greetings|yo)"
-    r"(?: there| all| team| chatsy| bot)?[\s!.,:)]*$",
-    re.I,
-)
-_THANKS = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|cool|awesome|brilliant|nice)[\s,!.]*)?"
-    r"(?:thanks?(?: you)?|thank you(?: so much| very much)?|thx|ty|cheers|much appreciated)"
-    r"(?: (?:so much|a lot|very much))?[\s!.,:)]*$",
-    re.I,
-)
-_GOODBYE = re.compile(r"^(?:bye+|goodbye|see you|see ya|that'?s all|that is all)[\s!.,:)]*$", re.I)
-
-REPLIES = (
-    (
-        _GREETING,
-        "Hi! I'm here to help with orders, delivery, returns, payments and your account. "
-        "What can I do for you?",
-    ),
-    (_THANKS, "You're welcome! Is there anything else I can help you with?"),
-    (_GOODBYE, "Thanks for chatting with us. Have a lovely day!"),
-)
+# Longer messages are never small talk, whatever they start with.
+MAX_SMALL_TALK_CHARS = 60
+REPLIES = {
+    Act.GREETING: copy.GREETING,
+    Act.THANKS: copy.YOU_ARE_WELCOME,
+    Act.CLOSING: copy.GOODBYE,
+}
 
 
 def small_talk_reply(message: str) -> str | None:
     """A canned reply when the whole message is a greeting, thanks or goodbye; else None."""
     text = message.strip()
-    if len(text) > 60:
+    if len(text) > MAX_SMALL_TALK_CHARS:
         return None
-    return next((reply for pattern, reply in REPLIES if pattern.match(text)), None)
+    return REPLIES.get(read_act(text).act)
 
 
 async def small_talk_answer(
