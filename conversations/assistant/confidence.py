@@ -1,6 +1,6 @@
 """How sure the offline responder is that its best article answers the question.
 
-The confidence is a logistic regression over four retrieval signals, each in [0, 1] and
+The confidence is a logistic regression over five retrieval signals, each in [0, 1] and
 independent of knowledge-base size (ratios, not raw BM25 scores, which grow with the corpus):
 
 - normalised_score: the best article's score over the sum of the best score each question
@@ -12,9 +12,13 @@ independent of knowledge-base size (ratios, not raw BM25 scores, which grow with
   fitted weight is negative: a question that touches one article through a single stray word
   ("what time does the louvre *open*") is the typical false match, while real store questions
   touch several neighbouring articles (returns, refunds, exchanges) at once.
+- no_store_word: 1 when none of the question's terms is a word of the shop's trade
+  (escalation.signals.vocabulary.STORE_WORDS: order, delivery, refund, invoice, account...).
+  A question can match an article perfectly on everyday words ("how do I *write* c++"
+  against "write a review") and still be about something else.
 
-idf_coverage, top_score and query_terms are reported with the answer but not used.
-The result reads as P(the knowledge base answers this question) for a mix of two store
+idf_coverage, store_share, top_score and query_terms are reported with the answer but not
+used. The result reads as P(the knowledge base answers this question) for a mix of two store
 questions to one unrelated question (see calibrate.py), so the engine's bands apply to it.
 """
 
@@ -24,21 +28,27 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from conversations.assistant.retrieval import Hit, KnowledgeIndex, ParsedQuery
+from conversations.assistant.retrieval import Hit, KnowledgeIndex, ParsedQuery, normalise
+from escalation.signals.vocabulary import STORE_WORDS
 
-FEATURE_NAMES = ("normalised_score", "term_coverage", "unknown_share", "margin")
+# The shop's own words as index terms: a match on these says more than one on "write".
+STORE_TERMS = frozenset(normalise(word) for word in STORE_WORDS)
+
+FEATURE_NAMES = ("normalised_score", "term_coverage", "unknown_share", "margin", "no_store_word")
 
 # Fitted by `python -m conversations.assistant.calibrate` (plain-Python Newton's method,
-# L2 = 1, rows re-weighted to a 2:1 answerable prior) on the demo knowledge base
-# (conversations/demo/kb_articles.json) and the rows of /work/shared/eval/answerability_dev.jsonl
-# whose id's crc32 is 1 or 2 mod 3; the rows at 0 mod 3 (343 of 1000) were held out.
-# Held out: answerable >= 0.6 for 90.3%, out-of-scope < 0.4 for 93.8%, AUROC 0.988.
-INTERCEPT = -2.791
+# L2 = 1, rows re-weighted to a 2:1 answerable prior, the written rows counted three times) on
+# the demo knowledge base (conversations/demo/kb_articles.json) and the rows of
+# conversations/assistant/data/answerability_dev.jsonl and answerability_written.jsonl whose
+# id's crc32 is 1 or 2 mod 3; the rows at 0 mod 3 (397 of 1,145) were held out.
+# Held out: answerable >= 0.6 for 91.3%, out-of-scope < 0.4 for 89.7%, AUROC 0.975.
+INTERCEPT = -2.375
 COEFFICIENTS = {
-    "normalised_score": 4.895,
-    "term_coverage": 4.063,
-    "unknown_share": -2.330,
-    "margin": -1.349,
+    "normalised_score": 3.688,
+    "term_coverage": 4.703,
+    "unknown_share": -2.527,
+    "margin": -1.277,
+    "no_store_word": -2.945,
 }
 
 
@@ -53,6 +63,8 @@ class RetrievalSignals:
     margin: float = 0.0
     top_score: float = 0.0
     query_terms: float = 0.0
+    store_share: float = 0.0
+    no_store_word: float = 1.0
 
     def features(self) -> list[float]:
         return [getattr(self, name) for name in FEATURE_NAMES]
@@ -70,6 +82,7 @@ def retrieval_signals(
     top = hits[0]
     runner_up = hits[1].score if len(hits) > 1 else 0.0
     total_idf = sum(index.idf(term) for term in parsed.terms)
+    store_terms = sum(term in STORE_TERMS for term in parsed.terms)
     best_possible = sum(index.best_weight(term) for term in parsed.terms)
     return RetrievalSignals(
         idf_coverage=sum(index.idf(term) for term in top.matched_terms) / total_idf,
@@ -79,6 +92,8 @@ def retrieval_signals(
         margin=(top.score - runner_up) / top.score,
         top_score=top.score,
         query_terms=float(len(parsed.terms)),
+        store_share=store_terms / len(parsed.terms),
+        no_store_word=float(store_terms == 0),
     )
 
 

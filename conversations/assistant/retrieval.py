@@ -31,7 +31,7 @@ _STOPWORD_TEXT = """
     a an the i me my mine myself you your yours ur u ya we our ours us it its is am are was were
     be been being do does did doing done have has had having got get gets getting to of in on at
     for from with by about into onto as and or but if so than then that this these those there
-    here what whats which who whom whose when where why how can could would should will shall
+    here what whats which who whom whose when why how can could would should will shall
     may might must need needs needed want wants wanted wanna gotta gonna like id im ive dont
     doesnt didnt cant cannot couldnt wont isnt arent wasnt please pls plz help helps helping
     assistance assist know try trying tried see look looking find locate tell show let lets
@@ -39,10 +39,13 @@ _STOPWORD_TEXT = """
     things possible way ways able hi hello hey thanks thank ok okay dear not no go going obtain
     he she him her his they them their all few several many much more most other soon now
     someone somebody anyone anybody everyone nobody nothing everything up
-    theres heres thats whos wheres hows whens youre youve weve theyre hasnt havent wouldnt
+    theres heres thats whos hows whens youre youve weve theyre hasnt havent wouldnt
     s t d m ll re ve em damn goddamn bloody fucking fuck fucked freaking shit crap
+    hell heck wtf ffs omg ugh lol seriously asap crappy stupid effing frickin again already
+    even ever
 """
-# Question framing, pronouns and intensifiers: they say nothing about which article fits.
+# Question framing, pronouns, intensifiers and expletives: they say nothing about which
+# article fits. "where" is not one: "where is my order" asks for tracking, not cancelling.
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 # Dates in a question ("my invoice from June") are details, like order numbers: when no
@@ -64,7 +67,13 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:log|sign)(?:s|ged|ed|ging|ing)?[\s-]?out\b", "logout"),
         (r"\bpick(?:s|ed|ing)?[\s-]?up\b", "pickup"),
         (r"\bhow much\b", "cost"),
-        (r"\bsen(?:d|ds|ding|t)\s+(?:(?:it|them|this|something|an? \w+)\s+)?back\b", "return"),
+        (r"\bsen(?:d|ds|ding|t)\s+(?:\w+\s+){0,3}?back\b", "return"),
+        (r"\bget(?:s|ting)? rid of\b", "delete"),
+        (
+            r"\bstop (?:send|sending|getting|receiving)(?: me)?(?: \w+)? "
+            r"(?:e-?mails?|newsletters?|mails?|messages)\b",
+            "unsubscribe",
+        ),
         (r"\bmoney[\s-]?back\b", "refund"),
         (r"\bpass[\s-]?words?\b", "password"),
         (r"\bpin[\s-]?codes?\b", "password"),
@@ -90,11 +99,12 @@ SYNONYMS = {
         "refunds refunded refunding reimbursement reimbursements reimburse reimbursed rebate "
         "rebates rebating compensation compensations restitution restitutions money",
     ),
-    **_group("password", "pwd pass passcode pin key"),
+    **_group("password", "pw pwd pass passcode pin key"),
     **_group("signup", "register registers registration registering registered enroll"),
-    **_group("order", "purchase purchases purchased purchasing"),
+    **_group("order", "purchase purchases purchased purchasing stuff"),
     **_group("buy", "acquire acquiring"),
     **_group("item", "items product products article articles"),
+    **_group("arrive", "came"),
     **_group("method", "methods option options modality modalities"),
     **_group("account", "profile profiles user users acct"),
     **_group("review", "opinion opinions comment comments rating ratings"),
@@ -120,7 +130,8 @@ SUFFIXES = (
 )  # fmt: skip
 _UNDOUBLE_AFTER = ("ing", "ed", "ation", "ations")
 _KEEP_FINAL_S = ("ss", "us", "is")
-_WORD_RE = re.compile(r"[a-z0-9]+")
+# "c++", "c#" and "notepad++" are words too (and no store's): the symbols stay on them.
+_WORD_RE = re.compile(r"[a-z0-9]+(?:\+\+|#)?")
 
 
 def stem(word: str) -> str:
@@ -328,7 +339,7 @@ class KnowledgeIndex:
         if repaired := self._repair_typo(word):
             corrected[word] = repaired
             return [self._surface_words[repaired]]
-        if word in DATE_WORDS or len(word) <= 2 or _is_misspelt_stopword(word):
+        if word in DATE_WORDS or (len(word) <= 2 and word.isalnum()) or _is_misspelt_stopword(word):
             return []  # a detail, a stray letter pair ("ot", "ij") or misspelt filler
         if parts := self._split_run_together(word):
             corrected[word] = " ".join(parts)

@@ -104,5 +104,6 @@ STORE_WORDS = _words("""
     price prices pricing fee fees stock restock available availability size sizes colour
     color colours colors
     account accounts login password signup newsletter unsubscribe subscription membership
-    customer customers complaint complaints
+    customer customers complaint complaints address addresses review reviews feedback
+    card cards declined decline code codes gift personal details upgrade hours
 """)

@@ -119,7 +119,13 @@ def test_stem(word: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Where is my ORDER 732201349959?", ["order"]),
+        ("Where is my ORDER 732201349959?", ["wher", "order"]),
+        ("where the hell is my damn order", ["wher", "order"]),
+        ("wheres my stuff", ["wher", "order"]),
+        ("how do i send this junk back", ["return"]),
+        ("how do i get rid of my account", ["delet", "account"]),
+        ("stop sending me emails", ["unsubscrib"]),
+        ("how do i write c++", ["writ", "c++"]),
         ("I need help to track my parcel", ["track", "packag"]),
         ("delivery address", ["ship", "address"]),
         ("I want a reimbursement", ["refund"]),
