@@ -31,9 +31,9 @@ from functools import lru_cache
 
 from escalation.signals.vocabulary import STORE_WORDS
 
-# Acts are short: a message longer than this is read as a question (its first 48 words are
-# still searched for negative feedback).
-MAX_ACT_CHARS = 400
+# Acts are short: a message longer than this is read as a question (still searched for
+# negative feedback).
+MAX_ACT_CHARS = 240
 MAX_ACT_WORDS = 24
 # A follow-up leans on the previous question: at most this many words of its own.
 MAX_FOLLOW_UP_CONTENT = 2
@@ -227,6 +227,13 @@ _RARE_PAIRS = _words(
     """
 )
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+# Letter pairs typed with neighbouring keys of one row, either way round: "as", "sa", "df".
+_NEIGHBOUR_KEYS = frozenset(
+    pair
+    for row in _KEYBOARD_ROWS
+    for left, right in zip(row, row[1:], strict=False)
+    for pair in (left + right, right + left)
+)
 
 
 def read_act(message: str) -> DialogueAct:
@@ -239,12 +246,16 @@ def _read_act(message: str) -> DialogueAct:
     tokens = _tokens(message)
     if not tokens:
         return _symbols_only(message)
+    plain = [token for token in tokens if token not in FILLER and token not in _CUE_WORDS]
+    if len(tokens) > MAX_ACT_WORDS or len(plain) > MAX_FOLLOW_UP_CONTENT + 1:
+        # Too much said for an act or a follow-up: a question (or noise), and only the
+        # feedback that counts anywhere is looked for.
+        if _no_content(plain):
+            return DialogueAct(Act.NO_CONTENT, " ".join(plain[:5]))
+        strong = _strong_feedback(tokens)
+        return DialogueAct(Act.QUESTION, strong, not_helpful=bool(strong))
     text = " ".join(tokens)
     present = _with_letters_collapsed(tokens, text)
-    if len(tokens) > MAX_ACT_WORDS:  # feedback comes first: "not helpful. I asked ..."
-        opening = " ".join(tokens[: MAX_ACT_WORDS * 2])
-        strong = None if present.isdisjoint(_STRONG_GATE) else STRONG_NEGATIVE.search(opening)
-        return DialogueAct(Act.QUESTION, _span(strong), not_helpful=strong is not None)
     found: dict[str, str] = {}
     rest = text
     for name, gate, pattern in _CUE_CLASSES:
@@ -270,10 +281,11 @@ def _read_act(message: str) -> DialogueAct:
 # are questions with none of them, and the engine reads every message.
 _CUE_CLASSES = (
     ("strong", _words("""
-        helpful useful relevant clear unhelpful irrelevant help helping helped answer
-        answering answered asked meant wanted asking looking question ask understand listen
-        read get sense wrong useless pointless bad stupid generic canned nothing hopeless
-        rubbish garbage dumb keep keeps kept same use not
+        helpful useful relevant clear unhelpful irrelevant help helping helped answer answers
+        answering answered asked meant wanted said asking looking mean question ask
+        understand listen sense reply replies response responses information info advice
+        article nothing useless pointless hopeless rubbish garbage stupid dumb saying
+        repeating same
         """), STRONG_NEGATIVE),
     ("weak", _words("""
         work working solve fix not wrong useless pointless worthless hopeless rubbish garbage
@@ -302,6 +314,7 @@ _CUE_CLASSES = (
     ("deny", _words("no nope nah not negative"), DENY),
 )  # fmt: skip
 _STRONG_GATE = _CUE_CLASSES[0][1]
+_CUE_WORDS = frozenset().union(*(gate for _, gate, _ in _CUE_CLASSES))
 # With nothing else said, the first class found here names the act.
 _PURE_ACTS = (
     ("strong", Act.NEGATIVE_FEEDBACK),
@@ -313,6 +326,17 @@ _PURE_ACTS = (
     ("deny", Act.DENY),
     ("greeting", Act.GREETING),
 )
+
+
+def _strong_feedback(tokens: list[str]) -> str:
+    """Negative feedback anywhere in a longer message, searched only around its gate words
+    (a regex over every position of a long message costs more than the rest of the act)."""
+    for position, token in enumerate(tokens):
+        if token in _STRONG_GATE:
+            window = " ".join(tokens[max(0, position - 7) : position + 5])
+            if found := STRONG_NEGATIVE.search(window):
+                return found.group().strip()
+    return ""
 
 
 def _pure_act(found: dict[str, str], remaining: list[str], tokens: list[str]) -> DialogueAct:
@@ -358,16 +382,17 @@ def _with_letters_collapsed(tokens: list[str], text: str) -> set[str]:
     return present
 
 
-def _span(match: re.Match[str] | None) -> str:
-    return match.group().strip() if match else ""
-
-
 def _no_content(words: list[str]) -> bool:
     """Whether the words left say nothing: most of them are typed noise."""
-    if any(word in STORE_WORDS or word.isdigit() for word in words):
+    if not STORE_WORDS.isdisjoint(words):
         return False
-    noise = sum(1 for word in words if looks_like_noise(word))
-    return noise * 2 > len(words)
+    allowed = (len(words) - 1) // 2  # words that may look real while most are noise
+    for word in words:
+        if not looks_like_noise(word):
+            allowed -= 1
+            if allowed < 0:
+                return False
+    return True
 
 
 def looks_like_noise(word: str) -> bool:
@@ -397,17 +422,10 @@ def _longest_consonant_run(word: str) -> int:
 def _keyboard_run(word: str) -> int:
     """The longest stretch of neighbouring keys typed along one row ("asdf", "poiu")."""
     longest = run = 1
-    for first, second in zip(word, word[1:], strict=False):
-        run = run + 1 if _neighbours(first, second) else 1
+    for i in range(len(word) - 1):
+        run = run + 1 if word[i : i + 2] in _NEIGHBOUR_KEYS else 1
         longest = max(longest, run)
     return longest
-
-
-def _neighbours(first: str, second: str) -> bool:
-    for row in _KEYBOARD_ROWS:
-        if first in row and second in row:
-            return abs(row.index(first) - row.index(second)) == 1
-    return False
 
 
 def _repeats_a_chunk(word: str) -> bool:
