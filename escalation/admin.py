@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import path
 
 from escalation import admin_views
+from escalation.model_store import shipped_model
 from escalation.models import (
+    ClassifierThreshold,
     Escalation,
     EscalationRule,
     EscalationSettings,
@@ -55,8 +57,28 @@ class EscalationRuleAdmin(admin.ModelAdmin):
         return admin_views.export_policy(request)
 
 
+class ClassifierThresholdInline(admin.TabularInline):
+    """Per-trigger thresholds of the trained classifiers, beside the spec's thresholds."""
+
+    model = ClassifierThreshold
+    extra = 0
+    verbose_name_plural = (
+        "Trained classifier thresholds (empty fields keep the shipped model's values)"
+    )
+    fields = ["label", "escalate_at", "offer_at", "model_values"]
+    readonly_fields = ["model_values"]
+
+    @admin.display(description="shipped model (escalate / offer)")
+    def model_values(self, obj: ClassifierThreshold) -> str:
+        if not obj.label:
+            return "—"
+        limits = shipped_model().threshold(obj.label)
+        return f"{limits.escalate_at:.2f} / {limits.offer_at:.2f}"
+
+
 @admin.register(EscalationSettings)
 class EscalationSettingsAdmin(admin.ModelAdmin):
+    inlines = [ClassifierThresholdInline]
     fieldsets = [
         (
             "Confidence bands (Category 2)",

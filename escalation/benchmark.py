@@ -23,6 +23,7 @@ from functools import partial
 
 from escalation.engine import Snapshot, decide
 from escalation.evaluation import load_rows
+from escalation.model_store import shipped_model
 from escalation.policy import Policy
 from escalation.signals.text import prepare_cached
 
@@ -96,7 +97,7 @@ def percentile_us(sorted_ns: Sequence[int], quantile: float) -> float:
 
 
 def measure(messages: Sequence[str], runs: int, with_entities: bool = False) -> dict[str, object]:
-    policy, now = Policy.default(), datetime(2025, 1, 1, 12)
+    policy, now = Policy.default().with_classifier(shipped_model()), datetime(2025, 1, 1, 12)
 
     def one(message: str) -> Callable[[], object]:
         if with_entities:
@@ -125,7 +126,7 @@ def fastest_each(calls: Sequence[Callable[[], object]], runs: int) -> list[int]:
 
 
 def measure_bombs(runs: int) -> dict[str, object]:
-    policy, now = Policy.default(), datetime(2025, 1, 1, 12)
+    policy, now = Policy.default().with_classifier(shipped_model()), datetime(2025, 1, 1, 12)
     results: dict[str, object] = {}
     for name, unit in BOMBS.items():
         bomb = Snapshot(unit * (BOMB_BYTES // len(unit.encode())))
@@ -145,7 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
     sentences = [row["text"] for path in args.rows for row in load_rows(path)] or list(SENTENCES)
-    decide(Snapshot("warm up the lazily loaded lexicons"), Policy.default(), datetime(2025, 1, 1))
+    decide(
+        Snapshot("warm up the lazily loaded lexicons"),
+        Policy.default().with_classifier(shipped_model()),
+        datetime(2025, 1, 1),
+    )
     groups = build_messages(sentences)
     every = [message for batch in groups.values() for message in batch]
     report: dict[str, dict[str, object]] = {
@@ -171,8 +176,10 @@ def _print_table(report: dict[str, dict[str, object]]) -> None:
     for section, rows in report.items():
         print(section)
         for name, figures in rows.items():
-            shown = figures if not isinstance(figures, dict) else "  ".join(
-                f"{key}={value}" for key, value in figures.items()
+            shown = (
+                figures
+                if not isinstance(figures, dict)
+                else "  ".join(f"{key}={value}" for key, value in figures.items())
             )
             print(f"  {name:<14} {shown}")
 

@@ -30,8 +30,15 @@ from escalation.policy import (
     Rule,
 )
 from escalation.signals import complexity
-from escalation.signals.entities import Entities, Money, extract_entities, find_amounts
-from escalation.signals.explicit import detect_human_request
+from escalation.signals.classifier import LabelScore, LabelThresholds, TriageScores, topic_of
+from escalation.signals.entities import (
+    Entities,
+    Money,
+    disputed_amount,
+    extract_entities,
+    find_amounts,
+)
+from escalation.signals.explicit import declines_human, detect_human_request
 from escalation.signals.failures import (
     NO_CONTENT_IN_A_ROW,
     no_content_streak,
@@ -39,7 +46,6 @@ from escalation.signals.failures import (
     same_question_count,
 )
 from escalation.signals.patterns import find_phrase
-from escalation.signals.sensitive import detect_sensitive
 from escalation.signals.sentiment import Sentiment, score_sentiment
 from escalation.signals.text import Text, cap, prepare_cached
 
@@ -60,6 +66,8 @@ _PRIORITY_RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.URGENT: 2}
 # Rule-less triggers rank after the default rules (security 10 ... multi-step 90): a named
 # issue tells the agent more than the mood or the confidence that came with it.
 _VIP_ORDER, _SENTIMENT_ORDER, _FAILURE_ORDER, _CONFIDENCE_ORDER = 0, 92, 95, 100
+# A mildly negative lexicon score offers a person only with this much classifier support.
+MILD_SENTIMENT_SUPPORT = 0.5
 
 
 @dataclass(frozen=True)
@@ -177,10 +185,12 @@ class _Outcome:
     queue: str
     order: int
     reason: Reason
+    tentative: bool = False  # a classifier between its offer and escalation thresholds
+    probability: float = 0.0  # a tentative outcome's: the likelier of two guesses names it
 
     @property
-    def rank(self) -> tuple[int, int]:
-        return _ACTION_RANK[self.action], -self.order
+    def rank(self) -> tuple[int, bool, float, int]:
+        return _ACTION_RANK[self.action], not self.tentative, self.probability, -self.order
 
 
 @dataclass
@@ -193,6 +203,7 @@ class _Reading:
     today: date
     signals: dict[str, SignalValue] = field(default_factory=dict)
     found_amounts: tuple[Money, ...] | None = None  # read only when a rule needs them
+    scores: TriageScores | None = None  # the trained classifiers' scores, if the policy has them
 
     def amounts(self) -> tuple[Money, ...]:
         if self.found_amounts is None:
@@ -205,6 +216,8 @@ def decide(snapshot: Snapshot, policy: Policy, now: datetime) -> Decision:
     text = prepare_cached(cap(snapshot.message))  # keyed on the capped text: bounded memory
     reading = _Reading(text, snapshot, policy, _as_date(now))
     sentiment = score_sentiment(reading.text)
+    if policy.classifier is not None:
+        reading.scores = policy.classifier.score(text, sentiment)
     outcomes = [
         *_rule_outcomes(reading),
         *_sentiment_outcomes(reading, sentiment),
@@ -220,28 +233,43 @@ def _as_date(now: datetime | date) -> date:
 
 
 def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment) -> Decision:
+    """The strongest action wins; the most specific issue found names the category and
+    the queue, whatever tipped it over (confidence, mood, failures, a request for a person),
+    at the highest priority among the triggers that act."""
     policy, plan = reading.policy, reading.snapshot.plan
     ranked = sorted(outcomes, key=lambda outcome: outcome.rank, reverse=True)
     winner = ranked[0] if ranked else _no_trigger(policy)
-    priority = max(
-        (o.priority for o in ranked if o.action is winner.action),
-        key=_PRIORITY_RANK.__getitem__,
-        default=winner.priority,
-    )
-    queue = winner.queue
+    acting = [o for o in ranked if o.action is winner.action] or [winner]
+    issue = _named_issue(ranked)
+    if issue is not None and _ACTION_RANK[winner.action] >= _ACTION_RANK[Action.OFFER]:
+        acting.append(issue)
+        category, queue = issue.category, issue.queue
+        reasons = [issue.reason, *(o.reason for o in ranked if o is not issue)]
+    else:
+        category, queue = winner.category, winner.queue
+        reasons = [o.reason for o in ranked]
+    priority = max((o.priority for o in acting), key=_PRIORITY_RANK.__getitem__)
     if plan is not None and plan.vip and plan.dedicated_queue and winner.action is Action.ESCALATE:
         queue = plan.dedicated_queue
     return Decision(
         action=winner.action,
-        category=winner.category,
+        category=category,
         priority=priority,
         target_queue=queue,
-        reasons=tuple(outcome.reason for outcome in ranked) or (winner.reason,),
+        reasons=tuple(reasons) or (winner.reason,),
         sentiment=sentiment,
         signals=reading.signals,
         text=reading.text,
         amounts=reading.found_amounts,
     )
+
+
+def _named_issue(ranked: list[_Outcome]) -> _Outcome | None:
+    """The most specific issue among the outcomes (lowest rule order): billing, security,
+    legal, sensitive, exceptions... rather than the mood or confidence that came with it.
+    A classifier that is only fairly sure (offer band) names no issue for another trigger."""
+    issues = [o for o in ranked if o.category in COMPLEX_CATEGORIES and not o.tentative]
+    return min(issues, key=lambda o: o.order) if issues else None
 
 
 def _no_trigger(policy: Policy) -> _Outcome:
@@ -254,7 +282,7 @@ def _no_trigger(policy: Policy) -> _Outcome:
 
 def _rule_outcomes(reading: _Reading) -> Iterator[_Outcome]:
     for rule in reading.policy.active_rules():
-        read = _RULE_READERS.get(rule.category, _read_detector_rule)
+        read = _RULE_READERS.get(rule.category, _read_category_rule)
         outcome = read(reading, rule)
         if outcome is not None:
             yield outcome
@@ -273,37 +301,57 @@ def _from_rule(rule: Rule, reason: Reason, action: Action | None = None) -> _Out
 
 
 def _read_human_request(reading: _Reading, rule: Rule) -> _Outcome | None:
+    """The spec's explicit request (a grammar with negation), else the trained classifier
+    for implicit ones ("is there anyone real I can talk to")."""
     found = detect_human_request(reading.text, rule.phrases)
     reading.signals["explicit_request"] = found
-    if found is None:
+    if found is not None:
+        text = f'the visitor asked for a human ("{found}")'
+        return _from_rule(rule, Reason("explicit_request", found, rule.key, None, text))
+    if declines_human(reading.text):
+        reading.signals["declines_human"] = True
         return None
-    text = f'the visitor asked for a human ("{found}")'
-    return _from_rule(rule, Reason("explicit_request", found, rule.key, None, text))
+    return _classified_outcome(reading, rule, "human_request", "the visitor wants a person")
 
 
 def _read_billing_dispute(reading: _Reading, rule: Rule) -> _Outcome | None:
     """Over the threshold: the rule's action. At or under it: the bot handles it, as the
     spec says. No amount stated: the bot answers and offers a human, since the size of the
-    dispute is unknown and a human can look it up."""
-    found = complexity.detect_billing_dispute(reading.text) or _rule_phrase(reading, rule)
+    dispute is unknown and a human can look it up. A classifier that is only fairly sure
+    (its offer band) never escalates: a price mentioned in passing is no dispute."""
+    found = _rule_phrase(reading, rule)
+    sure = found is not None
+    if found is None:
+        classified = _classifier_reading(reading, "billing_dispute")
+        if classified is not None and classified.probability >= classified.limits.offer_at:
+            found = classified.score.explain()
+            sure = classified.probability >= classified.limits.escalate_at
     reading.signals["billing_dispute"] = found
     if found is None:
         return None
-    money = complexity.disputed_amount(reading.amounts(), reading.text)
+    money = disputed_amount(reading.amounts(), reading.text)
     reading.signals["amount"] = money.amount if money else None
     limit = rule.amount_threshold
     if limit is None:
-        text = f'billing dispute ("{found}")'
+        text = f"billing dispute ({found})"
         return _from_rule(rule, Reason("billing_dispute", found, rule.key, None, text))
-    if money is None:
-        text = f'billing dispute ("{found}") with no amount stated, so a human is offered'
+    if money is not None and money.amount <= limit:
+        text = (
+            f"billing dispute of {money.text} is within the {money.currency} {limit:g} "
+            "threshold: the bot handles it"
+        )
+        reason = Reason("amount", money.amount, rule.key, limit, text)
+        return _from_rule(rule, reason, Action.RESPOND)
+    if money is None or not sure:
+        stated = f"of {money.text}" if money else "with no amount stated"
+        text = f"possible billing dispute {stated} ({found}), so a human is offered"
         reason = Reason("billing_dispute", found, rule.key, limit, text)
-        return _from_rule(rule, reason, Action.OFFER)
-    if money.amount > limit:
-        text = f"billing dispute of {money.text} is over the {limit:g} threshold"
-        return _from_rule(rule, Reason("amount", money.amount, rule.key, limit, text))
-    text = f"billing dispute of {money.text} is within the {limit:g} threshold: the bot handles it"
-    return _from_rule(rule, Reason("amount", money.amount, rule.key, limit, text), Action.RESPOND)
+        offer = _from_rule(rule, reason, Action.OFFER)
+        if sure:
+            return offer
+        return replace(offer, tentative=True, probability=classified.probability)  # type: ignore[union-attr]
+    text = f"billing dispute of {money.text} is over the {money.currency} {limit:g} threshold"
+    return _from_rule(rule, Reason("amount", money.amount, rule.key, limit, text))
 
 
 def _read_refund(reading: _Reading, rule: Rule) -> _Outcome | None:
@@ -323,42 +371,111 @@ def _read_refund(reading: _Reading, rule: Rule) -> _Outcome | None:
     return _from_rule(rule, Reason("order_age_days", age, rule.key, limit, text))
 
 
-_DETECTORS: dict[str, Callable[[Text], str | None]] = {
-    Category.SECURITY: complexity.detect_security,
-    Category.LEGAL: complexity.detect_legal,
-    Category.POLICY_EXCEPTION: complexity.detect_policy_exception,
-    Category.TECHNICAL: complexity.detect_technical,
-    Category.MULTI_STEP: complexity.detect_multi_step,
+# Categories read by a trained classifier (plus the rule's own keywords).
+_CLASSIFIED: dict[str, tuple[str, str]] = {
+    Category.SECURITY: ("security", "account security concern"),
+    Category.LEGAL: ("legal", "legal or compliance matter"),
+    Category.POLICY_EXCEPTION: ("policy_exception", "request for an exception to policy"),
 }
-_DESCRIPTIONS: dict[str, str] = {
-    Category.SECURITY: "account security concern",
-    Category.LEGAL: "legal or compliance matter",
-    Category.POLICY_EXCEPTION: "request for an exception to policy",
-    Category.TECHNICAL: "technical issue needing system access",
-    Category.MULTI_STEP: "multi-step process with dependencies",
+# Categories read by a rule of the spec's kind (a grammar, not a phrase list).
+_DETECTORS: dict[str, tuple[Callable[[Text], str | None], str]] = {
+    Category.TECHNICAL: (complexity.detect_technical, "technical issue needing system access"),
+    Category.MULTI_STEP: (complexity.detect_multi_step, "multi-step process with dependencies"),
 }
 
 
-def _read_detector_rule(reading: _Reading, rule: Rule) -> _Outcome | None:
-    """Built-in detector for the rule's category (if any), else the rule's own phrases."""
-    detector = _DETECTORS.get(rule.category)
-    found = (detector(reading.text) if detector else None) or _rule_phrase(reading, rule)
+def _read_category_rule(reading: _Reading, rule: Rule) -> _Outcome | None:
+    """The rule's own keywords first (an operator's domain words), then the category's
+    classifier or detector."""
+    phrase = _rule_phrase(reading, rule)
+    if phrase is not None:
+        reading.signals[rule.category] = phrase
+        text = f'{rule.name or rule.category} (keyword "{phrase}")'
+        return _from_rule(rule, Reason(rule.category, phrase, rule.key, None, text))
+    if rule.category in _CLASSIFIED:
+        label, description = _CLASSIFIED[rule.category]
+        return _classified_outcome(reading, rule, label, description)
+    detector, description = _DETECTORS.get(rule.category, (None, rule.name))
+    found = detector(reading.text) if detector else None
     reading.signals[rule.category] = found
     if found is None:
         return None
-    description = _DESCRIPTIONS.get(rule.category, rule.name or rule.key)
     text = f'{description} ("{found}")'
     return _from_rule(rule, Reason(rule.category, found, rule.key, None, text))
 
 
 def _read_sensitive(reading: _Reading, rule: Rule) -> _Outcome | None:
-    detected = detect_sensitive(reading.text)
-    topic, found = detected if detected else ("other", _rule_phrase(reading, rule))
-    reading.signals["sensitive"] = f"{topic}: {found}" if found else None
-    if found is None:
+    phrase = _rule_phrase(reading, rule)
+    if phrase is not None:
+        reading.signals["sensitive"] = f"other: {phrase}"
+        text = f'sensitive topic (keyword "{phrase}")'
+        return _from_rule(rule, Reason("sensitive", f"other: {phrase}", rule.key, None, text))
+    scores = reading.scores
+    best = scores.best_sensitive() if scores else None
+    if best is None:
         return None
-    text = f'sensitive topic, {topic.replace("_", " and ")} ("{found}")'
-    return _from_rule(rule, Reason("sensitive", f"{topic}: {found}", rule.key, None, text))
+    topic = topic_of(best.label)
+    description = f"sensitive topic, {topic.replace('_', ' and ')}"
+    outcome = _classified_outcome(reading, rule, best.label, description)
+    reading.signals["sensitive"] = topic if outcome else None
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Classified:
+    score: LabelScore
+    limits: LabelThresholds
+
+    @property
+    def probability(self) -> float:
+        return self.score.probability
+
+
+def _classifier_reading(reading: _Reading, label: str) -> _Classified | None:
+    """The label's probability (recorded as a signal) with its thresholds; None without a
+    classifier. Top terms are only looked up once the offer threshold is reached."""
+    scores = reading.scores
+    if scores is None or label not in scores.probabilities:
+        return None
+    probability = scores.probability(label)
+    reading.signals[f"p_{label}"] = round(probability, 3)
+    limits = scores.model.threshold(label)
+    if probability < limits.offer_at:
+        return _Classified(LabelScore(label, probability), limits)
+    return _Classified(scores.label_score(label), limits)
+
+
+def _label_score(reading: _Reading, label: str) -> LabelScore | None:
+    """The classifier's score for `label` when it reaches the offer threshold, else None."""
+    scores = reading.scores
+    if scores is None or label not in scores.probabilities:
+        return None
+    probability = scores.probability(label)
+    reading.signals[f"p_{label}"] = round(probability, 3)
+    if probability < scores.model.threshold(label).offer_at:
+        return None
+    return scores.label_score(label)
+
+
+def _classified_outcome(
+    reading: _Reading, rule: Rule, label: str, description: str
+) -> _Outcome | None:
+    """At or over the label's escalation threshold: the rule's action; between its offer
+    and escalation thresholds: the bot answers and offers a person."""
+    score = _label_score(reading, label)
+    if score is None:
+        reading.signals.setdefault(rule.category, None)
+        return None
+    reading.signals[rule.category] = score.explain()
+    limits = reading.scores.model.threshold(label) if reading.scores else None
+    sure = limits is not None and score.probability >= limits.escalate_at
+    limit = (limits.escalate_at if sure else limits.offer_at) if limits else None
+    text = f"{description} ({score.explain()})"
+    reason = Reason(label, round(score.probability, 3), rule.key, limit, text)
+    if sure:
+        return _from_rule(rule, reason)
+    offer = _from_rule(rule, reason, Action.OFFER)
+    return replace(offer, tentative=True, probability=score.probability)
 
 
 def _rule_phrase(reading: _Reading, rule: Rule) -> str | None:
@@ -377,22 +494,59 @@ _RULE_READERS: dict[str, Callable[[_Reading, Rule], _Outcome | None]] = {
 
 
 def _sentiment_outcomes(reading: _Reading, sentiment: Sentiment) -> Iterator[_Outcome]:
+    """The spec's score thresholds and the trained frustration classifier, together.
+
+    A strongly negative score escalates by itself. A mildly negative one acknowledges and
+    offers a person only when the classifier at least leans the same way: word lists read
+    "this blender is killer" or "my bad" as negative, the classifier knows better. Over its
+    offer threshold the classifier acknowledges and offers; over its escalation threshold it
+    escalates when the score shows more than mild negativity."""
     thresholds, score = reading.policy.thresholds, sentiment.score
     reading.signals["sentiment"] = score
+    found = _classifier_reading(reading, "negative_sentiment")
+    probability = found.probability if found else 0.0
+    # The classifier says whether the visitor is upset, the score how much: escalating
+    # needs both ("a bit annoyed" is acknowledged, "WORST SERVICE EVER" goes to a person).
+    strong = score < (thresholds.sentiment_escalate_below + thresholds.sentiment_offer_below) / 2
     if score < thresholds.sentiment_escalate_below:
-        action, limit, rule = Action.ESCALATE, thresholds.sentiment_escalate_below, "escalate"
-    elif score < thresholds.sentiment_offer_below:
-        action, limit, rule = Action.ACKNOWLEDGE_OFFER, thresholds.sentiment_offer_below, "offer"
+        outcome = (
+            Action.ESCALATE,
+            "sentiment_escalate_below",
+            score,
+            thresholds.sentiment_escalate_below,
+        )
+        text = f"sentiment {score:+.2f} is below {thresholds.sentiment_escalate_below:+.2f}"
+    elif found and probability >= found.limits.escalate_at and strong:
+        outcome = (Action.ESCALATE, "negative_sentiment", probability, found.limits.escalate_at)
+        text = f"strong negative sentiment ({found.score.explain()})"
+    elif found and probability >= found.limits.offer_at:
+        outcome = (
+            Action.ACKNOWLEDGE_OFFER,
+            "negative_sentiment",
+            probability,
+            found.limits.offer_at,
+        )
+        text = f"negative sentiment ({found.score.explain()})"
+    elif score < thresholds.sentiment_offer_below and probability >= MILD_SENTIMENT_SUPPORT:
+        outcome = (
+            Action.ACKNOWLEDGE_OFFER,
+            "sentiment_offer_below",
+            score,
+            thresholds.sentiment_offer_below,
+        )
+        text = f"sentiment {score:+.2f} is below {thresholds.sentiment_offer_below:+.2f}"
     else:
         return
+    action, rule, value, limit = outcome
     priority = Priority.HIGH if action is Action.ESCALATE else Priority.NORMAL
-    reason = Reason(
-        "sentiment", score, f"sentiment_{rule}_below", limit,
-        f"sentiment {score:+.2f} is below {limit:+.2f}",
-    )
+    reason = Reason("sentiment", round(value, 3), rule, limit, text)
     yield _Outcome(
-        action, Category.NEGATIVE_SENTIMENT, priority, reading.policy.default_queue,
-        _SENTIMENT_ORDER, reason,
+        action,
+        Category.NEGATIVE_SENTIMENT,
+        priority,
+        reading.policy.default_queue,
+        _SENTIMENT_ORDER,
+        reason,
     )
 
 
@@ -404,14 +558,29 @@ def _confidence_outcomes(reading: _Reading) -> Iterator[_Outcome]:
     if confidence > thresholds.respond_above:
         band = (Action.RESPOND, Category.NONE, "respond_above", thresholds.respond_above, "above")
     elif confidence >= thresholds.check_above:
-        band = (Action.RESPOND_CHECK, Category.LOW_CONFIDENCE, "check_above",
-                thresholds.check_above, "at or above")
+        band = (
+            Action.RESPOND_CHECK,
+            Category.LOW_CONFIDENCE,
+            "check_above",
+            thresholds.check_above,
+            "at or above",
+        )
     elif confidence >= thresholds.offer_above:
-        band = (Action.OFFER, Category.LOW_CONFIDENCE, "offer_above", thresholds.offer_above,
-                "at or above")
+        band = (
+            Action.OFFER,
+            Category.LOW_CONFIDENCE,
+            "offer_above",
+            thresholds.offer_above,
+            "at or above",
+        )
     else:
-        band = (Action.ESCALATE, Category.LOW_CONFIDENCE, "offer_above", thresholds.offer_above,
-                "below")
+        band = (
+            Action.ESCALATE,
+            Category.LOW_CONFIDENCE,
+            "offer_above",
+            thresholds.offer_above,
+            "below",
+        )
     action, category, rule, limit, relation = band
     text = f"answer confidence {confidence:.2f} is {relation} {limit:.2f}"
     reason = Reason("confidence", confidence, rule, limit, text)
@@ -437,34 +606,59 @@ def _failure_outcomes(reading: _Reading) -> Iterator[_Outcome]:
         ai_attempts=len(snapshot.bot_answers),
     )
     checks = (
-        (repeats, thresholds.same_question_count, "same_question_count", Action.ESCALATE,
-         f"the same question was asked {repeats} times"),
-        (unhelpful, thresholds.not_helpful_count, "not_helpful_count", Action.ESCALATE,
-         f'the visitor said "not helpful" {unhelpful} times'),
-        (no_content, NO_CONTENT_IN_A_ROW, "no_content_in_a_row", Action.ESCALATE,
-         f"{no_content} messages in a row had no content"),
-        (unresolved_turns, thresholds.unresolved_turns, "unresolved_turns", Action.OFFER,
-         f"{unresolved_turns} visitor turns without resolution"),
+        (
+            repeats,
+            thresholds.same_question_count,
+            "same_question_count",
+            Action.ESCALATE,
+            f"the same question was asked {repeats} times",
+        ),
+        (
+            unhelpful,
+            thresholds.not_helpful_count,
+            "not_helpful_count",
+            Action.ESCALATE,
+            f'the visitor said "not helpful" {unhelpful} times',
+        ),
+        (
+            no_content,
+            NO_CONTENT_IN_A_ROW,
+            "no_content_in_a_row",
+            Action.ESCALATE,
+            f"{no_content} messages in a row had no content",
+        ),
+        (
+            unresolved_turns,
+            thresholds.unresolved_turns,
+            "unresolved_turns",
+            Action.OFFER,
+            f"{unresolved_turns} visitor turns without resolution",
+        ),
     )
     for value, limit, rule, action, text in checks:
         if value >= limit:
             reason = Reason(rule, value, rule, limit, f"{text} (limit {limit})")
             yield _Outcome(
-                action, Category.REPEATED_FAILURE, Priority.NORMAL, reading.policy.default_queue,
-                _FAILURE_ORDER, reason,
+                action,
+                Category.REPEATED_FAILURE,
+                Priority.NORMAL,
+                reading.policy.default_queue,
+                _FAILURE_ORDER,
+                reason,
             )
 
 
 def _vip_outcomes(reading: _Reading, outcomes: list[_Outcome]) -> list[_Outcome]:
-    """A VIP plan that skips the AI for complex issues sends them straight to its queue."""
+    """A VIP plan that skips the AI for complex issues sends them straight to its queue,
+    at urgent priority; the issue keeps its category."""
     plan = reading.snapshot.plan
     reading.signals["plan"] = plan.name if plan else None
     if plan is None or not (plan.vip and plan.skip_ai_for_complex):
         return []
-    complex_issue = next((o for o in outcomes if o.category in COMPLEX_CATEGORIES), None)
-    if complex_issue is None:
+    issue = _named_issue(outcomes)
+    if issue is None:
         return []
-    text = f"the {plan.name} plan skips the bot for complex issues ({complex_issue.category})"
+    text = f"the {plan.name} plan skips the bot for complex issues ({issue.category})"
     reason = Reason("plan", plan.name, "skip_ai_for_complex", None, text)
-    queue = plan.dedicated_queue or complex_issue.queue
-    return [_Outcome(Action.ESCALATE, Category.VIP, Priority.URGENT, queue, _VIP_ORDER, reason)]
+    queue = plan.dedicated_queue or issue.queue
+    return [_Outcome(Action.ESCALATE, issue.category, Priority.URGENT, queue, _VIP_ORDER, reason)]

@@ -10,9 +10,7 @@ but only an escalation counts towards precision and false escalations.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,16 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from escalation.engine import DecideFunction, Snapshot, decide
+from escalation.model_store import shipped_model
 from escalation.policy import Action, Policy
 
 SKIPPED_LABELS = frozenset({"answerable", "out_of_scope"})
 NO_ESCALATION = "none"
 # Engine categories that name an expected label; any other category disagrees with it.
-EXPECTED_CATEGORY = {
-    "human_request": "human_request",
-    "security": "security",
-    "billing_dispute": "billing_dispute",
-    "negative_sentiment": "negative_sentiment",
+EXPECTED_CATEGORIES = {
+    "human_request": {"human_request"},
+    "security": {"security"},
+    "billing_dispute": {"billing_dispute"},
+    "negative_sentiment": {"negative_sentiment"},
+    "legal": {"legal"},
+    "sensitive": {"sensitive"},
+    "policy_exception": {"policy_exception", "refund_exception"},
+    "refund_exception": {"refund_exception", "policy_exception"},
 }
 # A fixed clock keeps runs comparable (order-age rules read dates relative to it).
 EVALUATION_NOW = datetime(2025, 1, 1, 12, 0)
@@ -53,18 +56,31 @@ class Scored:
         return self.action == Action.ESCALATE
 
     @property
+    def agrees(self) -> bool:
+        """The engine named the expected issue."""
+        return self.category in EXPECTED_CATEGORIES.get(self.expected, ())
+
+    @property
     def caught(self) -> bool:
         return self.action in (Action.ESCALATE, Action.OFFER, Action.ACKNOWLEDGE_OFFER)
 
 
 def default_decide(policy: Policy | None = None, now: datetime = EVALUATION_NOW) -> DecideFunction:
-    """`decide` bound to a policy (the default one unless given) and a fixed clock."""
-    chosen = policy or Policy.default()
+    """`decide` bound to a policy (the default one with the shipped classifiers unless
+    given) and a fixed clock."""
+    chosen = policy or Policy.default().with_classifier(shipped_model())
     return lambda snapshot: decide(snapshot, chosen, now)
 
 
-def is_holdout(row: Row) -> bool:
-    """The held-out third: crc32 of the row id mod 3 == 0 (stable across runs, unlike hash)."""
+# Rows written only to train the classifiers: never part of the validation split.
+TRAINING_ONLY_SOURCES = frozenset({"chatsy/written_train"})
+
+
+def is_validation(row: Row) -> bool:
+    """The frozen validation split: a third of each file, crc32 of the row id mod 3 == 0
+    (stable across runs, unlike hash). Training never sees these rows."""
+    if row.get("source") in TRAINING_ONLY_SOURCES:
+        return False
     return zlib.crc32(str(row.get("id", row.get("text", ""))).encode()) % 3 == 0
 
 
@@ -84,23 +100,23 @@ def score_rows(rows: Iterable[Row], decide_fn: DecideFunction) -> list[Scored]:
 def summarise(scored: Sequence[Scored]) -> dict[str, Any]:
     """The metrics for one set of scored rows (see the module docstring)."""
     escalated = [s for s in scored if s.escalated]
+    offered = [s for s in scored if s.caught and not s.escalated]
     positives = [s for s in scored if s.expected != NO_ESCALATION]
     negatives = [s for s in scored if s.expected == NO_ESCALATION]
-    agreeing = [s for s in escalated if s.expected != NO_ESCALATION]
+    caught = [s for s in positives if s.caught]
     latencies = sorted(s.latency_ns for s in scored)
     return {
         "rows": len(scored),
+        "positives": len(positives),
         "escalation_rate": _share(escalated, scored),
-        "offer_rate": _share([s for s in scored if s.caught and not s.escalated], scored),
-        "precision": _share(agreeing, escalated),
-        "recall": _share([s for s in positives if s.caught], positives),
+        "offer_rate": _share(offered, scored),
+        "precision": _share([s for s in escalated if s.expected != NO_ESCALATION], escalated),
+        "precision_right_category": _share([s for s in escalated if s.agrees], escalated),
+        "recall_escalated": _share([s for s in positives if s.escalated], positives),
+        "recall": _share(caught, positives),
         "false_escalation_rate": _share([s for s in negatives if s.escalated], negatives),
-        "offer_rate_on_none": _share(
-            [s for s in negatives if s.caught and not s.escalated], negatives
-        ),
-        "category_agreement": _share(
-            [s for s in agreeing if EXPECTED_CATEGORY.get(s.category) == s.expected], agreeing
-        ),
+        "offer_rate_on_none": _share([s for s in negatives if s in offered], negatives),
+        "category_agreement": _share([s for s in caught if s.agrees], caught),
         "latency_p50_us": _percentile_us(latencies, 0.50),
         "latency_p99_us": _percentile_us(latencies, 0.99),
         "recall_by_category": _recall_by_category(positives),
@@ -125,13 +141,19 @@ def load_rows(path: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def _recall_by_category(positives: Sequence[Scored]) -> dict[str, float | None]:
-    labels = sorted({s.expected for s in positives})
-    return {
-        label: _share([s for s in positives if s.expected == label and s.caught],
-                      [s for s in positives if s.expected == label])
-        for label in labels
-    }
+def _recall_by_category(positives: Sequence[Scored]) -> dict[str, dict[str, Any]]:
+    """Per expected label: how many, caught by an escalation, by an escalation or an offer,
+    and with the right category."""
+    report = {}
+    for label in sorted({s.expected for s in positives}):
+        rows = [s for s in positives if s.expected == label]
+        report[label] = {
+            "rows": len(rows),
+            "escalated": _share([s for s in rows if s.escalated], rows),
+            "caught": _share([s for s in rows if s.caught], rows),
+            "right_category": _share([s for s in rows if s.caught and s.agrees], rows),
+        }
+    return report
 
 
 def _share(part: Sequence[Any], whole: Sequence[Any]) -> float | None:
@@ -143,27 +165,3 @@ def _percentile_us(sorted_ns: Sequence[int], quantile: float) -> float | None:
         return None
     index = min(len(sorted_ns) - 1, max(0, round(quantile * len(sorted_ns)) - 1))
     return round(sorted_ns[index] / 1000, 1)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Evaluate the escalation engine on JSONL files.")
-    parser.add_argument("files", nargs="+", help="JSON Lines files of {text, expected, id}")
-    parser.add_argument(
-        "--split", choices=("all", "holdout", "tune"), default="all",
-        help="holdout: rows with crc32(id) %% 3 == 0; tune: the other two thirds",
-    )
-    args = parser.parse_args(argv)
-    keep = {"all": lambda row: True, "holdout": is_holdout, "tune": lambda row: not is_holdout(row)}
-    files = {
-        Path(path).stem: [row for row in load_rows(path) if keep[args.split](row)]
-        for path in args.files
-    }
-    decide_fn = default_decide()
-    decide_fn(Snapshot(message="warm up the lazily loaded sentiment lexicon"))
-    json.dump(evaluate(files, decide_fn), sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from escalation.policy import Action, Category, Priority
+from escalation.signals.classifier import LABELS
 
 
 def _choices(enum: type) -> list[tuple[str, str]]:
@@ -133,6 +134,39 @@ class EscalationSettings(models.Model):
             raise ValidationError(
                 "Sentiment: the escalate threshold must be ≤ the offer threshold."
             )
+
+
+class ClassifierThreshold(models.Model):
+    """An admin's override of one trained classifier's thresholds (empty: the model's own,
+    chosen on the frozen validation split for precision)."""
+
+    label = models.CharField(max_length=40, unique=True, choices=[(x, x) for x in LABELS])
+    settings = models.ForeignKey(
+        EscalationSettings, on_delete=models.CASCADE, related_name="classifier_thresholds"
+    )
+    escalate_at = models.FloatField(
+        null=True,
+        blank=True,
+        validators=_unit(),
+        help_text="Probability from which this trigger escalates. Empty: the model's value.",
+    )
+    offer_at = models.FloatField(
+        null=True,
+        blank=True,
+        validators=_unit(),
+        help_text="Probability from which the bot offers a person. Empty: the model's value.",
+    )
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        both = self.escalate_at is not None and self.offer_at is not None
+        if both and not 0 < self.offer_at <= self.escalate_at:  # type: ignore[operator]
+            raise ValidationError("The offer threshold must be above 0 and ≤ escalate.")
 
 
 GATHERED_LABELS = {

@@ -13,10 +13,13 @@ it); set `active=False` to switch a category off.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from escalation.signals.classifier import TriageModel
 
 
 class Action(StrEnum):
@@ -53,8 +56,14 @@ class Category(StrEnum):
 # Issues a VIP plan with skip_ai_for_complex sends straight to a human.
 COMPLEX_CATEGORIES = frozenset(
     {
-        Category.BILLING_DISPUTE, Category.SECURITY, Category.LEGAL, Category.REFUND_EXCEPTION,
-        Category.POLICY_EXCEPTION, Category.TECHNICAL, Category.MULTI_STEP, Category.SENSITIVE,
+        Category.BILLING_DISPUTE,
+        Category.SECURITY,
+        Category.LEGAL,
+        Category.REFUND_EXCEPTION,
+        Category.POLICY_EXCEPTION,
+        Category.TECHNICAL,
+        Category.MULTI_STEP,
+        Category.SENSITIVE,
     }
 )
 
@@ -164,6 +173,9 @@ class Policy:
     thresholds: Thresholds = field(default_factory=Thresholds)
     plans: tuple[Plan, ...] = ()
     default_queue: str = "general"  # for confidence, sentiment and failure escalations
+    # The trained classifiers for the fuzzy triggers, with the admin's thresholds applied.
+    # Not part of the editable policy (no YAML): the caller attaches the shipped model.
+    classifier: TriageModel | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(self.rules))
@@ -175,6 +187,9 @@ class Policy:
     @classmethod
     def default(cls) -> Policy:
         return cls(rules=DEFAULT_RULES, plans=DEFAULT_PLANS)
+
+    def with_classifier(self, classifier: TriageModel | None) -> Policy:
+        return replace(self, classifier=classifier)
 
     def active_rules(self) -> tuple[Rule, ...]:
         """Active rules, lowest `order` first (sorted once per policy)."""
@@ -225,53 +240,102 @@ HUMAN_REQUEST_PHRASES = (
     # The spec's trigger phrases, then common variants. Single words ("agent") count when
     # addressed ("speak to an agent", "agent please"), not in passing ("my travel agent");
     # so do the built-in roles ("customer service", "someone", "a person").
-    "talk to a human", "speak to someone", "real person", "agent", "representative",
-    "manager", "someone who can help", "this isn't working",
-    "operator", "supervisor", "live chat with a person", "human agent",
-    "live agent", "live person", "real human", "actual person", "actual human",
-    "human being", "someone who can actually help", "anyone who can help",
-    "somebody who can help", "this is not working", "this doesn't work",
-    "this isn't helping", "you're not helping", "connect me to a human",
+    "talk to a human",
+    "speak to someone",
+    "real person",
+    "agent",
+    "representative",
+    "manager",
+    "someone who can help",
+    "this isn't working",
+    "operator",
+    "supervisor",
+    "live chat with a person",
+    "human agent",
+    "live agent",
+    "live person",
+    "real human",
+    "actual person",
+    "actual human",
+    "human being",
+    "someone who can actually help",
+    "anyone who can help",
+    "somebody who can help",
+    "this is not working",
+    "this doesn't work",
+    "this isn't helping",
+    "you're not helping",
+    "connect me to a human",
 )
 
 DEFAULT_RULES = (
     Rule(
-        key="security_concern", name="Account security concern", category=Category.SECURITY,
-        phrases=("hacked", "unauthorized", "fraud"), priority=Priority.URGENT,
-        target_queue="security", order=10,
+        key="security_concern",
+        name="Account security concern",
+        category=Category.SECURITY,
+        phrases=("hacked", "unauthorized", "fraud"),
+        priority=Priority.URGENT,
+        target_queue="security",
+        order=10,
     ),
     Rule(
-        key="legal_compliance", name="Legal or compliance question", category=Category.LEGAL,
-        priority=Priority.HIGH, target_queue="legal", order=20,
+        key="legal_compliance",
+        name="Legal or compliance question",
+        category=Category.LEGAL,
+        priority=Priority.HIGH,
+        target_queue="legal",
+        order=20,
     ),
     Rule(
-        key="sensitive_topic", name="Sensitive topic", category=Category.SENSITIVE,
-        priority=Priority.HIGH, target_queue="specialists", order=30,
+        key="sensitive_topic",
+        name="Sensitive topic",
+        category=Category.SENSITIVE,
+        priority=Priority.HIGH,
+        target_queue="specialists",
+        order=30,
     ),
     Rule(
-        key="human_request", name="Explicit request for a human",
-        category=Category.HUMAN_REQUEST, phrases=HUMAN_REQUEST_PHRASES, order=40,
+        key="human_request",
+        name="Explicit request for a human",
+        category=Category.HUMAN_REQUEST,
+        phrases=HUMAN_REQUEST_PHRASES,
+        order=40,
     ),
     Rule(
-        key="refund_request", name="Refund beyond the normal policy",
-        category=Category.REFUND_EXCEPTION, order_age_days=90, target_queue="manager", order=50,
+        key="refund_request",
+        name="Refund beyond the normal policy",
+        category=Category.REFUND_EXCEPTION,
+        order_age_days=90,
+        target_queue="manager",
+        order=50,
     ),
     Rule(
-        key="billing_dispute", name="Billing dispute over the threshold",
-        category=Category.BILLING_DISPUTE, amount_threshold=100.0, target_queue="billing",
+        key="billing_dispute",
+        name="Billing dispute over the threshold",
+        category=Category.BILLING_DISPUTE,
+        amount_threshold=100.0,
+        target_queue="billing",
         order=60,
     ),
     Rule(
-        key="policy_exception", name="Request for an exception to policy",
-        category=Category.POLICY_EXCEPTION, target_queue="manager", order=70,
+        key="policy_exception",
+        name="Request for an exception to policy",
+        category=Category.POLICY_EXCEPTION,
+        target_queue="manager",
+        order=70,
     ),
     Rule(
-        key="technical_issue", name="Technical issue needing system access",
-        category=Category.TECHNICAL, target_queue="technical", order=80,
+        key="technical_issue",
+        name="Technical issue needing system access",
+        category=Category.TECHNICAL,
+        target_queue="technical",
+        order=80,
     ),
     Rule(
-        key="multi_step", name="Multi-step process with dependencies",
-        category=Category.MULTI_STEP, order=90,
+        key="multi_step",
+        name="Multi-step process with dependencies",
+        category=Category.MULTI_STEP,
+        order=90,
     ),
 )
 
@@ -279,11 +343,19 @@ DEFAULT_PLANS = (
     Plan(name="Free", tier=0),
     Plan(name="Pro", tier=1),
     Plan(
-        name="Enterprise", tier=2, vip=True, skip_ai_for_complex=True, dedicated_queue="vip",
+        name="Enterprise",
+        tier=2,
+        vip=True,
+        skip_ai_for_complex=True,
+        dedicated_queue="vip",
         proactive_checkin_minutes=15,
     ),
     Plan(
-        name="VIP", tier=3, vip=True, skip_ai_for_complex=True, dedicated_queue="vip",
+        name="VIP",
+        tier=3,
+        vip=True,
+        skip_ai_for_complex=True,
+        dedicated_queue="vip",
         proactive_checkin_minutes=15,
     ),
 )

@@ -14,9 +14,11 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
-from escalation.models import EscalationRule, EscalationSettings, Plan
+from escalation.model_store import shipped_model
+from escalation.models import ClassifierThreshold, EscalationRule, EscalationSettings, Plan
 from escalation.policy import Plan as PlanSpec
 from escalation.policy import Policy, Rule, Thresholds
+from escalation.signals.classifier import LabelThresholds, TriageModel
 
 VERSION_KEY = "escalation:policy-version"
 T = TypeVar("T")
@@ -56,7 +58,20 @@ def policy_from_database() -> Policy:
         thresholds=_spec_from_row(Thresholds, settings_row),
         plans=tuple(plan_spec(row) for row in Plan.objects.all()),
         default_queue=settings_row.default_queue,
+        classifier=classifier_current(),
     )
+
+
+def classifier_current() -> TriageModel:
+    """The shipped model with the admin's threshold overrides applied."""
+    model = shipped_model()
+    overrides = {}
+    for row in ClassifierThreshold.objects.all():
+        default = model.threshold(row.label)
+        escalate_at = row.escalate_at if row.escalate_at is not None else default.escalate_at
+        offer_at = row.offer_at if row.offer_at is not None else default.offer_at
+        overrides[row.label] = LabelThresholds(escalate_at, min(offer_at, escalate_at))
+    return model.with_thresholds(overrides)
 
 
 def plan_spec(row: Plan) -> PlanSpec:

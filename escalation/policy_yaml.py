@@ -69,20 +69,26 @@ RULE_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 # YAML section -> {YAML name: Thresholds field}
 THRESHOLD_FIELDS = {
     "confidence": {
-        "respond_above": "respond_above", "check_above": "check_above",
+        "respond_above": "respond_above",
+        "check_above": "check_above",
         "offer_above": "offer_above",
     },
     "sentiment": {
-        "escalate_below": "sentiment_escalate_below", "offer_below": "sentiment_offer_below",
+        "escalate_below": "sentiment_escalate_below",
+        "offer_below": "sentiment_offer_below",
     },
     "failures": {
-        "same_question": "same_question_count", "not_helpful": "not_helpful_count",
-        "unresolved_turns": "unresolved_turns", "same_question_similarity":
-        "same_question_similarity",
+        "same_question": "same_question_count",
+        "not_helpful": "not_helpful_count",
+        "unresolved_turns": "unresolved_turns",
+        "same_question_similarity": "same_question_similarity",
     },
 }
 PLAN_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "tier": int, "vip": bool, "skip_ai_for_complex": bool, "dedicated_queue": str,
+    "tier": int,
+    "vip": bool,
+    "skip_ai_for_complex": bool,
+    "dedicated_queue": str,
     "proactive_checkin_minutes": int,
 }
 SECTIONS = ("escalation_rules", "thresholds", "plans", "vip_escalation", "default_queue")
@@ -134,8 +140,9 @@ def load_policy_yaml(text: str) -> Policy:
         root = loader.get_single_node()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        raise PolicyYamlError(f"invalid YAML: {getattr(error, 'problem', error)}",
-                              mark.line + 1 if mark else None) from error
+        raise PolicyYamlError(
+            f"invalid YAML: {getattr(error, 'problem', error)}", mark.line + 1 if mark else None
+        ) from error
     try:
         if root is None:
             return Policy.default()
@@ -173,8 +180,9 @@ def _policy(sections: Nodes, loader: yaml.SafeLoader) -> Policy:
     return Policy(rules=rules, thresholds=thresholds, plans=plans, default_queue=queue)
 
 
-def _rule(key: str, key_node: yaml.Node, node: yaml.Node, loader: yaml.SafeLoader,
-          position: int) -> Rule:
+def _rule(
+    key: str, key_node: yaml.Node, node: yaml.Node, loader: yaml.SafeLoader, position: int
+) -> Rule:
     fields = _mapping(node, f"rule {key!r}")
     _reject_unknown(fields, RULE_FIELDS)
     values: dict[str, Any] = {"key": key, "order": (position + 1) * 10}
@@ -240,7 +248,9 @@ def _vip_plans(node: yaml.Node, loader: yaml.SafeLoader) -> tuple[Plan, ...]:
         said = " ".join(_value(fields["behavior"][1], loader, list, "behavior")).lower()
     return tuple(
         Plan(
-            name=str(name), tier=2, vip=True,
+            name=str(name),
+            tier=2,
+            vip=True,
             skip_ai_for_complex="skip ai" in said,
             dedicated_queue="vip" if "dedicated" in said else "",
             proactive_checkin_minutes=15 if "check-in" in said or "check in" in said else None,
@@ -278,18 +288,21 @@ def _reject_unknown(entries: Nodes, known: Any) -> None:
     for name, (key_node, _) in entries.items():
         if name not in known:
             allowed = ", ".join(known)
-            raise PolicyYamlError(f"unknown field {name!r} (expected one of: {allowed})",
-                                  _line(key_node))
+            raise PolicyYamlError(
+                f"unknown field {name!r} (expected one of: {allowed})", _line(key_node)
+            )
 
 
-def _value(node: yaml.Node, loader: yaml.SafeLoader, convert: Callable[[Any], Any],
-           what: str) -> Any:
+def _value(
+    node: yaml.Node, loader: yaml.SafeLoader, convert: Callable[[Any], Any], what: str
+) -> Any:
     """The node's value converted to the field's type, or an error naming its line."""
     value = loader.construct_object(node, deep=True)
     expected = {bool: bool, int: int, float: (int, float), str: str, tuple: list, list: list}
     wanted = expected.get(convert)  # type: ignore[call-overload]
-    if wanted is not None and (not isinstance(value, wanted) or
-                               (convert is not bool and isinstance(value, bool))):
+    if wanted is not None and (
+        not isinstance(value, wanted) or (convert is not bool and isinstance(value, bool))
+    ):
         raise PolicyYamlError(f"{what} must be {_type_name(convert)}, not {value!r}", _line(node))
     if convert in (tuple, list) and not all(isinstance(item, str) for item in value):
         raise PolicyYamlError(f"{what} must be a list of strings", _line(node))
@@ -297,6 +310,12 @@ def _value(node: yaml.Node, loader: yaml.SafeLoader, convert: Callable[[Any], An
 
 
 def _type_name(convert: Callable[[Any], Any]) -> str:
-    names = {bool: "true or false", int: "a whole number", float: "a number", str: "text",
-             tuple: "a list", list: "a list"}
+    names = {
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+        tuple: "a list",
+        list: "a list",
+    }
     return names.get(convert, "valid")  # type: ignore[call-overload]

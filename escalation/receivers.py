@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from escalation.models import EscalationRule, EscalationSettings, Plan
+from escalation.models import ClassifierThreshold, EscalationRule, EscalationSettings, Plan
 from escalation.policy_store import policy_invalidate_on_commit
 from escalation.services import escalation_created
 
@@ -12,6 +12,7 @@ from escalation.services import escalation_created
 @receiver([post_save, post_delete], sender=EscalationRule)
 @receiver([post_save, post_delete], sender=EscalationSettings)
 @receiver([post_save, post_delete], sender=Plan)
+@receiver([post_save, post_delete], sender=ClassifierThreshold)
 def policy_changed(sender, **kwargs) -> None:
     """Any edit to the policy's rows invalidates every process's cached Policy."""
     policy_invalidate_on_commit()

@@ -1,76 +1,21 @@
-"""Category 4: issues that need human judgment.
+"""Category 4 rules that are grammar, not vocabulary: a refund request (for the spec's
+order-age rule), technical issues needing system access, multi-step processes.
 
-Each detector returns the words that showed the issue, or None. They read normalised text
-(lower case, no apostrophes: "didnt"); each pattern group runs only over the clauses that
-hold one of its trigger words. Amount thresholds and order ages are applied by the engine,
-from the policy. Security and billing disputes live in their own modules (re-exported here).
+Security, billing disputes, legal matters, policy exceptions and sensitive topics are
+questions of language: the trained classifiers (`classifier.py`) read those. Each detector
+here returns the words that showed the issue, or None; it reads normalised text (lower case,
+no apostrophes) and runs its patterns only over the clauses holding a trigger word.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from escalation.signals.billing import detect_billing_dispute, disputed_amount
 from escalation.signals.entities import find_dates
 from escalation.signals.patterns import Detector, GatedPatterns
-from escalation.signals.security import detect_security
 from escalation.signals.text import Text, word_set
 
-__all__ = [
-    "detect_billing_dispute",
-    "detect_legal",
-    "detect_multi_step",
-    "detect_policy_exception",
-    "detect_refund_request",
-    "detect_security",
-    "detect_technical",
-    "disputed_amount",
-    "order_age_days",
-]
-
-# --- legal and compliance -------------------------------------------------------------------
-
-LEGAL = Detector.of(
-    GatedPatterns.build(
-        "lawyer lawyers attorney attorneys solicitor solicitors lawsuit litigation subpoena "
-        "tribunal ombudsman claims class cease legal",
-        r"\b(?:lawyers?|attorneys?|solicitors?|lawsuit|litigation|subpoena|tribunal|ombudsman|"
-        r"small claims|class action|cease and desist|legal (?:action|proceedings|advice|team|"
-        r"department|matter|claim))\b",
-    ),
-    GatedPatterns.build(
-        "sue suing court",
-        r"\b(?:will|going to|gonna|ll|ill|to|can|could|should|might|shall|i|we|and|or) sue\b",
-        r"\bsue (?:you|your|them|the company|this company|u)\b|\bsuing\b",
-        r"\b(?:take|taking|see|drag|dragging) (?:you|them|this|it|your company|you guys) "
-        r"to court\b",
-        r"\bcourt (?:case|order|action|claim|date)\b|\bin court\b",
-    ),
-    GatedPatterns.build(
-        "gdpr ccpa cpra hipaa dsar request right",
-        r"\b(?:gdpr|ccpa|cpra|hipaa|dsar)\b",
-        r"\b(?:data|information|account data|personal data) (?:deletion|erasure|access|"
-        r"portability) request\b|\bsubject access request\b",
-        r"\bright to (?:be forgotten|erasure|access)\b",
-    ),
-    GatedPatterns.build(
-        "delete erase remove copy export",
-        r"\b(?:delete|erase|remove) (?:all )?(?:of )?(?:my|our) (?:personal )?"
-        r"(?:data|information)\b",
-        r"\b(?:copy|export) of (?:all )?(?:my|our) (?:personal )?data\b",
-    ),
-    GatedPatterns.build(
-        "report standards protection general bureau illegal unlawful breach violate violates "
-        "violated violation violating",
-        r"\breport (?:you|this|your company|them|it) to (?:the )?(?:\w+ ){0,2}(?:authorities|"
-        r"regulator|police|ftc|fca|cfpb|bbb|trading standards|consumer)",
-        r"\b(?:trading standards|consumer protection|attorney general|better business bureau)\b",
-        r"\b(?:illegal|unlawful|breach of contract|violat\w+ (?:the |consumer )?(?:law|laws|rights|"
-        r"regulations?))\b",
-    ),
-)
-
-# --- refunds, exceptions, technical, multi-step ---------------------------------------------
+# --- refunds, technical, multi-step ---------------------------------------------
 
 REFUND_REQUEST = GatedPatterns.build(
     "refund refunds refunded refunding money reimburse reimbursement reimbursed return "
@@ -80,23 +25,7 @@ REFUND_REQUEST = GatedPatterns.build(
     r"\bsend (?:it|this|them) back\b",
 )
 _PURCHASE_WORDS = word_set(
-    "order ordered orders purchase purchased bought buy got received delivered arrived "
-    "placed paid"
-)
-
-POLICY_EXCEPTION = GatedPatterns.build(
-    "exception exceptions bend break waive override overlook relax past after outside beyond "
-    "missed passed once special expired warranty",
-    r"\b(?:make|making) an exception\b",
-    r"\bexception (?:to|for) (?:the |your |this )?(?:rule|rules|policy|policies)\b",
-    r"\bone time exception\b|\bjust this once\b",
-    r"\b(?:bend|break|waive|override|overlook|relax) (?:the |your |this |that )?"
-    r"(?:rule|rules|policy|fee|fees|deadline|limit|requirement)\b",
-    r"\b(?:past|after|outside|beyond|missed|passed) (?:of )?(?:the |your |my )?(?:\d+ day )?"
-    r"(?:return|refund|returns|cancellation|warranty|exchange|grace) (?:window|period|"
-    r"deadline|date|policy|limit)\b",
-    r"\bspecial (?:case|exception|treatment)\b",
-    r"\b(?:out of|expired) warranty\b|\bwarranty (?:has |is )?(?:expired|ended|run out)\b",
+    "order ordered orders purchase purchased bought buy got received delivered arrived placed paid"
 )
 
 TECHNICAL = Detector.of(
@@ -152,10 +81,6 @@ _DEPENDENCY = GatedPatterns.build(
 )
 
 
-def detect_legal(text: Text) -> str | None:
-    return LEGAL.find(text)
-
-
 def detect_refund_request(text: Text) -> str | None:
     return REFUND_REQUEST.find(text)
 
@@ -169,10 +94,6 @@ def order_age_days(text: Text, today: date, order_date: date | None = None) -> i
         return None
     dates = find_dates(text, today)
     return max((today - day).days for day in dates) if dates else None
-
-
-def detect_policy_exception(text: Text) -> str | None:
-    return POLICY_EXCEPTION.find(text)
 
 
 def detect_technical(text: Text) -> str | None:

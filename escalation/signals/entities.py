@@ -20,10 +20,24 @@ from escalation.signals.text import Text, word_set
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
 _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 _CURRENCY_WORDS = {
-    "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "eur": "EUR",
-    "euro": "EUR", "euros": "EUR", "gbp": "GBP", "pound": "GBP", "pounds": "GBP",
-    "quid": "GBP", "jpy": "JPY", "yen": "JPY", "inr": "INR", "rupees": "INR",
-    "cad": "CAD", "aud": "AUD", "chf": "CHF",
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "bucks": "USD",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "gbp": "GBP",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "quid": "GBP",
+    "jpy": "JPY",
+    "yen": "JPY",
+    "inr": "INR",
+    "rupees": "INR",
+    "cad": "CAD",
+    "aud": "AUD",
+    "chf": "CHF",
 }
 _CODES = "usd|eur|gbp|cad|aud|chf|jpy|inr"
 _WORDS = "|".join(sorted(_CURRENCY_WORDS, key=len, reverse=True))
@@ -35,10 +49,20 @@ _MONEY = re.compile(
 _MONTHS = {
     name: index
     for index, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")],
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
         start=1,
     )
     for name in names
@@ -57,20 +81,36 @@ _RELATIVE_DATE = re.compile(
     r"several|few|couple of) (?P<unit>day|week|month|year)s? (?P<kind>ago|old)\b"
 )
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "several": 3, "few": 3, "couple of": 2,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "several": 3,
+    "few": 3,
+    "couple of": 2,
 }
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 _ID = r"(?P<id>(?=[a-z]{0,4}-?\d)[a-z0-9][\w-]{2,})"  # starts alphanumeric, holds a digit
 _ORDER_ID = re.compile(
-    r"\b(?:order|purchase)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*" + _ID
+    r"\b(?:order|purchase)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*"
+    + _ID
     + r"|\b(?P<code>ord-?\d[\w-]{3,})"
 )
 _HASH_ID = re.compile(r"(?<![\w&])#(?P<id>\d{4,})\b")
 _INVOICE_ID = re.compile(
-    r"\b(?:invoice|receipt|bill)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*" + _ID
+    r"\b(?:invoice|receipt|bill)(?:\s*(?:number|no\.?|num|id|#))?\s*[:#]?\s*#?\s*"
+    + _ID
     + r"|\b(?P<code>inv-?\d[\w-]{2,})"
 )
 _DIGITS = b"0123456789"
@@ -199,7 +239,7 @@ _UNITS_OF_TIME = word_set("day days week weeks month months year years")
 
 
 def _relative_dates(lower: str) -> list[re.Match[str]]:
-    """"4 months ago", "a few weeks old": the pattern is tried where the words before "ago"
+    """ "4 months ago", "a few weeks old": the pattern is tried where the words before "ago"
     or "old" could start it (a unit of time just before), not at every character."""
     found: dict[tuple[int, int], re.Match[str]] = {}
     for marker in (" ago", " old"):
@@ -255,19 +295,49 @@ def _money(match: re.Match[str]) -> Money:
 # Spelled-out amounts ("charged a pound", "only got twenty dollars") are the same amounts as
 # "£1" and "$20": the billing threshold must read them alike.
 _UNITS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
     "nineteen": 19,
 }
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1000}
 _SPELLED_UNITS = {
-    "dollar": "USD", "dollars": "USD", "buck": "USD", "bucks": "USD", "pound": "GBP",
-    "pounds": "GBP", "quid": "GBP", "euro": "EUR", "euros": "EUR",
+    "dollar": "USD",
+    "dollars": "USD",
+    "buck": "USD",
+    "bucks": "USD",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "quid": "GBP",
+    "euro": "EUR",
+    "euros": "EUR",
 }
 _SPELLED_UNIT_WORDS = frozenset(_SPELLED_UNITS)
 _SPELLED = re.compile(
@@ -424,6 +494,36 @@ def _phone_matches(original: str) -> Iterator[re.Match[str]]:
             yield from _PHONE.finditer(original, max(0, start - 2), end + 1)
 
 
-
 def _unique(items: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+# --- the disputed amount ---------------------------------------------------------------------
+
+# Words that set two sums against each other, the one expected and the one got or charged:
+# "$20 instead of $100", "only got 20 of the 100 I asked for", "charged 150, quoted 50".
+_CONTRAST_WORDS = word_set(
+    "instead rather only should shouldve supposed expected quoted told requested asked wanted "
+    "tried trying attempted less short than"
+)
+
+
+def disputed_amount(amounts: tuple[Money, ...], text: Text | None = None) -> Money | None:
+    """The sum in dispute. Two sums set against each other ("only got $20 of the $100 I
+    asked for", "charged $150 instead of $50") dispute their difference: the $80 that never
+    came out, the $100 charged too much. Otherwise the largest sum mentioned: "charged $150
+    twice" disputes $150, not $300."""
+    if not amounts:
+        return None
+    largest = max(amounts, key=lambda money: money.amount)
+    if text is None or not text.has_any(_CONTRAST_WORDS):
+        return largest
+    sums = sorted({m.amount for m in amounts if m.currency == largest.currency})
+    if len(sums) != 2:
+        return largest  # one sum (repeated or alone), or too many to pair up
+    low = next(m for m in amounts if m.currency == largest.currency and m.amount == sums[0])
+    difference = round(largest.amount - low.amount, 2)
+    described = (
+        f"{difference:g} {largest.currency} (the difference between {low.text} and {largest.text})"
+    )
+    return Money(difference, largest.currency, described)

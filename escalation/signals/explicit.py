@@ -18,10 +18,11 @@ from escalation.signals.patterns import NEGATORS, find_phrase
 from escalation.signals.text import Text, index_words, word_set
 
 # Who a visitor may ask for. Single-word phrases of the policy's rule are added to these.
-PERSON_WORDS = word_set("human humans person people someone somebody anyone anybody staff employee")
+PERSON_WORDS = word_set("human humans person someone somebody anyone anybody staff employee")
 ROLE_WORDS = word_set("""
     agent agents representative representatives rep operator operators manager managers
-    supervisor advisor adviser assistant specialist consultant
+    supervisor advisor adviser assistant specialist consultant executive executives expert
+    experts associate associates officer
     """)
 _TEAM_HEADS = word_set("service services support care team department desk helpdesk")
 _TEAM_MODIFIERS = word_set("customer client support billing help sales your the")
@@ -128,8 +129,10 @@ def _is_contact_verb(clause: Sequence[str], index: int) -> bool:
     if word in CONTACT_VERBS:
         return True
     following = clause[index + 1] if index + 1 < len(clause) else ""
-    return word in HANDOVER_VERBS and following in _HANDOVER_OBJECTS or (
-        word == "switch" and following == "to"
+    return (
+        word in HANDOVER_VERBS
+        and following in _HANDOVER_OBJECTS
+        or (word == "switch" and following == "to")
     )
 
 
@@ -190,6 +193,20 @@ def _negated(clause: Sequence[str], verb_index: int) -> bool:
             continue
         if not (word == "not" and preceding in _INABILITY):
             return True
+    return False
+
+
+def declines_human(text: Text) -> bool:
+    """True when the visitor says they do not want a person: "I don't need an agent",
+    "no need for a human", "not looking to talk to anyone". Mutes the implicit-request
+    classifier, which reads words, not their negation."""
+    wanted = PERSON_WORDS | ROLE_WORDS
+    if text.words.isdisjoint(wanted) or text.words.isdisjoint(NEGATORS):
+        return False
+    for clause in text.clauses:
+        for index, word in enumerate(clause):
+            if word in wanted and NEGATORS.intersection(clause[max(0, index - 8) : index]):
+                return True
     return False
 
 

@@ -121,7 +121,7 @@ class GatedPatterns:
             raise ValueError("every pattern must start at a word boundary (\\b)")
         # In normalised text a word starts after a space (or a clause's " . "), so the
         # leading \b of each pattern becomes one shared leading space.
-        joined = "|".join(f"(?:{pattern[len(_WORD_START):]})" for pattern in patterns)
+        joined = "|".join(f"(?:{pattern[len(_WORD_START) :]})" for pattern in patterns)
         gate, extra = frozenset(triggers.split()), frozenset(also.split())
         index_words(gate | extra)
         return cls(gate, re.compile(f" (?:{joined})"), extra, following)

@@ -41,13 +41,48 @@ CAPS_MIN_LETTERS = 8
 CAPS_MIN_RATIO = 0.7
 
 FRUSTRATION_PHRASES = (
-    "frustrated", "frustrating", "frustration", "angry", "furious", "livid", "fuming",
-    "infuriating", "ridiculous", "unacceptable", "useless", "pathetic", "outrageous",
-    "disgraceful", "disgusted", "incompetent", "horrible", "awful", "worst", "terrible",
-    "fed up", "sick of", "sick and tired", "tired of", "waste of time", "wasting my time",
-    "what a joke", "this is a joke", "rip off", "ripoff", "had enough", "never again",
-    "i give up", "shambles", "unbelievable", "annoyed", "annoying", "are you kidding",
-    "are you serious", "for the last time", "how hard is it", "disappointed",
+    "frustrated",
+    "frustrating",
+    "frustration",
+    "angry",
+    "furious",
+    "livid",
+    "fuming",
+    "infuriating",
+    "ridiculous",
+    "unacceptable",
+    "useless",
+    "pathetic",
+    "outrageous",
+    "disgraceful",
+    "disgusted",
+    "incompetent",
+    "horrible",
+    "awful",
+    "worst",
+    "terrible",
+    "fed up",
+    "sick of",
+    "sick and tired",
+    "tired of",
+    "waste of time",
+    "wasting my time",
+    "what a joke",
+    "this is a joke",
+    "rip off",
+    "ripoff",
+    "had enough",
+    "never again",
+    "i give up",
+    "shambles",
+    "unbelievable",
+    "annoyed",
+    "annoying",
+    "are you kidding",
+    "are you serious",
+    "for the last time",
+    "how hard is it",
+    "disappointed",
     "disappointing",
 )
 _FRUSTRATION = PhraseSet.of(FRUSTRATION_PHRASES)
@@ -57,10 +92,24 @@ _AT_US = word_set("you u youre ya")  # "you're useless"; "your service" is not a
 
 # Praise said as an interjection next to a complaint reads as sarcasm.
 SARCASM_MARKERS = (
-    "oh great", "oh perfect", "oh wonderful", "oh fantastic", "oh brilliant", "oh joy",
-    "yeah right", "just perfect", "just great", "just wonderful", "just brilliant",
-    "thanks for nothing", "what a surprise", "surprise surprise", "big surprise",
-    "how convenient", "how wonderful", "how lovely",
+    "oh great",
+    "oh perfect",
+    "oh wonderful",
+    "oh fantastic",
+    "oh brilliant",
+    "oh joy",
+    "yeah right",
+    "just perfect",
+    "just great",
+    "just wonderful",
+    "just brilliant",
+    "thanks for nothing",
+    "what a surprise",
+    "surprise surprise",
+    "big surprise",
+    "how convenient",
+    "how wonderful",
+    "how lovely",
 )
 _SARCASM_MARKERS = PhraseSet.of(SARCASM_MARKERS)
 PRAISE_WORDS = word_set("""
@@ -166,7 +215,7 @@ def score_sentiment(text: Text) -> Sentiment:
     sarcasm = SARCASM_WEIGHT if _is_sarcastic(text) else 0.0
     negative_evidence = bool(profanity) or frustration > 0 or sarcasm > 0
     amplify = negative_evidence or compound < -0.05
-    shouting = amplify and _is_shouting(text.original)
+    shouting = amplify and is_shouting(text.original)
     exclaiming = amplify and any(run in text.original for run in _EXCLAMATION_RUNS)
     breakdown = {
         # Positive words beside profanity or complaints are politeness or irony, not mood.
@@ -232,7 +281,7 @@ def _is_sarcastic(text: Text) -> bool:
     return False
 
 
-def _is_shouting(original: str) -> bool:
+def is_shouting(original: str) -> bool:
     # bytes.translate counts in C; str.translate would look each character up in a dict.
     ascii_text = original.encode("ascii", "ignore")
     letters = len(ascii_text) - len(ascii_text.translate(None, _LETTERS))

@@ -49,8 +49,7 @@ def compound(analyzer: Any, text: str) -> float:
         return float(analyzer.polarity_scores(text)["compound"])
     text = text.strip()
     words = [
-        word if len(stripped := word.strip(punctuation)) <= 2 else stripped
-        for word in text.split()
+        word if len(stripped := word.strip(punctuation)) <= 2 else stripped for word in text.split()
     ]
     sentiments = _valences(words, [word.lower() for word in words], analyzer.lexicon)
     if not sentiments:
@@ -79,8 +78,10 @@ def _valences(words: list[str], lows: list[str], lexicon: Mapping[str, float]) -
     for i, low in enumerate(lows):
         # Boosters and "kind of" only modify the words after them; others outside the
         # lexicon score 0.
-        if low not in lexicon or low in vader.boosters or (
-            low == "kind" and i < last and lows[i + 1] == "of"
+        if (
+            low not in lexicon
+            or low in vader.boosters
+            or (low == "kind" and i < last and lows[i + 1] == "of")
         ):
             sentiments.append(0)
             continue
@@ -172,7 +173,10 @@ def _special_idioms_check(valence: float, lows: list[str], i: int) -> float:
     vader = _constants()
     three, two, one, zero = lows[i - 3], lows[i - 2], lows[i - 1], lows[i]
     for sequence in (
-        f"{one} {zero}", f"{two} {one} {zero}", f"{two} {one}", f"{three} {two} {one}",
+        f"{one} {zero}",
+        f"{two} {one} {zero}",
+        f"{two} {one}",
+        f"{three} {two} {one}",
         f"{three} {two}",
     ):
         if sequence in vader.special_cases:

@@ -15,6 +15,7 @@ from agents.models import AgentProfile, Queue, QueueMembership
 from agents.waiting_queue import waiting_line
 from conversations.models import Conversation, Message
 from escalation.engine import Snapshot, decide
+from escalation.model_store import shipped_model
 from escalation.models import Plan
 from escalation.policy import Policy
 from escalation.policy_store import policy_replace
@@ -54,7 +55,7 @@ def escalate(text: str = "I want to talk to a human", **conversation_fields) -> 
         from escalation.policy_store import plan_spec
 
         snapshot = Snapshot(message=text, plan=plan_spec(conversation.customer.plan))
-    decision = decide(snapshot, Policy.default(), timezone.now())
+    decision = decide(snapshot, Policy.default().with_classifier(shipped_model()), timezone.now())
     assert decision.escalates, decision.explain()
     conversation_escalate(conversation_id=conversation.pk, decision=decision)
     conversation.refresh_from_db()

@@ -27,7 +27,7 @@ def run(*args: str) -> str:
 def test_json_output_has_the_documented_shape(tmp_path):
     path = tmp_path / "sample.jsonl"
     path.write_text("\n".join(json.dumps(row) for row in ROWS))
-    report = json.loads(run(str(path), "--json"))
+    report = json.loads(run(str(path), "--json", "--split", "all"))
     overall = report["overall"]
     for key in (
         "rows",
@@ -39,10 +39,15 @@ def test_json_output_has_the_documented_shape(tmp_path):
         "latency_p50_us",
         "latency_p99_us",
         "recall_by_category",
+        "recall_escalated",
+        "precision_right_category",
+        "offer_rate_on_none",
+        "category_agreement",
     ):
         assert key in overall
     assert overall["rows"] == 4  # the answerability rows measure the assistant, not the engine
-    assert overall["precision"] == 1.0 and overall["recall_by_category"] == {
+    assert overall["precision"] == 1.0
+    assert {k: v["caught"] for k, v in overall["recall_by_category"].items()} == {
         "human_request": 1.0,
         "security": 1.0,
     }
@@ -57,8 +62,15 @@ def test_json_output_has_the_documented_shape(tmp_path):
 def test_the_table_names_each_file_and_the_overall(tmp_path):
     path = tmp_path / "few.jsonl"
     path.write_text("\n".join(json.dumps(row) for row in ROWS[:3]))
-    table = run(str(path))
-    assert "few" in table and "OVERALL" in table and "precision" in table
+    table = run(str(path), "--split", "all")
+    assert "few" in table and "OVERALL" in table and "prec_cat" in table and "rec_any" in table
+
+
+def test_without_files_it_reads_the_repository_data_on_the_validation_split():
+    report = json.loads(run("--json"))
+    assert report["split"] == "validation"
+    assert {"bitext", "banking77_train", "shop_domain", "answerability_dev"} <= set(report["files"])
+    assert 0 < report["files"]["bitext"]["rows"] < 3000 / 2  # a third of the file
 
 
 def test_an_unreadable_file_is_a_clear_error(tmp_path):

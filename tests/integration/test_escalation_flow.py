@@ -180,9 +180,10 @@ async def test_a_vip_customer_with_a_complex_issue_skips_the_bot(new_visitor):
     await visitor.say("I want to dispute a $300 charge on our last invoice")
     await expect_handoff(visitor)
     escalation = await only_escalation()
-    # A non-VIP customer's dispute goes to billing at normal priority (test above).
+    # A non-VIP customer's dispute goes to billing at normal priority (test above); a VIP's
+    # keeps its category and goes to the plan's queue at urgent priority.
     assert (escalation.category, escalation.priority, escalation.target_queue) == (
-        "vip",
+        "billing_dispute",
         "urgent",
         "vip",
     )

@@ -17,6 +17,7 @@ from chatsy.redis_server import free_port, redis_start
 from conversations.models import Conversation, Message
 from escalation.buttons import human_requested_by_button
 from escalation.engine import Snapshot, decide
+from escalation.model_store import shipped_model
 from escalation.policy import Policy
 from escalation.policy_store import policy_replace
 from escalation.services import conversation_escalate
@@ -45,7 +46,11 @@ def escalate_many(count: int) -> list[Conversation]:
     for index in range(count):
         text = "my account was hacked" if index % 5 == 0 else "I want to talk to a human"
         conversation = ConversationFactory()
-        decision = decide(Snapshot(message=text), Policy.default(), timezone.now())
+        decision = decide(
+            Snapshot(message=text),
+            Policy.default().with_classifier(shipped_model()),
+            timezone.now(),
+        )
         conversation_escalate(conversation_id=conversation.pk, decision=decision)
         chats.append(conversation)
     return chats

@@ -1,7 +1,10 @@
 """Measure the escalation engine (and the assistant's confidence) on labelled JSON Lines files.
 
-python manage.py escalation_eval ../shared/eval/bitext.jsonl \
-        ../shared/eval/answerability_dev.jsonl [--json] [--split holdout]
+python manage.py escalation_eval                  # the repository's data, validation split
+python manage.py escalation_eval FILE ... [--split all|validation|training] [--json]
+
+Without files it reads escalation/data/eval/*.jsonl, escalation/data/shop_domain.jsonl and
+the assistant's conversations/assistant/data/answerability_dev.jsonl.
 """
 
 from __future__ import annotations
@@ -14,18 +17,28 @@ from django.core.management.base import BaseCommand, CommandError
 from conversations.assistant.evaluation import answerability_metrics
 from conversations.assistant.knowledge_base import KnowledgeBaseResponder, load_demo_index
 from escalation.engine import Snapshot
-from escalation.evaluation import default_decide, evaluate, is_holdout, load_rows
+from escalation.evaluation import default_decide, evaluate, is_validation, load_rows
+from escalation.model_store import DATA_DIR
 
-ENGINE_KEYS = [
-    "rows",
-    "escalation_rate",
-    "offer_rate",
-    "precision",
-    "recall",
-    "false_escalation_rate",
-    "category_agreement",
-    "latency_p50_us",
-    "latency_p99_us",
+ASSISTANT_DATA = Path(__file__).resolve().parents[3] / "conversations/assistant/data"
+DEFAULT_FILES = (
+    *sorted((DATA_DIR / "eval").glob("*.jsonl")),
+    DATA_DIR / "shop_domain.jsonl",
+    ASSISTANT_DATA / "answerability_dev.jsonl",
+)
+COLUMNS = [
+    ("rows", "rows"),
+    ("positives", "pos"),
+    ("precision", "prec"),
+    ("precision_right_category", "prec_cat"),
+    ("recall_escalated", "rec_esc"),
+    ("recall", "rec_any"),
+    ("false_escalation_rate", "fe_none"),
+    ("offer_rate_on_none", "offer_none"),
+    ("category_agreement", "cat_agree"),
+    ("escalation_rate", "esc_rate"),
+    ("latency_p50_us", "p50_us"),
+    ("latency_p99_us", "p99_us"),
 ]
 ASSISTANT_KEYS = [
     "rows",
@@ -36,32 +49,45 @@ ASSISTANT_KEYS = [
     "latency_p50_us",
     "latency_p99_us",
 ]
+SPLITS = {
+    "all": lambda row: True,
+    "validation": is_validation,
+    "training": lambda row: not is_validation(row),
+}
 
 
 class Command(BaseCommand):
     help = (
         "Run the engine on each row's text as the first message of a fresh conversation "
-        "(default policy, pre-answer triggers), and the assistant on answerable/out_of_scope rows."
+        "(default policy and the shipped classifiers, pre-answer triggers), and the assistant "
+        "on answerable/out_of_scope rows."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", help="JSON Lines: {text, expected, id, …} per line")
+        parser.add_argument(
+            "files",
+            nargs="*",
+            help="JSON Lines: {text, expected, id, …} per line (default: the repository's data)",
+        )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print one JSON object"
         )
         parser.add_argument("--responder", choices=["offline", "openai"], default="offline")
         parser.add_argument(
             "--split",
-            choices=["all", "holdout", "tune"],
-            default="all",
-            help="holdout: rows with crc32(id) %% 3 == 0; tune: the rest",
+            choices=sorted(SPLITS),
+            default="validation",
+            help="validation (default): the frozen third the classifiers never trained on "
+            "(crc32(id) %% 3 == 0); training: the rest; all: every row",
         )
 
     def handle(self, *args, files: list[str], as_json: bool, responder: str, split: str, **options):
-        rows_by_file = {Path(path).stem: self._rows(path, split) for path in files}
+        paths = [Path(path) for path in files] or [p for p in DEFAULT_FILES if p.exists()]
+        rows_by_file = {path.stem: self._rows(path, split) for path in paths}
         decide_fn = default_decide()
         decide_fn(Snapshot(message="warm up the sentiment lexicon"))
         report = evaluate(rows_by_file, decide_fn)
+        report["split"] = split
         assistant = self._responder(responder)
         for name, rows in rows_by_file.items():
             scored = answerability_metrics(assistant, rows)
@@ -70,21 +96,17 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(report, indent=2))
         else:
-            self._print_table(report)
+            self._print_tables(report)
 
-    def _rows(self, path: str, split: str) -> list[dict]:
+    def _rows(self, path: Path, split: str) -> list[dict]:
         try:
             rows = load_rows(path)
         except (OSError, ValueError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
-        keep = {
-            "all": lambda row: True,
-            "holdout": is_holdout,
-            "tune": lambda row: not is_holdout(row),
-        }[split]
-        return [row for row in rows if keep(row)]
+        return [row for row in rows if SPLITS[split](row)]
 
     def _responder(self, kind: str):
+        index = load_demo_index()
         if kind == "openai":
             from conversations.assistant.openai_responder import OpenAIResponder
             from conversations.bot import llm_config
@@ -95,33 +117,39 @@ class Command(BaseCommand):
                     "--responder openai needs OPENAI_API_KEY "
                     "(and OPENAI_BASE_URL for a local server)."
                 )
-            index = load_demo_index()
             return OpenAIResponder(lambda: index, config)
-        index = load_demo_index()
         return KnowledgeBaseResponder(lambda: index)
 
-    def _print_table(self, report: dict) -> None:
-        sections = [(name, metrics) for name, metrics in report["files"].items()] + [
-            ("OVERALL", report["overall"])
-        ]
+    def _print_tables(self, report: dict) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Engine, {report['split']} split"))
+        self.stdout.write(_row(["file"] + [short for _, short in COLUMNS]))
+        sections = [*report["files"].items(), ("OVERALL", report["overall"])]
         for name, metrics in sections:
-            self.stdout.write(self.style.MIGRATE_HEADING(name))
             if metrics.get("rows"):
-                self._print_metrics(metrics, ENGINE_KEYS)
-                recall = metrics.get("recall_by_category") or {}
-                for category, value in recall.items():
-                    self.stdout.write(f"  recall[{category}]".ljust(30) + _fmt(value))
+                self.stdout.write(_row([name] + [_fmt(metrics.get(key)) for key, _ in COLUMNS]))
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Recall per expected category"))
+        self.stdout.write(_row(["file", "category", "rows", "escalated", "esc|offer", "right_cat"]))
+        for name, metrics in sections:
+            for category, recall in (metrics.get("recall_by_category") or {}).items():
+                values = [recall["rows"], recall["escalated"], recall["caught"]]
+                self.stdout.write(
+                    _row([name, category, *map(_fmt, values), _fmt(recall["right_category"])])
+                )
+        for name, metrics in report["files"].items():
             if "assistant" in metrics:
-                self.stdout.write("  assistant (confidence):")
-                self._print_metrics(metrics["assistant"], ASSISTANT_KEYS, indent=4)
+                self.stdout.write("")
+                self.stdout.write(self.style.MIGRATE_HEADING(f"Assistant confidence: {name}"))
+                for key in ASSISTANT_KEYS:
+                    self.stdout.write(f"  {key:<24}{_fmt(metrics['assistant'].get(key))}")
 
-    def _print_metrics(self, metrics: dict, keys: list[str], indent: int = 2) -> None:
-        for key in keys:
-            if key in metrics:
-                self.stdout.write((" " * indent + key).ljust(30) + _fmt(metrics[key]))
+
+def _row(cells: list) -> str:
+    first, *rest = (str(cell) for cell in cells)
+    return f"{first:<22}" + "".join(f"{cell:>11}" for cell in rest)
 
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return f"{value:.3f}"
     return "—" if value is None else str(value)

@@ -1,12 +1,7 @@
 """The evaluation helper computes the metrics it promises, on rows and a decide function."""
 
-import json
-from pathlib import Path
-
-import pytest
-
 from escalation.engine import Decision, Snapshot
-from escalation.evaluation import evaluate, is_holdout, load_rows, main, score_rows, summarise
+from escalation.evaluation import evaluate, is_validation, score_rows, summarise
 from escalation.policy import Action, Priority
 from escalation.signals.sentiment import Sentiment
 
@@ -44,15 +39,20 @@ def test_metrics() -> None:
     assert metrics["escalation_rate"] == 4 / 8
     assert metrics["offer_rate"] == 1 / 8
     assert metrics["precision"] == 3 / 4  # "oops" escalated a none row
+    assert metrics["precision_right_category"] == 2 / 4  # and "legal" is not billing_dispute
     assert metrics["recall"] == 4 / 5  # offered counts as caught; "missed" did not
-    assert metrics["recall_by_category"] == {
-        "billing_dispute": 1.0,
-        "human_request": 1.0,
-        "negative_sentiment": 1.0,
-        "security": 0.5,
+    assert metrics["recall_escalated"] == 3 / 5  # "angry" was only offered a person
+    assert metrics["recall_by_category"]["security"] == {
+        "rows": 2,
+        "escalated": 0.5,
+        "caught": 0.5,
+        "right_category": 0.5,
     }
+    assert metrics["recall_by_category"]["negative_sentiment"]["escalated"] == 0.0
+    assert metrics["recall_by_category"]["billing_dispute"]["right_category"] == 0.0
     assert metrics["false_escalation_rate"] == round(1 / 3, 4)
-    assert metrics["category_agreement"] == round(2 / 3, 4)  # "legal" is not billing_dispute
+    assert metrics["offer_rate_on_none"] == 0.0
+    assert metrics["category_agreement"] == round(3 / 4, 4)  # of the 4 caught, "legal" disagrees
     assert metrics["latency_p50_us"] is not None and metrics["latency_p99_us"] is not None
 
 
@@ -74,26 +74,10 @@ def test_evaluate_shape() -> None:
         assert key in report["overall"]
 
 
-def test_holdout_split_is_stable_and_about_a_third() -> None:
+def test_validation_split_is_stable_about_a_third_and_never_the_training_only_set() -> None:
     rows = [{"id": f"row:{n}"} for n in range(3000)]
-    held = [row for row in rows if is_holdout(row)]
+    held = [row for row in rows if is_validation(row)]
     assert 900 < len(held) < 1100
-    assert held == [row for row in rows if is_holdout(row)]
-
-
-def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "mini.jsonl"
-    path.write_text(
-        "\n".join(
-            json.dumps(row)
-            for row in [
-                {"id": 1, "text": "I want to talk to a human", "expected": "human_request"},
-                {"id": 2, "text": "Where is my order?", "expected": "none"},
-            ]
-        )
-    )
-    assert load_rows(path)[0]["id"] == 1
-    assert main([str(path)]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["files"]["mini"]["recall_by_category"] == {"human_request": 1.0}
-    assert report["overall"]["false_escalation_rate"] == 0.0
+    assert held == [row for row in rows if is_validation(row)]
+    written = [{"id": f"row:{n}", "source": "chatsy/written_train"} for n in range(3000)]
+    assert not any(map(is_validation, written))

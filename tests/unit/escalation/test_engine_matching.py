@@ -101,10 +101,34 @@ def test_vader_compound_is_the_librarys_on_random_word_salad() -> None:
     from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SPECIAL_CASES
 
     stock = _stock_analyser()
-    words = sorted(stock.lexicon)[::7] + list(NEGATE) + list(BOOSTER_DICT)[:40] + [
-        word for case in SPECIAL_CASES for word in case.split()
-    ] + ["no", "never", "so", "this", "without", "doubt", "least", "at", "very", "kind", "of",
-         "but", "BUT", "GREAT", "Never", "or", "nor", ":)", "(good)", "ok!"]
+    words = (
+        sorted(stock.lexicon)[::7]
+        + list(NEGATE)
+        + list(BOOSTER_DICT)[:40]
+        + [word for case in SPECIAL_CASES for word in case.split()]
+        + [
+            "no",
+            "never",
+            "so",
+            "this",
+            "without",
+            "doubt",
+            "least",
+            "at",
+            "very",
+            "kind",
+            "of",
+            "but",
+            "BUT",
+            "GREAT",
+            "Never",
+            "or",
+            "nor",
+            ":)",
+            "(good)",
+            "ok!",
+        ]
+    )
     chooser = random.Random(11)
     for _ in range(1500):
         message = " ".join(chooser.choice(words) for _ in range(chooser.randint(0, 24)))

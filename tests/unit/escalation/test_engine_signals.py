@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from escalation.signals import sentiment
-from escalation.signals.complexity import detect_billing_dispute, detect_security, order_age_days
+from escalation.signals.complexity import order_age_days
 from escalation.signals.entities import extract_entities, find_amounts
 from escalation.signals.explicit import detect_human_request
 from escalation.signals.failures import says_not_helpful
@@ -158,61 +158,6 @@ def test_entities_for_the_handoff() -> None:
 
 
 # --- complexity -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "I was charged twice for the same order",
-        "you overcharged me",
-        "wrong amount on my bill",
-        "I want to dispute this charge",
-        "I cancelled but was still billed",
-        "the ATM only gave me 20 of the 100 I asked for",
-        "there's a charge I don't recognise",
-        "the amount I received is different from what I asked for",
-        "the exchange rate on my payment was wrong",
-    ],
-)
-def test_billing_dispute_intent(message: str) -> None:
-    assert detect_billing_dispute(prepare(message))
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "I tried to pay several times but my card was declined",
-        "what are your delivery charges?",
-        "will I be charged extra for express shipping?",
-        "I sent money to the wrong account",
-    ],
-)
-def test_not_a_billing_dispute(message: str) -> None:
-    assert detect_billing_dispute(prepare(message)) is None
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "my account was hacked",
-        "there is a payment I didn't make",
-        "someone is using my card",
-        "I lost my wallet and someone used my card",
-        "I think this is fraud",
-        "a withdrawal that isn't mine",
-        "My app says I made a withdrawal, but I didn't.",
-    ],
-)
-def test_security_concerns(message: str) -> None:
-    assert detect_security(prepare(message))
-
-
-@pytest.mark.parametrize(
-    "message",
-    ["can I let someone else use my card?", "how do I reset my password?", "I lost my card"],
-)
-def test_not_security_concerns(message: str) -> None:
-    assert detect_security(prepare(message)) is None
 
 
 # --- sentiment and profanity ------------------------------------------------------------------

@@ -5,10 +5,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from escalation.engine import BotAnswer, Decision, Snapshot, decide
+from escalation.model_store import shipped_model
 from escalation.policy import Action, Category, Policy, Priority
 
 NOW = datetime(2025, 6, 1, 12, 0)
-POLICY = Policy.default()
+POLICY = Policy.default().with_classifier(shipped_model())
 
 
 def run(message: str, **snapshot: object) -> Decision:
@@ -57,7 +58,8 @@ NOT_HUMAN_REQUESTS = [
     "My manager asked me to get an invoice for the order.",
     "How do I change my password manager settings?",
     "Can I transfer money to someone abroad?",
-    "Did someone call me earlier?",
+    "Did your courier try to ring me earlier? I missed it.",
+    "My sister will collect it, is that ok?",
 ]
 
 
@@ -66,6 +68,7 @@ def test_negations_and_false_friends_do_not_ask_for_a_human(message: str) -> Non
     decision = run(message)
     assert decision.signals["explicit_request"] is None
     assert decision.category != Category.HUMAN_REQUEST
+    assert decision.action is Action.RESPOND, decision.explain()
 
 
 # --- Category 2: confidence bands -------------------------------------------------------------
@@ -185,27 +188,6 @@ COMPLEXITY_CASES = [
         "manager",
     ),
     (
-        "I'd like a refund, I ordered this 3 weeks ago.",
-        Action.RESPOND,
-        Category.NONE,
-        Priority.NORMAL,
-        "general",
-    ),
-    (
-        "I'm sending a GDPR data deletion request for my account.",
-        Action.ESCALATE,
-        Category.LEGAL,
-        Priority.HIGH,
-        "legal",
-    ),
-    (
-        "Can you make an exception to the return policy for me?",
-        Action.ESCALATE,
-        Category.POLICY_EXCEPTION,
-        Priority.NORMAL,
-        "manager",
-    ),
-    (
         "I'm locked out of my account and need my 2FA reset.",
         Action.ESCALATE,
         Category.TECHNICAL,
@@ -236,6 +218,40 @@ def test_complexity_rules(
     )
 
 
+# Read by trained classifiers: the visitor at least gets a person offered, in the issue's queue
+# (escalation when the classifier is sure, an offer in its uncertain band).
+CLASSIFIED_CASES = [
+    ("I'm sending a GDPR data deletion request for my account.", Category.LEGAL, "legal"),
+    ("My lawyer will be in touch about this faulty heater.", Category.LEGAL, "legal"),
+    (
+        "Can you make an exception to the return policy for me?",
+        Category.POLICY_EXCEPTION,
+        "manager",
+    ),
+    (
+        "I know it's past 30 days but could you waive the return window?",
+        Category.POLICY_EXCEPTION,
+        "manager",
+    ),
+    ("someone changed my password and ordered stuff on my account", Category.SECURITY, "security"),
+]
+
+
+@pytest.mark.parametrize(("message", "category", "queue"), CLASSIFIED_CASES)
+def test_classified_issues_reach_a_person_in_their_queue(
+    message: str, category: str, queue: str
+) -> None:
+    decision = run(message)
+    assert decision.action in (Action.OFFER, Action.ESCALATE), decision.explain()
+    assert (decision.category, decision.target_queue) == (category, queue)
+
+
+def test_a_refund_within_the_policy_window_is_not_escalated() -> None:
+    decision = run("I'd like a refund, I ordered this 3 weeks ago.")
+    assert decision.action is not Action.ESCALATE
+    assert decision.signals["order_age_days"] == 21
+
+
 def test_refund_on_a_120_day_old_order_from_the_order_date() -> None:
     decision = run("I want a refund for this jacket.", order_date=NOW.date() - timedelta(days=120))
     assert (decision.action, decision.target_queue) == (Action.ESCALATE, "manager")
@@ -255,16 +271,20 @@ SENSITIVE_CASES = [
     ("One of your delivery drivers has been harassing me.", "harassment"),
     ("I'm blind and your checkout doesn't work with my screen reader.", "accessibility"),
     ("You sold my personal data to advertisers without asking.", "privacy"),
-    ("This cream gave my daughter a rash.", "health_safety"),
+    ("The kettle leaked and my son got an electric shock.", "health_safety"),
+    ("I'm deaf and can't use your phone-only verification.", "accessibility"),
+    ("a customer in your store keeps sending me creepy messages", "harassment"),
 ]
 
 
 @pytest.mark.parametrize(("message", "topic"), SENSITIVE_CASES)
 def test_sensitive_topics_go_to_specialists(message: str, topic: str) -> None:
     decision = run(message)
-    assert (decision.action, decision.category) == (Action.ESCALATE, Category.SENSITIVE)
+    assert decision.action in (Action.OFFER, Action.ESCALATE), decision.explain()
+    assert decision.category == Category.SENSITIVE
     assert (decision.priority, decision.target_queue) == (Priority.HIGH, "specialists")
-    assert str(decision.signals["sensitive"]).startswith(topic)
+    assert decision.signals["sensitive"] == topic
+    assert f"sensitive topic, {topic.replace('_', ' and ')}" in decision.reasons[0].text
 
 
 def test_legal_threats_go_to_the_legal_queue() -> None:
@@ -335,8 +355,10 @@ def test_ten_unresolved_turns_offer_a_human() -> None:
 def test_vip_with_a_complex_issue_skips_the_bot() -> None:
     enterprise = POLICY.plan_named("Enterprise")
     decision = run("I want to dispute a $50 charge on my last invoice.", plan=enterprise)
-    assert (decision.action, decision.category) == (Action.ESCALATE, Category.VIP)
+    # The underlying issue keeps its name; the plan gives the queue and the priority.
+    assert (decision.action, decision.category) == (Action.ESCALATE, Category.BILLING_DISPUTE)
     assert (decision.priority, decision.target_queue) == (Priority.URGENT, "vip")
+    assert decision.reasons[0].signal == "plan"
 
 
 def test_vip_with_a_simple_question_still_gets_the_bot() -> None:
@@ -353,7 +375,7 @@ def test_non_vip_plan_is_treated_normally() -> None:
 
 
 def test_decision_explains_itself_in_one_sentence() -> None:
-    decision = run("My account was hacked and I'm furious!!!")
+    decision = run("My account was hacked and I'm furious, this is unacceptable!!!")
     sentence = decision.explain()
     assert sentence.count(". ") == 0 and sentence.endswith(".")
     assert "security" in sentence and "hacked" in sentence

@@ -1,0 +1,52 @@
+"""Train the triage classifiers and write the model the engine loads.
+
+python manage.py escalation_train [--extra PATH ...] [--dry-run]
+
+Needs the optional `train` dependencies (`pip install -e ".[train]"`: scikit-learn).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from escalation.training import DEFAULT_FILES, MODEL_PATH, load_rows, train, write_model
+
+
+class Command(BaseCommand):
+    help = "Train the triage classifiers on the repository's data and write the model."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--extra",
+            nargs="*",
+            default=[],
+            type=Path,
+            help="more JSON Lines files to train on (e.g. data whose licence keeps it out of "
+            "the repository); their validation thirds are held out like the rest",
+        )
+        parser.add_argument("--output", type=Path, default=MODEL_PATH)
+        parser.add_argument(
+            "--dry-run", action="store_true", help="train and print metrics, write nothing"
+        )
+
+    def handle(self, *args, extra: list[Path], output: Path, dry_run: bool, **options):
+        try:
+            import sklearn  # noqa: F401
+        except ImportError as missing:
+            raise CommandError(
+                'scikit-learn is needed to train: pip install -e ".[train]"'
+            ) from missing
+        paths = [path for path in DEFAULT_FILES if path.exists()] + list(extra)
+        missing = [str(path) for path in extra if not path.exists()]
+        if missing:
+            raise CommandError(f"no such file: {', '.join(missing)}")
+        rows = load_rows(paths)
+        self.stdout.write(f"Training on {len(rows):,} rows from {len(paths)} files")
+        model, _ = train(rows, progress=self.stdout.write)
+        if dry_run:
+            self.stdout.write("Dry run: no model written.")
+            return
+        write_model(model, output)
+        self.stdout.write(self.style.SUCCESS(f"Wrote model {model.version} to {output}"))
