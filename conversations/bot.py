@@ -36,7 +36,7 @@ from escalation import copy
 from escalation import selectors as escalation_selectors
 from escalation.buttons import human_requested_by_button
 from escalation.engine import Decision, Snapshot, decide
-from escalation.policy import Action, Policy
+from escalation.policy import Action, Category, Policy
 from escalation.policy_store import policy_current
 from escalation.services import conversation_escalate, message_record_feedback
 from escalation.signals.dialogue import DialogueAct, mentions_store, read_act
@@ -110,7 +110,7 @@ async def bot_reply(*, conversation_id: int, message_id: int) -> None:
     if not act.wants_knowledge:  # feedback, thanks, "hi", "asdfgh": no knowledge base
         await database_sync_to_async(_conversational_turn)(context, before, act)
         return
-    if _off_topic(context):
+    if _off_topic(context, before):
         await database_sync_to_async(_post_reply)(
             context, _at_least_offer(before), copy.OUT_OF_SCOPE, act="off_topic", offered=True
         )
@@ -129,9 +129,12 @@ async def bot_reply(*, conversation_id: int, message_id: int) -> None:
         await _end_stream(context, stream_id)
 
 
-def _off_topic(context: _TurnContext) -> bool:
-    """No word of the store's trade, and no knowledge-base article that fits: "recipe for
-    sourdough bread?" is not for us, and not for the queue either."""
+def _off_topic(context: _TurnContext, before: Decision) -> bool:
+    """No word of the store's trade, no issue the engine found, and no knowledge-base
+    article that fits: "recipe for sourdough bread?" is not for us, and not for the queue
+    either; "I'm going to do a chargeback" is."""
+    if before.category != Category.NONE:
+        return False
     query = follow_up_query(context.message.body, context.history)
     if mentions_store(query):
         return False

@@ -249,6 +249,9 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
         category, queue = winner.category, winner.queue
         reasons = [o.reason for o in ranked]
     priority = max((o.priority for o in acting), key=_PRIORITY_RANK.__getitem__)
+    upset = any(o.category == Category.NEGATIVE_SENTIMENT for o in ranked)
+    if winner.action is Action.ESCALATE and upset:  # emotions run high: a person comes sooner
+        priority = max(priority, Priority.HIGH, key=_PRIORITY_RANK.__getitem__)
     if plan is not None and plan.vip and plan.dedicated_queue and winner.action is Action.ESCALATE:
         queue = plan.dedicated_queue
     return Decision(
@@ -267,9 +270,18 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
 def _named_issue(ranked: list[_Outcome]) -> _Outcome | None:
     """The most specific issue among the outcomes (lowest rule order): billing, security,
     legal, sensitive, exceptions... rather than the mood or confidence that came with it.
-    A classifier that is only fairly sure (offer band) names no issue for another trigger."""
-    issues = [o for o in ranked if o.category in COMPLEX_CATEGORIES and not o.tentative]
-    return min(issues, key=lambda o: o.order) if issues else None
+
+    A classifier that is only fairly sure (its offer band) names the issue only when the bot
+    could not answer (low confidence): then the team that knows the topic is the best guess
+    ("I'm going to do a chargeback" -> billing), but an angry visitor is not sent to the
+    legal queue on a hunch."""
+    issues = [o for o in ranked if o.category in COMPLEX_CATEGORIES]
+    sure = [o for o in issues if not o.tentative]
+    if sure:
+        return min(sure, key=lambda o: o.order)
+    if issues and ranked[0].category == Category.LOW_CONFIDENCE:
+        return max(issues, key=lambda o: o.probability)
+    return None
 
 
 def _no_trigger(policy: Policy) -> _Outcome:

@@ -106,12 +106,11 @@ def _sentiment_features(sentiment: Sentiment) -> list[str]:
 
 @lru_cache(maxsize=50_000)
 def _spellings(token: str) -> tuple[str, ...]:
-    """Letter 4-grams of a longer word ("#atto", "ttor", "orney#"): typos and word forms
-    ("atorney", "solicitors") share most of them with the words the model learned."""
-    if len(token) < 5 or not token.isalpha():
+    """Letter 5-grams of a longer word ("attor", "ttorn", "torne", "orney"): typos and word
+    forms ("atorney", "solicitors") share most of them with the words the model learned."""
+    if len(token) < 6 or not token.isalpha():
         return ()
-    padded = f"#{token}#"
-    return tuple(f"~{padded[i : i + 4]}" for i in range(len(padded) - 3))
+    return tuple(f"~{token[i : i + 5]}" for i in range(len(token) - 4))
 
 
 def _join(first: str, second: str) -> str:
