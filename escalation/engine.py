@@ -331,13 +331,12 @@ def _read_billing_dispute(reading: _Reading, rule: Rule) -> _Outcome | None:
     spec says. No amount stated: the bot answers and offers a human, since the size of the
     dispute is unknown and a human can look it up. A classifier that is only fairly sure
     (its offer band) never escalates: a price mentioned in passing is no dispute."""
-    found = _rule_phrase(reading, rule)
-    sure = found is not None
+    found, sure, probability = _rule_phrase(reading, rule), True, 1.0
     if found is None:
         classified = _classifier_reading(reading, "billing_dispute")
-        if classified is not None and classified.probability >= classified.limits.offer_at:
-            found = classified.score.explain()
-            sure = classified.probability >= classified.limits.escalate_at
+        if classified is not None and classified.offers:
+            found, sure = classified.score.explain(), classified.sure
+            probability = classified.probability
     reading.signals["billing_dispute"] = found
     if found is None:
         return None
@@ -356,12 +355,11 @@ def _read_billing_dispute(reading: _Reading, rule: Rule) -> _Outcome | None:
         return _from_rule(rule, reason, Action.RESPOND)
     if money is None or not sure:
         stated = f"of {money.text}" if money else "with no amount stated"
-        text = f"possible billing dispute {stated} ({found}), so a human is offered"
+        kind = "billing dispute" if sure else "possible billing dispute"
+        text = f"{kind} {stated} ({found}), so a human is offered"
         reason = Reason("billing_dispute", found, rule.key, limit, text)
         offer = _from_rule(rule, reason, Action.OFFER)
-        if sure:
-            return offer
-        return replace(offer, tentative=True, probability=classified.probability)  # type: ignore[union-attr]
+        return offer if sure else replace(offer, tentative=True, probability=probability)
     text = f"billing dispute of {money.text} is over the {money.currency} {limit:g} threshold"
     return _from_rule(rule, Reason("amount", money.amount, rule.key, limit, text))
 
@@ -422,25 +420,40 @@ def _read_sensitive(reading: _Reading, rule: Rule) -> _Outcome | None:
         reading.signals["sensitive"] = f"other: {phrase}"
         text = f'sensitive topic (keyword "{phrase}")'
         return _from_rule(rule, Reason("sensitive", f"other: {phrase}", rule.key, None, text))
-    scores = reading.scores
-    best = scores.best_sensitive() if scores else None
-    if best is None:
+    topics = reading.scores.sensitive_topics() if reading.scores else ()
+    outcomes = []
+    for label in topics:
+        topic = topic_of(label)
+        description = f"sensitive topic, {topic.replace('_', ' and ')}"
+        outcome = _classified_outcome(reading, rule, label, description)
+        if outcome is not None:
+            outcomes.append((outcome.rank, topic, outcome))
+    if not outcomes:
+        reading.signals["sensitive"] = None
         return None
-    topic = topic_of(best.label)
-    description = f"sensitive topic, {topic.replace('_', ' and ')}"
-    outcome = _classified_outcome(reading, rule, best.label, description)
-    reading.signals["sensitive"] = topic if outcome else None
+    _, topic, outcome = max(outcomes, key=lambda found: found[0])
+    reading.signals["sensitive"] = topic
     return outcome
 
 
 @dataclass(frozen=True)
 class _Classified:
+    """A classifier's verdict on one label: its score and the label's thresholds."""
+
     score: LabelScore
     limits: LabelThresholds
 
     @property
     def probability(self) -> float:
         return self.score.probability
+
+    @property
+    def offers(self) -> bool:
+        return self.score.probability >= self.limits.offer_at
+
+    @property
+    def sure(self) -> bool:
+        return self.score.probability >= self.limits.escalate_at
 
 
 def _classifier_reading(reading: _Reading, label: str) -> _Classified | None:
@@ -457,37 +470,23 @@ def _classifier_reading(reading: _Reading, label: str) -> _Classified | None:
     return _Classified(scores.label_score(label), limits)
 
 
-def _label_score(reading: _Reading, label: str) -> LabelScore | None:
-    """The classifier's score for `label` when it reaches the offer threshold, else None."""
-    scores = reading.scores
-    if scores is None or label not in scores.probabilities:
-        return None
-    probability = scores.probability(label)
-    reading.signals[f"p_{label}"] = round(probability, 3)
-    if probability < scores.model.threshold(label).offer_at:
-        return None
-    return scores.label_score(label)
-
-
 def _classified_outcome(
     reading: _Reading, rule: Rule, label: str, description: str
 ) -> _Outcome | None:
     """At or over the label's escalation threshold: the rule's action; between its offer
-    and escalation thresholds: the bot answers and offers a person."""
-    score = _label_score(reading, label)
-    if score is None:
+    and escalation thresholds: the bot answers and offers a person (tentatively)."""
+    found = _classifier_reading(reading, label)
+    if found is None or not found.offers:
         reading.signals.setdefault(rule.category, None)
         return None
-    reading.signals[rule.category] = score.explain()
-    limits = reading.scores.model.threshold(label) if reading.scores else None
-    sure = limits is not None and score.probability >= limits.escalate_at
-    limit = (limits.escalate_at if sure else limits.offer_at) if limits else None
-    text = f"{description} ({score.explain()})"
-    reason = Reason(label, round(score.probability, 3), rule.key, limit, text)
-    if sure:
+    reading.signals[rule.category] = found.score.explain()
+    limit = found.limits.escalate_at if found.sure else found.limits.offer_at
+    text = f"{description} ({found.score.explain()})"
+    reason = Reason(label, round(found.probability, 3), rule.key, limit, text)
+    if found.sure:
         return _from_rule(rule, reason)
     offer = _from_rule(rule, reason, Action.OFFER)
-    return replace(offer, tentative=True, probability=score.probability)
+    return replace(offer, tentative=True, probability=found.probability)
 
 
 def _rule_phrase(reading: _Reading, rule: Rule) -> str | None:
@@ -528,10 +527,10 @@ def _sentiment_outcomes(reading: _Reading, sentiment: Sentiment) -> Iterator[_Ou
             thresholds.sentiment_escalate_below,
         )
         text = f"sentiment {score:+.2f} is below {thresholds.sentiment_escalate_below:+.2f}"
-    elif found and probability >= found.limits.escalate_at and strong:
+    elif found and found.sure and strong:
         outcome = (Action.ESCALATE, "negative_sentiment", probability, found.limits.escalate_at)
         text = f"strong negative sentiment ({found.score.explain()})"
-    elif found and probability >= found.limits.offer_at:
+    elif found and found.offers:
         outcome = (
             Action.ACKNOWLEDGE_OFFER,
             "negative_sentiment",

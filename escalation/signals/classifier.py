@@ -16,7 +16,8 @@ import heapq
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from escalation.signals.sentiment import Sentiment, is_shouting
@@ -68,11 +69,14 @@ def features(text: Text, sentiment: Sentiment | None = None) -> list[str]:
     found: set[str] = set()
     budget = MAX_TOKENS
     for clause in text.clauses:
-        tokens = [token if token.isalpha() else _token_shape(token) for token in clause[:budget]]
+        tokens = list(clause[:budget])
+        if not all(map(str.isalpha, tokens)):
+            tokens = [shaped for shaped in map(_token_shape, tokens) if shaped]
         found.update(tokens)
-        found.update(map(_join, tokens, tokens[1:]))
-        found.discard("")
-        budget -= len(tokens)
+        found.update(
+            [f"{first} {second}" for first, second in zip(tokens, tokens[1:], strict=False)]
+        )
+        budget -= len(clause)
         if budget <= 0:
             break
     for token in text.words if len(text.words) <= MAX_SPELLING_WORDS else ():
@@ -111,10 +115,6 @@ def _spellings(token: str) -> tuple[str, ...]:
     if len(token) < 6 or not token.isalpha():
         return ()
     return tuple(f"~{token[i : i + 5]}" for i in range(len(token) - 4))
-
-
-def _join(first: str, second: str) -> str:
-    return f"{first} {second}" if first and second else ""
 
 
 @dataclass(frozen=True)
@@ -197,15 +197,17 @@ class TriageModel:
 
     def score(self, text: Text, sentiment: Sentiment | None = None) -> TriageScores:
         """Every label's probability for this message; top terms are found on demand."""
-        weights = self.weights
-        present = [term for term in features(text, sentiment) if term in weights]
+        get = self.weights.get
+        known = [(term, row) for term in features(text, sentiment) if (row := get(term))]
+        present = [term for term, _ in known]
+        rows = [row for _, row in known]
         totals = list(self.intercepts)
-        if present:
+        if rows:
             # One column per label, summed in C: a few microseconds for hundreds of terms.
-            columns = zip(*map(weights.__getitem__, present), strict=True)
+            columns = zip(*rows, strict=True)
             totals = [bias + total for bias, total in zip(totals, map(sum, columns), strict=True)]
         probabilities = {label: _sigmoid(z) for label, z in zip(self.labels, totals, strict=True)}
-        return TriageScores(self, probabilities, tuple(present))
+        return TriageScores(self, probabilities, tuple(present), tuple(rows))
 
 
 @dataclass(frozen=True)
@@ -214,28 +216,31 @@ class TriageScores:
 
     model: TriageModel
     probabilities: Mapping[str, float]
-    present: tuple[str, ...] = field(repr=False)
+    present: tuple[str, ...] = field(repr=False)  # the message's features the model knows
+    rows: tuple[tuple[float, ...], ...] = field(default=(), repr=False)  # their weights
 
     def probability(self, label: str) -> float:
         return self.probabilities.get(label, 0.0)
 
     def top_terms(self, label: str, count: int = 3) -> tuple[str, ...]:
         """The features that pushed `label` up the most, strongest first (readable ones)."""
-        index = self.model.labels.index(label)
-        weights = self.model.weights
-        pushes = [(weights[term][index], term) for term in self.present if term not in STOPWORDS]
-        strongest = heapq.nlargest(count, pushes)
+        terms, rows = self._explaining
+        weights = map(itemgetter(self.model.labels.index(label)), rows)
+        strongest = heapq.nlargest(count, zip(weights, terms, strict=True))
         return tuple(_readable(term) for weight, term in strongest if weight > 0)
+
+    @cached_property
+    def _explaining(self) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
+        """The features worth naming (no lone stop words), with their weights."""
+        kept = [(t, r) for t, r in zip(self.present, self.rows, strict=True) if t not in STOPWORDS]
+        return tuple(t for t, _ in kept), tuple(r for _, r in kept)
 
     def label_score(self, label: str) -> LabelScore:
         return LabelScore(label, self.probability(label), self.top_terms(label))
 
-    def best_sensitive(self) -> LabelScore | None:
-        """The most likely sensitive topic, if the model knows any."""
-        topics = [label for label in self.model.labels if label.startswith(SENSITIVE_PREFIX)]
-        if not topics:
-            return None
-        return self.label_score(max(topics, key=self.probability))
+    def sensitive_topics(self) -> tuple[str, ...]:
+        """The model's sensitive-topic labels ("sensitive_privacy", ...)."""
+        return tuple(label for label in self.model.labels if label.startswith(SENSITIVE_PREFIX))
 
 
 def _readable(term: str) -> str:
