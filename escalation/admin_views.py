@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from escalation.engine import Snapshot, decide
+from escalation.engine import Decision, Snapshot, decide
 from escalation.models import Plan
+from escalation.policy import Policy
 from escalation.policy_store import plan_spec, policy_from_database, policy_replace
 from escalation.policy_yaml import PolicyYamlError, dump_policy_yaml, load_policy_yaml
 
@@ -34,19 +35,49 @@ class ImportPolicyForm(forms.Form):
 def try_message(request: HttpRequest) -> HttpResponse:
     """Show the Decision and its reasons for any text, with the live policy, before going live."""
     form = TryMessageForm(request.POST or None)
-    decision = None
+    decision, classifiers = None, []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         plan = plan_spec(data["plan"]) if data["plan"] else None
         snapshot = Snapshot(message=data["message"], plan=plan, confidence=data["confidence"])
-        decision = decide(snapshot, policy_from_database(), timezone.now())
+        policy = policy_from_database()
+        decision = decide(snapshot, policy, timezone.now())
+        classifiers = classifier_scores(policy, decision)
     context = {
         **admin.site.each_context(request),
         "title": "Try a message",
         "form": form,
         "decision": decision,
+        "classifiers": classifiers,
     }
     return render(request, "admin/escalation/try_message.html", context)
+
+
+def classifier_scores(policy: Policy, decision: Decision) -> list[dict[str, object]]:
+    """Each trained classifier's probability for the message, its thresholds and the words
+    that pushed it up: what an admin needs to tune a threshold."""
+    if policy.classifier is None or decision.text is None:
+        return []
+    scores = policy.classifier.score(decision.text, decision.sentiment)
+    rows = []
+    for label in policy.classifier.labels:
+        limits = policy.classifier.threshold(label)
+        probability = scores.probability(label)
+        rows.append(
+            {
+                "label": label,
+                "probability": probability,
+                "offer_at": limits.offer_at,
+                "escalate_at": limits.escalate_at,
+                "verdict": "escalate"
+                if probability >= limits.escalate_at
+                else "offer"
+                if probability >= limits.offer_at
+                else "—",
+                "terms": ", ".join(scores.top_terms(label)),
+            }
+        )
+    return rows
 
 
 def export_policy(request: HttpRequest) -> HttpResponse:

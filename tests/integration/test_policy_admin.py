@@ -71,6 +71,20 @@ def test_try_a_message_shows_the_decision_and_its_reasons(admin_client):
     assert "offer · low_confidence" in response.content.decode()
 
 
+def test_try_a_message_shows_every_classifier_with_its_thresholds_and_words(admin_client):
+    response = admin_client.post(
+        "/admin/escalation/escalationrule/try/",
+        {"message": "This is the WORST app ever, totally useless!!"},
+    )
+    html = response.content.decode()
+    assert 'id="classifier-scores"' in html
+    for label in ("human_request", "negative_sentiment", "sensitive_privacy"):
+        assert f"<td>{label}</td>" in html
+    row = html.split("<td>negative_sentiment</td>")[1].split("</tr>")[0]
+    assert "frustration" in row and "<td>escalate</td>" in row  # its words, its verdict
+    assert "sentiment -0.85 is below -0.50" in html  # the spec's rule decided, and says so
+
+
 def test_try_a_message_escapes_what_it_shows(admin_client):
     response = admin_client.post(
         "/admin/escalation/escalationrule/try/",
