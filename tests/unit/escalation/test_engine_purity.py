@@ -7,7 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-FORBIDDEN = {"django", "redis", "channels", "channels_redis", "celery", "openai"}
+FORBIDDEN = {
+    "django",
+    "redis",
+    "channels",
+    "channels_redis",
+    "celery",
+    "openai",
+    "sklearn",
+    "numpy",
+    "scipy",
+}
 PURE_ROOTS = [
     REPO / "escalation" / "engine.py",
     REPO / "escalation" / "policy.py",
