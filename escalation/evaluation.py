@@ -1,6 +1,6 @@
-"""Measure the engine on labelled visitor messages (shared/eval/*.jsonl). Pure: the caller
-passes the rows and the decide function; `python -m escalation.evaluation FILE...` runs it
-with the default policy, and the `escalation_eval` management command can wrap `evaluate`.
+"""Measure the engine on labelled visitor messages (escalation/data/*.jsonl). Pure: the
+caller passes the rows and the decide function; the `escalation_eval` management command
+reads the files and prints the tables.
 
 Each row is the first message of a fresh conversation, decided before any answer
 (confidence None). Rows labelled answerable / out_of_scope measure the assistant, not this
