@@ -5,11 +5,14 @@ snapshot, the policy and `now` come in, a Decision with its reasons goes out. Th
 calls it twice per visitor message: before the bot answers (`snapshot.confidence` None: the
 pre-answer triggers) and after (`snapshot.with_answer(confidence)`: the confidence bands too).
 
-Every trigger that fires becomes an outcome; the strongest action wins (escalate >
-acknowledge_offer > offer > respond_check > respond), then the lowest rule order names the
-category and queue (so "$150 dispute, and I'm furious" is a billing dispute, not a mood),
-and the decision takes the highest priority among the outcomes with the winning action.
-All outcomes are kept as reasons, the winner's first.
+Every trigger that fires becomes an outcome: a rule of the spec's (the request grammar,
+amounts, order age, failures, confidence bands, the sentiment score) or a trained classifier
+from `policy.classifier` (frustration, security, billing disputes, legal, exceptions,
+sensitive topics, implicit requests). The strongest action wins (escalate >
+acknowledge_offer > offer > respond_check > respond); the most specific issue found names the
+category and queue whatever tipped the decision over (so "$150 dispute, and I'm furious" is a
+billing dispute, not a mood), at the highest priority among the triggers that act. All
+outcomes are kept as reasons, the issue's first.
 """
 
 from __future__ import annotations
