@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import django.dispatch
 import redis
@@ -21,6 +22,9 @@ from escalation import copy, selectors
 from escalation.engine import Decision
 from escalation.models import Escalation, Outcome
 from escalation.summary import extractive_summary
+
+if TYPE_CHECKING:
+    from agents.models import AgentProfile
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +106,9 @@ def _handoff_text(decision: Decision) -> str:
     return copy.handoff_message(queue=queue, minutes=minutes, template=template)
 
 
-def escalation_record_assigned(*, conversation: Conversation, agent, at: datetime) -> None:
+def escalation_record_assigned(
+    *, conversation: Conversation, agent: AgentProfile, at: datetime
+) -> None:
     """A person took over: the first time counts for time to human; the agent is the latest."""
     latest = selectors.escalation_latest(conversation=conversation)
     if latest is not None:
@@ -114,7 +120,7 @@ def escalation_record_assigned(*, conversation: Conversation, agent, at: datetim
 def escalation_record_resolution(
     *,
     conversation: Conversation,
-    agent,
+    agent: AgentProfile,
     outcome: str,
     appropriate: bool,
     handoff_quality: int,
