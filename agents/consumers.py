@@ -56,6 +56,12 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
+    @property
+    def authed(self) -> AgentProfile:
+        """The agent of an accepted socket: connect closes the socket of anyone else."""
+        assert self.agent is not None
+        return self.agent
+
     async def disconnect(self, code: int) -> None:
         for task in (getattr(self, "heartbeat", None), getattr(self, "refresh_task", None)):
             if task is not None:
@@ -79,7 +85,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             return
         public_id, active = frame
         role = await database_sync_to_async(selectors.chat_access)(
-            agent=self.agent, public_id=public_id
+            agent=self.authed, public_id=public_id
         )
         if role not in (selectors.OWNER, selectors.JOINED):
             return
@@ -89,8 +95,8 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
                 "type": "typing.changed",
                 "conversation": public_id,
                 "sender": "agent",
-                "name": self.agent.name,
-                "agent_id": self.agent.pk,
+                "name": self.authed.name,
+                "agent_id": self.authed.pk,
                 "active": active,
             },
         )
@@ -104,7 +110,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if await self._role(public_id) is None:
             return
         await self._subscribe(public_id)
-        await self._push(fragments.chat_opened, agent=self.agent, public_id=public_id)
+        await self._push(fragments.chat_opened, agent=self.authed, public_id=public_id)
 
     async def chat_closed(self, event: dict[str, Any]) -> None:
         public_id = event["conversation"]
@@ -113,7 +119,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def presence_changed(self, event: dict[str, Any]) -> None:
         if not self.supervising:
-            await self._push(fragments.presence_toggle, agent=self.agent)
+            await self._push(fragments.presence_toggle, agent=self.authed)
 
     async def session_logout(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_LOGGED_OUT)
@@ -124,7 +130,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if self.supervising:
             await self.supervisor_refresh(event)
         else:
-            await self._push(fragments.queue_panel, agent=self.agent)
+            await self._push(fragments.queue_panel, agent=self.authed)
 
     async def supervisor_refresh(self, event: dict[str, Any]) -> None:
         """Bursts of changes (a claim moves a queue, an agent and a chat) render once."""
@@ -153,7 +159,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def typing_changed(self, event: dict[str, Any]) -> None:
         public_id = event.get("conversation")
-        if event["sender"] == "agent" and event.get("agent_id") == self.agent.pk:
+        if event["sender"] == "agent" and event.get("agent_id") == self.authed.pk:
             return  # their own typing, echoed back
         if not await self._can_see(public_id):
             return
@@ -176,10 +182,10 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     # --- helpers -------------------------------------------------------------------------
 
     def _groups(self) -> list[str]:
-        queues = selectors.queues_of(self.agent)
+        queues = selectors.queues_of(self.authed)
         groups = [
-            realtime.user_group(self.agent.user_id),
-            realtime.agent_group(self.agent.pk),
+            realtime.user_group(self.authed.user_id),
+            realtime.agent_group(self.authed.pk),
             *(realtime.queue_group(q.slug) for q in queues),
         ]
         if self.supervising:
@@ -187,7 +193,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         return groups
 
     def _held_chats(self) -> list[str]:
-        return [chat.public_id for chat in selectors.workspace_chats(agent=self.agent)]
+        return [chat.public_id for chat in selectors.workspace_chats(agent=self.authed)]
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -217,7 +223,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def _role(self, public_id: str) -> str | None:
         return await database_sync_to_async(selectors.chat_access)(
-            agent=self.agent, public_id=public_id
+            agent=self.authed, public_id=public_id
         )
 
     async def _can_see(self, public_id: str | None) -> bool:
@@ -238,7 +244,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         """Keep presence alive while the console is open; close once the session is gone."""
         session_key = getattr(self.scope.get("session"), "session_key", None)
         while True:
-            alive = await database_sync_to_async(_heartbeat)(self.agent.pk, session_key)
+            alive = await database_sync_to_async(_heartbeat)(self.authed.pk, session_key)
             if not alive:
                 await self.close(code=CLOSE_LOGGED_OUT)
                 return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 import redis
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -14,6 +15,13 @@ from agents.estimates import RECENT_CHATS, median_handle_seconds, wait_range_min
 from agents.models import AgentProfile, Queue
 from agents.waiting_queue import WaitingEntry, waiting_line
 from conversations.models import Conversation, Message
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class AgentLoad(TypedDict):
+    load: int  # conversations assigned to the agent now
 
 
 def queue_for(*, target_queue: str, category: str) -> Queue:
@@ -36,7 +44,7 @@ def queues_of(agent: AgentProfile) -> list[Queue]:
     return list(agent.queues.filter(active=True))
 
 
-def agents_of(queue: Queue) -> QuerySet[AgentProfile]:
+def agents_of(queue: Queue) -> QuerySet[WithAnnotations[AgentProfile, AgentLoad]]:
     """The queue's agents with their current load (assigned conversations)."""
     return queue.agents.select_related("user").annotate(
         load=Count("conversations", filter=Q(conversations__status=Conversation.Status.ASSIGNED))
@@ -90,7 +98,9 @@ def handle_seconds_recent(queue: Queue) -> float:
         .order_by("-resolved_at")
         .values_list("assigned_at", "resolved_at")[:RECENT_CHATS]
     )
-    return median_handle_seconds([(done - start).total_seconds() for start, done in rows])
+    return median_handle_seconds(
+        [(done - start).total_seconds() for start, done in rows if start and done]
+    )
 
 
 def conversations_waiting() -> QuerySet[Conversation]:

@@ -97,6 +97,7 @@ def _mirror_enqueue(conversation: Conversation, entry: WaitingEntry) -> None:
             metadata={"event": "queue_down"},
         )
         return
+    assert conversation.queue is not None  # set by the enqueue that scheduled this
     queue_changed(conversation.queue)
 
 

@@ -26,13 +26,14 @@ from escalation.signals.text import STOPWORDS, Text
 FORMAT_VERSION = 1
 # The classifiers read the first tokens only: the start of a message carries its issue, and
 # this bounds the cost of a 2,000-character paste.
-MAX_TOKENS = 160
+MAX_TOKENS = 120
 # Spelling features are read for messages of up to this many distinct words.
 MAX_SPELLING_WORDS = 60
 # Shape features: what the words alone do not show.
 CAPS_FEATURE = "__caps__"
 EXCLAIM_FEATURE = "__exclaim__"
 QUESTION_FEATURE = "__question__"
+SPELLING_MARK = "~"  # letter n-gram features start with it
 
 LABELS = (
     "human_request",
@@ -114,7 +115,7 @@ def _spellings(token: str) -> tuple[str, ...]:
     forms ("atorney", "solicitors") share most of them with the words the model learned."""
     if len(token) < 6 or not token.isalpha():
         return ()
-    return tuple(f"~{token[i : i + 5]}" for i in range(len(token) - 4))
+    return tuple(f"{SPELLING_MARK}{token[i : i + 5]}" for i in range(len(token) - 4))
 
 
 @dataclass(frozen=True)
@@ -231,9 +232,14 @@ class TriageScores:
 
     @cached_property
     def _explaining(self) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
-        """The features worth naming (no lone stop words), with their weights."""
-        kept = [(t, r) for t, r in zip(self.present, self.rows, strict=True) if t not in STOPWORDS]
-        return tuple(t for t, _ in kept), tuple(r for _, r in kept)
+        """The features worth naming to a person, with their weights: words and word pairs
+        and flags, not lone stop words or letter n-grams ("~harg")."""
+        kept = [
+            (term, row)
+            for term, row in zip(self.present, self.rows, strict=True)
+            if term[0] != SPELLING_MARK and term not in STOPWORDS
+        ]
+        return tuple(term for term, _ in kept), tuple(row for _, row in kept)
 
     def label_score(self, label: str) -> LabelScore:
         return LabelScore(label, self.probability(label), self.top_terms(label))
