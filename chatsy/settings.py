@@ -150,6 +150,12 @@ def caches_for(redis_url: str) -> dict:
 
 CHANNEL_LAYERS = channel_layers_for(REDIS_URL)
 CACHES = caches_for(REDIS_URL)
+# The namespace of Chatsy's own keys (waiting lines, presence, counters): chatsy.redis.redis_key.
+# Defaults to the cache's prefix, so one setting separates a deployment's data; the cache's
+# keys ("<prefix>:<version>:…") never collide with these ("<prefix>:wq:…", "<prefix>:presence:…").
+CHATSY_REDIS_PREFIX = os.environ.get("CHATSY_REDIS_PREFIX") or os.environ.get(
+    "CHATSY_CACHE_PREFIX", "chatsy"
+)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None

@@ -9,13 +9,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import django.dispatch
-import redis
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agents.selectors import queue_wait_for_newcomer
+from chatsy.redis import RedisUnavailable
 from conversations.models import Conversation, Message
 from conversations.services import message_post_system, status_broadcast_on_commit
 from escalation import copy, selectors
@@ -100,7 +100,7 @@ def _handoff_text(decision: Decision) -> str:
         queue, minutes = queue_wait_for_newcomer(
             target_queue=decision.target_queue, category=decision.category
         )
-    except redis.RedisError:
+    except RedisUnavailable:
         queue, minutes = decision.target_queue, None
     template = selectors.handoff_template(category=decision.category)
     return copy.handoff_message(queue=queue, minutes=minutes, template=template)

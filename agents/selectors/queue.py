@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
 
-import redis
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from agents import presence
 from agents.estimates import RECENT_CHATS, median_handle_seconds, wait_range_minutes
 from agents.models import AgentProfile, Queue
 from agents.waiting_queue import WaitingEntry, waiting_line
+from chatsy.redis import RedisUnavailable
 from conversations.models import Conversation, Message
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def queue_wait_for_newcomer(*, target_queue: str, category: str) -> tuple[str, t
     queue = queue_for(target_queue=target_queue, category=category)
     try:
         position = waiting_line().depth(queue.slug) + 1
-    except redis.RedisError:
+    except RedisUnavailable:
         position = conversations_waiting().filter(queue=queue).count() + 1
     return queue.slug, queue_capacity(queue).wait_minutes(position)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-import redis
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
@@ -27,7 +26,7 @@ from agents.services.console_events import (
 )
 from agents.waiting_queue import WaitingEntry, waiting_line
 from chatsy import realtime
-from chatsy.redis import redis_client
+from chatsy.redis import RedisUnavailable, redis_counter_next, redis_mark_once
 from conversations.models import Conversation
 from conversations.services import message_post_system, status_broadcast_on_commit
 from escalation.services import escalation_created, escalation_record_assigned
@@ -87,7 +86,7 @@ def _mirror_enqueue(conversation: Conversation, entry: WaitingEntry) -> None:
         return  # Claimed in the same transaction (a supervisor's takeover): nothing to mirror.
     try:
         waiting_line().enqueue(entry)
-    except redis.RedisError:
+    except RedisUnavailable:
         logger.exception(
             "queue unreachable; conversation %s waits in the database only", conversation.pk
         )
@@ -141,7 +140,7 @@ def conversation_claim(*, agent: AgentProfile, public_id: str) -> Conversation:
     _check_capacity(agent)
     try:
         waiting_line().claim(str(public_id))
-    except redis.RedisError:
+    except RedisUnavailable:
         logger.warning("queue unreachable during claim; the database decides")
     return _assign(conversation, agent)
 
@@ -155,7 +154,7 @@ def conversation_claim_next(*, agent: AgentProfile) -> Conversation | None:
     for _ in range(10):  # Skip entries the database no longer has waiting (drift).
         try:
             entry = waiting_line().claim_next(slugs)
-        except redis.RedisError:
+        except RedisUnavailable:
             entry = None
             fallback = (
                 selectors.conversations_waiting()
@@ -318,7 +317,7 @@ def _pick_agent(queue: Queue, conversation: Conversation) -> AgentProfile | None
         return returning
     least = min(a.load for a in eligible)
     tied = sorted((a for a in eligible if a.load == least), key=lambda a: a.pk)
-    turn = redis_client().incr(f"chatsy:rr:{queue.slug}")
+    turn = redis_counter_next("rr", queue.slug)
     return tied[turn % len(tied)]
 
 
@@ -368,8 +367,8 @@ def _flag_long_waits(now: datetime) -> int:
         limit = conversation.queue.max_wait_seconds if conversation.queue else 600
         waited = (now - conversation.enqueued_at).total_seconds() if conversation.enqueued_at else 0
         # Once per wait (SET NX): the alternatives offer (callback, email…) listens for this.
-        if waited > limit and redis_client().set(
-            f"chatsy:max-wait:{conversation.public_id}", 1, nx=True, ex=86400
+        if waited > limit and redis_mark_once(
+            "max-wait", str(conversation.public_id), ttl_seconds=86400
         ):
             realtime.group_send(
                 realtime.conversation_group(conversation.public_id),
@@ -405,5 +404,5 @@ def _queue_changed_quietly(queue: Queue) -> None:
         realtime.group_send(
             realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug}
         )
-    except redis.RedisError:
+    except RedisUnavailable:
         logger.warning("queue unreachable; positions for %s not pushed", queue.slug)

@@ -1,8 +1,8 @@
-import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from agents.services import queue_rebuild
+from chatsy.redis import RedisUnavailable
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             waiting = queue_rebuild()
-        except redis.RedisError as error:
+        except RedisUnavailable as error:
             raise CommandError(
                 f"Redis at {settings.REDIS_URL} is unreachable ({error}). "
                 "Start Chatsy with `make run`, or set REDIS_URL."
