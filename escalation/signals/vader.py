@@ -60,7 +60,7 @@ def compound(analyzer: Any, text: str) -> float:
         total += emphasis
     elif total < 0:
         total -= emphasis
-    return round(_constants().normalize(total), 4)
+    return round(float(_constants().normalize(total)), 4)
 
 
 def _question_emphasis(count: int) -> float:
