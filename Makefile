@@ -1,10 +1,11 @@
-# Chatsy: `make run` serves the demo, `make test` runs the whole suite. Both set up .venv first.
+# Chatsy: `make run` serves the demo, `make check` runs the gates (lint, format, types, import
+# contracts), `make test` runs the whole suite. Each sets up .venv first.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e lint eval bench clean
+.PHONY: run test test-unit test-integration test-e2e lint check eval bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -31,6 +32,12 @@ test-e2e: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The gates CI runs before the suite: lint, types (pyproject's [tool.mypy]), import contracts
+# ([tool.importlinter]).
+check: lint
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

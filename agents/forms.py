@@ -70,7 +70,9 @@ class TransferForm(forms.Form):
     def __init__(self, *args, targets: TransferTargets, **kwargs):
         super().__init__(*args, **kwargs)
         self.targets = targets
-        self.fields["target"].choices = [
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)
+        target.choices = [
             ("Queues", [(f"queue:{q.slug}", q.name) for q in targets.queues]),
             ("Agents online", [(f"agent:{a.pk}", a.name) for a in targets.agents]),
         ]

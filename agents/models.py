@@ -45,7 +45,9 @@ class AgentProfile(models.Model):
     display_name = models.CharField(max_length=80, blank=True, help_text="Shown to visitors.")
     max_concurrent_chats = models.PositiveSmallIntegerField(default=3)
     is_supervisor = models.BooleanField(default=False)
-    queues = models.ManyToManyField(Queue, through="QueueMembership", related_name="agents")
+    queues: models.ManyToManyField[Queue, QueueMembership] = models.ManyToManyField(
+        Queue, through="QueueMembership", related_name="agents"
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -14,10 +14,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
 from agents import fragments, selectors, services
 from agents.forms import ComposeForm, HandBackForm, PresenceForm, ResolveForm, TransferForm
-from agents.models import Queue
+from agents.models import AgentProfile, Queue
 from conversations.models import Conversation
 from conversations.selectors import conversation_get
 from conversations.services import InvalidTransition, message_post_agent
@@ -25,16 +26,24 @@ from conversations.services import InvalidTransition, message_post_agent
 REFUSED = (InvalidTransition, services.NotAllowed, services.AlreadyTaken, services.AtCapacity)
 
 
+class AgentRequest(HttpRequest):
+    """The request a console view gets: django-htmx's details and the agent_required profile."""
+
+    agent: AgentProfile
+    htmx: HtmxDetails
+
+
 def agent_required(view):
     """Logged in with an agent profile; the profile rides on request.agent."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AgentRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("console:login"))
-        request.agent = selectors.agent_for_user(user=request.user)
-        if request.agent is None:
+        agent = selectors.agent_for_user(user=request.user)
+        if agent is None:
             return render(request, "console/forbidden.html", status=403)
+        request.agent = agent
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -43,7 +52,7 @@ def agent_required(view):
 def supervisor_required(view):
     @agent_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AgentRequest, *args, **kwargs) -> HttpResponse:
         if not request.agent.is_supervisor:
             return render(request, "console/forbidden.html", {"supervisors": True}, status=403)
         return view(request, *args, **kwargs)
@@ -56,21 +65,21 @@ def supervisor_required(view):
 
 @require_GET
 @agent_required
-def console(request: HttpRequest) -> HttpResponse:
+def console(request: AgentRequest) -> HttpResponse:
     page = selectors.console_page(agent=request.agent)
     return render(request, "console/console.html", {"page": page})
 
 
 @require_GET
 @agent_required
-def queue_panel(request: HttpRequest) -> HttpResponse:
+def queue_panel(request: AgentRequest) -> HttpResponse:
     panel = selectors.queue_panel(agent=request.agent)
     return render(request, "console/_queue_panel.html", {"panel": panel})
 
 
 @require_GET
 @agent_required
-def chat(request: HttpRequest, public_id) -> HttpResponse:
+def chat(request: AgentRequest, public_id) -> HttpResponse:
     """The chat with its handoff card: a page, or (htmx) the pane; a chat no longer theirs
     disappears from the console on resync."""
     chat = selectors.chat_view(agent=request.agent, public_id=str(public_id))
@@ -85,7 +94,7 @@ def chat(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @supervisor_required
-def supervisor(request: HttpRequest) -> HttpResponse:
+def supervisor(request: AgentRequest) -> HttpResponse:
     return render(request, "console/supervisor.html", {"page": selectors.supervisor_page()})
 
 
@@ -94,7 +103,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @agent_required
-def presence_update(request: HttpRequest) -> HttpResponse:
+def presence_update(request: AgentRequest) -> HttpResponse:
     form = PresenceForm(request.POST)
     if not form.is_valid():
         return _toast("Choose online, away or offline.", status=400)
@@ -104,7 +113,7 @@ def presence_update(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @agent_required
-def claim(request: HttpRequest, public_id) -> HttpResponse:
+def claim(request: AgentRequest, public_id) -> HttpResponse:
     try:
         services.conversation_claim(agent=request.agent, public_id=str(public_id))
     except REFUSED as refusal:
@@ -114,7 +123,7 @@ def claim(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 @agent_required
-def claim_next(request: HttpRequest) -> HttpResponse:
+def claim_next(request: AgentRequest) -> HttpResponse:
     try:
         conversation = services.conversation_claim_next(agent=request.agent)
     except REFUSED as refusal:
@@ -126,7 +135,7 @@ def claim_next(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @agent_required
-def compose(request: HttpRequest, public_id) -> HttpResponse:
+def compose(request: AgentRequest, public_id) -> HttpResponse:
     """A reply to the visitor, or an internal note; either is appended to the transcript."""
     conversation = _conversation(public_id)
     form = ComposeForm(request.POST)
@@ -147,7 +156,7 @@ def compose(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def resolve(request: HttpRequest, public_id) -> HttpResponse:
+def resolve(request: AgentRequest, public_id) -> HttpResponse:
     conversation = _conversation_in_console(request, public_id)
     if conversation is None:
         return _toast(GONE, status=404)
@@ -165,7 +174,7 @@ def resolve(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def transfer(request: HttpRequest, public_id) -> HttpResponse:
+def transfer(request: AgentRequest, public_id) -> HttpResponse:
     conversation = _conversation_in_console(request, public_id)
     if conversation is None:
         return _toast(GONE, status=404)
@@ -190,7 +199,7 @@ def transfer(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def hand_back(request: HttpRequest, public_id) -> HttpResponse:
+def hand_back(request: AgentRequest, public_id) -> HttpResponse:
     conversation = _conversation_in_console(request, public_id)
     if conversation is None:
         return _toast(GONE, status=404)
@@ -208,14 +217,14 @@ def hand_back(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 @supervisor_required
-def observe(request: HttpRequest, public_id) -> HttpResponse:
+def observe(request: AgentRequest, public_id) -> HttpResponse:
     services.conversation_observe(conversation=_conversation(public_id), agent=request.agent)
     return HttpResponseClientRedirect(f"{reverse('console:home')}?chat={public_id}")
 
 
 @require_POST
 @supervisor_required
-def join(request: HttpRequest, public_id) -> HttpResponse:
+def join(request: AgentRequest, public_id) -> HttpResponse:
     """From the supervisor's list: go to the console; from an observed pane: re-render it."""
     try:
         services.conversation_join(conversation=_conversation(public_id), agent=request.agent)
@@ -229,7 +238,7 @@ def join(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 @agent_required
-def leave(request: HttpRequest, public_id) -> HttpResponse:
+def leave(request: AgentRequest, public_id) -> HttpResponse:
     try:
         services.conversation_leave(conversation=_conversation(public_id), agent=request.agent)
     except REFUSED as refusal:
@@ -247,7 +256,7 @@ def _conversation(public_id) -> Conversation:
     return conversation
 
 
-def _conversation_in_console(request: HttpRequest, public_id) -> Conversation | None:
+def _conversation_in_console(request: AgentRequest, public_id) -> Conversation | None:
     """The conversation, if it is open in this agent's console (the service re-checks)."""
     if selectors.chat_access(agent=request.agent, public_id=str(public_id)) is None:
         return None
@@ -257,7 +266,7 @@ def _conversation_in_console(request: HttpRequest, public_id) -> Conversation | 
 GONE = "This chat is no longer in your console."
 
 
-def _opened(request: HttpRequest, public_id: str) -> HttpResponse:
+def _opened(request: AgentRequest, public_id: str) -> HttpResponse:
     response = HttpResponse(fragments.chat_opened(agent=request.agent, public_id=public_id))
     return trigger_client_event(response, "chat-opened", {"id": public_id})
 
@@ -267,7 +276,7 @@ def _closed(public_id: str, text: str) -> HttpResponse:
     return HttpResponse(html)
 
 
-def _dialog(request: HttpRequest, template: str, form, conversation: Conversation):
+def _dialog(request: AgentRequest, template: str, form, conversation: Conversation):
     status = 422 if request.method == "POST" else 200
     context = {"dialog": {"form": form, "conversation": conversation}}
     return render(request, template, context, status=status)

@@ -30,7 +30,7 @@ def main() -> int:
     step("Starting Redis")
     redis = redis_from_env_or_start(data_dir=VAR / "redis")
     env = {**os.environ, "REDIS_URL": redis.url, "PYTHONUNBUFFERED": "1"}
-    children: list[subprocess.Popen] = []
+    children: list[subprocess.Popen[bytes]] = []
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
         step("Migrating the database")
@@ -106,17 +106,22 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def wait_for_exit(children: list[subprocess.Popen]) -> int:
+def wait_for_exit(children: list[subprocess.Popen[bytes]]) -> int:
     """Block until Ctrl-C/SIGTERM or until a child dies (then stop the rest)."""
     while True:
         for child in children:
             if child.poll() is not None:
-                print(f"\n{child.args[0]} exited with {child.returncode}; stopping.", flush=True)
+                print(f"\n{_program(child)} exited with {child.returncode}; stopping.", flush=True)
                 return child.returncode or 1
         time.sleep(0.5)
 
 
-def wait_for_http(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
+def _program(child: subprocess.Popen[bytes]) -> str:
+    args = child.args  # Popen takes one program or a command line.
+    return os.fsdecode(args if isinstance(args, str | bytes | os.PathLike) else args[0])
+
+
+def wait_for_http(port: int, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
     """Print the URLs only once Daphne answers, so they work when read."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.poll() is None:
@@ -127,7 +132,7 @@ def wait_for_http(port: int, server: subprocess.Popen, timeout: float = 60) -> N
             time.sleep(0.2)
 
 
-def stop(children: list[subprocess.Popen]) -> None:
+def stop(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGTERM)

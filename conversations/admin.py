@@ -20,8 +20,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 class MessageInline(admin.TabularInline):
     model = Message
-    fields = ["seq", "sender", "sender_name", "body", "created", "metadata"]
-    readonly_fields = fields
+    fields = readonly_fields = ("seq", "sender", "sender_name", "body", "created", "metadata")
     extra = 0
     can_delete = False
     ordering = ["seq"]

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, replace
+from typing import cast
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from chatsy import realtime
 from conversations import selectors, services
-from conversations.assistant.base import Answer, Responder, Turn
+from conversations.assistant.base import Answer, Responder, Role, Turn
 from conversations.assistant.confidence import assess
 from conversations.assistant.knowledge_base import KnowledgeBaseResponder, follow_up_query
 from conversations.assistant.llm import LLMConfig, ResponderUnavailable
@@ -214,7 +215,7 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     message = conversation.messages.filter(seq=seq, sender=Message.Sender.BOT).first()
     offered = [button["id"] for button in (message.metadata.get("actions", []) if message else [])]
     feedback_buttons = {copy.ACTION_HELPFUL_YES["id"], copy.ACTION_HELPFUL_NO["id"]}
-    if action not in offered or action not in feedback_buttons:
+    if message is None or action not in offered or action not in feedback_buttons:
         return  # Only the buttons that message showed count.
     helpful = action == copy.ACTION_HELPFUL_YES["id"]
     if not message_record_feedback(message=message, helpful=helpful):
@@ -316,7 +317,7 @@ def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
     conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
     message = conversation.messages.get(pk=message_id)
     earlier = [
-        Turn(role=m.sender, text=m.body)
+        Turn(role=cast(Role, m.sender), text=m.body)  # Message.Sender's values are the roles
         for m in selectors.messages_recent(conversation=conversation, limit=HISTORY_TURNS + 1)
         if m.seq < message.seq
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -49,9 +50,15 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     @property
-    def group(self) -> str:
+    def authed(self) -> Conversation:
+        """The conversation of an authenticated socket: `receive` lets no other frame through
+        before auth, and channel-layer events only arrive after the group join."""
         assert self.conversation is not None
-        return realtime.conversation_group(self.conversation.public_id)
+        return self.conversation
+
+    @property
+    def group(self) -> str:
+        return realtime.conversation_group(self.authed.public_id)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -84,16 +91,14 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 self.group,
                 {
                     "type": "typing.changed",
-                    "conversation": str(self.conversation.public_id),
+                    "conversation": str(self.authed.public_id),
                     "sender": "customer",
                     "name": "",
                     "active": frame.active,
                 },
             )
         elif isinstance(frame, Action):
-            await bot.visitor_action(
-                conversation=self.conversation, action=frame.action, seq=frame.seq
-            )
+            await bot.visitor_action(conversation=self.authed, action=frame.action, seq=frame.seq)
         elif isinstance(frame, Ping):
             await self._send_json({"type": "pong"})
         elif isinstance(frame, Csat):
@@ -130,7 +135,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "rate_limited", "You're sending messages too fast.", client_id=str(frame.client_id)
             )
         receipt = await database_sync_to_async(services.message_receive)(
-            conversation=self.conversation, client_id=frame.client_id, body=frame.body
+            conversation=self.authed, client_id=frame.client_id, body=frame.body
         )
         await self._send_json(
             {
@@ -141,13 +146,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             }
         )
         if not receipt.duplicate and receipt.status == Conversation.Status.BOT:
-            bot.bot_reply_schedule(
-                conversation_id=self.conversation.pk, message_id=receipt.message.pk
-            )
+            bot.bot_reply_schedule(conversation_id=self.authed.pk, message_id=receipt.message.pk)
 
     async def _rate(self, frame: Csat) -> None:
         result = await database_sync_to_async(escalation_record_csat)(
-            conversation=self.conversation, score=frame.score, comment=frame.comment
+            conversation=self.authed, score=frame.score, comment=frame.comment
         )
         if result is CsatResult.UNAVAILABLE:
             raise FrameError("csat_not_available", "There is no resolved chat to rate.")
@@ -161,7 +164,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def _resync(self, after_seq: int) -> None:
         messages = await database_sync_to_async(selectors.messages_after)(
-            conversation=self.conversation, after_seq=after_seq
+            conversation=self.authed, after_seq=after_seq
         )
         await self._send_json(
             {
@@ -242,16 +245,16 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         """For the agent's card only (the console listens on the same group)."""
 
     async def conversation_status(self, event: dict[str, Any]) -> None:
-        self.conversation.status = event["status"]
+        self.authed.status = event["status"]
         await self._send_json(
             {
                 "type": "status",
-                "conversation": {"id": str(self.conversation.public_id), "status": event["status"]},
+                "conversation": {"id": str(self.authed.public_id), "status": event["status"]},
             }
         )
 
 
-def _open_conversation(frame: Auth, scope: dict[str, Any]) -> Conversation:
+def _open_conversation(frame: Auth, scope: Mapping[str, Any]) -> Conversation:
     customer = services.visitor_authenticate(token=frame.token, site_key=frame.site_key)
     origin, host = origin_and_host(scope)
     if not origin_allowed(site=customer.site, origin=origin, host=host):

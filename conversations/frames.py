@@ -6,6 +6,7 @@ Pure: no database, no I/O. Every bad frame becomes a FrameError with a stable co
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -151,7 +152,7 @@ def _parse_csat(data: dict[str, Any], _max: int) -> Csat:
     return Csat(score=score, comment=comment.strip())
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
     "auth": _parse_auth,
     "message": _parse_message,
     "resync": _parse_resync,

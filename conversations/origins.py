@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from conversations.models import Site
@@ -13,7 +14,7 @@ def origin_allowed(*, site: Site, origin: str, host: str) -> bool:
     return not origin or origin in site.origins or origin.split("://", 1)[-1] == host
 
 
-def origin_and_host(scope: dict[str, Any]) -> tuple[str, str]:
+def origin_and_host(scope: Mapping[str, Any]) -> tuple[str, str]:
     """The Origin and Host headers of an ASGI scope."""
     headers = dict(scope.get("headers") or [])
     return (

@@ -1,5 +1,9 @@
+from __future__ import annotations
+
 from django.contrib import admin
-from django.urls import path
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 
 from escalation import admin_views
 from escalation.model_store import shipped_model
@@ -32,7 +36,7 @@ class EscalationRuleAdmin(admin.ModelAdmin):
     search_fields = ["key", "name", "phrases"]
     actions = ["export_yaml"]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         tools = [
             path(
                 "try/",
@@ -53,7 +57,7 @@ class EscalationRuleAdmin(admin.ModelAdmin):
         return tools + super().get_urls()
 
     @admin.action(description="Export the whole policy as YAML")
-    def export_yaml(self, request, queryset):
+    def export_yaml(self, request: HttpRequest, queryset: QuerySet[EscalationRule]) -> HttpResponse:
         return admin_views.export_policy(request)
 
 
@@ -102,10 +106,12 @@ class EscalationSettingsAdmin(admin.ModelAdmin):
         ("Routing", {"fields": ["default_queue"]}),
     ]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not EscalationSettings.objects.exists()
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: EscalationSettings | None = None
+    ) -> bool:
         return False
 
 
@@ -136,7 +142,7 @@ class EscalationAdmin(admin.ModelAdmin):
     list_select_related = ["conversation"]
     readonly_fields = [field.name for field in Escalation._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

@@ -6,6 +6,9 @@ The engine never sees these rows: `escalation.policy_store` turns them into the 
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,7 +17,7 @@ from escalation.policy import Action, Category, Priority
 from escalation.signals.classifier import LABELS
 
 
-def _choices(enum: type) -> list[tuple[str, str]]:
+def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     return [(member.value, member.value.replace("_", " ").capitalize()) for member in enum]
 
 
@@ -79,11 +82,11 @@ class EscalationRule(models.Model):
         return tuple(line.strip() for line in self.phrases.splitlines() if line.strip())
 
 
-def _unit() -> list:
+def _unit() -> list[MinValueValidator | MaxValueValidator]:
     return [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
-def _signed_unit() -> list:
+def _signed_unit() -> list[MinValueValidator | MaxValueValidator]:
     return [MinValueValidator(-1.0), MaxValueValidator(1.0)]
 
 
@@ -123,7 +126,7 @@ class EscalationSettings(models.Model):
     def __str__(self) -> str:
         return "Escalation thresholds"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1  # A singleton: every save edits the one row.
         super().save(*args, **kwargs)
 
@@ -179,7 +182,7 @@ GATHERED_LABELS = {
 }
 
 
-def gathered_items(*entity_dicts: dict) -> list[dict[str, str]]:
+def gathered_items(*entity_dicts: dict[str, Any]) -> list[dict[str, str]]:
     """Labelled, de-duplicated items ("Order #48213") from entity dicts, first seen first."""
     items: list[dict[str, str]] = []
     for entities in entity_dicts:

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import threading
 from dataclasses import fields
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 
 from escalation.model_store import shipped_model
 from escalation.models import ClassifierThreshold, EscalationRule, EscalationSettings, Plan
+from escalation.policy import Action, Policy, Priority, Rule, Thresholds
 from escalation.policy import Plan as PlanSpec
-from escalation.policy import Policy, Rule, Thresholds
 from escalation.signals.classifier import LabelThresholds, TriageModel
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 VERSION_KEY = "escalation:policy-version"
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 _lock = threading.Lock()
 _cached: tuple[int, Policy] | None = None
@@ -80,7 +83,7 @@ def plan_spec(row: Plan) -> PlanSpec:
 
 def _spec_from_row(spec: type[T], row: object) -> T:
     """The dataclass whose fields the model row shares by name (a new field follows for free)."""
-    return spec(**{f.name: getattr(row, f.name) for f in fields(spec)})  # type: ignore[call-arg]
+    return spec(**{f.name: getattr(row, f.name) for f in fields(spec)})
 
 
 def _rule(row: EscalationRule) -> Rule:
@@ -91,8 +94,8 @@ def _rule(row: EscalationRule) -> Rule:
         phrases=row.phrase_list,
         amount_threshold=float(row.amount_threshold) if row.amount_threshold is not None else None,
         order_age_days=row.order_age_days,
-        action=row.action,
-        priority=row.priority,
+        action=Action(row.action),
+        priority=Priority(row.priority),
         target_queue=row.target_queue,
         active=row.active,
         order=row.order,
@@ -110,8 +113,11 @@ def policy_replace(policy: Policy) -> None:
     policy_invalidate_on_commit()
 
 
-def policy_rows_write(policy: Policy, *, rule_model, plan_model, settings_model) -> None:
-    """Upsert the policy's rows. Takes the models so the seed migration can pass its own."""
+def policy_rows_write(
+    policy: Policy, *, rule_model: Any, plan_model: Any, settings_model: Any
+) -> None:
+    """Upsert the policy's rows. Takes the models so the seed migration can pass its own
+    (historical models from its app registry, which have no static type)."""
     for rule in policy.rules:
         rule_model.objects.update_or_create(
             key=rule.key,

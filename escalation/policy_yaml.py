@@ -310,7 +310,7 @@ def _value(
 
 
 def _type_name(convert: Callable[[Any], Any]) -> str:
-    names = {
+    names: dict[object, str] = {
         bool: "true or false",
         int: "a whole number",
         float: "a number",
@@ -318,4 +318,4 @@ def _type_name(convert: Callable[[Any], Any]) -> str:
         tuple: "a list",
         list: "a list",
     }
-    return names.get(convert, "valid")  # type: ignore[call-overload]
+    return names.get(convert, "valid")

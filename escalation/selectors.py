@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from conversations.models import Conversation, Message
 from escalation.engine import HISTORY_LIMIT, BotAnswer, Snapshot
@@ -41,11 +42,11 @@ def snapshot_for(*, conversation: Conversation, message: Message) -> Snapshot:
         visitor_turns=conversation.messages.filter(
             sender=Message.Sender.CUSTOMER, seq__lte=message.seq
         ).count(),
-        plan=plan_spec(customer.plan) if customer.plan_id else None,
+        plan=plan_spec(customer.plan) if customer.plan is not None else None,
     )
 
 
-def ai_answers(*, conversation: Conversation) -> list[dict]:
+def ai_answers(*, conversation: Conversation) -> list[dict[str, Any]]:
     """What the bot answered so far, with its confidence: the handoff card's "AI attempts"."""
     return [
         {"seq": m.seq, "text": m.body[:500], "confidence": m.metadata.get("confidence")}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conversations.models import Conversation, Message
 
 MAX_PROBLEM_CHARS = 300
 
 
-def extractive_summary(*, conversation: Conversation, entities: dict, answers: list[dict]) -> str:
+def extractive_summary(
+    *, conversation: Conversation, entities: dict[str, Any], answers: list[dict[str, Any]]
+) -> str:
     """The problem in the visitor's words, what was gathered, and what the AI last tried."""
     customer_messages = list(
         conversation.messages.filter(sender=Message.Sender.CUSTOMER)
@@ -32,7 +36,7 @@ def extractive_summary(*, conversation: Conversation, entities: dict, answers: l
     return " ".join(parts)
 
 
-def _gathered(entities: dict) -> str:
+def _gathered(entities: dict[str, Any]) -> str:
     labels = {
         "order_numbers": "order",
         "invoice_ids": "invoice",

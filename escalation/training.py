@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalation.evaluation import is_validation
 from escalation.model_store import DATA_DIR, MODEL_PATH
@@ -27,6 +27,10 @@ from escalation.signals.classifier import (
 )
 from escalation.signals.sentiment import score_sentiment
 from escalation.signals.text import cap, prepare_cached
+
+if TYPE_CHECKING:  # numpy comes with scikit-learn, the `train` extra: annotations only.
+    import numpy as np
+    from numpy.typing import NDArray
 
 # Everything in the repository that training may use: the shipped eval files and the sets
 # the developers wrote. Files outside the repository come in only as explicit extra paths.
@@ -168,6 +172,7 @@ def train(
             auc = roc_auc_score(y_valid, scores) if 0 < y_valid.sum() < len(y_valid) else 0.0
             if best is None or auc > best[0]:
                 best = (auc, c, classifier, scores)
+        assert best is not None  # C_VALUES is not empty
         auc, c, classifier, scores = best
         thresholds = choose_thresholds(
             scores, y_valid, {name: rows & ~y_valid for name, rows in none_by_file.items()}
@@ -206,7 +211,11 @@ def train(
     return model, reports
 
 
-def choose_thresholds(scores, positives, none_by_file) -> LabelThresholds:
+def choose_thresholds(
+    scores: NDArray[np.float64],
+    positives: NDArray[np.bool_],
+    none_by_file: Mapping[str, NDArray[np.bool_]],
+) -> LabelThresholds:
     """Escalate from the lowest score with TARGET_PRECISION on validation; offer from the
     lowest score that offers at most OFFER_FALSE_RATE of the `none` rows of any one file."""
     import numpy as np
@@ -230,7 +239,13 @@ def choose_thresholds(scores, positives, none_by_file) -> LabelThresholds:
     )
 
 
-def _report(label, positives, scores, auc, thresholds: LabelThresholds) -> LabelReport:
+def _report(
+    label: str,
+    positives: NDArray[np.bool_],
+    scores: NDArray[np.float64],
+    auc: float,
+    thresholds: LabelThresholds,
+) -> LabelReport:
     escalated = scores >= thresholds.escalate_at
     offered = scores >= thresholds.offer_at
     count = int(positives.sum())

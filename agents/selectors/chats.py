@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from django.db.models import Count, Prefetch, Q
 
@@ -45,7 +46,8 @@ class SentimentTrend:
 
     @property
     def direction(self) -> str:
-        start = self.at_handoff if self.at_handoff is not None else (self.points or [None])[0]
+        first_point = self.points[0] if self.points else None
+        start = self.at_handoff if self.at_handoff is not None else first_point
         if start is None or self.now is None or abs(self.now - start) < TREND_STEP:
             return "steady"
         return "improving" if self.now > start else "worsening"
@@ -128,7 +130,13 @@ def message_get(*, conversation_public_id: str, seq: int) -> Message | None:
     return Message.objects.filter(conversation__public_id=conversation_public_id, seq=seq).first()
 
 
-def canned_replies() -> list[dict]:
+class CannedReplyRow(TypedDict):
+    title: str
+    shortcut: str
+    body: str
+
+
+def canned_replies() -> list[CannedReplyRow]:
     return list(
         CannedReply.objects.filter(active=True)
         .values("title", "shortcut", "body")
@@ -168,8 +176,10 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
 
 
 def _chat_view(conversation: Conversation, role: str, total: int, resolved: int) -> ChatView:
-    escalation = first(conversation.newest_escalations)
-    messages, notes = conversation.all_messages, conversation.all_notes
+    # Prefetch(to_attr=...) adds attributes that no type declares.
+    escalation = first(conversation.newest_escalations)  # type: ignore[attr-defined]
+    messages = conversation.all_messages  # type: ignore[attr-defined]
+    notes = conversation.all_notes  # type: ignore[attr-defined]
     entries = [Entry(m, False) for m in messages] + [Entry(n, True) for n in notes]
     entries.sort(key=lambda e: (e.created, e.is_note))
     scores = [
@@ -202,7 +212,7 @@ def _role(conversation: Conversation, agent: AgentProfile) -> str | None:
         and conversation.assigned_agent_id == agent.pk
     ):
         return OWNER
-    participation = first(conversation.my_participation)
+    participation = first(conversation.my_participation)  # type: ignore[attr-defined]
     return participation.role if participation else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from django.db.models import Case, Count, IntegerField, Q, When
 from agents import presence
 from agents.models import AgentProfile, Queue
 from agents.selectors.chats import (
+    CannedReplyRow,
     ChatView,
     canned_replies,
     first,
@@ -82,10 +84,12 @@ def queue_panel(*, agent: AgentProfile) -> QueuePanel:
         .annotate(priority_rank=_PRIORITY_RANK)
         .order_by("priority_rank", "enqueued_at", "pk")
     )
-    rows: dict[int, list[WaitingChat]] = {}
+    rows: dict[int | None, list[WaitingChat]] = {}
     for conversation in waiting:
+        # Prefetch(to_attr=...) adds an attribute that no type declares.
+        escalations = conversation.newest_escalations  # type: ignore[attr-defined]
         rows.setdefault(conversation.queue_id, []).append(
-            WaitingChat(conversation, first(conversation.newest_escalations))
+            WaitingChat(conversation, first(escalations))
         )
     return QueuePanel(
         sections=[QueueSection(queue=q, rows=rows.get(q.pk, [])) for q in queues],
@@ -163,7 +167,7 @@ class ConsolePage:
     panel: QueuePanel
     chats: list[ChatView]
     presence_toggle: PresenceToggle
-    canned: list[dict]
+    canned: list[CannedReplyRow]
 
 
 def console_page(*, agent: AgentProfile) -> ConsolePage:
@@ -179,14 +183,14 @@ def console_page(*, agent: AgentProfile) -> ConsolePage:
 @dataclass(frozen=True)
 class TransferTargets:
     queues: list[Queue]
-    agents: list[AgentProfile]
+    agents: Sequence[AgentProfile]
 
 
 def transfer_targets(*, conversation: Conversation, agent: AgentProfile) -> TransferTargets:
     """Any active queue, or a colleague in the chat's queue who is online and has room."""
     queues = list(Queue.objects.filter(active=True))
     colleagues = []
-    if conversation.queue_id:
+    if conversation.queue is not None:
         candidates = [
             a
             for a in agents_of(conversation.queue)

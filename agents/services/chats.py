@@ -58,7 +58,9 @@ def note_create(*, conversation: Conversation, agent: AgentProfile, body: str) -
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if selectors.chat_role(agent=agent, conversation=locked) is None:
         raise NotAllowed("You are not in this conversation.")
-    return _note(locked, agent, Note.Kind.NOTE, body)
+    note = _note(locked, agent, Note.Kind.NOTE, body)
+    assert note is not None  # the body is not blank
+    return note
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ the spec's bands, so it has to mean something: see docs/assistant.md.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -38,8 +38,8 @@ class Answer:
     sources: tuple[Source, ...] = ()
     responder: str = ""
     # Raw inputs to the confidence (retrieval score, margin, self-assessment…), kept for
-    # the handoff card and for calibration.
-    signals: dict[str, float] = field(default_factory=dict)
+    # the handoff card and for calibration; a fallback answer also names its reason.
+    signals: Mapping[str, float | str] = field(default_factory=dict)
 
 
 # Called with each text delta as it is generated (streaming responders); may be None.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -32,7 +33,7 @@ DEMO_ORIGINS = ["http://localhost:8000", "http://127.0.0.1:8000", "http://localh
 
 
 @transaction.atomic
-def demo_load(*, extra_origins: list[str] = ()) -> dict[str, object]:
+def demo_load(*, extra_origins: Sequence[str] = ()) -> dict[str, object]:
     site, _ = Site.objects.update_or_create(
         key=DEMO_SITE_KEY,
         defaults={

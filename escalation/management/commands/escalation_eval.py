@@ -10,10 +10,14 @@ the assistant's conversations/assistant/data/answerability_dev.jsonl.
 from __future__ import annotations
 
 import json
+from argparse import ArgumentParser
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from conversations.assistant.base import Responder
 from conversations.assistant.evaluation import answerability_metrics
 from conversations.assistant.knowledge_base import KnowledgeBaseResponder, load_demo_index
 from escalation.engine import Snapshot
@@ -49,7 +53,7 @@ ASSISTANT_KEYS = [
     "latency_p50_us",
     "latency_p99_us",
 ]
-SPLITS = {
+SPLITS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "all": lambda row: True,
     "validation": is_validation,
     "training": lambda row: not is_validation(row),
@@ -63,7 +67,7 @@ class Command(BaseCommand):
         "on answerable/out_of_scope rows."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "files",
             nargs="*",
@@ -81,7 +85,15 @@ class Command(BaseCommand):
             "(crc32(id) %% 3 == 0); training: the rest; all: every row",
         )
 
-    def handle(self, *args, files: list[str], as_json: bool, responder: str, split: str, **options):
+    def handle(
+        self,
+        *args: Any,
+        files: list[str],
+        as_json: bool,
+        responder: str,
+        split: str,
+        **options: Any,
+    ) -> None:
         paths = [Path(path) for path in files] or [p for p in DEFAULT_FILES if p.exists()]
         rows_by_file = {path.stem: self._rows(path, split) for path in paths}
         decide_fn = default_decide()
@@ -98,14 +110,14 @@ class Command(BaseCommand):
         else:
             self._print_tables(report)
 
-    def _rows(self, path: Path, split: str) -> list[dict]:
+    def _rows(self, path: Path, split: str) -> list[dict[str, Any]]:
         try:
             rows = load_rows(path)
         except (OSError, ValueError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
         return [row for row in rows if SPLITS[split](row)]
 
-    def _responder(self, kind: str):
+    def _responder(self, kind: str) -> Responder:
         index = load_demo_index()
         if kind == "openai":
             from conversations.assistant.openai_responder import OpenAIResponder
@@ -120,7 +132,7 @@ class Command(BaseCommand):
             return OpenAIResponder(lambda: index, config)
         return KnowledgeBaseResponder(lambda: index)
 
-    def _print_tables(self, report: dict) -> None:
+    def _print_tables(self, report: dict[str, Any]) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING(f"Engine, {report['split']} split"))
         self.stdout.write(_row(["file"] + [short for _, short in COLUMNS]))
         sections = [*report["files"].items(), ("OVERALL", report["overall"])]
@@ -144,12 +156,12 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {key:<24}{_fmt(metrics['assistant'].get(key))}")
 
 
-def _row(cells: list) -> str:
+def _row(cells: Sequence[object]) -> str:
     first, *rest = (str(cell) for cell in cells)
     return f"{first:<22}" + "".join(f"{cell:>11}" for cell in rest)
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return "—" if value is None else str(value)

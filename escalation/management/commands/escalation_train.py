@@ -7,17 +7,20 @@ Needs the optional `train` dependencies (`pip install -e ".[train]"`: scikit-lea
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from escalation.training import DEFAULT_FILES, MODEL_PATH, load_rows, train, write_model
+from escalation.model_store import MODEL_PATH
+from escalation.training import DEFAULT_FILES, load_rows, train, write_model
 
 
 class Command(BaseCommand):
     help = "Train the triage classifiers on the repository's data and write the model."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--extra",
             nargs="*",
@@ -31,13 +34,15 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="train and print metrics, write nothing"
         )
 
-    def handle(self, *args, extra: list[Path], output: Path, dry_run: bool, **options):
+    def handle(
+        self, *args: Any, extra: list[Path], output: Path, dry_run: bool, **options: Any
+    ) -> None:
         try:
             import sklearn  # noqa: F401
-        except ImportError as missing:
+        except ImportError as error:
             raise CommandError(
                 'scikit-learn is needed to train: pip install -e ".[train]"'
-            ) from missing
+            ) from error
         paths = [path for path in DEFAULT_FILES if path.exists()] + list(extra)
         missing = [str(path) for path in extra if not path.exists()]
         if missing:

@@ -1,6 +1,10 @@
 """Replace the live escalation policy with a YAML file; every process picks it up at once."""
 
+from __future__ import annotations
+
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,11 +15,11 @@ from escalation.policy_yaml import PolicyYamlError, load_policy_yaml
 class Command(BaseCommand):
     help = "Import rules, thresholds and plans from YAML (all of it, or nothing if any is invalid)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", help="a YAML file (see `policy_export`)")
         parser.add_argument("--dry-run", action="store_true", help="validate only")
 
-    def handle(self, *args, file: str, dry_run: bool, **options):
+    def handle(self, *args: Any, file: str, dry_run: bool, **options: Any) -> None:
         try:
             policy = load_policy_yaml(Path(file).read_text(encoding="utf-8"))
         except OSError as error:
