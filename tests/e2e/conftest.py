@@ -34,6 +34,11 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _redis(redis_flushed: None) -> None:
+    """End-to-end tests run against the real redis-server, emptied for each test."""
+
+
 @contextmanager
 def daphne_server(redis_url: str, **extra_env: str) -> Iterator[str]:
     """The `daphne` command serving chatsy.asgi in its own process, on the test database file."""

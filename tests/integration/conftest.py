@@ -65,6 +65,11 @@ class Visitor:
         await self.socket.disconnect()
 
 
+@pytest.fixture(autouse=True)
+def _redis(redis_flushed: None) -> None:
+    """Integration tests run against the real redis-server, emptied for each test."""
+
+
 @pytest.fixture
 def default_policy(db):
     """The spec's policy in the database (transactional tests flush the seed migration's rows)."""
