@@ -14,6 +14,7 @@ from tests.e2e.conftest import screenshot
 pytestmark = pytest.mark.e2e
 
 BOT_MESSAGES = "#chatsy-messages li.chatsy-msg[data-sender=bot]"
+SESSION = "/api/widget/session"
 
 
 def open_widget(page):
@@ -29,9 +30,13 @@ def ask(page, question: str) -> None:
 
 
 def test_visitor_asks_about_shipping_and_history_survives_a_reload(page, demo):
+    sessions: list[str] = []
+    page.on("request", lambda r: sessions.append(r.method) if SESSION in r.url else None)
     page.goto(demo + "/")
-    page.wait_for_timeout(500)
-    assert not Customer.objects.exists(), "a visitor is created on first open, not on page view"
+    expect(page.locator("#chatsy-launcher")).to_be_visible()  # the widget booted
+    assert sessions == [] and not Customer.objects.exists(), (
+        "a visitor is created on first open, not on page view"
+    )
     composer = open_widget(page)
     expect(composer).to_be_focused()
     ask(page, "How long does shipping take?")
@@ -41,6 +46,7 @@ def test_visitor_asks_about_shipping_and_history_survives_a_reload(page, demo):
     expect(page.locator(BOT_MESSAGES)).to_have_count(1, timeout=10_000)
     answer = page.locator(BOT_MESSAGES).first.inner_text()
     assert "business day" in answer.lower()
+    assert sessions.count("POST") == 1 and Customer.objects.count() == 1
     screenshot(page, "widget-open.png")
 
     page.reload()
@@ -122,9 +128,11 @@ def test_the_same_tag_works_on_an_allowed_origin_and_not_on_others(
     browser, page, demo, other_origin
 ):
     page.goto(other_origin + "/")
-    open_widget(page)
+    # The server refuses this origin (403 without CORS headers), so the browser fails the
+    # request: the positive sign that the widget got its answer and no chat can start.
+    with page.expect_event("requestfailed", lambda request: SESSION in request.url):
+        open_widget(page)
     ask(page, "How do I reset my password?")
-    page.wait_for_timeout(2_000)
     expect(page.locator(BOT_MESSAGES)).to_have_count(0)
     expect(
         page.locator("#chatsy-messages li.chatsy-msg[data-sender=customer]")

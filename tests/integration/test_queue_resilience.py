@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -73,11 +72,8 @@ def test_kill_9_redis_with_50_waiting_and_rebuild_on_a_fresh_one(own_redis):
     )
     try:
         assert line_order() == []  # An empty Redis: the line is gone.
-        started = time.perf_counter()
         assert services.queue_rebuild() == 50
-        elapsed = time.perf_counter() - started
         assert line_order() == before
-        assert elapsed < 5
         assert Conversation.objects.filter(status="queued").count() == 50
     finally:
         fresh.stop()

@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -89,6 +89,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # names lowercased
     body: Any  # the parsed JSON, or the raw text if it was not JSON
+    before_retry_after: bool = False  # sent before the last 429's Retry-After had passed
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -105,6 +106,7 @@ class FakeOpenAI:
     def __post_init__(self) -> None:
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
+        self._retry_not_before = 0.0  # monotonic time the last 429's Retry-After ends
         self.stopping = threading.Event()  # wakes handlers that hang or sleep, at shutdown
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -152,8 +154,13 @@ class FakeOpenAI:
 
     def _take(self, request: RecordedRequest) -> Behaviour:
         with self._lock:
+            now = time.monotonic()
+            request = replace(request, before_retry_after=now < self._retry_not_before)
             self.requests.append(request)
-            return self._script.popleft() if self._script else Behaviour()
+            behaviour = self._script.popleft() if self._script else Behaviour()
+            if behaviour.kind == "http_429":
+                self._retry_not_before = now + behaviour.seconds
+            return behaviour
 
 
 class _Server(ThreadingHTTPServer):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from conversations.assistant.breaker import CircuitBreaker, CircuitOpen
@@ -72,13 +70,22 @@ def test_a_success_resets_the_failure_count(breaker: CircuitBreaker, clock: Fake
     assert breaker.state == "closed"
 
 
-def test_while_open_it_fails_fast(breaker: CircuitBreaker, clock: FakeClock) -> None:
+def test_while_open_it_refuses_every_call_at_once_and_says_when_to_retry(
+    breaker: CircuitBreaker, clock: FakeClock
+) -> None:
     fail(breaker, 5, clock)
-    started = time.perf_counter()
+    clock.advance(10.0)
+
+    waits = set()
     for _ in range(1_000):
-        with pytest.raises(CircuitOpen):
+        with pytest.raises(CircuitOpen) as raised:
             breaker.before_call()
-    assert (time.perf_counter() - started) / 1_000 < 0.001
+        waits.add(raised.value.retry_in)
+
+    assert waits == {50.0}  # refusing never waits: the clock did not move
+    clock.advance(50.0)
+    breaker.before_call()  # a thousand refusals did not push the probe back
+    assert breaker.state == "half_open"
 
 
 def test_after_the_reset_time_exactly_one_probe_is_admitted(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -185,14 +184,13 @@ def test_title_words_outweigh_words_common_to_every_body() -> None:
     assert index.search("change my account", limit=1)[0].doc.id == 1
 
 
-def test_search_over_200_articles_is_fast() -> None:
+def test_the_demo_articles_still_win_among_200() -> None:
+    """Its speed is measured by `python -m conversations.assistant.benchmark`, not here."""
     index = KnowledgeIndex.build(synthetic_docs(200))
-    questions = ["where is my parcel", "how do I return a sweater", "cancel order 12345"] * 30
-
-    started = time.perf_counter()
-    for question in questions:
-        index.search(question)
-    average_ms = (time.perf_counter() - started) * 1e3 / len(questions)
 
     assert len(index) == 200
-    assert average_ms < 5  # target: p99 <= 5 ms; typically ~0.2 ms
+    assert index.search("where is my parcel")[0].doc.title == (
+        "My package is late, missing or marked delivered"
+    )
+    assert index.search("how do I return a sweater")[0].doc.title == "How to return an item"
+    assert index.search("cancel order 12345")[0].doc.title == "Cancelling an order"

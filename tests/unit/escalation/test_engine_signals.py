@@ -1,6 +1,5 @@
 """The signals one by one: text normalisation, amounts, entities, sentiment, profanity."""
 
-import time
 from datetime import date
 
 import pytest
@@ -55,10 +54,11 @@ def test_real_words_are_not_corrected(word: str) -> None:
 
 
 def test_bombs_are_capped_before_any_work() -> None:
+    """Their speed is measured by `python -m escalation.benchmark`, not here."""
     for bomb in (":) " * 22000, " " * 65536, "!" * 65536, "\U0001f600" * 16384):
-        started = time.perf_counter()
-        score_sentiment(prepare(bomb))
-        assert time.perf_counter() - started < 0.05  # generous: the benchmark measures ~1 ms
+        text = prepare(bomb)
+        assert len(text.original) <= MAX_CHARS and len(text.lower) <= MAX_CHARS
+        assert -1.0 <= score_sentiment(text).score <= 1.0
 
 
 # --- explicit requests ------------------------------------------------------------------------
