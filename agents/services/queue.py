@@ -47,6 +47,10 @@ class AtCapacity(Exception):
     """The agent already holds their maximum number of concurrent chats."""
 
 
+class NotInYourQueues(Exception):
+    """The conversation waits in a queue the agent is not a member of."""
+
+
 # --- joining the line ---------------------------------------------------------------------
 
 
@@ -133,10 +137,13 @@ def queue_positions_broadcast(*, queue: Queue) -> None:
 
 @transaction.atomic
 def conversation_claim(*, agent: AgentProfile, public_id: str) -> Conversation:
-    """Take one waiting conversation. Raises AlreadyTaken for the loser of a race."""
+    """Take one waiting conversation. Raises AlreadyTaken for the loser of a race and
+    NotInYourQueues for a conversation in a queue the agent does not serve."""
     conversation = Conversation.objects.select_related("queue").filter(public_id=public_id).first()
-    if conversation is None or conversation.queue not in selectors.queues_of(agent):
+    if conversation is None:
         raise AlreadyTaken("That conversation is not waiting in your queues.")
+    if conversation.queue not in selectors.queues_of(agent):
+        raise NotInYourQueues("That conversation is not waiting in your queues.")
     _check_capacity(agent)
     try:
         waiting_line().claim(str(public_id))

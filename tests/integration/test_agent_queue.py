@@ -114,8 +114,9 @@ def test_claim_assigns_once_and_tells_the_visitor_who_joined():
 def test_an_agent_cannot_claim_outside_their_queues_or_past_capacity():
     billing_chat = escalate("I was charged $250 twice and I dispute it")
     agent = make_agent("general", capacity=1)
-    with pytest.raises(services.AlreadyTaken):
+    with pytest.raises(services.NotInYourQueues):
         services.conversation_claim(agent=agent, public_id=str(billing_chat.public_id))
+    assert waiting_ids("billing") == [str(billing_chat.public_id)]  # still waiting for billing
     services.conversation_claim(agent=agent, public_id=str(escalate().public_id))
     with pytest.raises(services.AtCapacity):
         services.conversation_claim(agent=agent, public_id=str(escalate().public_id))

@@ -121,6 +121,7 @@ def test_take_over_is_refused_outside_the_agent_s_queues_and_past_capacity(clien
     billing = escalated_conversation("I was charged $250 twice and I dispute it")
     refused = client.post(f"/console/chats/{billing.public_id}/claim/")
     assert refused.status_code == 409
+    assert "not waiting in your queues" in refused.content.decode()
     assert Conversation.objects.get(pk=billing.pk).status == "queued"
 
     agent.max_concurrent_chats = 1
