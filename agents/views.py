@@ -23,7 +23,13 @@ from conversations.models import Conversation
 from conversations.selectors import conversation_get
 from conversations.services import InvalidTransition, message_post_agent
 
-REFUSED = (InvalidTransition, services.NotAllowed, services.AlreadyTaken, services.AtCapacity)
+REFUSED = (
+    InvalidTransition,
+    services.NotAllowed,
+    services.NotInYourQueues,
+    services.AlreadyTaken,
+    services.AtCapacity,
+)
 
 
 class AgentRequest(HttpRequest):
