@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from escalation import evaluation
 from escalation.evaluation import is_validation
 from escalation.model_store import DATA_DIR, MODEL_PATH
 from escalation.signals.classifier import (
@@ -71,15 +72,12 @@ Progress = Callable[[str], None]
 
 
 def load_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Every row of the files, each knowing its file (thresholds look at files one by one)."""
     rows = []
     for path in paths:
-        with open(path, encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    row = json.loads(line)
-                    row.setdefault("id", f"{path.name}:{number}")
-                    row["file"] = path.name
-                    rows.append(row)
+        for number, row in enumerate(evaluation.load_rows(path), 1):
+            row.setdefault("id", f"{path.name}:{number}")
+            rows.append({**row, "file": path.name})
     return rows
 
 
@@ -128,8 +126,6 @@ def train(
     """Fit one logistic regression per label on the training rows; thresholds on validation."""
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
 
     training = [row for row in rows if not is_validation(row)]
     validation = [row for row in rows if is_validation(row)]
@@ -158,22 +154,7 @@ def train(
             coefficients.append(np.zeros(x_train.shape[1]))
             intercepts.append(-10.0)
             continue
-        # Positives weigh the square root of the class imbalance: fully balanced weights made
-        # over-confident scores ("did someone call me?" -> 1.0), none made rare labels timid.
-        ratio = float((~y_train).sum()) / float(y_train.sum())
-        class_weight = {False: 1.0, True: ratio**POSITIVE_WEIGHT_POWER}
-        best = None
-        for c in C_VALUES:
-            classifier = LogisticRegression(
-                C=c, class_weight=class_weight, max_iter=2000, solver="liblinear"
-            )
-            classifier.fit(x_train, y_train, sample_weight=weights)
-            scores = classifier.predict_proba(x_valid)[:, 1]
-            auc = roc_auc_score(y_valid, scores) if 0 < y_valid.sum() < len(y_valid) else 0.0
-            if best is None or auc > best[0]:
-                best = (auc, c, classifier, scores)
-        assert best is not None  # C_VALUES is not empty
-        auc, c, classifier, scores = best
+        auc, c, classifier, scores = _fit_label(x_train, y_train, weights, x_valid, y_valid)
         thresholds = choose_thresholds(
             scores, y_valid, {name: rows & ~y_valid for name, rows in none_by_file.items()}
         )
@@ -209,6 +190,29 @@ def train(
         },
     )
     return model, reports
+
+
+def _fit_label(x_train: Any, y_train: Any, weights: Any, x_valid: Any, y_valid: Any) -> Any:
+    """The logistic regression with the best validation AUC over C_VALUES, with its AUC, C
+    and validation scores. Positives weigh the square root of the class imbalance: fully
+    balanced weights made over-confident scores ("did someone call me?" -> 1.0), none made
+    rare labels timid."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    ratio = float((~y_train).sum()) / float(y_train.sum())
+    class_weight = {False: 1.0, True: ratio**POSITIVE_WEIGHT_POWER}
+    best = None
+    for c in C_VALUES:
+        classifier = LogisticRegression(
+            C=c, class_weight=class_weight, max_iter=2000, solver="liblinear"
+        )
+        classifier.fit(x_train, y_train, sample_weight=weights)
+        scores = classifier.predict_proba(x_valid)[:, 1]
+        auc = roc_auc_score(y_valid, scores) if 0 < y_valid.sum() < len(y_valid) else 0.0
+        if best is None or auc > best[0]:
+            best = (float(auc), c, classifier, scores)
+    return best
 
 
 def choose_thresholds(
