@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from operator import itemgetter
@@ -62,9 +62,10 @@ def _token_shape(token: str) -> str:
 
 
 def features(text: Text, sentiment: Sentiment | None = None) -> list[str]:
-    """The binary features of a message: unigrams, in-clause bigrams, shape flags and, with
-    the message's sentiment, the lexicon's verdict (so the model generalises to negative
-    words its training data never had, and learns how far to trust the lexicon).
+    """The binary features of a message: unigrams and in-clause bigrams of its first tokens,
+    letter 5-grams of the words of a short message, shape flags and, with the message's
+    sentiment, the lexicon's verdict (so the model generalises to negative words its training
+    data never had, and learns how far to trust the lexicon).
 
     Training (`escalation.training`) calls this same function, so the two cannot drift."""
     found: set[str] = set()
@@ -276,7 +277,3 @@ def _sigmoid(z: float) -> float:
 def topic_of(label: str) -> str:
     """ "sensitive_privacy" -> "privacy"."""
     return label.removeprefix(SENSITIVE_PREFIX)
-
-
-def labels_of(row_labels: Iterable[str]) -> frozenset[str]:
-    return frozenset(label for label in row_labels if label in LABELS)
