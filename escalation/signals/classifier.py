@@ -17,7 +17,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from operator import itemgetter
 from typing import Any
 
 from escalation.signals.sentiment import Sentiment, is_shouting
@@ -194,6 +193,19 @@ class TriageModel:
             return self
         return replace(self, thresholds={**self.thresholds, **overrides})
 
+    def pushes(self, label: str) -> Mapping[str, float]:
+        """The features that push `label` up and are worth naming to a person (words, word
+        pairs and flags; not lone stop words or letter n-grams), with their weights."""
+        return self._pushes[label]
+
+    @cached_property
+    def _pushes(self) -> dict[str, dict[str, float]]:
+        nameable = [t for t in self.weights if t[0] != SPELLING_MARK and t not in STOPWORDS]
+        return {
+            label: {t: w for t in nameable if (w := self.weights[t][index]) > 0}
+            for index, label in enumerate(self.labels)
+        }
+
     def threshold(self, label: str) -> LabelThresholds:
         return self.thresholds.get(label) or LabelThresholds(0.9, 0.7)
 
@@ -226,21 +238,13 @@ class TriageScores:
 
     def top_terms(self, label: str, count: int = 3) -> tuple[str, ...]:
         """The features that pushed `label` up the most, strongest first (readable ones)."""
-        terms, rows = self._explaining
-        weights = map(itemgetter(self.model.labels.index(label)), rows)
-        strongest = heapq.nlargest(count, zip(weights, terms, strict=True))
-        return tuple(_readable(term) for weight, term in strongest if weight > 0)
+        pushes = self.model.pushes(label)
+        found = self._present_set & pushes.keys()
+        return tuple(map(_readable, heapq.nlargest(count, found, key=pushes.__getitem__)))
 
     @cached_property
-    def _explaining(self) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
-        """The features worth naming to a person, with their weights: words and word pairs
-        and flags, not lone stop words or letter n-grams ("~harg")."""
-        kept = [
-            (term, row)
-            for term, row in zip(self.present, self.rows, strict=True)
-            if term[0] != SPELLING_MARK and term not in STOPWORDS
-        ]
-        return tuple(term for term, _ in kept), tuple(row for _, row in kept)
+    def _present_set(self) -> frozenset[str]:
+        return frozenset(self.present)
 
     def label_score(self, label: str) -> LabelScore:
         return LabelScore(label, self.probability(label), self.top_terms(label))
