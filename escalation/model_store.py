@@ -15,4 +15,6 @@ MODEL_PATH = DATA_DIR / "triage_model.json"
 @lru_cache(maxsize=1)
 def shipped_model() -> TriageModel:
     """The committed model; `escalation_train` rewrites the file (restart to load a new one)."""
-    return TriageModel.from_dict(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
+    model = TriageModel.from_dict(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
+    model.pushes(model.labels[0])  # index the explanations now, not on a visitor's message
+    return model

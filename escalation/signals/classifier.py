@@ -191,7 +191,10 @@ class TriageModel:
         """The same weights with some labels' thresholds replaced (the admin's edits)."""
         if not overrides:
             return self
-        return replace(self, thresholds={**self.thresholds, **overrides})
+        edited = replace(self, thresholds={**self.thresholds, **overrides})
+        if "_pushes" in self.__dict__:  # same weights: no need to index them again
+            edited.__dict__["_pushes"] = self.__dict__["_pushes"]
+        return edited
 
     def pushes(self, label: str) -> Mapping[str, float]:
         """The features that push `label` up and are worth naming to a person (words, word
