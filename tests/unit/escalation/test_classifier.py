@@ -79,6 +79,12 @@ def test_admin_overrides_replace_only_their_labels() -> None:
     edited = model.with_thresholds({"security": LabelThresholds(0.7, 0.4)})
     assert edited.threshold("security") == LabelThresholds(0.7, 0.4)
     assert edited.threshold("negative_sentiment") == LabelThresholds(0.8, 0.6)
+    model.pushes("security")
+    assert edited.with_thresholds({"security": LabelThresholds(0.6, 0.3)}).pushes("security") == {
+        "hacked": 5.0,
+        "account": 0.5,
+        "my account": 1.0,
+    }
 
 
 @pytest.mark.parametrize("escalate_at, offer_at", [(0.5, 0.6), (0.9, 0.0), (1.2, 0.5)])
