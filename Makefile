@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e lint check eval bench clean
+.PHONY: run test test-unit test-integration test-e2e lint check eval train clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -38,6 +38,13 @@ lint: $(STAMP)
 check: lint
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The triage's accuracy on the repository's data (frozen validation split), and retraining it.
+eval: $(STAMP)
+	$(BIN)/python manage.py escalation_eval
+
+train: $(STAMP)
+	$(BIN)/python manage.py escalation_train
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
