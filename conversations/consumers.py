@@ -245,7 +245,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         """For the agent's card only (the console listens on the same group)."""
 
     async def conversation_status(self, event: dict[str, Any]) -> None:
-        self.authed.status = event["status"]
+        """Relayed only: message_receive reads the stored status under a lock each time."""
         await self._send_json(
             {
                 "type": "status",

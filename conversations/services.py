@@ -1,4 +1,5 @@
-"""Writes for conversations. Every state change goes through a function here.
+"""Writes for conversations: visitors, messages and their seq. Status changes are
+conversations.lifecycle's.
 
 Broadcasts wait for the commit: a client never hears of a row that was rolled back.
 """
@@ -18,15 +19,12 @@ from agents.selectors import agent_may_write
 from chatsy import realtime
 from conversations import selectors
 from conversations.frames import message_payload
+from conversations.lifecycle import InvalidTransition, conversation_lock, conversation_reopen
 from conversations.models import Conversation, Customer, Message, Site
 from conversations.tokens import InvalidToken, issue_token, read_token
 from escalation.selectors import sentiment_score
 
 logger = logging.getLogger(__name__)
-
-
-class InvalidTransition(Exception):
-    """The conversation is not in a state that allows this move."""
 
 
 # A person owns the conversation: the bot stays silent, the agent's card tracks the mood.
@@ -74,7 +72,7 @@ def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -
     Writing again after a resolve hands the conversation back to the bot (resolved → bot).
     While a person owns it, the message carries its sentiment for the agent's card.
     """
-    status = _status_locked(conversation)
+    status = conversation_lock(conversation=conversation)
     existing = conversation.messages.filter(client_id=client_id).first()
     if existing is not None:
         return Receipt(message=existing, duplicate=True, status=status)
@@ -97,31 +95,6 @@ def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -
         message = conversation.messages.get(client_id=client_id)
         return Receipt(message=message, duplicate=True, status=status)
     return Receipt(message=message, duplicate=False, status=status)
-
-
-@transaction.atomic
-def conversation_reopen(*, conversation: Conversation) -> Conversation:
-    """resolved → bot: the visitor wrote again after a person resolved the chat."""
-    moved = Conversation.objects.filter(
-        pk=conversation.pk, status=Conversation.Status.RESOLVED
-    ).update(status=Conversation.Status.BOT, updated=timezone.now())
-    if not moved:
-        raise InvalidTransition("Only a resolved conversation can be reopened.")
-    conversation.status = Conversation.Status.BOT
-    status_broadcast_on_commit(conversation)
-    return conversation
-
-
-def status_broadcast_on_commit(conversation: Conversation) -> None:
-    """Every transition ends here: the widget's `status` frame, the console's badge."""
-    realtime.group_send_on_commit(
-        realtime.conversation_group(conversation.public_id),
-        {
-            "type": "conversation.status",
-            "conversation": str(conversation.public_id),
-            "status": conversation.status,
-        },
-    )
 
 
 @transaction.atomic
@@ -177,17 +150,6 @@ def message_post_system(
         body=body,
         metadata=metadata or {},
     )
-
-
-def _status_locked(conversation: Conversation) -> str:
-    """The stored status, with the row locked for the rest of the transaction."""
-    status = (
-        Conversation.objects.select_for_update()
-        .values_list("status", flat=True)
-        .get(pk=conversation.pk)
-    )
-    conversation.status = status
-    return status
 
 
 def message_update_metadata(*, message: Message, **values: object) -> None:

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from agents.selectors import queue_wait_for_newcomer
 from chatsy.redis import RedisUnavailable
+from conversations import lifecycle
 from conversations.models import Conversation, Message
-from conversations.services import message_post_system, status_broadcast_on_commit
+from conversations.services import message_post_system
 from escalation import copy, selectors
 from escalation.engine import Decision
 from escalation.models import Escalation, Outcome
@@ -69,14 +70,12 @@ def conversation_escalate(
         ),
         summary_source="extractive",
     )
-    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.QUEUED)
-    conversation.status = Conversation.Status.QUEUED
     message_post_system(
         conversation=conversation,
         body=_handoff_text(decision),
         metadata={"event": "handoff", "escalation_id": escalation.pk},
     )
-    status_broadcast_on_commit(conversation)
+    lifecycle.conversation_queue(conversation=conversation)  # after the handoff text, as heard
     escalation_created.send(sender=Escalation, escalation=escalation)
     logger.info("conversation %s escalated: %s", conversation.pk, details["explanation"])
     return escalation

@@ -24,16 +24,13 @@ from agents.services.queue import (
     conversation_claim,
     line_mirror_on_commit,
     participants_clear,
-    status_changed_on_commit,
+    queue_watchers_on_commit,
 )
 from chatsy import realtime
+from conversations import lifecycle
+from conversations.lifecycle import InvalidTransition
 from conversations.models import Conversation
-from conversations.services import (
-    InvalidTransition,
-    message_post_agent,
-    message_post_system,
-    status_broadcast_on_commit,
-)
+from conversations.services import message_post_agent, message_post_system
 from escalation import copy
 from escalation.buttons import taken_over_by_staff
 from escalation.policy_store import policy_current
@@ -72,14 +69,6 @@ def conversation_transfer_to_queue(
     if not queue.active:
         raise InvalidTransition("That queue is not active.")
     leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
-    _move(
-        locked,
-        Conversation.Status.ASSIGNED,
-        status=Conversation.Status.QUEUED,
-        assigned_agent=None,
-        assigned_at=None,
-        queue=queue,
-    )
     _note(locked, agent, Note.Kind.TRANSFER, note)
     message_post_system(
         conversation=locked,
@@ -87,7 +76,8 @@ def conversation_transfer_to_queue(
         metadata={"event": "transferred", "queue": queue.slug},
     )
     line_mirror_on_commit(locked)
-    status_changed_on_commit(locked)
+    lifecycle.conversation_requeue(conversation=locked, queue=queue)
+    queue_watchers_on_commit(locked)
     chat_closed_on_commit(locked, leaving)
     return locked
 
@@ -111,7 +101,7 @@ def conversation_transfer_to_agent(
     now = timezone.now()
     leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
     ChatParticipant.objects.filter(conversation=locked, agent=target).delete()
-    _move(locked, Conversation.Status.ASSIGNED, assigned_agent=target, assigned_at=now)
+    lifecycle.conversation_reassign(conversation=locked, agent=target, at=now)
     _note(locked, agent, Note.Kind.TRANSFER, note)
     message_post_system(
         conversation=locked,
@@ -136,14 +126,14 @@ def conversation_hand_back(
     locked = _lock_for_handler(conversation, agent)
     message_post_agent(conversation=locked, agent=agent, body=note.strip())
     leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
-    _move(locked, Conversation.Status.ASSIGNED, status=Conversation.Status.BOT, enqueued_at=None)
     _note(locked, agent, Note.Kind.HAND_BACK, note)
     message_post_system(
         conversation=locked,
         body=copy.HANDED_BACK.format(agent=agent.name, bot=settings.CHATSY_BOT_NAME),
         metadata={"event": "handed_back", "agent": agent.name, "note": note.strip()},
     )
-    _status_on_commit(locked)
+    lifecycle.conversation_hand_back(conversation=locked)
+    supervisors_refresh_on_commit()
     chat_closed_on_commit(locked, leaving)
     return locked
 
@@ -162,13 +152,6 @@ def conversation_resolve(
     locked = _lock_for_handler(conversation, agent)
     leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
     now = timezone.now()
-    _move(
-        locked,
-        Conversation.Status.ASSIGNED,
-        status=Conversation.Status.RESOLVED,
-        resolved_at=now,
-        enqueued_at=None,
-    )
     escalation_record_resolution(
         conversation=locked,
         agent=agent,
@@ -183,7 +166,8 @@ def conversation_resolve(
         body=copy.RESOLVED.format(agent=agent.name),
         metadata={"event": "resolved", "agent": agent.name},
     )
-    _status_on_commit(locked)
+    lifecycle.conversation_resolve(conversation=locked, at=now)
+    supervisors_refresh_on_commit()
     realtime.group_send_on_commit(
         realtime.conversation_group(locked.public_id),
         {"type": "csat.requested", "text": copy.CSAT_QUESTION.format(agent=agent.name)},
@@ -255,16 +239,6 @@ def _lock_for_handler(conversation: Conversation, agent: AgentProfile) -> Conver
     return locked
 
 
-def _move(locked: Conversation, expected: str, **values) -> None:
-    """A conditional UPDATE: the state the lock saw is the state we move from."""
-    values["updated"] = timezone.now()
-    moved = Conversation.objects.filter(pk=locked.pk, status=expected).update(**values)
-    if not moved:
-        raise InvalidTransition("The chat changed meanwhile.")
-    for name, value in values.items():
-        setattr(locked, name, value)
-
-
 def _note(conversation: Conversation, agent: AgentProfile, kind: str, body: str) -> Note | None:
     if not body.strip():
         return None
@@ -276,11 +250,6 @@ def _note(conversation: Conversation, agent: AgentProfile, kind: str, body: str)
         {"type": "note.created", "note_id": note.pk},
     )
     return note
-
-
-def _status_on_commit(conversation: Conversation) -> None:
-    status_broadcast_on_commit(conversation)
-    supervisors_refresh_on_commit()
 
 
 def _require_supervisor(agent: AgentProfile) -> None:

@@ -27,8 +27,9 @@ from agents.services.console_events import (
 from agents.waiting_queue import WaitingEntry, waiting_line
 from chatsy import realtime
 from chatsy.redis import RedisUnavailable, redis_counter_next, redis_mark_once
+from conversations import lifecycle
 from conversations.models import Conversation
-from conversations.services import message_post_system, status_broadcast_on_commit
+from conversations.services import message_post_system
 from escalation.services import escalation_created, escalation_record_assigned
 
 logger = logging.getLogger(__name__)
@@ -194,24 +195,18 @@ def _check_capacity(agent: AgentProfile) -> None:
 
 
 def _assign(conversation: Conversation, agent: AgentProfile) -> Conversation:
-    now = timezone.now()
-    won = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.QUEUED).update(
-        status=Conversation.Status.ASSIGNED, assigned_agent=agent, assigned_at=now, updated=now
-    )
-    if not won:
+    """queued → assigned. The row is locked first, so the loser of a race writes nothing."""
+    if lifecycle.conversation_lock(conversation=conversation) != Conversation.Status.QUEUED:
         raise AlreadyTaken("Another agent already took this conversation.")
-    conversation.status, conversation.assigned_agent, conversation.assigned_at = (
-        Conversation.Status.ASSIGNED,
-        agent,
-        now,
-    )
+    now = timezone.now()
     message_post_system(
         conversation=conversation,
         body=f"{agent.name} joined the chat.",
         metadata={"event": "agent_joined", "agent": agent.name},
     )
     escalation_record_assigned(conversation=conversation, agent=agent, at=now)
-    status_changed_on_commit(conversation)
+    lifecycle.conversation_assign(conversation=conversation, agent=agent, at=now)
+    queue_watchers_on_commit(conversation)
     chat_opened_on_commit(conversation, agent.pk)
     return conversation
 
@@ -225,40 +220,26 @@ def conversation_requeue(*, conversation: Conversation, reason: str) -> bool:
 
     Returns False if the conversation was not assigned.
     """
-    locked = (
-        Conversation.objects.select_for_update()
-        .filter(pk=conversation.pk, status=Conversation.Status.ASSIGNED)
-        .first()
-    )
-    if locked is None:
-        return False
-    leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
-    moved = Conversation.objects.filter(
-        pk=conversation.pk, status=Conversation.Status.ASSIGNED
-    ).update(
-        status=Conversation.Status.QUEUED,
-        assigned_agent=None,
-        assigned_at=None,
-        updated=timezone.now(),
-    )
-    if not moved:
+    if lifecycle.conversation_lock(conversation=conversation) != Conversation.Status.ASSIGNED:
         return False
     conversation.refresh_from_db()
+    leaving = [conversation.assigned_agent_id, *participants_clear(conversation=conversation)]
     message_post_system(
         conversation=conversation,
         body="You're back at the front of the line; the next available person will pick this up.",
         metadata={"event": "requeued", "reason": reason},
     )
     line_mirror_on_commit(conversation)
-    status_changed_on_commit(conversation)
+    lifecycle.conversation_requeue(conversation=conversation)
+    queue_watchers_on_commit(conversation)
     chat_closed_on_commit(conversation, leaving)
     return True
 
 
 def line_mirror_on_commit(conversation: Conversation) -> None:
-    """Put the conversation (back) in Redis's waiting line once the transaction commits."""
-    entry = _entry(conversation)
-    transaction.on_commit(lambda: _mirror_enqueue(conversation, entry))
+    """Put the conversation (back) in Redis's waiting line once the transaction commits, as
+    the transaction left it (a transfer moves it to another queue after calling this)."""
+    transaction.on_commit(lambda: _mirror_enqueue(conversation, _entry(conversation)))
 
 
 def participants_clear(*, conversation: Conversation) -> list[int]:
@@ -397,8 +378,9 @@ def _entry(conversation: Conversation) -> WaitingEntry:
     )
 
 
-def status_changed_on_commit(conversation: Conversation) -> None:
-    status_broadcast_on_commit(conversation)
+def queue_watchers_on_commit(conversation: Conversation) -> None:
+    """After a move in or out of a queue (the lifecycle sends the status): supervisors, the
+    waiting visitors' places, the queue's watchers."""
     supervisors_refresh_on_commit()
     if conversation.queue is not None:
         queue = conversation.queue
