@@ -19,9 +19,9 @@ from django_htmx.middleware import HtmxDetails
 from agents import fragments, selectors, services
 from agents.forms import ComposeForm, HandBackForm, PresenceForm, ResolveForm, TransferForm
 from agents.models import AgentProfile, Queue
+from conversations.lifecycle import InvalidTransition
 from conversations.models import Conversation
 from conversations.selectors import conversation_get
-from conversations.services import InvalidTransition, message_post_agent
 
 REFUSED = (
     InvalidTransition,
@@ -150,7 +150,7 @@ def compose(request: AgentRequest, public_id) -> HttpResponse:
     body, agent = form.cleaned_data["body"], request.agent
     try:
         if form.cleaned_data["kind"] == "reply":
-            message = message_post_agent(conversation=conversation, agent=agent, body=body)
+            message = services.message_post_agent(conversation=conversation, agent=agent, body=body)
             html = fragments.message(public_id=str(public_id), seq=message.seq)
         else:
             note = services.note_create(conversation=conversation, agent=agent, body=body)

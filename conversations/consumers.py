@@ -13,7 +13,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chatsy import realtime
-from conversations import bot, selectors, services
+from conversations import selectors, services
 from conversations.frames import (
     Action,
     Auth,
@@ -26,12 +26,11 @@ from conversations.frames import (
     message_payload,
     parse_frame,
 )
+from conversations.hooks import CsatResult, bot_reply_schedule, hooks
 from conversations.models import Conversation
 from conversations.origins import origin_allowed, origin_and_host
 from conversations.tokens import InvalidToken
 from escalation import copy
-from escalation import selectors as escalation_selectors
-from escalation.services import CsatResult, escalation_record_csat
 
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -98,7 +97,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 },
             )
         elif isinstance(frame, Action):
-            await bot.visitor_action(conversation=self.authed, action=frame.action, seq=frame.seq)
+            await hooks().visitor_action(
+                conversation=self.authed, action=frame.action, seq=frame.seq
+            )
         elif isinstance(frame, Ping):
             await self._send_json({"type": "pong"})
         elif isinstance(frame, Csat):
@@ -124,9 +125,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "site": {"name": site.name, "greeting": site.greeting},
             }
         )
-        if await database_sync_to_async(escalation_selectors.csat_pending)(
-            conversation=conversation
-        ):
+        if await database_sync_to_async(hooks().csat_pending)(conversation=conversation):
             await self._send_json({"type": "csat_request", "text": copy.CSAT_GENERIC})
 
     async def _receive_message(self, frame: SendMessage) -> None:
@@ -146,10 +145,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             }
         )
         if not receipt.duplicate and receipt.status == Conversation.Status.BOT:
-            bot.bot_reply_schedule(conversation_id=self.authed.pk, message_id=receipt.message.pk)
+            bot_reply_schedule(conversation_id=self.authed.pk, message_id=receipt.message.pk)
 
     async def _rate(self, frame: Csat) -> None:
-        result = await database_sync_to_async(escalation_record_csat)(
+        result = await database_sync_to_async(hooks().csat_record)(
             conversation=self.authed, score=frame.score, comment=frame.comment
         )
         if result is CsatResult.UNAVAILABLE:

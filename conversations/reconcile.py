@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from conversations.bot import bot_reply
+from conversations.hooks import hooks
 from conversations.models import Conversation, Message
 
 # Older than this, a silent message is history, not a visitor waiting (e.g. after downtime).
@@ -40,5 +40,7 @@ def unanswered_answer_all(*, now: datetime | None = None) -> int:
     """Run the bot's turn for every message left unanswered. Returns how many."""
     pending = messages_unanswered(now=now or timezone.now())
     for message in pending:
-        asyncio.run(bot_reply(conversation_id=message.conversation_id, message_id=message.pk))
+        asyncio.run(
+            hooks().bot_reply(conversation_id=message.conversation_id, message_id=message.pk)
+        )
     return len(pending)

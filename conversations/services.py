@@ -15,14 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents.selectors import agent_may_write
 from chatsy import realtime
 from conversations import selectors
 from conversations.frames import message_payload
-from conversations.lifecycle import InvalidTransition, conversation_lock, conversation_reopen
+from conversations.lifecycle import conversation_lock, conversation_reopen
 from conversations.models import Conversation, Customer, Message, Site
 from conversations.tokens import InvalidToken, issue_token, read_token
-from escalation.selectors import sentiment_score
+from escalation.signals.sentiment import score_sentiment
+from escalation.signals.text import prepare_cached
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -
     if status == Conversation.Status.RESOLVED:
         status = conversation_reopen(conversation=conversation).status
     body = body[: settings.CHATSY_MAX_MESSAGE_CHARS]
-    metadata = {"sentiment": sentiment_score(body)} if status in HUMAN_STATUSES else {}
+    metadata = {"sentiment": _sentiment(body)} if status in HUMAN_STATUSES else {}
     try:
         with transaction.atomic():
             message = _message_append(
@@ -97,22 +97,20 @@ def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -
     return Receipt(message=message, duplicate=False, status=status)
 
 
-@transaction.atomic
-def message_post_agent(*, conversation: Conversation, agent, body: str) -> Message:
-    """An agent's reply, under their name. Only the assigned agent, or a supervisor who
-    joined, may write; anyone else gets InvalidTransition and nothing is stored."""
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if not agent_may_write(agent=agent, conversation=locked):
-        raise InvalidTransition("Only the agent serving this conversation can write to it.")
+def message_append_agent(
+    *, conversation: Conversation, agent_id: int, agent_name: str, body: str
+) -> Message:
+    """An agent's reply, under their name. The caller (agents.services.message_post_agent)
+    has locked the conversation and checked that this agent may write to it."""
     body = body.strip()[: settings.CHATSY_MAX_MESSAGE_CHARS]
     if not body:
         raise ValueError("The message is empty.")
     return _message_append(
-        locked,
+        conversation,
         sender=Message.Sender.AGENT,
-        sender_name=agent.name,
+        sender_name=agent_name,
         body=body,
-        metadata={"agent_id": agent.pk},
+        metadata={"agent_id": agent_id},
     )
 
 
@@ -150,6 +148,11 @@ def message_post_system(
         body=body,
         metadata=metadata or {},
     )
+
+
+def _sentiment(body: str) -> float:
+    """The visitor's mood in one message, in [-1, 1], for the agent's card."""
+    return score_sentiment(prepare_cached(body)).score
 
 
 def message_update_metadata(*, message: Message, **values: object) -> None:

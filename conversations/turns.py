@@ -4,7 +4,8 @@ Feedback, thanks, greetings, goodbyes, a bare yes or no and messages with no con
 (escalation.signals.dialogue) are answered here, before any retrieval, so "that didn't help"
 is never scored as a knowledge-base question. A bare yes or no means what the bot's last
 message asked: typed after "Did this help?" it counts like the buttons, typed after an offer
-of a person it accepts or declines it. Pure: bot.py stores and sends what this plans.
+of a person it accepts or declines it. Pure: escalation/turn.py stores and sends what this
+plans.
 """
 
 from __future__ import annotations

@@ -6,4 +6,9 @@ class EscalationConfig(AppConfig):
     verbose_name = "Escalation"
 
     def ready(self) -> None:
+        from conversations.hooks import hooks_install
         from escalation import receivers  # noqa: F401  (policy cache invalidation)
+        from escalation.hooks import EscalationVisitorHooks
+
+        # The visitor's socket reaches the bot's turn and CSAT through this (conversations.hooks).
+        hooks_install(EscalationVisitorHooks())

@@ -6,8 +6,8 @@ import asyncio
 import logging
 
 from chatsy import realtime
+from conversations.assistant.config import llm_config
 from conversations.assistant.llm import ResponderUnavailable, summarise
-from conversations.bot import llm_config
 from conversations.models import Message
 from escalation.models import Escalation
 

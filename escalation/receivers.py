@@ -1,22 +1,23 @@
-"""Reactions to escalation events: cache invalidation of the policy, the LLM summary job."""
+"""Policy cache invalidation: any saved or deleted policy row, from admin, YAML import or code.
+
+A model signal fits here (every write path must invalidate); the escalation's own follow-ups
+(routing, the LLM summary) are explicit calls in `conversation_escalate`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from escalation.models import (
     ClassifierThreshold,
-    Escalation,
     EscalationRule,
     EscalationSettings,
     Plan,
 )
 from escalation.policy_store import policy_invalidate_on_commit
-from escalation.services import escalation_created
 
 
 @receiver([post_save, post_delete], sender=EscalationRule)
@@ -26,10 +27,3 @@ from escalation.services import escalation_created
 def policy_changed(sender: type[models.Model], **kwargs: Any) -> None:
     """Any edit to the policy's rows invalidates every process's cached Policy."""
     policy_invalidate_on_commit()
-
-
-@receiver(escalation_created)
-def summary_requested(sender: object, escalation: Escalation, **kwargs: Any) -> None:
-    from escalation.tasks import summarise_escalation
-
-    transaction.on_commit(lambda: summarise_escalation.delay(escalation.pk))

@@ -5,40 +5,42 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING
 
-import django.dispatch
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Model, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from agents.selectors import queue_wait_for_newcomer
 from chatsy.redis import RedisUnavailable
 from conversations import lifecycle
+from conversations.hooks import CsatResult
 from conversations.models import Conversation, Message
 from conversations.services import message_post_system
 from escalation import copy, selectors
 from escalation.engine import Decision
 from escalation.models import Escalation, Outcome
+from escalation.routing import routing
 from escalation.summary import extractive_summary
-
-if TYPE_CHECKING:
-    from agents.models import AgentProfile
+from escalation.tasks import summarise_escalation
 
 logger = logging.getLogger(__name__)
 
-# Sent inside the escalation's transaction with `escalation`: the agent queue subscribes to
-# route the conversation (its writes commit or roll back with the escalation).
-escalation_created = django.dispatch.Signal()
+__all__ = [
+    "CsatResult",
+    "conversation_escalate",
+    "escalation_record_assigned",
+    "escalation_record_csat",
+    "escalation_record_resolution",
+    "message_record_feedback",
+]
 
 
 @transaction.atomic
 def conversation_escalate(
     *, conversation_id: int, decision: Decision, message: Message | None = None
 ) -> Escalation | None:
-    """Hand the conversation to a person: record why, move it to `queued`, tell the visitor.
+    """Hand the conversation to a person: record why, tell the visitor, move it to `queued`,
+    put it in its queue (escalation.routing) and, on commit, ask for the LLM summary.
 
     Returns None if the bot no longer owns the conversation (already escalated, or taken).
     """
@@ -76,7 +78,14 @@ def conversation_escalate(
         metadata={"event": "handoff", "escalation_id": escalation.pk},
     )
     lifecycle.conversation_queue(conversation=conversation)  # after the handoff text, as heard
-    escalation_created.send(sender=Escalation, escalation=escalation)
+    escalation_id = escalation.pk
+    transaction.on_commit(lambda: summarise_escalation.delay(escalation_id))
+    routing().route(
+        conversation=conversation,
+        target_queue=escalation.target_queue,
+        category=escalation.category,
+        priority=escalation.priority,
+    )
     logger.info("conversation %s escalated: %s", conversation.pk, details["explanation"])
     return escalation
 
@@ -96,7 +105,7 @@ def message_record_feedback(*, message: Message, helpful: bool) -> bool:
 def _handoff_text(decision: Decision) -> str:
     """The admin's text for this reason (or the default), with the team and the wait."""
     try:
-        queue, minutes = queue_wait_for_newcomer(
+        queue, minutes = routing().wait_for_newcomer(
             target_queue=decision.target_queue, category=decision.category
         )
     except RedisUnavailable:
@@ -105,9 +114,7 @@ def _handoff_text(decision: Decision) -> str:
     return copy.handoff_message(queue=queue, minutes=minutes, template=template)
 
 
-def escalation_record_assigned(
-    *, conversation: Conversation, agent: AgentProfile, at: datetime
-) -> None:
+def escalation_record_assigned(*, conversation: Conversation, agent: Model, at: datetime) -> None:
     """A person took over: the first time counts for time to human; the agent is the latest."""
     latest = selectors.escalation_latest(conversation=conversation)
     if latest is not None:
@@ -119,7 +126,7 @@ def escalation_record_assigned(
 def escalation_record_resolution(
     *,
     conversation: Conversation,
-    agent: AgentProfile,
+    agent: Model,
     outcome: str,
     appropriate: bool,
     handoff_quality: int,
@@ -132,7 +139,7 @@ def escalation_record_resolution(
     escalation = selectors.escalation_latest(conversation=conversation)
     if escalation is None:
         return None
-    escalation.agent = agent
+    escalation.agent_id = agent.pk
     escalation.resolved_at = at or timezone.now()
     escalation.outcome = outcome
     escalation.appropriate = appropriate
@@ -153,12 +160,6 @@ def escalation_record_resolution(
         ]
     )
     return escalation
-
-
-class CsatResult(StrEnum):
-    STORED = "stored"
-    DUPLICATE = "duplicate"  # already rated: the first rating stands
-    UNAVAILABLE = "unavailable"  # nothing resolved to rate
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from agents.services.chats import (
     conversation_resolve,
     conversation_transfer_to_agent,
     conversation_transfer_to_queue,
+    message_post_agent,
     note_create,
 )
 from agents.services.queue import (
@@ -53,6 +54,7 @@ __all__ = [
     "conversation_resolve",
     "conversation_transfer_to_agent",
     "conversation_transfer_to_queue",
+    "message_post_agent",
     "note_create",
     "participants_clear",
     "queue_auto_assign",

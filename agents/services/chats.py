@@ -29,8 +29,8 @@ from agents.services.queue import (
 from chatsy import realtime
 from conversations import lifecycle
 from conversations.lifecycle import InvalidTransition
-from conversations.models import Conversation
-from conversations.services import message_post_agent, message_post_system
+from conversations.models import Conversation, Message
+from conversations.services import message_append_agent, message_post_system
 from escalation import copy
 from escalation.buttons import taken_over_by_staff
 from escalation.policy_store import policy_current
@@ -58,6 +58,18 @@ def note_create(*, conversation: Conversation, agent: AgentProfile, body: str) -
     note = _note(locked, agent, Note.Kind.NOTE, body)
     assert note is not None  # the body is not blank
     return note
+
+
+@transaction.atomic
+def message_post_agent(*, conversation: Conversation, agent: AgentProfile, body: str) -> Message:
+    """An agent's reply, under their name. Only the assigned agent, or a supervisor who
+    joined, may write; anyone else gets InvalidTransition and nothing is stored."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if not selectors.agent_may_write(agent=agent, conversation=locked):
+        raise InvalidTransition("Only the agent serving this conversation can write to it.")
+    return message_append_agent(
+        conversation=locked, agent_id=agent.pk, agent_name=agent.name, body=body
+    )
 
 
 @transaction.atomic

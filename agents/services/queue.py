@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
 from agents import presence, selectors
@@ -30,7 +29,7 @@ from chatsy.redis import RedisUnavailable, redis_counter_next, redis_mark_once
 from conversations import lifecycle
 from conversations.models import Conversation
 from conversations.services import message_post_system
-from escalation.services import escalation_created, escalation_record_assigned
+from escalation.services import escalation_record_assigned
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +54,23 @@ class NotInYourQueues(Exception):
 # --- joining the line ---------------------------------------------------------------------
 
 
-@receiver(escalation_created)
-def _route_escalation(sender, escalation, **kwargs) -> None:
-    conversation_enqueue(
-        conversation=escalation.conversation,
-        target_queue=escalation.target_queue,
-        category=escalation.category,
-        priority=escalation.priority,
-    )
+class QueueRouting:
+    """escalation.routing.Routing: where an escalation waits. Installed in AgentsConfig.ready."""
+
+    def wait_for_newcomer(
+        self, *, target_queue: str, category: str
+    ) -> tuple[str, tuple[int, int] | None]:
+        return selectors.queue_wait_for_newcomer(target_queue=target_queue, category=category)
+
+    def route(
+        self, *, conversation: Conversation, target_queue: str, category: str, priority: str
+    ) -> None:
+        conversation_enqueue(
+            conversation=conversation,
+            target_queue=target_queue,
+            category=category,
+            priority=priority,
+        )
 
 
 def conversation_enqueue(

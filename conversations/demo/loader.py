@@ -1,34 +1,28 @@
-"""The demo store's data: a site, its knowledge base, and demo logins for the console/admin."""
+"""The demo store's data: a site, its knowledge base, and (from the apps that register a
+seeder) demo logins for the console/admin."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from agents.models import AgentProfile, CannedReply, Queue, QueueMembership
-from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
 from conversations.models import Article, Site
 
 ARTICLES_FILE = Path(__file__).with_name("kb_articles.json")
 DEMO_SITE_KEY = "demo-store"
-CANNED_REPLIES = [
-    ("hello", "Greeting", "Hi, I'm here to help. I've read your conversation with our assistant."),
-    (
-        "refund",
-        "Refund on its way",
-        "I've issued the refund. It reaches your account in 3–5 business days.",
-    ),
-    (
-        "order",
-        "Order number",
-        "Could you share your order number (it starts with #)? It's in your confirmation email.",
-    ),
-    ("bye", "Closing", "Is there anything else I can help with today? Thanks for your patience!"),
-]
+# Apps above conversations add their demo rows here from AppConfig.ready() (agents.demo):
+# conversations may not import them (docs/architecture.md, "Layers").
+_seeders: list[Callable[[], None]] = []
+
+
+def demo_seeder_register(seed: Callable[[], None]) -> None:
+    if seed not in _seeders:
+        _seeders.append(seed)
+
+
 DEMO_ORIGINS = ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:8001"]
 
 
@@ -52,33 +46,6 @@ def demo_load(*, extra_origins: Sequence[str] = ()) -> dict[str, object]:
                 "published": True,
             },
         )
-    # Manual routing, so the demo shows the live queue and "Take over" instead of auto-assigning.
-    Queue.objects.filter(slug="general").update(routing=Queue.Routing.MANUAL)
-    for shortcut, title, body in CANNED_REPLIES:
-        CannedReply.objects.get_or_create(
-            shortcut=shortcut, defaults={"title": title, "body": body}
-        )
-    agent = _user_ensure(*DEMO_AGENT, first_name="Sarah", superuser=False)
-    admin = _user_ensure(*DEMO_ADMIN, first_name="Alex", superuser=True)
-    _agent_ensure(agent, queues=Queue.objects.exclude(slug__in=["legal", "manager"]))
-    _agent_ensure(admin, queues=Queue.objects.all(), supervisor=True)
+    for seed in _seeders:  # the apps above conversations: agents' queues and logins
+        seed()
     return {"site": site.name, "articles": len(articles)}
-
-
-def _agent_ensure(user, *, queues, supervisor: bool = False) -> None:
-    profile, _ = AgentProfile.objects.get_or_create(
-        user=user, defaults={"is_supervisor": supervisor}
-    )
-    for queue in queues:
-        QueueMembership.objects.get_or_create(agent=profile, queue=queue)
-
-
-def _user_ensure(username: str, password: str, *, first_name: str, superuser: bool):
-    user, created = get_user_model().objects.get_or_create(
-        username=username,
-        defaults={"first_name": first_name, "is_staff": True, "is_superuser": superuser},
-    )
-    if created:
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    return user

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from conversations.bot import FALLBACK_PREFIX
 from conversations.models import Conversation, Message
 from escalation.handoff_summary import escalation_summarise
 from escalation.models import Escalation
+from escalation.turn import FALLBACK_PREFIX
 from tests.support.fake_openai import FakeOpenAI, normal, slow_first_token
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]

@@ -122,7 +122,7 @@ async def test_messages_and_typing_flow_both_ways(handoff):
     typing = await visitor.receive_type("typing")
     assert (typing["sender"], typing["name"], typing["active"]) == ("agent", "Sarah", True)
 
-    await database_sync_to_async(conversation_services.message_post_agent)(
+    await database_sync_to_async(services.message_post_agent)(
         conversation=conversation, agent=agent, body="Let me check that for you."
     )
     message = await visitor.receive_message_from("agent")

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from agents import presence, services
 from agents.models import ChatParticipant, Note, Queue
 from agents.waiting_queue import waiting_line
-from conversations import bot
 from conversations import services as conversation_services
+from conversations.lifecycle import InvalidTransition
 from conversations.models import Conversation
-from conversations.services import InvalidTransition
+from escalation import turn
 from escalation.models import Escalation, HandoffMessage
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
 
@@ -51,19 +51,19 @@ def system_events(conversation: Conversation) -> list[str]:
 @pytest.mark.django_db
 def test_only_the_assigned_agent_or_a_supervisor_who_joined_may_write(sarah, queues):
     chat = taken(sarah)
-    message = conversation_services.message_post_agent(conversation=chat, agent=sarah, body="Hi!")
+    message = services.message_post_agent(conversation=chat, agent=sarah, body="Hi!")
     assert (message.sender, message.sender_name) == ("agent", "Sarah")
 
     tom = AgentFactory(user__first_name="Tom", queues=[queues["general"]])
     boss = AgentFactory(user__first_name="Alex", is_supervisor=True)
     for outsider in (tom, boss):
         with pytest.raises(InvalidTransition):
-            conversation_services.message_post_agent(conversation=chat, agent=outsider, body="x")
+            services.message_post_agent(conversation=chat, agent=outsider, body="x")
     services.conversation_observe(conversation=chat, agent=boss)
     with pytest.raises(InvalidTransition):  # observing is read-only
-        conversation_services.message_post_agent(conversation=chat, agent=boss, body="x")
+        services.message_post_agent(conversation=chat, agent=boss, body="x")
     services.conversation_join(conversation=chat, agent=boss)
-    conversation_services.message_post_agent(conversation=chat, agent=boss, body="Alex here.")
+    services.message_post_agent(conversation=chat, agent=boss, body="Alex here.")
     assert system_events(chat)[-1] == "supervisor_joined"
     with pytest.raises(services.NotAllowed):
         services.conversation_observe(conversation=chat, agent=tom)
@@ -73,7 +73,7 @@ def test_only_the_assigned_agent_or_a_supervisor_who_joined_may_write(sarah, que
     )
     assert not ChatParticipant.objects.filter(role="joined").exists()
     with pytest.raises(InvalidTransition):
-        conversation_services.message_post_agent(conversation=chat, agent=sarah, body="late")
+        services.message_post_agent(conversation=chat, agent=sarah, body="late")
     assert chat.messages.filter(sender="agent").count() == 2
 
 
@@ -171,7 +171,7 @@ def test_hand_back_tells_the_visitor_and_the_bot_what_the_agent_did(sarah):
         conversation=chat, client_id=uuid.uuid4(), body="How long does shipping take?"
     )
     assert question.status == "bot"
-    context = bot._turn_context(chat.pk, question.message.pk)
+    context = turn._turn_context(chat.pk, question.message.pk)
     assert ("agent", "I reset your password; check your inbox.") in [
         (turn.role, turn.text) for turn in context.history
     ]
@@ -182,7 +182,7 @@ def test_hand_back_tells_the_visitor_and_the_bot_what_the_agent_did(sarah):
 @pytest.mark.django_db
 def test_resolve_stores_everything_the_metrics_need(sarah):
     chat = taken(sarah)
-    conversation_services.message_post_agent(conversation=chat, agent=sarah, body="On it.")
+    services.message_post_agent(conversation=chat, agent=sarah, body="On it.")
     with pytest.raises(ValueError):
         services.conversation_resolve(
             conversation=chat, agent=sarah, outcome="maybe", appropriate=True, handoff_quality=3

@@ -120,8 +120,8 @@ class Command(BaseCommand):
     def _responder(self, kind: str) -> Responder:
         index = load_demo_index()
         if kind == "openai":
+            from conversations.assistant.config import llm_config
             from conversations.assistant.openai_responder import OpenAIResponder
-            from conversations.bot import llm_config
 
             config = llm_config()
             if not config.configured:

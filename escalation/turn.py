@@ -1,22 +1,24 @@
 """The bot's turn: decide, answer, or hand over — in the ASGI process.
 
-Replies run as tasks on the server's event loop, not in the visitor's consumer, so a reply
-survives the visitor's socket closing mid-answer (and the reconciler in conversations.tasks
-covers a process that dies). The engine is called twice per visitor message: before the
-answer (explicit requests, sentiment, complexity, VIP, failures) and after it (the
-confidence bands). In between, turns that are no knowledge-base question (feedback, thanks,
-greetings, "asdfgh": escalation.signals.dialogue) get their short reply (conversations.turns),
-and a question about nothing the store deals in gets the scope answer and an offer of a
-person rather than a place in the queue.
+The visitor's socket (conversations.consumers) starts it through conversations.hooks, which
+this app implements (escalation.hooks): replies run as tasks on the server's event loop, not
+in the visitor's consumer, so a reply survives the visitor's socket closing mid-answer (and
+the reconciler in conversations.tasks covers a process that dies).
+
+The engine is called twice per visitor message: before the answer (explicit requests,
+sentiment, complexity, VIP, failures) and after it (the confidence bands). In between, turns
+that are no knowledge-base question (feedback, thanks, greetings, "asdfgh":
+escalation.signals.dialogue) get their short reply (conversations.turns), and a question about
+nothing the store deals in gets the scope answer and an offer of a person rather than a place
+in the queue.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -25,11 +27,11 @@ from django.utils import timezone
 
 from chatsy import realtime
 from conversations import selectors, services
-from conversations.assistant.base import Answer, Responder, Role, Turn
+from conversations.assistant.base import Answer, Role, Turn
 from conversations.assistant.confidence import assess
+from conversations.assistant.config import responder_offline, responder_primary
 from conversations.assistant.knowledge_base import KnowledgeBaseResponder, follow_up_query
-from conversations.assistant.llm import LLMConfig, ResponderUnavailable
-from conversations.assistant.openai_responder import OpenAIResponder
+from conversations.assistant.llm import ResponderUnavailable
 from conversations.knowledge import knowledge_index_cached, knowledge_index_fresh
 from conversations.models import Conversation, Message
 from conversations.turns import Asked, asked_by, turn_reply
@@ -44,46 +46,10 @@ from escalation.signals.dialogue import DialogueAct, mentions_store, read_act
 
 logger = logging.getLogger(__name__)
 
-# Strong references: the event loop only keeps weak ones to running tasks.
-_running: set[asyncio.Task] = set()
-
 HISTORY_TURNS = 12
 FALLBACK_PREFIX = (
     "I'm having trouble reaching my AI assistant right now, so here's what our help centre says."
 )
-
-
-def llm_config() -> LLMConfig:
-    return LLMConfig(
-        api_key=settings.OPENAI_API_KEY,
-        base_url=settings.OPENAI_BASE_URL,
-        model=settings.OPENAI_MODEL,
-        first_token_timeout=settings.CHATSY_LLM_FIRST_TOKEN_SECONDS,
-        total_timeout=settings.CHATSY_LLM_TOTAL_SECONDS,
-    )
-
-
-def get_responder() -> Responder:
-    """OpenAI (or any compatible server) when a key is set; else the offline knowledge base."""
-    config = llm_config()
-    if config.configured:
-        return OpenAIResponder(knowledge_index_cached, config)
-    return offline_responder()
-
-
-def offline_responder() -> Responder:
-    return KnowledgeBaseResponder(knowledge_index_cached)
-
-
-def bot_task_start(coroutine) -> asyncio.Task:
-    task = asyncio.get_running_loop().create_task(coroutine)
-    _running.add(task)
-    task.add_done_callback(_running.discard)
-    return task
-
-
-def bot_reply_schedule(*, conversation_id: int, message_id: int) -> asyncio.Task:
-    return bot_task_start(bot_reply(conversation_id=conversation_id, message_id=message_id))
 
 
 @dataclass(frozen=True)
@@ -189,7 +155,7 @@ def _post_reply(
     if conversation.messages.filter(metadata__reply_to=context.message.seq).exists():
         return
     _store_decision(context.message, decision, act=act)
-    metadata: dict = {"reply_to": context.message.seq, "dialogue_act": act}
+    metadata: dict[str, Any] = {"reply_to": context.message.seq, "dialogue_act": act}
     if decision.action is Action.ACKNOWLEDGE_OFFER:
         body = copy.ACKNOWLEDGE_FRUSTRATION
     elif decision.offers_human and not offered:
@@ -245,7 +211,7 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
 
 async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
     """The responder's answer, streamed to the widget; the offline KB if the LLM fails."""
-    responder = get_responder()
+    responder = responder_primary()
     streaming = not isinstance(responder, KnowledgeBaseResponder)
     stream_id = uuid.uuid4().hex if streaming else None
 
@@ -285,7 +251,7 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
 
 async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
     """The offline responder answers, says so, and the failure counts toward Category 5."""
-    offline = await offline_responder().answer(
+    offline = await responder_offline().answer(
         question=context.message.body, history=context.history
     )
     return replace(
@@ -376,7 +342,7 @@ def _post_answer(
     return services.message_post_bot(conversation_id=conversation.pk, body=body, metadata=metadata)
 
 
-def _answer_metadata(answer: Answer) -> dict:
+def _answer_metadata(answer: Answer) -> dict[str, Any]:
     return {
         "confidence": round(answer.confidence, 4),
         "responder": answer.responder,
@@ -385,7 +351,7 @@ def _answer_metadata(answer: Answer) -> dict:
     }
 
 
-def _typing_event(context: _TurnContext, *, active: bool) -> dict:
+def _typing_event(context: _TurnContext, *, active: bool) -> dict[str, Any]:
     return {
         "type": "typing.changed",
         "conversation": str(context.conversation.public_id),

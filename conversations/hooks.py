@@ -1,0 +1,68 @@
+"""What the visitor's socket needs from the layer above conversations, declared here.
+
+Apps depend in one direction (docs/architecture.md): conversations may not import escalation's
+services, yet a visitor message starts the bot's turn, a quick-reply button is the bot's to
+handle, and CSAT is stored on the escalation. So conversations declares the interface
+(`VisitorHooks`) and the escalation app installs its implementation in
+`EscalationConfig.ready()`. One implementation, installed once, called by name: no signal
+with unknown receivers. Calling before installation raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from enum import StrEnum
+from typing import Any, Protocol
+
+from conversations.models import Conversation
+
+
+class CsatResult(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # already rated: the first rating stands
+    UNAVAILABLE = "unavailable"  # nothing resolved to rate
+
+
+class VisitorHooks(Protocol):
+    async def bot_reply(self, *, conversation_id: int, message_id: int) -> None:
+        """The bot's turn for one visitor message: answer it, or hand the chat to a person."""
+
+    async def visitor_action(self, *, conversation: Conversation, action: str, seq: int) -> None:
+        """A quick-reply button the visitor clicked under bot message `seq`."""
+
+    def csat_pending(self, *, conversation: Conversation) -> bool:
+        """Resolved by a person and not rated yet: the widget asks for a rating."""
+
+    def csat_record(self, *, conversation: Conversation, score: int, comment: str) -> CsatResult:
+        """Store the visitor's rating of the person who helped."""
+
+
+_installed: VisitorHooks | None = None
+
+# Strong references: the event loop only keeps weak ones to running tasks.
+_running: set[asyncio.Task[None]] = set()
+
+
+def hooks_install(hooks: VisitorHooks) -> None:
+    global _installed
+    _installed = hooks
+
+
+def hooks() -> VisitorHooks:
+    if _installed is None:
+        raise LookupError("No VisitorHooks installed: is the escalation app in INSTALLED_APPS?")
+    return _installed
+
+
+def task_start(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    """Run on the server's event loop, not tied to the socket that asked for it."""
+    task = asyncio.get_running_loop().create_task(coroutine)
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return task
+
+
+def bot_reply_schedule(*, conversation_id: int, message_id: int) -> asyncio.Task[None]:
+    """Start the bot's turn as a task: a reply survives the visitor closing the tab."""
+    return task_start(hooks().bot_reply(conversation_id=conversation_id, message_id=message_id))

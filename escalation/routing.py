@@ -1,0 +1,40 @@
+"""Where an escalated conversation waits: declared here, implemented by the agents app.
+
+Apps depend in one direction (docs/architecture.md) and agents sits above escalation, yet the
+handoff names the team and the wait, and the conversation joins its queue in the escalation's
+transaction. So escalation declares the interface (`Routing`) and the agents app installs its
+implementation in `AgentsConfig.ready()`. One implementation, called by name from
+`conversation_escalate`; calling before installation raises.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from conversations.models import Conversation
+
+
+class Routing(Protocol):
+    def wait_for_newcomer(
+        self, *, target_queue: str, category: str
+    ) -> tuple[str, tuple[int, int] | None]:
+        """The queue a new escalation will wait in, and its estimated wait (None: unknown)."""
+
+    def route(
+        self, *, conversation: Conversation, target_queue: str, category: str, priority: str
+    ) -> None:
+        """Put the conversation in its queue (the database now, Redis on commit)."""
+
+
+_installed: Routing | None = None
+
+
+def routing_install(routing: Routing) -> None:
+    global _installed
+    _installed = routing
+
+
+def routing() -> Routing:
+    if _installed is None:
+        raise LookupError("No Routing installed: is the agents app in INSTALLED_APPS?")
+    return _installed
