@@ -8,9 +8,12 @@ the reconciler in conversations.tasks covers a process that dies).
 The engine is called twice per visitor message: before the answer (explicit requests,
 sentiment, complexity, VIP, failures) and after it (the confidence bands). In between, turns
 that are no knowledge-base question (feedback, thanks, greetings, "asdfgh":
-escalation.signals.dialogue) get their short reply (conversations.turns), and a question about
-nothing the store deals in gets the scope answer and an offer of a person rather than a place
-in the queue.
+escalation.signals.dialogue) get their short reply, and a question about nothing the store
+deals in gets the scope answer and an offer of a person rather than a place in the queue.
+
+This module only orchestrates I/O (the database, the responder, the channel layer): what to do
+with each decision (buttons, wording, failures counting as "not helpful") is the pure
+escalation.bot_rules.
 """
 
 from __future__ import annotations
@@ -34,12 +37,11 @@ from conversations.assistant.knowledge_base import KnowledgeBaseResponder, follo
 from conversations.assistant.llm import ResponderUnavailable
 from conversations.knowledge import knowledge_index_cached, knowledge_index_fresh
 from conversations.models import Conversation, Message
-from conversations.turns import Asked, asked_by, turn_reply
-from escalation import copy
+from escalation import bot_rules, copy
 from escalation import selectors as escalation_selectors
 from escalation.buttons import human_requested_by_button
 from escalation.engine import Decision, Snapshot, decide
-from escalation.policy import Action, Category, Policy
+from escalation.policy import Category, Policy
 from escalation.policy_store import policy_current
 from escalation.services import conversation_escalate, message_record_feedback
 from escalation.signals.dialogue import DialogueAct, mentions_store, read_act
@@ -79,13 +81,16 @@ async def bot_reply(*, conversation_id: int, message_id: int) -> None:
         return
     if _off_topic(context, before):
         await database_sync_to_async(_post_reply)(
-            context, _at_least_offer(before), copy.OUT_OF_SCOPE, act="off_topic", offered=True
+            context,
+            bot_rules.at_least_offer(before),
+            copy.OUT_OF_SCOPE,
+            act="off_topic",
+            offered=True,
         )
         return
     answer, stream_id = await _answer(context)
     after = decide(context.snapshot.with_answer(answer.confidence), context.policy, timezone.now())
-    if answer.responder == "fallback" and after.action in (Action.RESPOND, Action.RESPOND_CHECK):
-        after = replace(after, action=Action.OFFER)  # The primary failed: always offer a person.
+    after = bot_rules.after_fallback(after, fell_back=answer.responder == "fallback")
     if after.escalates:  # Too unsure to say anything: hand over rather than guess.
         await _end_stream(context, stream_id)
         await _record_and_escalate(context, after, act.act)
@@ -116,16 +121,19 @@ def _conversational_turn(context: _TurnContext, before: Decision, act: DialogueA
         .order_by("-seq")
         .first()
     )
-    asked = asked_by(last_bot.metadata.get("actions", [])) if last_bot else Asked.NOTHING
-    reply = turn_reply(act, asked)
+    asked = (
+        bot_rules.asked_by(last_bot.metadata.get("actions", []))
+        if last_bot
+        else bot_rules.Asked.NOTHING
+    )
+    reply = bot_rules.turn_reply(act, asked)
     decision = before
     if reply.escalate:
         decision = human_requested_by_button(context.policy)
     elif reply.helpful is not None and last_bot is not None:
         recorded = message_record_feedback(message=last_bot, helpful=reply.helpful)
         if recorded and not reply.helpful:  # counts like the "No" button (Category 5)
-            clicks = context.snapshot.not_helpful_clicks + 1
-            snapshot = replace(context.snapshot, not_helpful_clicks=clicks)
+            snapshot = bot_rules.with_not_helpful(context.snapshot)
             decision = decide(snapshot, context.policy, timezone.now())
     if decision.escalates:
         _store_decision(context.message, decision, act=act.act)
@@ -134,15 +142,8 @@ def _conversational_turn(context: _TurnContext, before: Decision, act: DialogueA
         )
         return
     if reply.offer:
-        decision = _at_least_offer(decision)
+        decision = bot_rules.at_least_offer(decision)
     _post_reply(context, decision, reply.body, act=act.act, offered=reply.offer)
-
-
-def _at_least_offer(decision: Decision) -> Decision:
-    """The decision, offering a person if it did not already."""
-    if decision.offers_human or decision.escalates:
-        return decision
-    return replace(decision, action=Action.OFFER)
 
 
 @transaction.atomic
@@ -155,14 +156,9 @@ def _post_reply(
     if conversation.messages.filter(metadata__reply_to=context.message.seq).exists():
         return
     _store_decision(context.message, decision, act=act)
-    metadata: dict[str, Any] = {"reply_to": context.message.seq, "dialogue_act": act}
-    if decision.action is Action.ACKNOWLEDGE_OFFER:
-        body = copy.ACKNOWLEDGE_FRUSTRATION
-    elif decision.offers_human and not offered:
-        body = f"{body}\n\n{copy.OFFER_HUMAN}"
-    if decision.offers_human:
-        metadata["actions"] = [copy.ACTION_REQUEST_HUMAN]
-    services.message_post_bot(conversation_id=conversation.pk, body=body, metadata=metadata)
+    reply = bot_rules.short_reply(decision, body, offered=offered)
+    metadata = {"reply_to": context.message.seq, "dialogue_act": act} | reply.metadata()
+    services.message_post_bot(conversation_id=conversation.pk, body=reply.body, metadata=metadata)
 
 
 async def visitor_action(*, conversation: Conversation, action: str, seq: int) -> None:
@@ -173,21 +169,21 @@ async def visitor_action(*, conversation: Conversation, action: str, seq: int) -
 def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
     policy = policy_current()
-    if action == copy.ACTION_REQUEST_HUMAN["id"]:
+    if bot_rules.wants_human(action):
         conversation_escalate(
             conversation_id=conversation.pk, decision=human_requested_by_button(policy)
         )
         return
     message = conversation.messages.filter(seq=seq, sender=Message.Sender.BOT).first()
-    offered = [button["id"] for button in (message.metadata.get("actions", []) if message else [])]
-    feedback_buttons = {copy.ACTION_HELPFUL_YES["id"], copy.ACTION_HELPFUL_NO["id"]}
-    if message is None or action not in offered or action not in feedback_buttons:
+    helpful = bot_rules.feedback_from_button(
+        action, message.metadata.get("actions", []) if message else []
+    )
+    if message is None or helpful is None:
         return  # Only the buttons that message showed count.
-    helpful = action == copy.ACTION_HELPFUL_YES["id"]
     if not message_record_feedback(message=message, helpful=helpful):
         return  # Already answered: a double click changes nothing.
     if helpful:
-        services.message_post_bot(conversation_id=conversation.pk, body=copy.HELPFUL_THANKS)
+        _post(conversation.pk, bot_rules.HELPFUL_THANKS)
         return
     last_question = (
         conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-seq").first()
@@ -202,10 +198,12 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
                 conversation_id=conversation.pk, decision=decision, message=last_question
             )
             return
+    _post(conversation.pk, bot_rules.NOT_HELPFUL_FOLLOW_UP)
+
+
+def _post(conversation_id: int, message: bot_rules.BotMessage) -> None:
     services.message_post_bot(
-        conversation_id=conversation.pk,
-        body=copy.NOT_HELPFUL_FOLLOW_UP,
-        metadata={"actions": [copy.ACTION_REQUEST_HUMAN]},
+        conversation_id=conversation_id, body=message.body, metadata=message.metadata() or None
     )
 
 
@@ -288,7 +286,6 @@ def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
         if m.seq < message.seq
     ]
     snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=message)
-    # Each time the AI failed to answer counts like a "not helpful" (Category 5).
     failures = conversation.messages.filter(
         sender=Message.Sender.BOT, metadata__responder="fallback"
     ).count()
@@ -296,7 +293,7 @@ def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
         conversation=conversation,
         message=message,
         history=earlier[-HISTORY_TURNS:],
-        snapshot=replace(snapshot, not_helpful_clicks=snapshot.not_helpful_clicks + failures),
+        snapshot=bot_rules.with_ai_failures(snapshot, failures=failures),
         policy=policy_current(),
     )
 
@@ -326,20 +323,13 @@ def _post_answer(
     metadata = _answer_metadata(answer) | {"reply_to": context.message.seq}
     if stream_id:
         metadata["stream_id"] = stream_id
-    body = answer.text
-    if decision.action is Action.ACKNOWLEDGE_OFFER:
-        services.message_post_bot(
-            conversation_id=conversation.pk,
-            body=copy.ACKNOWLEDGE_FRUSTRATION,
-            metadata={"actions": [copy.ACTION_REQUEST_HUMAN]},
-        )
-    elif decision.action is Action.RESPOND_CHECK:
-        body = f"{body}\n\n{copy.DID_THIS_HELP}"
-        metadata["actions"] = [copy.ACTION_HELPFUL_YES, copy.ACTION_HELPFUL_NO]
-    elif decision.action is Action.OFFER:
-        body = f"{body}\n\n{copy.OFFER_HUMAN}"
-        metadata["actions"] = [copy.ACTION_REQUEST_HUMAN]
-    return services.message_post_bot(conversation_id=conversation.pk, body=body, metadata=metadata)
+    before, reply = bot_rules.answer_messages(decision, answer.text)
+    if before is not None:
+        _post(conversation.pk, before)
+    metadata |= reply.metadata()
+    return services.message_post_bot(
+        conversation_id=conversation.pk, body=reply.body, metadata=metadata
+    )
 
 
 def _answer_metadata(answer: Answer) -> dict[str, Any]:

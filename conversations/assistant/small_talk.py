@@ -1,6 +1,6 @@
 """Greetings, thanks and goodbyes: no knowledge base needed, and no reason to escalate.
 
-The bot's turn answers these before any responder is asked (conversations.turns); this
+The bot's turn answers these before any responder is asked (escalation.bot_rules); this
 keeps each responder right on its own too (the evaluation and tests call them directly).
 """
 

@@ -4,8 +4,8 @@ import pytest
 
 from conversations.assistant.base import Turn
 from conversations.assistant.knowledge_base import follow_up_query
-from conversations.turns import Asked, TurnReply, asked_by, turn_reply
 from escalation import copy
+from escalation.bot_rules import Asked, TurnReply, asked_by, turn_reply
 from escalation.signals.dialogue import read_act
 
 REPLIES = [
