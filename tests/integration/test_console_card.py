@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from agents import services
-from agents.models import Queue
+from agents.models import Queue, QueueMembership
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
 from escalation.models import Plan
@@ -179,3 +179,16 @@ def test_gathered_information_includes_what_the_visitor_said_before_and_after(cl
     html = card(client, chat)
     gathered = html.split("Gathered information", 1)[1].split("</ul>", 1)[0]
     assert "77123" in gathered and "grace@example.com" in gathered
+
+
+def test_a_classifier_escalation_names_the_words_that_showed_it(client, agent):
+    security = QueueFactory(slug="security", routing="manual")
+    QueueMembership.objects.create(agent=agent, queue=security)
+    conversation = escalated_conversation(
+        "someone is using my account and I never made these orders"
+    )
+    services.conversation_claim(agent=agent, public_id=str(conversation.public_id))
+    page = htmllib.unescape(card(client, conversation))
+    reason = page.split('class="reason-text">')[1].split("</p>")[0]
+    assert reason.startswith("Account security concern (security ")  # its probability, then
+    assert "'my account'" in reason  # the words that pushed the classifier over
