@@ -8,6 +8,7 @@ deployment's prefix (chatsy.redis.redis_key); every Redis failure leaves as Redi
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from django.conf import settings
 
@@ -33,7 +34,10 @@ def presence_set(agent_id: int, status: str, *, now: float | None = None) -> Non
     """Record a status (and heartbeat). Offline removes the agent at once."""
     client = redis_client()
     if status == "offline":
-        client.pipeline().delete(_status_key(agent_id)).zrem(_seen_key(), agent_id).execute()
+        pipe = client.pipeline()
+        pipe.delete(_status_key(agent_id))
+        pipe.zrem(_seen_key(), agent_id)
+        pipe.execute()
         return
     now = time.time() if now is None else now
     pipe = client.pipeline()
@@ -44,7 +48,7 @@ def presence_set(agent_id: int, status: str, *, now: float | None = None) -> Non
 
 @redis_boundary
 def presence_get(agent_id: int) -> str:
-    return redis_client().get(_status_key(agent_id)) or "offline"
+    return cast(str | None, redis_client().get(_status_key(agent_id))) or "offline"
 
 
 @redis_boundary
@@ -61,7 +65,7 @@ def presence_expired(*, now: float | None = None) -> list[int]:
     """Agents whose heartbeat stopped more than the TTL ago; forgets them as it reports them."""
     client = redis_client()
     cutoff = (time.time() if now is None else now) - presence_ttl()
-    expired = client.zrangebyscore(_seen_key(), "-inf", cutoff)
+    expired = cast(list[str], client.zrangebyscore(_seen_key(), "-inf", cutoff))
     if expired:
         client.zrem(_seen_key(), *expired)
     return [int(agent) for agent in expired]
@@ -72,7 +76,7 @@ def presence_statuses(agent_ids: list[int]) -> dict[int, str]:
     """Each agent's status in one round trip (missing or expired keys read as offline)."""
     if not agent_ids:
         return {}
-    statuses = redis_client().mget([_status_key(a) for a in agent_ids])
+    statuses = cast(list[str | None], redis_client().mget([_status_key(a) for a in agent_ids]))
     return {agent: status or "offline" for agent, status in zip(agent_ids, statuses, strict=True)}
 
 

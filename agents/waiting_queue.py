@@ -12,9 +12,9 @@ to the queue keeps its original enqueue time, so it returns to the front of its 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import redis
 
@@ -225,15 +225,15 @@ class RedisWaitingQueue:
 
     @redis_boundary
     def position(self, conversation_id: str) -> int | None:
-        queue = self.client.hget(_entry_key(conversation_id), "queue")
+        queue = cast(str | None, self.client.hget(_entry_key(conversation_id), "queue"))
         if queue is None:
             return None
-        rank = self.client.zrank(_queue_key(queue), conversation_id)
+        rank = cast(int | None, self.client.zrank(_queue_key(queue), conversation_id))
         return None if rank is None else rank + 1
 
     @redis_boundary
     def entries(self, queue: str, limit: int = 100) -> list[WaitingEntry]:
-        return self._load(self.client.zrange(_queue_key(queue), 0, limit - 1))
+        return self._load(self._ids(queue, limit - 1))
 
     @redis_boundary
     def depth(self, queue: str) -> int:
@@ -242,8 +242,8 @@ class RedisWaitingQueue:
     @redis_boundary
     def all_entries(self) -> list[WaitingEntry]:
         found: list[WaitingEntry] = []
-        for queue in sorted(self.client.smembers(_queues_key())):
-            found += self._load(self.client.zrange(_queue_key(queue), 0, -1))
+        for queue in sorted(self._queues()):
+            found += self._load(self._ids(queue))
         return sorted(found, key=_order)
 
     @redis_boundary
@@ -253,18 +253,26 @@ class RedisWaitingQueue:
         by_queue: dict[str, dict[str, int]] = {}
         for entry in entries:
             by_queue.setdefault(entry.queue, {})[entry.conversation_id] = entry.score
-        old_queues = self.client.smembers(_queues_key())
-        old_ids = [m for q in old_queues for m in self.client.zrange(_queue_key(q), 0, -1)]
+        old_queues = self._queues()
+        old_ids = [m for q in old_queues for m in self._ids(q)]
         stale = [_queue_key(q) for q in old_queues] + [_entry_key(i) for i in old_ids]
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(_queues_key(), *stale)
         for entry in entries:
-            pipe.hset(_entry_key(entry.conversation_id), mapping=_as_hash(entry))
+            fields: Mapping[Any, Any] = _as_hash(entry)  # redis-py's key type is invariant
+            pipe.hset(_entry_key(entry.conversation_id), mapping=fields)
         for queue, scores in by_queue.items():  # one ZADD per queue, not per entry
             pipe.zadd(_queue_key(queue), scores)
         if by_queue:
             pipe.sadd(_queues_key(), *by_queue)
         pipe.execute()
+
+    # The client decodes replies (decode_responses): redis-py types them as `bytes | str`.
+    def _queues(self) -> set[str]:
+        return cast(set[str], self.client.smembers(_queues_key()))
+
+    def _ids(self, queue: str, last: int = -1) -> list[str]:
+        return cast(list[str], self.client.zrange(_queue_key(queue), 0, last))
 
     def _load(self, ids: Sequence[str]) -> list[WaitingEntry]:
         pipe = self.client.pipeline(transaction=False)
