@@ -21,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from agents import fragments, presence, selectors
 from agents.models import AgentProfile
-from chatsy import realtime
+from chatsy import events, realtime
 from chatsy.redis import RedisUnavailable
 
 logger = logging.getLogger(__name__)
@@ -91,19 +91,18 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             return
         await realtime.group_send_async(
             realtime.conversation_group(public_id),
-            {
-                "type": "typing.changed",
-                "conversation": public_id,
-                "sender": "agent",
-                "name": self.authed.name,
-                "agent_id": self.authed.pk,
-                "active": active,
-            },
+            events.typing_changed(
+                conversation=public_id,
+                sender="agent",
+                name=self.authed.name,
+                agent_id=self.authed.pk,
+                active=active,
+            ),
         )
 
     # --- the agent's own events ----------------------------------------------------------
 
-    async def chat_opened(self, event: dict[str, Any]) -> None:
+    async def chat_opened(self, event: events.ChatOpened) -> None:
         if self.supervising:
             return
         public_id = event["conversation"]
@@ -112,27 +111,30 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         await self._subscribe(public_id)
         await self._push(fragments.chat_opened, agent=self.authed, public_id=public_id)
 
-    async def chat_closed(self, event: dict[str, Any]) -> None:
+    async def chat_closed(self, event: events.ChatClosed) -> None:
         public_id = event["conversation"]
         if public_id in self.chats and await self._role(public_id) is None:
             await self._close_chat(public_id)
 
-    async def presence_changed(self, event: dict[str, Any]) -> None:
+    async def presence_changed(self, event: events.PresenceChanged) -> None:
         if not self.supervising:
             await self._push(fragments.presence_toggle, agent=self.authed)
 
-    async def session_logout(self, event: dict[str, Any]) -> None:
+    async def session_logout(self, event: events.SessionLogout) -> None:
         await self.close(code=CLOSE_LOGGED_OUT)
 
     # --- queues and the supervisor's view ------------------------------------------------
 
-    async def queue_changed(self, event: dict[str, Any]) -> None:
+    async def queue_changed(self, event: events.QueueChanged) -> None:
         if self.supervising:
-            await self.supervisor_refresh(event)
+            self._refresh_soon()
         else:
             await self._push(fragments.queue_panel, agent=self.authed)
 
-    async def supervisor_refresh(self, event: dict[str, Any]) -> None:
+    async def supervisor_refresh(self, event: events.SupervisorRefresh) -> None:
+        self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
         """Bursts of changes (a claim moves a queue, an agent and a chat) render once."""
         if self.supervising and (self.refresh_task is None or self.refresh_task.done()):
             self.refresh_task = asyncio.get_running_loop().create_task(self._refresh_later())
@@ -141,23 +143,23 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         await asyncio.sleep(SUPERVISOR_DEBOUNCE_SECONDS)
         await self._push(fragments.supervisor_panels)
 
-    async def conversation_updated(self, event: dict[str, Any]) -> None:
+    async def conversation_updated(self, event: events.ConversationUpdated) -> None:
         if self.supervising:
             await self._push(fragments.conversation_row, public_id=event["conversation_id"])
 
     # --- the chats they hold or watch ----------------------------------------------------
 
-    async def message_created(self, event: dict[str, Any]) -> None:
+    async def message_created(self, event: events.MessageCreated) -> None:
         public_id = event.get("conversation")
         if await self._can_see(public_id):
             await self._push(fragments.message, public_id=public_id, seq=event["message"]["seq"])
 
-    async def note_created(self, event: dict[str, Any]) -> None:
+    async def note_created(self, event: events.NoteCreated) -> None:
         public_id, html = await database_sync_to_async(fragments.note)(note_id=event["note_id"])
         if html and await self._can_see(public_id):
             await self.send(text_data=html)
 
-    async def typing_changed(self, event: dict[str, Any]) -> None:
+    async def typing_changed(self, event: events.TypingChanged) -> None:
         public_id = event.get("conversation")
         if event["sender"] == "agent" and event.get("agent_id") == self.authed.pk:
             return  # their own typing, echoed back
@@ -167,12 +169,12 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         text = f"{who} is typing…" if event["active"] else ""
         await self._push(fragments.typing, public_id=public_id, text=text)
 
-    async def conversation_status(self, event: dict[str, Any]) -> None:
+    async def conversation_status(self, event: events.ConversationStatus) -> None:
         public_id = event.get("conversation")
         if await self._can_see(public_id):
             await self._push(fragments.chat_status, public_id=public_id)
 
-    async def escalation_summary_updated(self, event: dict[str, Any]) -> None:
+    async def escalation_summary_updated(self, event: events.EscalationSummaryUpdated) -> None:
         public_id, html = await database_sync_to_async(fragments.summary)(
             escalation_id=event["escalation_id"]
         )

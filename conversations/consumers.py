@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from chatsy import realtime
+from chatsy import events, realtime
 from conversations import selectors, services
 from conversations.frames import (
     Action,
@@ -88,13 +88,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         elif isinstance(frame, Typing):
             await realtime.group_send_async(
                 self.group,
-                {
-                    "type": "typing.changed",
-                    "conversation": str(self.authed.public_id),
-                    "sender": "customer",
-                    "name": "",
-                    "active": frame.active,
-                },
+                events.typing_changed(
+                    conversation=self.authed.public_id,
+                    sender="customer",
+                    name="",
+                    active=frame.active,
+                ),
             )
         elif isinstance(frame, Action):
             await hooks().visitor_action(
@@ -197,10 +196,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     # Channel-layer events: handler names match the event types.
 
-    async def message_created(self, event: dict[str, Any]) -> None:
+    async def message_created(self, event: events.MessageCreated) -> None:
         await self._send_json({"type": "message", "message": event["message"]})
 
-    async def typing_changed(self, event: dict[str, Any]) -> None:
+    async def typing_changed(self, event: events.TypingChanged) -> None:
         if event["sender"] != "customer":
             await self._send_json(
                 {
@@ -211,7 +210,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 }
             )
 
-    async def stream_delta(self, event: dict[str, Any]) -> None:
+    async def stream_delta(self, event: events.StreamDelta) -> None:
         await self._send_json(
             {
                 "type": "stream",
@@ -221,10 +220,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             }
         )
 
-    async def stream_end(self, event: dict[str, Any]) -> None:
+    async def stream_end(self, event: events.StreamEnd) -> None:
         await self._send_json({"type": "stream_end", "stream_id": event["stream_id"]})
 
-    async def queue_position(self, event: dict[str, Any]) -> None:
+    async def queue_position(self, event: events.QueuePosition) -> None:
         await self._send_json(
             {
                 "type": "queue",
@@ -234,16 +233,16 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             }
         )
 
-    async def queue_max_wait_exceeded(self, event: dict[str, Any]) -> None:
+    async def queue_max_wait_exceeded(self, event: events.QueueMaxWaitExceeded) -> None:
         """The alternatives offer (callback, email, scheduled call) hooks in here."""
 
-    async def csat_requested(self, event: dict[str, Any]) -> None:
+    async def csat_requested(self, event: events.CsatRequested) -> None:
         await self._send_json({"type": "csat_request", "text": event["text"]})
 
-    async def escalation_summary_updated(self, event: dict[str, Any]) -> None:
+    async def escalation_summary_updated(self, event: events.EscalationSummaryUpdated) -> None:
         """For the agent's card only (the console listens on the same group)."""
 
-    async def conversation_status(self, event: dict[str, Any]) -> None:
+    async def conversation_status(self, event: events.ConversationStatus) -> None:
         """Relayed only: message_receive reads the stored status under a lock each time."""
         await self._send_json(
             {

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from chatsy.events import MessagePayload
+
 
 class FrameError(Exception):
     def __init__(self, code: str, message: str, *, client_id: str | None = None):
@@ -163,7 +165,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
 }
 
 
-def message_payload(message: Any) -> dict[str, Any]:
+def message_payload(message: Any) -> MessagePayload:
     """The message object of docs/widget-protocol.md, built from a Message row."""
     public_meta = {
         key: message.metadata[key]

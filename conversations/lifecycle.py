@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from chatsy import realtime
+from chatsy import events, realtime
 from conversations.models import Conversation
 
 Status = Conversation.Status
@@ -154,9 +154,5 @@ def _status_changed_on_commit(conversation: Conversation) -> None:
     """The widget's `status` frame and the console's badge, once the move is committed."""
     realtime.group_send_on_commit(
         realtime.conversation_group(conversation.public_id),
-        {
-            "type": "conversation.status",
-            "conversation": str(conversation.public_id),
-            "status": conversation.status,
-        },
+        events.conversation_status(conversation=conversation.public_id, status=conversation.status),
     )

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chatsy import realtime
+from chatsy import events, realtime
 from conversations import selectors
 from conversations.frames import message_payload
 from conversations.lifecycle import conversation_lock, conversation_reopen
@@ -192,17 +192,14 @@ def _message_append(
 def _broadcast_message_on_commit(conversation: Conversation, message: Message) -> None:
     realtime.group_send_on_commit(
         realtime.conversation_group(conversation.public_id),
-        {
-            "type": "message.created",
-            "conversation": str(conversation.public_id),
-            "message": message_payload(message),
-        },
+        events.message_created(
+            conversation=conversation.public_id, message=message_payload(message)
+        ),
     )
     _announce_conversation_on_commit(conversation)
 
 
 def _announce_conversation_on_commit(conversation: Conversation) -> None:
     realtime.group_send_on_commit(
-        realtime.CONSOLE_GROUP,
-        {"type": "conversation.updated", "conversation_id": str(conversation.public_id)},
+        realtime.CONSOLE_GROUP, events.conversation_updated(conversation=conversation.public_id)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from chatsy import realtime
+from chatsy import events, realtime
 from conversations.assistant.config import llm_config
 from conversations.assistant.llm import ResponderUnavailable, summarise
 from conversations.models import Message
@@ -39,6 +39,6 @@ def escalation_summarise(*, escalation_id: int) -> bool:
     if stored:
         realtime.group_send(
             realtime.conversation_group(escalation.conversation.public_id),
-            {"type": "escalation.summary_updated", "escalation_id": escalation_id},
+            events.escalation_summary_updated(escalation_id=escalation_id),
         )
     return bool(stored)

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chatsy import realtime
+from chatsy import events, realtime
 from conversations import selectors, services
 from conversations.assistant.base import Answer, Role, Turn
 from conversations.assistant.confidence import assess
@@ -214,14 +214,10 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
     stream_id = uuid.uuid4().hex if streaming else None
 
     async def on_delta(piece: str) -> None:
+        assert stream_id is not None  # only a streaming responder calls back
         await realtime.group_send_async(
             context.group,
-            {
-                "type": "stream.delta",
-                "stream_id": stream_id,
-                "delta": piece,
-                "name": settings.CHATSY_BOT_NAME,
-            },
+            events.stream_delta(stream_id=stream_id, delta=piece, name=settings.CHATSY_BOT_NAME),
         )
 
     await realtime.group_send_async(context.group, _typing_event(context, active=True))
@@ -262,9 +258,7 @@ async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
 
 async def _end_stream(context: _TurnContext, stream_id: str | None) -> None:
     if stream_id is not None:
-        await realtime.group_send_async(
-            context.group, {"type": "stream.end", "stream_id": stream_id}
-        )
+        await realtime.group_send_async(context.group, events.stream_end(stream_id=stream_id))
 
 
 async def _record_and_escalate(
@@ -341,11 +335,10 @@ def _answer_metadata(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _typing_event(context: _TurnContext, *, active: bool) -> dict[str, Any]:
-    return {
-        "type": "typing.changed",
-        "conversation": str(context.conversation.public_id),
-        "sender": "bot",
-        "name": settings.CHATSY_BOT_NAME,
-        "active": active,
-    }
+def _typing_event(context: _TurnContext, *, active: bool) -> events.TypingChanged:
+    return events.typing_changed(
+        conversation=context.conversation.public_id,
+        sender="bot",
+        name=settings.CHATSY_BOT_NAME,
+        active=active,
+    )

@@ -26,7 +26,7 @@ from agents.services.queue import (
     participants_clear,
     queue_watchers_on_commit,
 )
-from chatsy import realtime
+from chatsy import events, realtime
 from conversations import lifecycle
 from conversations.lifecycle import InvalidTransition
 from conversations.models import Conversation, Message
@@ -182,7 +182,7 @@ def conversation_resolve(
     supervisors_refresh_on_commit()
     realtime.group_send_on_commit(
         realtime.conversation_group(locked.public_id),
-        {"type": "csat.requested", "text": copy.CSAT_QUESTION.format(agent=agent.name)},
+        events.csat_requested(text=copy.CSAT_QUESTION.format(agent=agent.name)),
     )
     chat_closed_on_commit(locked, leaving)
     return locked
@@ -259,7 +259,7 @@ def _note(conversation: Conversation, agent: AgentProfile, kind: str, body: str)
     )
     realtime.group_send_on_commit(
         realtime.staff_conversation_group(conversation.public_id),
-        {"type": "note.created", "note_id": note.pk},
+        events.note_created(note_id=note.pk),
     )
     return note
 

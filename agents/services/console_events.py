@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chatsy import realtime
+from chatsy import events, realtime
 from conversations.models import Conversation
 
 
@@ -12,7 +12,7 @@ def chat_opened_on_commit(conversation: Conversation, agent_id: int) -> None:
     """Every console tab of the agent opens the chat (and subscribes to it)."""
     realtime.group_send_on_commit(
         realtime.agent_group(agent_id),
-        {"type": "chat.opened", "conversation": str(conversation.public_id)},
+        events.chat_opened(conversation=conversation.public_id),
     )
 
 
@@ -21,16 +21,16 @@ def chat_closed_on_commit(conversation: Conversation, agent_ids: Iterable[int | 
     for agent_id in {a for a in agent_ids if a is not None}:
         realtime.group_send_on_commit(
             realtime.agent_group(agent_id),
-            {"type": "chat.closed", "conversation": str(conversation.public_id)},
+            events.chat_closed(conversation=conversation.public_id),
         )
 
 
 def supervisors_refresh_on_commit() -> None:
-    realtime.group_send_on_commit(realtime.SUPERVISORS_GROUP, {"type": "supervisor.refresh"})
+    realtime.group_send_on_commit(realtime.SUPERVISORS_GROUP, events.supervisor_refresh())
 
 
 def presence_changed_on_commit(agent_id: int, status: str) -> None:
     realtime.group_send_on_commit(
-        realtime.agent_group(agent_id), {"type": "presence.changed", "status": status}
+        realtime.agent_group(agent_id), events.presence_changed(status=status)
     )
     supervisors_refresh_on_commit()

@@ -24,7 +24,7 @@ from agents.services.console_events import (
     supervisors_refresh_on_commit,
 )
 from agents.waiting_queue import WaitingEntry, waiting_line
-from chatsy import realtime
+from chatsy import events, realtime
 from chatsy.redis import RedisUnavailable, redis_counter_next, redis_mark_once
 from conversations import lifecycle
 from conversations.models import Conversation
@@ -118,9 +118,7 @@ def queue_changed(queue: Queue) -> None:
     if queue.routing == Queue.Routing.AUTO:
         queue_auto_assign(queue=queue)
     queue_positions_broadcast(queue=queue)
-    realtime.group_send(
-        realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug}
-    )
+    realtime.group_send(realtime.queue_group(queue.slug), events.queue_changed(queue=queue.slug))
 
 
 def queue_positions_broadcast(*, queue: Queue) -> None:
@@ -132,12 +130,11 @@ def queue_positions_broadcast(*, queue: Queue) -> None:
         minutes = capacity.wait_minutes(position)
         realtime.group_send(
             realtime.conversation_group(entry.conversation_id),
-            {
-                "type": "queue.position",
-                "position": position,
-                "wait_minutes": list(minutes) if minutes else None,
-                "text": wait_phrase(position=position, minutes=minutes),
-            },
+            events.queue_position(
+                position=position,
+                wait_minutes=minutes,
+                text=wait_phrase(position=position, minutes=minutes),
+            ),
         )
 
 
@@ -368,10 +365,9 @@ def _flag_long_waits(now: datetime) -> int:
         ):
             realtime.group_send(
                 realtime.conversation_group(conversation.public_id),
-                {
-                    "type": "queue.max_wait_exceeded",
-                    "queue": conversation.queue.slug if conversation.queue else "",
-                },
+                events.queue_max_wait_exceeded(
+                    queue=conversation.queue.slug if conversation.queue else ""
+                ),
             )
             flagged += 1
     return flagged
@@ -399,7 +395,7 @@ def _queue_changed_quietly(queue: Queue) -> None:
     try:
         queue_positions_broadcast(queue=queue)
         realtime.group_send(
-            realtime.queue_group(queue.slug), {"type": "queue.changed", "queue": queue.slug}
+            realtime.queue_group(queue.slug), events.queue_changed(queue=queue.slug)
         )
     except RedisUnavailable:
         logger.warning("queue unreachable; positions for %s not pushed", queue.slug)

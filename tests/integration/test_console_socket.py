@@ -13,7 +13,7 @@ from django.conf import settings
 
 from agents import presence, services
 from agents.models import AgentProfile, Queue
-from chatsy import realtime
+from chatsy import events, realtime
 from chatsy.asgi import application
 from conversations import services as conversation_services
 from conversations.models import Conversation
@@ -202,14 +202,14 @@ async def test_the_llm_summary_replaces_the_extractive_one_live(handoff):
     )
     await realtime.group_send_async(
         realtime.conversation_group(conversation.public_id),
-        {"type": "escalation.summary_updated", "escalation_id": escalation.pk},
+        events.escalation_summary_updated(escalation_id=escalation.pk),
     )
     html = await receive_until(console, f'id="summary-{conversation.public_id}"')
     assert "Customer wants a person; no order given yet." in html and ">LLM<" in html
     # The visitor's socket ignores the card's event, and so do both for bot streams.
     await realtime.group_send_async(
         realtime.conversation_group(conversation.public_id),
-        {"type": "stream.end", "stream_id": "x"},
+        events.stream_end(stream_id="x"),
     )
     await visitor.say("still there?")
     await receive_until(console, "still there?")
