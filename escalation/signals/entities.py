@@ -80,21 +80,16 @@ _RELATIVE_DATE = re.compile(
     r"\b(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"several|few|couple of) (?P<unit>day|week|month|year)s? (?P<kind>ago|old)\b"
 )
+# Small numbers written as words: "a pound", "three weeks ago", "nineteen dollars".
+_UNITS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+# The counts a relative date is written with ("two weeks ago", "a couple of months old").
 _NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
+    **{word: value for word, value in _UNITS.items() if value <= 12},
     "several": 3,
     "few": 3,
     "couple of": 2,
@@ -293,30 +288,7 @@ def _money(match: re.Match[str]) -> Money:
 
 
 # Spelled-out amounts ("charged a pound", "only got twenty dollars") are the same amounts as
-# "£1" and "$20": the billing threshold must read them alike.
-_UNITS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
+# "£1" and "$20": the billing threshold must read them alike (units: _UNITS above).
 _TENS = {
     "twenty": 20,
     "thirty": 30,
