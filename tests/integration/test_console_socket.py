@@ -8,16 +8,14 @@ import json
 import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 
 from agents import presence, services
 from agents.models import AgentProfile, Queue
 from chatsy import events, realtime
-from chatsy.asgi import application
 from conversations import services as conversation_services
 from conversations.models import Conversation
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
+from tests.support.console_socket import console_socket, receive_until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -26,32 +24,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 def queues(default_policy):
     for slug in ("general", "billing"):
         QueueFactory(slug=slug, routing=Queue.Routing.MANUAL)
-
-
-async def console_socket(client, agent: AgentProfile, path: str = "/ws/console/"):
-    """The agent's console socket, logged in through a real session cookie."""
-    await database_sync_to_async(client.force_login)(agent.user)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    socket = WebsocketCommunicator(
-        application,
-        path,
-        headers=[
-            (b"origin", b"http://testserver"),
-            (b"host", b"testserver"),
-            (b"cookie", cookie.encode()),
-        ],
-    )
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
-
-
-async def receive_until(socket, needle: str, timeout: float = 5) -> str:
-    """Skip pushes until one contains `needle`."""
-    while True:
-        html = await socket.receive_from(timeout=timeout)
-        if needle in html:
-            return html
 
 
 async def drain(socket, quiet: float = 1.0) -> str:

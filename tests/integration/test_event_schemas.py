@@ -13,14 +13,12 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 
 from agents import services
 from agents.models import AgentProfile, Queue
-from chatsy.asgi import application
 from conversations.models import Conversation
 from tests.factories import AgentFactory, QueueFactory
+from tests.support.console_socket import console_socket, receive_until
 from tests.support.event_schema import check_event
 from tests.support.fake_openai import FakeOpenAI, stream_cut
 
@@ -49,29 +47,6 @@ def llm(settings) -> Iterator[FakeOpenAI]:
         settings.OPENAI_BASE_URL = fake.base_url
         settings.OPENAI_MODEL = "fake-model"
         yield fake
-
-
-async def console_socket(client, agent: AgentProfile, query: str = "") -> WebsocketCommunicator:
-    await database_sync_to_async(client.force_login)(agent.user)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    socket = WebsocketCommunicator(
-        application,
-        f"/ws/console/{query}",
-        headers=[
-            (b"origin", b"http://testserver"),
-            (b"host", b"testserver"),
-            (b"cookie", cookie.encode()),
-        ],
-    )
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
-
-
-async def receive_until(socket: WebsocketCommunicator, needle: str) -> str:
-    while needle not in (html := await socket.receive_from(timeout=5)):
-        pass
-    return html
 
 
 def agent_in_general() -> AgentProfile:
