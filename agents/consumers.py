@@ -37,6 +37,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     agent: AgentProfile | None = None
 
     async def connect(self) -> None:
+        realtime.publisher_start()
         self.agent = await database_sync_to_async(selectors.agent_for_user)(
             user=self.scope.get("user")
         )
@@ -151,8 +152,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def message_created(self, event: events.MessageCreated) -> None:
         public_id = event.get("conversation")
-        if await self._can_see(public_id):
-            await self._push(fragments.message, public_id=public_id, seq=event["message"]["seq"])
+        await self._push_chat(public_id, fragments.message, seq=event["message"]["seq"])
 
     async def note_created(self, event: events.NoteCreated) -> None:
         public_id, html = await database_sync_to_async(fragments.note)(note_id=event["note_id"])
@@ -167,12 +167,10 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             return
         who = "The visitor" if event["sender"] == "customer" else (event.get("name") or "Agent")
         text = f"{who} is typing…" if event["active"] else ""
-        await self._push(fragments.typing, public_id=public_id, text=text)
+        await self.send(text_data=fragments.typing(public_id=str(public_id), text=text))
 
     async def conversation_status(self, event: events.ConversationStatus) -> None:
-        public_id = event.get("conversation")
-        if await self._can_see(public_id):
-            await self._push(fragments.chat_status, public_id=public_id)
+        await self._push_chat(event.get("conversation"), fragments.chat_status)
 
     async def escalation_summary_updated(self, event: events.EscalationSummaryUpdated) -> None:
         public_id, html = await database_sync_to_async(fragments.summary)(
@@ -236,6 +234,24 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             return True
         await self._close_chat(public_id)
         return False
+
+    async def _push_chat(self, public_id: str | None, render, **kwargs) -> None:
+        """Re-check access and render in ONE database hop (events of busy chats queue behind
+        each other in this consumer, so each costs one trip to the database thread)."""
+        if not public_id or public_id not in self.chats:
+            return
+        allowed, html = await database_sync_to_async(self._render_if_allowed)(
+            public_id, render, kwargs
+        )
+        if not allowed:
+            await self._close_chat(public_id)
+        elif html:
+            await self.send(text_data=html)
+
+    def _render_if_allowed(self, public_id: str, render, kwargs: dict) -> tuple[bool, str]:
+        if selectors.chat_access(agent=self.authed, public_id=public_id) is None:
+            return False, ""
+        return True, render(public_id=public_id, **kwargs)
 
     async def _push(self, render, **kwargs) -> None:
         html = await database_sync_to_async(render)(**kwargs)

@@ -3,11 +3,19 @@
 
 Channel layers are at-most-once, so nothing here is durable: the database and the
 per-conversation `seq` are the truth, and clients resync after reconnecting.
+
+Nothing waits long on Redis: each ASGI event loop has one publisher that sends broadcasts in
+the order they were handed over, each bounded by PUBLISH_TIMEOUT_SECONDS; sync code (the
+database thread, on commit) hands events over without waiting. A lost broadcast is counted and
+reported to `broadcast_failed_listeners` (the sockets are then told to resync).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import Any, cast
 from uuid import UUID
 
@@ -51,30 +59,113 @@ def user_group(user_id: int) -> str:
 SUPERVISORS_GROUP = "console.supervisors"
 
 
+# A broadcast that Redis has not taken within this long is dropped (and counted): the clients
+# resync from the database. Nothing waits longer on a stalled Redis.
+PUBLISH_TIMEOUT_SECONDS = 1.0
+# After a failed publish, publishes fail fast for this long instead of each waiting the timeout.
+FAIL_FAST_SECONDS = 1.0
+
+
+class _Publisher:
+    """Sends broadcasts from one event loop, one at a time in the order they were handed over.
+
+    Sync code (the database thread, on commit) hands events over without waiting: an ack never
+    waits on Redis, and a stalled Redis never blocks the database thread.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue(maxsize=10_000)
+        self.task = loop.create_task(self._run())
+
+    def put(self, group: str, event: Event) -> None:
+        try:
+            self.queue.put_nowait((group, event))
+        except asyncio.QueueFull:
+            _failed(group, "the publish queue is full")
+
+    async def _run(self) -> None:
+        while True:
+            group, event = await self.queue.get()
+            await group_send_async(group, event)
+
+
+_publishers: dict[asyncio.AbstractEventLoop, _Publisher] = {}
+_latest_loop: asyncio.AbstractEventLoop | None = None
+_failing_until = 0.0
+
+
+def publisher_start() -> None:
+    """Start this loop's publisher (idempotent). Called from async code, e.g. on connect."""
+    global _latest_loop
+    loop = asyncio.get_running_loop()
+    if loop not in _publishers:
+        for stale in [old for old in _publishers if old.is_closed()]:
+            del _publishers[stale]
+        _publishers[loop] = _Publisher(loop)
+    _latest_loop = loop
+
+
 def group_send(group: str, event: Event) -> None:
-    """Send now, from sync code. Failures are logged, never raised: delivery is best effort."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Send without waiting for Redis, from sync code or the event loop. In the ASGI process
+    the event goes to the server loop's publisher; elsewhere (Celery, commands) it is sent
+    here, bounded by the timeout. Failures are logged and counted, never raised."""
+    loop = _latest_loop
+    if loop is not None and loop.is_running() and not loop.is_closed():
+        publisher = _publishers.get(loop)
+        if publisher is not None:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                publisher.put(group, event)
+            else:
+                loop.call_soon_threadsafe(publisher.put, group, event)
+            return
     try:
-        async_to_sync(layer.group_send)(group, _message(event))
-    except Exception:  # noqa: BLE001 - a lost broadcast is repaired by resync
-        logger.exception("group_send to %s failed", group)
+        async_to_sync(group_send_async)(group, event)
+    except RuntimeError:  # called from a running loop's own thread: hand it over instead
+        publisher_start()
+        _publishers[asyncio.get_running_loop()].put(group, event)
 
 
 async def group_send_async(group: str, event: Event) -> None:
+    """Send now and wait at most PUBLISH_TIMEOUT_SECONDS; fail fast while Redis is failing."""
+    global _failing_until
     layer = get_channel_layer()
     if layer is None:
         return
+    if time.monotonic() < _failing_until:
+        _failed(group, "Redis failed moments ago")
+        return
     try:
-        await layer.group_send(group, _message(event))
-    except Exception:  # noqa: BLE001
-        logger.exception("group_send to %s failed", group)
+        async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+            await layer.group_send(group, _message(event))
+    except Exception as error:  # noqa: BLE001 - a lost broadcast is repaired by resync
+        _failing_until = time.monotonic() + FAIL_FAST_SECONDS
+        _failed(group, f"{type(error).__name__}: {error}")
 
 
 def group_send_on_commit(group: str, event: Event) -> None:
     """Broadcast once the surrounding transaction commits (never for rolled-back writes)."""
     transaction.on_commit(lambda: group_send(group, event))
+
+
+broadcasts_lost = 0
+
+
+def _failed(group: str, reason: str) -> None:
+    """A broadcast is lost: count it, log it, and let the sockets know to resync."""
+    global broadcasts_lost
+    broadcasts_lost += 1
+    logger.warning("broadcast to %s lost: %s", group, reason)
+    for listener in broadcast_failed_listeners:
+        listener()
+
+
+# Called (from any thread) when a broadcast is lost; chatsy.layer_health resyncs the sockets.
+broadcast_failed_listeners: list[Callable[[], None]] = []
 
 
 def _message(event: Event) -> dict[str, Any]:

@@ -175,9 +175,9 @@ OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
 # Deadlines for one answer: the first streamed token, and the whole answer (one retry included).
 CHATSY_LLM_FIRST_TOKEN_SECONDS = float(os.environ.get("CHATSY_LLM_FIRST_TOKEN_SECONDS", "10"))
 CHATSY_LLM_TOTAL_SECONDS = float(os.environ.get("CHATSY_LLM_TOTAL_SECONDS", "30"))
-# A visitor message with no reply this long after it arrived is answered or escalated by the
-# reconciler (a process died mid-answer). Must exceed CHATSY_LLM_TOTAL_SECONDS.
-CHATSY_UNANSWERED_AFTER_SECONDS = float(os.environ.get("CHATSY_UNANSWERED_AFTER_SECONDS", "35"))
+# A bot turn renews its deadline while it runs; one not renewed for this long belongs to a dead
+# or stalled server and is run again by another (conversations.turns): within ~1.4x this.
+CHATSY_BOT_TURN_LEASE_SECONDS = float(os.environ.get("CHATSY_BOT_TURN_LEASE_SECONDS", "6"))
 
 # Chatsy limits and behaviour.
 CHATSY_MAX_MESSAGE_CHARS = int(os.environ.get("CHATSY_MAX_MESSAGE_CHARS", "4000"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -26,11 +27,14 @@ from conversations.frames import (
     message_payload,
     parse_frame,
 )
-from conversations.hooks import CsatResult, bot_reply_schedule, hooks
+from conversations.hooks import BotTurn, CsatResult, hooks
 from conversations.models import Conversation
 from conversations.origins import origin_allowed, origin_and_host
 from conversations.tokens import InvalidToken
+from conversations.turns import turn_run, turns_upkeep_start
 from escalation import copy
+
+logger = logging.getLogger(__name__)
 
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -40,6 +44,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
 
     async def connect(self) -> None:
+        realtime.publisher_start()
+        turns_upkeep_start()
         self.violations = 0
         self.sent_at: deque[float] = deque()
         await self.accept()
@@ -85,8 +91,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self._receive_message(frame)
         elif isinstance(frame, Resync):
             await self._resync(frame.after_seq)
-        elif isinstance(frame, Typing):
-            await realtime.group_send_async(
+        elif isinstance(frame, Typing):  # handed to the publisher: never waits on Redis
+            realtime.group_send(
                 self.group,
                 events.typing_changed(
                     conversation=self.authed.public_id,
@@ -132,9 +138,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             raise FrameError(
                 "rate_limited", "You're sending messages too fast.", client_id=str(frame.client_id)
             )
-        receipt = await database_sync_to_async(services.message_receive)(
-            conversation=self.authed, client_id=frame.client_id, body=frame.body
-        )
+        receipt, turn = await database_sync_to_async(_message_store)(self.authed, frame)
         await self._send_json(
             {
                 "type": "ack",
@@ -143,8 +147,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "duplicate": receipt.duplicate,
             }
         )
-        if not receipt.duplicate and receipt.status == Conversation.Status.BOT:
-            bot_reply_schedule(conversation_id=self.authed.pk, message_id=receipt.message.pk)
+        if turn is not None:
+            turn_run(receipt.message.pk, hooks().bot_turn(turn))
 
     async def _rate(self, frame: Csat) -> None:
         result = await database_sync_to_async(hooks().csat_record)(
@@ -252,11 +256,29 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
 
 
+def _message_store(
+    conversation: Conversation, frame: SendMessage
+) -> tuple[services.Receipt, BotTurn | None]:
+    """One database hop: store the message and, if the bot must answer it, read what its turn
+    needs. A failed read loses nothing: the message is stored and its turn's deadline lapses,
+    so the reconciler (conversations.turns) runs it."""
+    receipt = services.message_receive(
+        conversation=conversation, client_id=frame.client_id, body=frame.body
+    )
+    if receipt.duplicate or receipt.status != Conversation.Status.BOT:
+        return receipt, None
+    try:
+        return receipt, hooks().bot_turn_read(message=receipt.message)
+    except Exception:
+        logger.exception("reading the bot's turn for message %s failed", receipt.message.pk)
+        return receipt, None
+
+
 def _open_conversation(frame: Auth, scope: Mapping[str, Any]) -> Conversation:
     customer = services.visitor_authenticate(token=frame.token, site_key=frame.site_key)
     origin, host = origin_and_host(scope)
     if not origin_allowed(site=customer.site, origin=origin, host=host):
         raise InvalidToken("origin not allowed for this site")
     conversation = services.conversation_get_or_start(customer=customer)
-    conversation.site = customer.site
+    conversation.site, conversation.customer = customer.site, customer
     return conversation

@@ -15,7 +15,7 @@ from collections.abc import Coroutine
 from enum import StrEnum
 from typing import Any, Protocol
 
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 
 
 class CsatResult(StrEnum):
@@ -24,9 +24,22 @@ class CsatResult(StrEnum):
     UNAVAILABLE = "unavailable"  # nothing resolved to rate
 
 
+class BotTurn(Protocol):
+    """What the bot's turn read about one visitor message (the implementation's own type)."""
+
+    @property
+    def message(self) -> Message: ...
+
+
 class VisitorHooks(Protocol):
-    async def bot_reply(self, *, conversation_id: int, message_id: int) -> None:
+    def bot_turn_read(self, *, message: Message) -> BotTurn:
+        """Sync, in the database hop that stored `message`: everything its turn will need."""
+
+    async def bot_turn(self, turn: BotTurn) -> None:
         """The bot's turn for one visitor message: answer it, or hand the chat to a person."""
+
+    async def bot_reply(self, *, conversation_id: int, message_id: int) -> None:
+        """Read and run the turn of a stored message (the reconciler's entry)."""
 
     async def visitor_action(self, *, conversation: Conversation, action: str, seq: int) -> None:
         """A quick-reply button the visitor clicked under bot message `seq`."""
@@ -61,8 +74,3 @@ def task_start(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
-
-
-def bot_reply_schedule(*, conversation_id: int, message_id: int) -> asyncio.Task[None]:
-    """Start the bot's turn as a task: a reply survives the visitor closing the tab."""
-    return task_start(hooks().bot_reply(conversation_id=conversation_id, message_id=message_id))

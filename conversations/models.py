@@ -146,6 +146,12 @@ class Message(models.Model):
     created = models.DateTimeField(default=timezone.now)
     # Confidence, sources, escalation signals and the engine's decision.
     metadata = models.JSONField(default=dict, blank=True)
+    # On the bot's answer: the seq of the visitor message it answers. Unique, so a turn run
+    # twice (the reconciler racing a slow original) stores one answer.
+    reply_to = models.PositiveIntegerField(null=True, blank=True)
+    # On a visitor message the bot must answer: when its turn counts as dead if not renewed
+    # (conversations.turns). Cleared once the bot answered or handed the chat to a person.
+    bot_turn_due = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["conversation", "seq"]
@@ -156,6 +162,18 @@ class Message(models.Model):
                 condition=models.Q(client_id__isnull=False),
                 name="message_client_id_unique",
             ),
+            models.UniqueConstraint(
+                fields=["conversation", "reply_to"],
+                condition=models.Q(reply_to__isnull=False),
+                name="message_reply_to_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["bot_turn_due"],
+                condition=models.Q(bot_turn_due__isnull=False),
+                name="message_bot_turn_due",
+            )
         ]
 
     def __str__(self) -> str:

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chatsy import events, realtime
 from conversations import selectors
 from conversations.frames import message_payload
-from conversations.lifecycle import conversation_lock, conversation_reopen
+from conversations.lifecycle import conversation_reopen
 from conversations.models import Conversation, Customer, Message, Site
 from conversations.tokens import InvalidToken, issue_token, read_token
+from conversations.turns import turn_deadline
 from escalation.signals.sentiment import score_sentiment
 from escalation.signals.text import prepare_cached
 
@@ -65,35 +67,45 @@ def conversation_get_or_start(*, customer: Customer) -> Conversation:
     return conversation
 
 
-@transaction.atomic
 def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -> Receipt:
-    """Store a visitor message once per client_id, with the next seq.
+    """Store a visitor message once per client_id, with the next seq: one transaction of
+    two statements (the seq, the row) on the usual path.
 
     Writing again after a resolve hands the conversation back to the bot (resolved → bot).
-    While a person owns it, the message carries its sentiment for the agent's card.
+    While a person owns it, the message carries its sentiment for the agent's card; while the
+    bot owns it, the deadline of the bot's turn (conversations.turns).
     """
-    status = conversation_lock(conversation=conversation)
-    existing = conversation.messages.filter(client_id=client_id).first()
-    if existing is not None:
+    body = body[: settings.CHATSY_MAX_MESSAGE_CHARS]
+    try:
+        return _visitor_message_store(conversation, client_id=client_id, body=body)
+    except IntegrityError:
+        # A retried send (or the same client_id on another socket): the first one stands.
+        # The unique constraint is the check, so the usual path pays no SELECT for it.
+        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+        if existing is None:
+            raise
+        status = Conversation.objects.values_list("status", flat=True).get(pk=conversation.pk)
         return Receipt(message=existing, duplicate=True, status=status)
+
+
+@transaction.atomic
+def _visitor_message_store(conversation: Conversation, *, client_id: UUID, body: str) -> Receipt:
+    now = timezone.now()
+    seq, status = _seq_next(conversation, now=now)
     if status == Conversation.Status.RESOLVED:
         status = conversation_reopen(conversation=conversation).status
-    body = body[: settings.CHATSY_MAX_MESSAGE_CHARS]
-    metadata = {"sentiment": _sentiment(body)} if status in HUMAN_STATUSES else {}
-    try:
-        with transaction.atomic():
-            message = _message_append(
-                conversation,
-                sender=Message.Sender.CUSTOMER,
-                sender_name=str(conversation.customer),
-                body=body,
-                client_id=client_id,
-                metadata=metadata,
-            )
-    except IntegrityError:
-        # Lost a race with the same client_id on another socket: that one is the message.
-        message = conversation.messages.get(client_id=client_id)
-        return Receipt(message=message, duplicate=True, status=status)
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=seq,
+        sender=Message.Sender.CUSTOMER,
+        sender_name=str(conversation.customer),
+        body=body,
+        client_id=client_id,
+        created=now,
+        metadata={"sentiment": _sentiment(body)} if status in HUMAN_STATUSES else {},
+        bot_turn_due=turn_deadline(now) if status == Conversation.Status.BOT else None,
+    )
+    _broadcast_message_on_commit(conversation, message)
     return Receipt(message=message, duplicate=False, status=status)
 
 
@@ -114,27 +126,38 @@ def message_append_agent(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def message_post_bot(
-    *, conversation_id: int, body: str, metadata: dict | None = None
+    *,
+    conversation_id: int,
+    body: str,
+    metadata: dict | None = None,
+    reply_to: int | None = None,
 ) -> Message | None:
     """Store a bot message, but only if the bot still owns the conversation.
 
     A human may have taken over while the answer was being generated; then it is dropped.
+    `reply_to`: the seq of the visitor message this answers; a second answer to it raises
+    IntegrityError (the caller's transaction rolls back: the first answer stands).
     """
-    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-    if conversation.status != Conversation.Status.BOT:
-        logger.info(
-            "bot answer dropped: conversation %s is %s", conversation.pk, conversation.status
-        )
+    conversation = Conversation(pk=conversation_id)
+    now = timezone.now()
+    taken = _seq_take(conversation, now=now, status=Conversation.Status.BOT)
+    if taken is None:
+        logger.info("bot answer dropped: conversation %s is no longer the bot's", conversation_id)
         return None
-    return _message_append(
-        conversation,
+    message = Message.objects.create(
+        conversation_id=conversation_id,
+        seq=taken[0],
         sender=Message.Sender.BOT,
         sender_name=settings.CHATSY_BOT_NAME,
         body=body,
+        created=now,
         metadata=metadata or {},
+        reply_to=reply_to,
     )
+    _broadcast_message_on_commit(conversation, message)
+    return message
 
 
 @transaction.atomic
@@ -161,32 +184,66 @@ def message_update_metadata(*, message: Message, **values: object) -> None:
     Message.objects.filter(pk=message.pk).update(metadata=message.metadata)
 
 
+def message_settle_turn(*, message: Message, **values: object) -> None:
+    """The bot's turn for a visitor message is over (answered, or handed to a person): merge
+    its decision into the message's metadata and clear the turn's deadline, in one UPDATE."""
+    message.metadata = {**message.metadata, **values}
+    message.bot_turn_due = None
+    Message.objects.filter(pk=message.pk).update(metadata=message.metadata, bot_turn_due=None)
+
+
 def _message_append(
     conversation: Conversation,
     *,
     sender: str,
     sender_name: str,
     body: str,
-    client_id: UUID | None = None,
     metadata: dict | None = None,
 ) -> Message:
     """Give the message the conversation's next seq. Must run inside a transaction."""
     now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1, updated=now)
-    seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
-    conversation.last_seq, conversation.updated = seq, now
+    seq, _ = _seq_next(conversation, now=now)
     message = Message.objects.create(
         conversation=conversation,
         seq=seq,
         sender=sender,
         sender_name=sender_name,
         body=body,
-        client_id=client_id,
         created=now,
         metadata=metadata or {},
     )
     _broadcast_message_on_commit(conversation, message)
     return message
+
+
+def _seq_next(conversation: Conversation, *, now: datetime) -> tuple[int, str]:
+    """The conversation's next seq and its status; the row stays locked (see _seq_take)."""
+    taken = _seq_take(conversation, now=now)
+    if taken is None:
+        raise Conversation.DoesNotExist(f"conversation {conversation.pk} is gone")
+    return taken
+
+
+def _seq_take(
+    conversation: Conversation, *, now: datetime, status: str | None = None
+) -> tuple[int, str] | None:
+    """Take the conversation's next seq and read its status in one statement, which also
+    locks the row until the transaction ends (UPDATE … RETURNING: SQLite ≥ 3.35, PostgreSQL).
+    With `status`, only while the conversation is in that status (else None)."""
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    sql = f"UPDATE {table} SET last_seq = last_seq + 1, updated = %s WHERE id = %s"
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(now), conversation.pk]
+    if status is not None:
+        sql += " AND status = %s"
+        params.append(status)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING last_seq, status, public_id", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    conversation.last_seq, conversation.status, conversation.updated = row[0], row[1], now
+    conversation.public_id = Conversation._meta.get_field("public_id").to_python(row[2])
+    return row[0], row[1]
 
 
 def _broadcast_message_on_commit(conversation: Conversation, message: Message) -> None:

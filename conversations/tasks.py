@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
-from conversations.reconcile import unanswered_answer_all
+from conversations.turns import turns_answer_overdue
 
 
 @shared_task(ignore_result=True)
 def answer_unanswered() -> int:
-    return unanswered_answer_all()
+    """Bot turns a dead server left behind (every server also sweeps: conversations.turns)."""
+    return turns_answer_overdue()

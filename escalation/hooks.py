@@ -5,13 +5,20 @@ Installed in EscalationConfig.ready(); the visitor's socket calls it by name.
 
 from __future__ import annotations
 
-from conversations.hooks import CsatResult
-from conversations.models import Conversation
+from conversations.hooks import BotTurn, CsatResult
+from conversations.models import Conversation, Message
 from escalation import selectors, services, turn
 
 
 class EscalationVisitorHooks:
     """conversations.hooks.VisitorHooks, implemented by the escalation app."""
+
+    def bot_turn_read(self, *, message: Message) -> turn.TurnContext:
+        return turn.turn_read(message=message)
+
+    async def bot_turn(self, context: BotTurn) -> None:
+        assert isinstance(context, turn.TurnContext)  # made by bot_turn_read above
+        await turn.bot_turn(context)
 
     async def bot_reply(self, *, conversation_id: int, message_id: int) -> None:
         await turn.bot_reply(conversation_id=conversation_id, message_id=message_id)

@@ -1,8 +1,8 @@
 """The policy this process decides with: built from the admin's rows, cached, invalidated on save.
 
 Each process keeps the Policy in memory next to the version it was built at. Saving any rule,
-plan or threshold bumps a version number in the shared cache (Redis), so every process
-rebuilds before its very next decision: no restart, one cache read per message.
+plan or threshold bumps a shared version (chatsy.versions), so every process rebuilds within
+a second, and the one that saved at once: no restart, and no read per message.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import threading
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.cache import cache
 from django.db import transaction
 
+from chatsy.versions import SharedVersion
 from escalation.model_store import shipped_model
 from escalation.models import ClassifierThreshold, EscalationRule, EscalationSettings, Plan
 from escalation.policy import Action, Policy, Priority, Rule, Thresholds
@@ -23,35 +23,28 @@ from escalation.signals.classifier import LabelThresholds, TriageModel
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-VERSION_KEY = "escalation:policy-version"
+POLICY_VERSION = SharedVersion("escalation:policy-version")
 T = TypeVar("T", bound="DataclassInstance")
 
 _lock = threading.Lock()
-_cached: tuple[int, Policy] | None = None
+_cached: tuple[tuple[int, int], Policy] | None = None
 
 
 def policy_current() -> Policy:
     global _cached
-    version = cache.get(VERSION_KEY, 0)
+    version = POLICY_VERSION.current()
     cached = _cached
     if cached is not None and cached[0] == version:
         return cached[1]
     with _lock:
-        policy = policy_from_database()
-        _cached = (version, policy)
-        return policy
+        if _cached is None or _cached[0] != version:
+            _cached = (version, policy_from_database())
+        return _cached[1]
 
 
 def policy_invalidate_on_commit() -> None:
     """Every process rebuilds its policy once this transaction commits."""
-    transaction.on_commit(_bump_version)
-
-
-def _bump_version() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # Not set yet.
-        cache.set(VERSION_KEY, 1, timeout=None)
+    POLICY_VERSION.bump_on_commit()
 
 
 def policy_from_database() -> Policy:

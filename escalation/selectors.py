@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from django.db.models import Count, Q, Window
 
 from conversations.models import Conversation, Message
 from escalation.engine import HISTORY_LIMIT, BotAnswer, Snapshot
@@ -13,37 +17,78 @@ from escalation.signals.entities import extract_entities
 from escalation.signals.sentiment import Sentiment, score_sentiment
 from escalation.signals.text import prepare_cached
 
+# Rows the bot's turn reads: the engine's history (HISTORY_LIMIT * 2 without system messages),
+# the system messages among them, and messages that arrived since.
+TURN_WINDOW = HISTORY_LIMIT * 2 + 10
 
-def snapshot_for(*, conversation: Conversation, message: Message) -> Snapshot:
-    """The engine's view of the conversation when `message` (a visitor message) arrived."""
-    earlier = list(
-        conversation.messages.filter(seq__lt=message.seq)
-        .exclude(sender=Message.Sender.SYSTEM)
-        .order_by("-seq")[: HISTORY_LIMIT * 2]
+
+@dataclass(frozen=True)
+class TurnWindow:
+    """A visitor message with what the bot's turn needs around it, read in ONE query."""
+
+    conversation: Conversation  # as stored now, with its customer and plan
+    message: Message
+    earlier: Sequence[Message]  # the latest messages before `message`, oldest first
+    helpful_clicks: int  # "Did this help?" answers over the whole conversation
+    not_helpful_clicks: int
+    ai_failures: int  # answers the offline responder gave because the LLM failed
+    visitor_turns: int  # visitor messages up to and including `message`
+
+
+def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
+    """The message's row and the rows before it, joined with the conversation, customer and
+    plan, with the conversation-wide counts as window aggregates (computed before LIMIT)."""
+    bot, customer = Message.Sender.BOT, Message.Sender.CUSTOMER
+
+    def count(**where: Any) -> Window:
+        return Window(Count("pk", filter=Q(**where)))
+
+    rows = list(
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("conversation__customer__plan")
+        .annotate(
+            helpful=count(sender=bot, metadata__feedback="helpful"),
+            not_helpful=count(sender=bot, metadata__feedback="not_helpful"),
+            failures=count(sender=bot, metadata__responder="fallback"),
+            turns=count(sender=customer, seq__lte=message_seq),
+        )
+        .order_by("-seq")[:TURN_WINDOW]
     )
-    earlier.reverse()
-    # Button clicks count over the whole conversation, including answers after `message`.
-    feedback = list(
-        conversation.messages.filter(
-            sender=Message.Sender.BOT, metadata__has_key="feedback"
-        ).values_list("metadata__feedback", flat=True)
+    index = next(i for i, row in enumerate(rows) if row.seq == message_seq)
+    message = rows[index]
+    return TurnWindow(
+        conversation=message.conversation,
+        message=message,
+        earlier=rows[index + 1 :][::-1],
+        helpful_clicks=message.helpful,
+        not_helpful_clicks=message.not_helpful,
+        ai_failures=message.failures,
+        visitor_turns=message.turns,
     )
-    customer = conversation.customer
+
+
+def snapshot_from(window: TurnWindow) -> Snapshot:
+    """The engine's view of the conversation when the window's message arrived."""
+    earlier = [m for m in window.earlier if m.sender != Message.Sender.SYSTEM][-HISTORY_LIMIT * 2 :]
+    plan = window.conversation.customer.plan
     return Snapshot(
-        message=message.body,
+        message=window.message.body,
         earlier_messages=tuple(m.body for m in earlier if m.sender == Message.Sender.CUSTOMER),
         bot_answers=tuple(
             BotAnswer(text=m.body, confidence=m.metadata.get("confidence"))
             for m in earlier
             if m.sender == Message.Sender.BOT and "confidence" in m.metadata
         ),
-        helpful_clicks=feedback.count("helpful"),
-        not_helpful_clicks=feedback.count("not_helpful"),
-        visitor_turns=conversation.messages.filter(
-            sender=Message.Sender.CUSTOMER, seq__lte=message.seq
-        ).count(),
-        plan=plan_spec(customer.plan) if customer.plan is not None else None,
+        helpful_clicks=window.helpful_clicks,
+        not_helpful_clicks=window.not_helpful_clicks,
+        visitor_turns=window.visitor_turns,
+        plan=plan_spec(plan) if plan is not None else None,
     )
+
+
+def snapshot_for(*, conversation: Conversation, message: Message) -> Snapshot:
+    """The engine's view of the conversation when `message` (a visitor message) arrived."""
+    return snapshot_from(turn_window(conversation_id=conversation.pk, message_seq=message.seq))
 
 
 def ai_answers(*, conversation: Conversation) -> list[dict[str, Any]]:

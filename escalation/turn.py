@@ -25,11 +25,11 @@ from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chatsy import events, realtime
-from conversations import selectors, services
+from conversations import services
 from conversations.assistant.base import Answer, Role, Turn
 from conversations.assistant.confidence import assess
 from conversations.assistant.config import responder_offline, responder_primary
@@ -55,12 +55,15 @@ FALLBACK_PREFIX = (
 
 
 @dataclass(frozen=True)
-class _TurnContext:
+class TurnContext:
+    """What one visitor message's turn needs, read once (turn_read): conversations.hooks.BotTurn."""
+
     conversation: Conversation
     message: Message
     history: list[Turn]
     snapshot: Snapshot
     policy: Policy
+    last_bot: Message | None  # the bot's latest message before this one
 
     @property
     def group(self) -> str:
@@ -68,13 +71,20 @@ class _TurnContext:
 
 
 async def bot_reply(*, conversation_id: int, message_id: int) -> None:
-    context = await database_sync_to_async(_turn_context)(conversation_id, message_id)
+    """Read and run the turn of a stored message (the reconciler picking up a lost turn)."""
+    message = await Message.objects.aget(pk=message_id, conversation_id=conversation_id)
+    await bot_turn(await database_sync_to_async(turn_read)(message=message))
+
+
+async def bot_turn(context: TurnContext) -> None:
+    """Decide, answer or hand over. Database work: one hop at the end (two when a responder
+    streams), the context having been read with the visitor's message (turn_read)."""
     if context.conversation.status != Conversation.Status.BOT:
         return  # A person owns the conversation: the bot stays silent.
     act = read_act(context.message.body)
     before = decide(context.snapshot, context.policy, timezone.now())
     if before.escalates:
-        await _record_and_escalate(context, before, act.act)
+        await database_sync_to_async(_escalate)(context, before, act.act)
         return
     if not act.wants_knowledge:  # feedback, thanks, "hi", "asdfgh": no knowledge base
         await database_sync_to_async(_conversational_turn)(context, before, act)
@@ -93,15 +103,14 @@ async def bot_reply(*, conversation_id: int, message_id: int) -> None:
     after = bot_rules.after_fallback(after, fell_back=answer.responder == "fallback")
     if after.escalates:  # Too unsure to say anything: hand over rather than guess.
         await _end_stream(context, stream_id)
-        await _record_and_escalate(context, after, act.act)
+        await database_sync_to_async(_escalate)(context, after, act.act)
         return
-    await database_sync_to_async(_store_decision)(context.message, after, act.act)
-    stored = await database_sync_to_async(_post_answer)(context, answer, after, stream_id)
+    stored = await database_sync_to_async(_post_answer)(context, answer, after, act.act, stream_id)
     if stored is None:  # A person took over while the answer was generated: drop it.
         await _end_stream(context, stream_id)
 
 
-def _off_topic(context: _TurnContext, before: Decision) -> bool:
+def _off_topic(context: TurnContext, before: Decision) -> bool:
     """No word of the store's trade, no issue the engine found, and no knowledge-base
     article that fits: "recipe for sourdough bread?" is not for us, and not for the queue
     either; "I'm going to do a chargeback" is."""
@@ -114,13 +123,9 @@ def _off_topic(context: _TurnContext, before: Decision) -> bool:
     return confidence < context.policy.thresholds.offer_above
 
 
-def _conversational_turn(context: _TurnContext, before: Decision, act: DialogueAct) -> None:
+def _conversational_turn(context: TurnContext, before: Decision, act: DialogueAct) -> None:
     """Reply to a turn that is no question; a typed yes / no answers what the bot asked."""
-    last_bot = (
-        context.conversation.messages.filter(sender=Message.Sender.BOT, seq__lt=context.message.seq)
-        .order_by("-seq")
-        .first()
-    )
+    last_bot = context.last_bot
     asked = (
         bot_rules.asked_by(last_bot.metadata.get("actions", []))
         if last_bot
@@ -136,29 +141,56 @@ def _conversational_turn(context: _TurnContext, before: Decision, act: DialogueA
             snapshot = bot_rules.with_not_helpful(context.snapshot)
             decision = decide(snapshot, context.policy, timezone.now())
     if decision.escalates:
-        _store_decision(context.message, decision, act=act.act)
-        conversation_escalate(
-            conversation_id=context.conversation.pk, decision=decision, message=context.message
-        )
+        _escalate(context, decision, act.act)
         return
     if reply.offer:
         decision = bot_rules.at_least_offer(decision)
     _post_reply(context, decision, reply.body, act=act.act, offered=reply.offer)
 
 
-@transaction.atomic
 def _post_reply(
-    context: _TurnContext, decision: Decision, body: str, *, act: str, offered: bool = False
+    context: TurnContext, decision: Decision, body: str, *, act: str, offered: bool = False
 ) -> None:
     """Store a short reply (no knowledge base) and the decision; once per visitor message.
     `offered`: the body already offers a person in words."""
-    conversation = Conversation.objects.select_for_update().get(pk=context.conversation.pk)
-    if conversation.messages.filter(metadata__reply_to=context.message.seq).exists():
-        return
-    _store_decision(context.message, decision, act=act)
     reply = bot_rules.short_reply(decision, body, offered=offered)
-    metadata = {"reply_to": context.message.seq, "dialogue_act": act} | reply.metadata()
-    services.message_post_bot(conversation_id=conversation.pk, body=reply.body, metadata=metadata)
+    _settle(context, decision, act, reply.body, {"dialogue_act": act} | reply.metadata())
+
+
+def _settle(
+    context: TurnContext,
+    decision: Decision,
+    act: str | None,
+    body: str,
+    metadata: dict[str, Any],
+    before: bot_rules.BotMessage | None = None,
+) -> Message | None:
+    """End the turn in one transaction: the decision on the visitor's message (which clears its
+    turn's deadline), then the answer. Once per visitor message: the answer's `reply_to` is
+    unique, so when the reconciler raced a slow original, the second rolls back whole."""
+    try:
+        with transaction.atomic():
+            _store_decision(context.message, decision, act)
+            if before is not None:
+                _post(context.conversation.pk, before)
+            return services.message_post_bot(
+                conversation_id=context.conversation.pk,
+                body=body,
+                metadata=metadata,
+                reply_to=context.message.seq,
+            )
+    except IntegrityError:
+        logger.info("message %s was answered already: this answer is dropped", context.message.pk)
+        return None
+
+
+def _escalate(context: TurnContext, decision: Decision, act: str | None) -> None:
+    """Hand over to a person, with the decision stored on the message that triggered it."""
+    with transaction.atomic():
+        _store_decision(context.message, decision, act)
+        conversation_escalate(
+            conversation_id=context.conversation.pk, decision=decision, message=context.message
+        )
 
 
 async def visitor_action(*, conversation: Conversation, action: str, seq: int) -> None:
@@ -207,7 +239,7 @@ def _post(conversation_id: int, message: bot_rules.BotMessage) -> None:
     )
 
 
-async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
+async def _answer(context: TurnContext) -> tuple[Answer, str | None]:
     """The responder's answer, streamed to the widget; the offline KB if the LLM fails."""
     responder = responder_primary()
     streaming = not isinstance(responder, KnowledgeBaseResponder)
@@ -220,7 +252,8 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
             events.stream_delta(stream_id=stream_id, delta=piece, name=settings.CHATSY_BOT_NAME),
         )
 
-    await realtime.group_send_async(context.group, _typing_event(context, active=True))
+    if streaming:  # an offline answer takes milliseconds: no typing frames for it
+        await realtime.group_send_async(context.group, _typing_event(context, active=True))
     try:
         answer = await responder.answer(
             question=context.message.body,
@@ -240,10 +273,11 @@ async def _answer(context: _TurnContext) -> tuple[Answer, str | None]:
         await _end_stream(context, stream_id)
         return await _fallback_answer(context, "error"), None
     finally:
-        await realtime.group_send_async(context.group, _typing_event(context, active=False))
+        if streaming:
+            await realtime.group_send_async(context.group, _typing_event(context, active=False))
 
 
-async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
+async def _fallback_answer(context: TurnContext, reason: str) -> Answer:
     """The offline responder answers, says so, and the failure counts toward Category 5."""
     offline = await responder_offline().answer(
         question=context.message.body, history=context.history
@@ -256,46 +290,39 @@ async def _fallback_answer(context: _TurnContext, reason: str) -> Answer:
     )
 
 
-async def _end_stream(context: _TurnContext, stream_id: str | None) -> None:
+async def _end_stream(context: TurnContext, stream_id: str | None) -> None:
     if stream_id is not None:
         await realtime.group_send_async(context.group, events.stream_end(stream_id=stream_id))
 
 
-async def _record_and_escalate(
-    context: _TurnContext, decision: Decision, act: str | None = None
-) -> None:
-    await database_sync_to_async(_store_decision)(context.message, decision, act)
-    await database_sync_to_async(conversation_escalate)(
-        conversation_id=context.conversation.pk, decision=decision, message=context.message
-    )
-
-
-def _turn_context(conversation_id: int, message_id: int) -> _TurnContext:
+def turn_read(*, message: Message) -> TurnContext:
+    """Everything the turn needs, in one query (escalation.selectors.turn_window); the policy
+    and the knowledge base come from this process's memory (rebuilt when their version moves)."""
     knowledge_index_fresh()
-    conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
-    message = conversation.messages.get(pk=message_id)
+    window = escalation_selectors.turn_window(
+        conversation_id=message.conversation_id, message_seq=message.seq
+    )
     earlier = [
         Turn(role=cast(Role, m.sender), text=m.body)  # Message.Sender's values are the roles
-        for m in selectors.messages_recent(conversation=conversation, limit=HISTORY_TURNS + 1)
-        if m.seq < message.seq
+        for m in window.earlier
     ]
-    snapshot = escalation_selectors.snapshot_for(conversation=conversation, message=message)
-    failures = conversation.messages.filter(
-        sender=Message.Sender.BOT, metadata__responder="fallback"
-    ).count()
-    return _TurnContext(
-        conversation=conversation,
-        message=message,
+    snapshot = escalation_selectors.snapshot_from(window)
+    return TurnContext(
+        conversation=window.conversation,
+        message=window.message,
         history=earlier[-HISTORY_TURNS:],
-        snapshot=bot_rules.with_ai_failures(snapshot, failures=failures),
+        snapshot=bot_rules.with_ai_failures(snapshot, failures=window.ai_failures),
         policy=policy_current(),
+        last_bot=next(
+            (m for m in reversed(window.earlier) if m.sender == Message.Sender.BOT), None
+        ),
     )
 
 
 def _store_decision(message: Message, decision: Decision, act: str | None = None) -> None:
     details = decision.to_dict()
     extra = {"dialogue_act": act} if act else {}
-    services.message_update_metadata(
+    services.message_settle_turn(
         message=message,
         decision={k: v for k, v in details.items() if k != "signals"},
         signals=details["signals"],
@@ -303,27 +330,15 @@ def _store_decision(message: Message, decision: Decision, act: str | None = None
     )
 
 
-@transaction.atomic
 def _post_answer(
-    context: _TurnContext, answer: Answer, decision: Decision, stream_id: str | None
+    context: TurnContext, answer: Answer, decision: Decision, act: str, stream_id: str | None
 ) -> Message | None:
-    """Store the answer, shaped by the confidence band (and the mood) the engine chose.
-
-    Once per visitor message: the reconciler may race a slow original, and the first wins.
-    """
-    conversation = Conversation.objects.select_for_update().get(pk=context.conversation.pk)
-    if conversation.messages.filter(metadata__reply_to=context.message.seq).exists():
-        return None
-    metadata = _answer_metadata(answer) | {"reply_to": context.message.seq}
+    """Store the answer, shaped by the confidence band (and the mood) the engine chose."""
+    metadata = _answer_metadata(answer)
     if stream_id:
         metadata["stream_id"] = stream_id
     before, reply = bot_rules.answer_messages(decision, answer.text)
-    if before is not None:
-        _post(conversation.pk, before)
-    metadata |= reply.metadata()
-    return services.message_post_bot(
-        conversation_id=conversation.pk, body=reply.body, metadata=metadata
-    )
+    return _settle(context, decision, act, reply.body, metadata | reply.metadata(), before)
 
 
 def _answer_metadata(answer: Answer) -> dict[str, Any]:
@@ -335,7 +350,7 @@ def _answer_metadata(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _typing_event(context: _TurnContext, *, active: bool) -> events.TypingChanged:
+def _typing_event(context: TurnContext, *, active: bool) -> events.TypingChanged:
     return events.typing_changed(
         conversation=context.conversation.public_id,
         sender="bot",

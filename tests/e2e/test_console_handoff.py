@@ -13,7 +13,7 @@ from agents.models import AgentProfile, Queue
 from conversations.models import Conversation, Message
 from escalation.models import Escalation
 from escalation.policy import Policy
-from escalation.policy_store import VERSION_KEY, policy_replace
+from escalation.policy_store import POLICY_VERSION, policy_replace
 from tests.e2e.conftest import ARTIFACTS, screenshot
 from tests.factories import CannedReplyFactory, QueueFactory
 
@@ -64,7 +64,7 @@ def desk(demo):
     policy_replace(Policy.default())  # earlier transactional tests flushed the seeded rows
     # Redis was flushed too, so the version counter restarts: make the server's cached policy
     # stale for certain.
-    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    cache.set(POLICY_VERSION.key, time.time_ns(), timeout=None)
     general = QueueFactory(slug="general", name="General support")
     Queue.objects.update(routing=Queue.Routing.MANUAL)
     for agent in AgentProfile.objects.all():

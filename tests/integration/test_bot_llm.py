@@ -56,7 +56,7 @@ async def test_an_answer_streams_in_order_then_lands_as_one_stored_message(new_v
     assert final["meta"]["stream_id"] in stream_ids
     assert 0.6 <= final["meta"]["confidence"] <= 1
     [stored] = await bot_messages()
-    assert stored.metadata["responder"] == "openai" and stored.metadata["reply_to"] == 1
+    assert stored.metadata["responder"] == "openai" and stored.reply_to == 1
 
 
 async def test_a_hanging_model_falls_back_within_the_deadline_and_offers_a_person_once(

@@ -171,7 +171,7 @@ def test_hand_back_tells_the_visitor_and_the_bot_what_the_agent_did(sarah):
         conversation=chat, client_id=uuid.uuid4(), body="How long does shipping take?"
     )
     assert question.status == "bot"
-    context = turn._turn_context(chat.pk, question.message.pk)
+    context = turn.turn_read(message=question.message)
     assert ("agent", "I reset your password; check your inbox.") in [
         (turn.role, turn.text) for turn in context.history
     ]

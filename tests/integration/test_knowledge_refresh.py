@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
+from conversations import knowledge
 from conversations.assistant.knowledge_base import KnowledgeBaseResponder
-from conversations.knowledge import knowledge_index_cached, knowledge_index_fresh
+from conversations.knowledge import knowledge_changed, knowledge_index_cached, knowledge_index_fresh
 from conversations.models import Article
 from tests.factories import ArticleFactory, StaffFactory
 
@@ -48,8 +49,18 @@ def test_an_unpublished_or_deleted_article_is_no_longer_used():
     )
     ArticleFactory(slug="returns", title="Returns", body="Return items within 30 days.")
     assert ask("gift wrapping").sources[0].title == "Gift wrapping"
-    # A bulk update leaves `updated` alone: the published count alone must notice.
+    # A bulk update sends no signal: the writer says so (or the fingerprint sweep notices).
     Article.objects.filter(pk=article.pk).update(published=False)
+    knowledge_changed()
     assert all(source.title != "Gift wrapping" for source in ask("gift wrapping").sources)
     article.delete()
+    assert all(source.title != "Gift wrapping" for source in ask("gift wrapping").sources)
+
+
+def test_a_write_that_sends_no_signal_is_caught_by_the_fingerprint_sweep(monkeypatch):
+    article = ArticleFactory(slug="gift-wrap", title="Gift wrapping", body="We gift wrap.")
+    assert ask("gift wrapping").sources[0].title == "Gift wrapping"
+    Article.objects.filter(pk=article.pk).update(published=False)  # no signal, no bump
+    assert ask("gift wrapping").sources[0].title == "Gift wrapping"  # within the sweep interval
+    monkeypatch.setattr(knowledge, "FINGERPRINT_SECONDS", 0.0)
     assert all(source.title != "Gift wrapping" for source in ask("gift wrapping").sources)

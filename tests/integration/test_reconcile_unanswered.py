@@ -1,4 +1,4 @@
-"""A visitor message left unanswered by a dead process is answered by the reconciler, once."""
+"""A bot turn lost with its process is picked up once its deadline passes, exactly once."""
 
 from __future__ import annotations
 
@@ -10,40 +10,93 @@ from django.utils import timezone
 
 from conversations import services
 from conversations.models import Message
-from conversations.reconcile import unanswered_answer_all
+from conversations.turns import turns_answer_overdue, turns_claim_overdue, turns_renew
 from tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def orphan(conversation, body: str, *, age_seconds: float) -> Message:
+def orphan(conversation, body: str, *, overdue_seconds: float) -> Message:
     """Stored, but the process that should have answered it died before it could."""
     receipt = services.message_receive(conversation=conversation, client_id=uuid.uuid4(), body=body)
-    created = timezone.now() - timedelta(seconds=age_seconds)
-    Message.objects.filter(pk=receipt.message.pk).update(created=created)
+    due = timezone.now() - timedelta(seconds=overdue_seconds)
+    Message.objects.filter(pk=receipt.message.pk).update(bot_turn_due=due)
     return receipt.message
+
+
+def test_a_visitor_message_for_the_bot_carries_its_turns_deadline(site):
+    conversation = ConversationFactory(customer__site=site)
+    receipt = services.message_receive(
+        conversation=conversation, client_id=uuid.uuid4(), body="hello"
+    )
+    assert receipt.message.bot_turn_due > timezone.now()
 
 
 def test_an_orphaned_question_is_answered_once(site):
     conversation = ConversationFactory(customer__site=site)
-    orphan(conversation, "How long does shipping take?", age_seconds=40)
-    assert unanswered_answer_all() == 1
-    assert unanswered_answer_all() == 0
+    question = orphan(conversation, "How long does shipping take?", overdue_seconds=1)
+    assert turns_answer_overdue() == 1
+    assert turns_answer_overdue() == 0
     [answer] = Message.objects.filter(sender="bot")
-    assert "business days" in answer.body and answer.metadata["reply_to"] == 1
+    assert "business days" in answer.body and answer.reply_to == question.seq
+    question.refresh_from_db()
+    assert question.bot_turn_due is None and "decision" in question.metadata
+
+
+def test_every_unanswered_message_is_answered_not_only_the_last(site):
+    conversation = ConversationFactory(customer__site=site)
+    first = orphan(conversation, "How long does shipping take?", overdue_seconds=2)
+    second = orphan(conversation, "And how long does shipping take to Canada?", overdue_seconds=1)
+    assert turns_answer_overdue() == 2
+    replies = set(Message.objects.filter(sender="bot").values_list("reply_to", flat=True))
+    assert replies == {first.seq, second.seq}
 
 
 def test_an_orphaned_request_for_a_human_is_escalated(site):
     conversation = ConversationFactory(customer__site=site)
-    orphan(conversation, "I want to talk to a human", age_seconds=40)
-    assert unanswered_answer_all() == 1
+    orphan(conversation, "I want to talk to a human", overdue_seconds=1)
+    assert turns_answer_overdue() == 1
     conversation.refresh_from_db()
     assert conversation.status == "queued"
-    assert unanswered_answer_all() == 0
+    assert turns_answer_overdue() == 0
 
 
-def test_a_message_still_within_the_reply_deadline_is_left_alone(site):
+def test_a_turn_still_within_its_deadline_is_left_alone(site):
     conversation = ConversationFactory(customer__site=site)
-    orphan(conversation, "How long does shipping take?", age_seconds=5)
-    assert unanswered_answer_all() == 0
+    services.message_receive(
+        conversation=conversation, client_id=uuid.uuid4(), body="How long does shipping take?"
+    )
+    assert turns_answer_overdue() == 0
     assert not Message.objects.filter(sender="bot").exists()
+
+
+def test_a_renewed_turn_is_not_taken_over(site):
+    conversation = ConversationFactory(customer__site=site)
+    question = orphan(conversation, "How long does shipping take?", overdue_seconds=1)
+    assert turns_renew(frozenset({question.pk})) == 1  # its process is alive and working
+    assert turns_claim_overdue() == []
+
+
+def test_two_reconcilers_claim_an_overdue_turn_once(site):
+    conversation = ConversationFactory(customer__site=site)
+    orphan(conversation, "How long does shipping take?", overdue_seconds=1)
+    now = timezone.now()
+    overdue = Message.objects.get(sender="customer")
+    from conversations.turns import turn_claim
+
+    assert turn_claim(overdue, now=now) is True
+    assert turn_claim(overdue, now=now) is False  # the deadline moved: the CAS fails
+
+
+def test_a_turn_whose_conversation_a_person_owns_is_settled_not_run(site):
+    conversation = ConversationFactory(customer__site=site, status="queued")
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=1,
+        sender="customer",
+        body="still there?",
+        bot_turn_due=timezone.now() - timedelta(seconds=1),
+    )
+    assert turns_answer_overdue() == 0
+    message.refresh_from_db()
+    assert message.bot_turn_due is None
