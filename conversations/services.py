@@ -178,12 +178,6 @@ def _sentiment(body: str) -> float:
     return score_sentiment(prepare_cached(body)).score
 
 
-def message_update_metadata(*, message: Message, **values: object) -> None:
-    """Merge values into a stored message's metadata (signals, decision)."""
-    message.metadata = {**message.metadata, **values}
-    Message.objects.filter(pk=message.pk).update(metadata=message.metadata)
-
-
 def message_settle_turn(*, message: Message, **values: object) -> None:
     """The bot's turn for a visitor message is over (answered, or handed to a person): merge
     its decision into the message's metadata and clear the turn's deadline, in one UPDATE."""

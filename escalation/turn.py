@@ -72,13 +72,12 @@ class TurnContext:
 
 async def bot_reply(*, conversation_id: int, message_id: int) -> None:
     """Read and run the turn of a stored message (the reconciler picking up a lost turn)."""
-    message = await Message.objects.aget(pk=message_id, conversation_id=conversation_id)
-    await bot_turn(await database_sync_to_async(turn_read)(message=message))
+    await bot_turn(await database_sync_to_async(_turn_read_stored)(conversation_id, message_id))
 
 
 async def bot_turn(context: TurnContext) -> None:
-    """Decide, answer or hand over. Database work: one hop at the end (two when a responder
-    streams), the context having been read with the visitor's message (turn_read)."""
+    """Decide, answer or hand over. Database work: one hop at the end, the context having
+    been read in the hop that stored the visitor's message (turn_read)."""
     if context.conversation.status != Conversation.Status.BOT:
         return  # A person owns the conversation: the bot stays silent.
     act = read_act(context.message.body)
@@ -293,6 +292,10 @@ async def _fallback_answer(context: TurnContext, reason: str) -> Answer:
 async def _end_stream(context: TurnContext, stream_id: str | None) -> None:
     if stream_id is not None:
         await realtime.group_send_async(context.group, events.stream_end(stream_id=stream_id))
+
+
+def _turn_read_stored(conversation_id: int, message_id: int) -> TurnContext:
+    return turn_read(message=Message.objects.get(pk=message_id, conversation_id=conversation_id))
 
 
 def turn_read(*, message: Message) -> TurnContext:
