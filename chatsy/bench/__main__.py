@@ -53,7 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m chatsy.bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--visitors", type=int, default=50, help="S2's visitors in closed loop")
+    parser.add_argument(
+        "--visitors", type=int, help="S2's visitors in closed loop (default 50; 10 with --quick)"
+    )
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke run")
     parser.add_argument("--json", type=Path, default=ROOT / "bench-results.json")
     return parser.parse_args(argv)
@@ -88,7 +90,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[str, Any]:
-    plan = scenarios.Plan.quick(args.visitors) if args.quick else scenarios.Plan(args.visitors)
+    if args.quick:
+        plan = scenarios.Plan.quick(args.visitors or 10)
+    else:
+        plan = scenarios.Plan(args.visitors or 50)
     progress = scenarios.Progress()
     open_files = raise_open_files_limit()
     progress.step(f"Work dir {workdir}; open-files limit {open_files:,}")
@@ -133,6 +138,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
     measured["counts"] = counts_in_process(env, plan.count_messages)
     measured["counts"]["redis_commands_per_message"] = measured["S1"]["redis_commands_per_message"]
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+    results["meta"]["machine"]["load_average_at_end"] = os.getloadavg()
     return results
 
 

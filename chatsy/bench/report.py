@@ -46,6 +46,7 @@ def table(results: dict[str, Any]) -> str:
                 _number(figures.get("p99"), 2),
                 _number(cpu.get("server_cpu_percent"), 0),
                 _number(cpu.get("client_cpu_percent"), 0),
+                _number(cpu.get("other_cpu_percent"), 0),
                 *ratios,
             ]
         )
@@ -93,6 +94,7 @@ def table(results: dict[str, Any]) -> str:
         "p99 ms",
         "server CPU %",
         "client CPU %",
+        "other CPU %",
         "÷ B1",
         "÷ B2",
     ]
@@ -105,11 +107,19 @@ def table(results: dict[str, Any]) -> str:
         f"(in-process, {counts['messages']} messages), "
         f"{counts['redis_commands_per_message']:.1f} Redis commands (S1, INFO commandstats).",
         f"S3: {s3['rss_per_idle_kib']:.1f} KiB of server RSS per idle widget socket "
-        f"({s3['rss_before_mib']:.0f} → {s3['rss_after_mib']:.0f} MiB).",
+        f"({s3['rss_before_mib']:.0f} → {s3['rss_after_mib']:.0f} MiB); they connected and "
+        f"authenticated at {s3['idle_opened_per_second']:.0f}/s.",
         f"Database: {results['meta']['database']}; {results['meta']['machine']['cpus']} CPUs; "
-        f"CPU % is of one core; measured in {results['meta']['seconds']:.0f} s.",
+        f"CPU % is of one core (other: the rest of the machine); load average "
+        f"{_load(results, 'start')} at the start, {_load(results, 'end')} at the end; "
+        f"measured in {results['meta']['seconds']:.0f} s.",
     ]
     return "\n".join(lines)
+
+
+def _load(results: dict[str, Any], when: str) -> str:
+    load = results["meta"]["machine"].get(f"load_average_at_{when}")
+    return "/".join(f"{value:.1f}" for value in load) if load else "?"
 
 
 def _line(cells: list[str]) -> str:

@@ -100,7 +100,7 @@ def redis_private(workdir: Path, processes: Processes) -> LocalRedis:
 def postgres_bin() -> Path:
     found = shutil.which("pg_ctl")
     if found:
-        return Path(found).parent
+        return Path(found).resolve().parent  # Debian links /usr/local/bin/pg_ctl alone
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
     if not versions:
         raise BenchError("--database postgres: no PostgreSQL server binaries (pg_ctl) found")
