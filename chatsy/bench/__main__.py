@@ -63,7 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # Ctrl-C is KeyboardInterrupt already
+    # Explicit for both: a shell that starts us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     processes = Processes()
     workdir = Path(tempfile.mkdtemp(prefix="chatsy-bench-"))
     try:
@@ -99,9 +101,11 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
     progress.step(f"Work dir {workdir}; open-files limit {open_files:,}")
     progress.step("Starting a private redis-server")
     redis = redis_private(workdir, processes)
+    service_pids = [redis.process.pid] if redis.process else []
     if args.database == "postgres":
         progress.step("Starting a private PostgreSQL (initdb in a temp dir)")
-        database_url = postgres_private(workdir, processes)
+        database_url, postmaster_pid = postgres_private(workdir, processes)
+        service_pids.append(postmaster_pid)
     else:
         database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
@@ -129,7 +133,9 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
         "echo-b0", "chatsy.bench.echo_server", [str(b0_port)], env, workdir, processes
     )
     wait_for_port(b0_port, b0, workdir / "echo-b0.log")
-    target = scenarios.Target(chatsy.base, chatsy.ws_base, chatsy.process.pid, redis.url)
+    target = scenarios.Target(
+        chatsy.base, chatsy.ws_base, chatsy.process.pid, redis.url, service_pids
+    )
     started = time.monotonic()
     results: dict[str, Any] = {"meta": meta(args, plan), "scenarios": {}}
     measured = results["scenarios"]
@@ -173,7 +179,9 @@ async def measure_all(
             f"{name} {what}: 1 socket × {plan.echo_sequential}, then "
             f"{plan.visitors} sockets for {plan.loop_seconds:g} s"
         )
-        measured[name] = await scenarios.baseline(url, pid, plan, progress, name)
+        measured[name] = await scenarios.baseline(
+            url, pid, target.service_pids, plan, progress, name
+        )
     progress.step(f"S1 one visitor, {plan.s1_messages} messages one after another")
     measured["S1"] = await scenarios.s1_sequential(target, plan, progress)
     progress.step(f"S2 {plan.visitors} visitors in closed loop for {plan.s2_seconds:g} s")

@@ -46,6 +46,7 @@ def table(results: dict[str, Any]) -> str:
                 _number(figures.get("p99"), 2),
                 _number(cpu.get("server_cpu_percent"), 0),
                 _number(cpu.get("client_cpu_percent"), 0),
+                _number(cpu.get("services_cpu_percent"), 0),
                 _number(cpu.get("other_cpu_percent"), 0),
                 *ratios,
             ]
@@ -94,6 +95,7 @@ def table(results: dict[str, Any]) -> str:
         "p99 ms",
         "server CPU %",
         "client CPU %",
+        "Redis+DB CPU %",
         "other CPU %",
         "÷ B1",
         "÷ B2",
@@ -110,7 +112,8 @@ def table(results: dict[str, Any]) -> str:
         f"({s3['rss_before_mib']:.0f} → {s3['rss_after_mib']:.0f} MiB); they connected and "
         f"authenticated at {s3['idle_opened_per_second']:.0f}/s.",
         f"Database: {results['meta']['database']}; {results['meta']['machine']['cpus']} CPUs; "
-        f"CPU % is of one core (other: the rest of the machine); load average "
+        "CPU % is of one core (Redis+DB: redis-server and PostgreSQL's processes; other: the "
+        "rest of the machine); load average "
         f"{_load(results, 'start')} at the start, {_load(results, 'end')} at the end; "
         f"measured in {results['meta']['seconds']:.0f} s.",
     ]

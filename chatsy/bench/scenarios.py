@@ -7,6 +7,7 @@ client process used over it (percent of one core), so a saturated client is visi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sys
 import time
@@ -37,10 +38,10 @@ class Plan:
     visitors: int = 50
     echo_sequential: int = 1000
     loop_seconds: float = 5.0
-    s1_messages: int = 300
+    s1_messages: int = 200
     s2_seconds: float = 15.0
     relay_chats: tuple[int, ...] = (1, 20)
-    relay_messages: int = 200  # each way, per chat count
+    relay_messages: int = 100  # each way at least; 20 chats take 10 rounds (200)
     idle_sockets: int = 2000
     active_visitors: int = 20
     s3_seconds: float = 10.0
@@ -76,31 +77,50 @@ def percentiles(samples_seconds: list[float]) -> dict[str, float]:
 
 
 class CpuWatch:
-    """CPU seconds of the server and of this client over a block, as % of one core."""
+    """CPU seconds of the server, this client, the services (Redis, PostgreSQL with its
+    backends) and the rest of the machine over a block, as % of one core."""
 
-    def __init__(self, server_pid: int) -> None:
+    def __init__(self, server_pid: int, service_pids: Sequence[int] = ()) -> None:
         self.server = psutil.Process(server_pid)
         self.client = psutil.Process()
+        self.services = [psutil.Process(pid) for pid in service_pids]
 
     def __enter__(self) -> CpuWatch:
         self.started = time.monotonic()
         self.server_start = _cpu(self.server)
         self.client_start = _cpu(self.client)
+        self.services_start = self._services()
         self.machine_start = _machine_busy()
         return self
+
+    def _services(self) -> float:
+        """Reaped children count too: PostgreSQL forks a backend per connection."""
+        total = 0.0
+        for process in self.services:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+                for child in process.children():
+                    with contextlib.suppress(psutil.Error):
+                        total += _cpu(child)
+        return total
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.monotonic() - self.started
         server = _cpu(self.server) - self.server_start
         client = _cpu(self.client) - self.client_start
+        services = self._services() - self.services_start
         machine = _machine_busy() - self.machine_start
         self.figures = {
             "seconds": round(self.seconds, 2),
             "server_cpu_percent": 100 * server / self.seconds,
             "client_cpu_percent": 100 * client / self.seconds,
-            # everything else on the machine (Redis, the database, other jobs): a busy
-            # machine starves the server however fast the pipeline is
-            "other_cpu_percent": max(0.0, 100 * (machine - server - client) / self.seconds),
+            "services_cpu_percent": 100 * services / self.seconds,
+            # everything else on the machine (other jobs): a busy machine starves the server
+            # however fast the pipeline is
+            "other_cpu_percent": max(
+                0.0, 100 * (machine - server - client - services) / self.seconds
+            ),
         }
 
 
@@ -165,18 +185,23 @@ async def closed_loop(
 
 
 async def baseline(
-    url: str, server_pid: int, plan: Plan, progress: Progress, label: str
+    url: str,
+    server_pid: int,
+    service_pids: Sequence[int],
+    plan: Plan,
+    progress: Progress,
+    label: str,
 ) -> dict[str, Any]:
     """One socket sequentially (latency), then `visitors` sockets in closed loop."""
     [single] = await echo_open(url, 1)
     for _ in range(50):
         await echo_round_trip(single)
-    with CpuWatch(server_pid) as cpu_seq:
+    with CpuWatch(server_pid, service_pids) as cpu_seq:
         sequential = [await echo_round_trip(single) for _ in range(plan.echo_sequential)]
     await single.close()
     sockets = await echo_open(url, plan.visitors)
     await asyncio.gather(*(echo_round_trip(s) for s in sockets))
-    with CpuWatch(server_pid) as cpu_loop:
+    with CpuWatch(server_pid, service_pids) as cpu_loop:
         workers = [functools.partial(echo_round_trip, socket) for socket in sockets]
         samples, elapsed = await closed_loop(workers, plan.loop_seconds, progress, label)
     await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
@@ -200,6 +225,7 @@ class Target:
     ws_base: str
     server_pid: int
     redis_url: str
+    service_pids: Sequence[int]  # Redis, PostgreSQL's postmaster
 
 
 async def s1_sequential(target: Target, plan: Plan, progress: Progress) -> dict[str, Any]:
@@ -212,7 +238,7 @@ async def s1_sequential(target: Target, plan: Plan, progress: Progress) -> dict[
     client = redis.Redis.from_url(target.redis_url)
     before = _commandstats(client)
     acks, replies = [], []
-    with CpuWatch(target.server_pid) as cpu:
+    with CpuWatch(target.server_pid, target.service_pids) as cpu:
         for index in range(plan.s1_messages):
             ack, reply = await visitor.ask()
             acks.append(ack)
@@ -256,7 +282,7 @@ async def visitors_loop(
     tokens = await visitor_tokens(target.base, count)
     visitors = await visitors_open(target.ws_base, target.base, tokens)
     await asyncio.gather(*(v.ask() for v in visitors))  # warm: every conversation has a turn
-    with CpuWatch(target.server_pid) as cpu:
+    with CpuWatch(target.server_pid, target.service_pids) as cpu:
         results, elapsed = await closed_loop([v.ask for v in visitors], seconds, progress, label)
     await visitors_close(visitors)
     return {
@@ -358,9 +384,9 @@ async def relay(
         await posting
         post.append(time.perf_counter() - started)
 
-    rounds = max(1, plan.relay_messages // chats)
+    rounds = max(min(10, plan.relay_messages), plan.relay_messages // chats)
     try:
-        with CpuWatch(target.server_pid) as cpu:
+        with CpuWatch(target.server_pid, target.service_pids) as cpu:
             for index in range(rounds):
                 await asyncio.gather(*(visitor_to_agent(v) for v in visitors))
                 await asyncio.gather(*(agent_to_visitor(v) for v in visitors))

@@ -107,8 +107,9 @@ def postgres_bin() -> Path:
     return versions[-1].parent
 
 
-def postgres_private(workdir: Path, processes: Processes) -> str:
-    """initdb + pg_ctl start in a temp dir, listening on a unix socket only; returns its URL.
+def postgres_private(workdir: Path, processes: Processes) -> tuple[str, int]:
+    """initdb + pg_ctl start in a temp dir, listening on a unix socket only; returns its URL
+    and the postmaster's pid.
 
     PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user."""
     bindir = postgres_bin()
@@ -149,7 +150,8 @@ def postgres_private(workdir: Path, processes: Processes) -> str:
 
     processes.add("postgres", stop)
     run(str(bindir / "createdb"), "-h", str(sockets), "-U", "postgres", "chatsy")
-    return f"postgres://postgres@{str(sockets).replace('/', '%2F')}/chatsy"
+    postmaster_pid = int((data / "postmaster.pid").read_text().split()[0])
+    return f"postgres://postgres@{str(sockets).replace('/', '%2F')}/chatsy", postmaster_pid
 
 
 # --- Daphne ----------------------------------------------------------------------------------
