@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e lint check eval train clean
+.PHONY: run test test-unit test-integration test-e2e lint check eval train bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -45,6 +45,11 @@ eval: $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/python manage.py escalation_train
+
+# The message pipeline beside same-run baselines, on 127.0.0.1 (docs/performance.md), e.g.
+# make bench BENCH_ARGS="--database postgres" or BENCH_ARGS="--quick".
+bench: $(STAMP)
+	$(BIN)/python -m chatsy.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,0 +1,259 @@
+"""What the benchmark starts: a private Redis, a throwaway database, Daphne processes.
+
+Every process started here is registered with a `Processes` list, and `Processes.stop_all`
+ends each by its own id (its process group), also after Ctrl-C or an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chatsy.devstack import WEBSOCKET_MAX_MESSAGE_BYTES
+from chatsy.redis_server import LocalRedis, free_port, redis_start
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+# The bench drives one socket far past a person's typing speed and opens thousands of
+# visitors from one address: the per-socket and per-address limits would refuse it.
+LOAD_ENV = {
+    "CHATSY_RATE_LIMIT_MESSAGES": "1000000",
+    "CHATSY_SESSIONS_PER_MINUTE": "1000000",
+    "LOG_LEVEL": "WARNING",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not start or run what it measures."""
+
+
+@dataclass
+class Processes:
+    """Everything the bench started, stopped newest first by `stop_all`."""
+
+    stops: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+
+    def add(self, name: str, stop: Callable[[], None]) -> None:
+        self.stops.append((name, stop))
+
+    def stop_all(self) -> None:
+        while self.stops:
+            _name, stop = self.stops.pop()
+            try:
+                stop()
+            except Exception as error:  # keep stopping the others
+                print(f"bench: stopping {_name} failed: {error}", file=sys.stderr)
+
+
+def raise_open_files_limit() -> int:
+    """Soft RLIMIT_NOFILE up to the hard limit; children (Daphne) inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
+
+
+def popen_stop(process: subprocess.Popen[bytes], timeout: float = 10) -> Callable[[], None]:
+    """A stop function for a child started in its own session: SIGTERM its group, then KILL."""
+
+    def stop() -> None:
+        if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+    return stop
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
+
+
+def redis_private(workdir: Path, processes: Processes) -> LocalRedis:
+    redis = redis_start(data_dir=workdir / "redis", persist=False)
+    processes.add("redis-server", redis.stop)
+    return redis
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def postgres_bin() -> Path:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent  # Debian links /usr/local/bin/pg_ctl alone
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not versions:
+        raise BenchError("--database postgres: no PostgreSQL server binaries (pg_ctl) found")
+    return versions[-1].parent
+
+
+def postgres_private(workdir: Path, processes: Processes) -> tuple[str, int]:
+    """initdb + pg_ctl start in a temp dir, listening on a unix socket only; returns its URL
+    and the postmaster's pid.
+
+    PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user."""
+    bindir = postgres_bin()
+    pgdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"chatsy-bench-pg-{os.getpid()}"
+    data, sockets = pgdir / "data", pgdir / "sock"
+    sockets.mkdir(parents=True, exist_ok=True)
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(pgdir, "postgres")
+        shutil.chown(sockets, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+
+    def run(*args: str) -> None:
+        result = subprocess.run([*as_user, *args], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BenchError(f"{Path(args[0]).name} failed: {result.stderr or result.stdout}")
+
+    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    options = f"-k {sockets} -c listen_addresses='' -c max_connections=200"
+    run(
+        str(bindir / "pg_ctl"),
+        "start",
+        "-w",
+        "-D",
+        str(data),
+        "-l",
+        str(pgdir / "log"),
+        "-o",
+        options,
+    )
+
+    def stop() -> None:
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"],
+            capture_output=True,
+        )
+        shutil.rmtree(pgdir, ignore_errors=True)
+
+    processes.add("postgres", stop)
+    run(str(bindir / "createdb"), "-h", str(sockets), "-U", "postgres", "chatsy")
+    postmaster_pid = int((data / "postmaster.pid").read_text().split()[0])
+    return f"postgres://postgres@{str(sockets).replace('/', '%2F')}/chatsy", postmaster_pid
+
+
+# --- Daphne ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_base(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+
+def daphne_start(
+    name: str,
+    app: str,
+    env: dict[str, str],
+    workdir: Path,
+    processes: Processes,
+    port: int | None = None,
+) -> Server:
+    """Daphne with exactly the flags `make run` uses (chatsy/devstack.py)."""
+    port = port or free_port()
+    command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port)]
+    command += ["--websocket-max-message-size", str(WEBSOCKET_MAX_MESSAGE_BYTES), app]
+    log = (workdir / f"{name}.log").open("wb")
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    processes.add(name, popen_stop(process))
+    server = Server(name, port, process)
+    _wait_for_port(server, workdir / f"{name}.log")
+    return server
+
+
+def python_start(
+    name: str,
+    module: str,
+    args: list[str],
+    env: dict[str, str],
+    workdir: Path,
+    processes: Processes,
+) -> subprocess.Popen[bytes]:
+    log = (workdir / f"{name}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    processes.add(name, popen_stop(process))
+    return process
+
+
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"{log.stem} exited with {process.returncode}:\n{tail(log)}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise BenchError(f"{log.stem} did not listen on {port} within {timeout} s:\n{tail(log)}")
+
+
+def _wait_for_port(server: Server, log: Path) -> None:
+    wait_for_port(server.port, server.process, log)
+    try:  # the first request imports the app; do it before anything is timed
+        urllib.request.urlopen(f"{server.base}/api/widget/config?site_key=none", timeout=30)
+    except urllib.error.HTTPError:
+        pass
+    except OSError as error:
+        raise BenchError(f"{server.name} did not answer HTTP: {error}") from error
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def manage(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
