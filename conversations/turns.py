@@ -22,7 +22,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from conversations.hooks import task_start
@@ -74,7 +73,7 @@ def turns_renew(message_ids: frozenset[int], *, now: datetime | None = None) -> 
 def turns_overdue(*, now: datetime) -> list[Message]:
     """Visitor messages whose turn's deadline passed, oldest first."""
     return list(
-        Message.objects.filter(bot_turn_due__lt=now, created__gt=now - GIVE_UP_AFTER)
+        Message.objects.filter(bot_turn_due__lt=now)
         .select_related("conversation")
         .order_by("bot_turn_due")[:SWEEP_LIMIT]
     )
@@ -83,19 +82,21 @@ def turns_overdue(*, now: datetime) -> list[Message]:
 def turn_claim(message: Message, *, now: datetime) -> bool:
     """Take over an overdue turn. Exactly one claimer wins (compare-and-set on the deadline).
 
-    A conversation a person owns now needs no bot turn: its deadline is cleared instead."""
-    still_due = Q(pk=message.pk, bot_turn_due=message.bot_turn_due)
-    if message.conversation.status != Conversation.Status.BOT:
-        Message.objects.filter(still_due).update(bot_turn_due=None)
+    A turn needs no bot any more when a person owns the conversation now, or when the message
+    is history rather than a visitor waiting (older than GIVE_UP_AFTER, e.g. after downtime):
+    its deadline is cleared instead."""
+    still_due = Message.objects.filter(pk=message.pk, bot_turn_due=message.bot_turn_due)
+    waiting = message.created > now - GIVE_UP_AFTER
+    if message.conversation.status != Conversation.Status.BOT or not waiting:
+        still_due.update(bot_turn_due=None)
         return False
-    return Message.objects.filter(still_due).update(bot_turn_due=turn_deadline(now)) == 1
+    return still_due.update(bot_turn_due=turn_deadline(now)) == 1
 
 
 def turns_claim_overdue(*, now: datetime | None = None) -> list[Message]:
-    """Claim every overdue turn for this process; the caller runs them."""
+    """Claim every overdue turn for this process; the caller runs them. One SELECT when
+    nothing is overdue."""
     now = now or timezone.now()
-    stale = Message.objects.filter(bot_turn_due__lt=now - GIVE_UP_AFTER)
-    stale.update(bot_turn_due=None)  # history, not a visitor waiting
     return [message for message in turns_overdue(now=now) if turn_claim(message, now=now)]
 
 
@@ -120,8 +121,11 @@ async def _maintain() -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await renew(turns_in_flight())
+            if in_flight := turns_in_flight():
+                await renew(in_flight)
             for message in await claim():
+                if message.pk in _in_flight:
+                    continue  # still running here (the renewal lapsed under load)
                 logger.info("picking up the bot turn for message %s", message.pk)
                 turn_run(
                     message.pk,

@@ -100,3 +100,13 @@ def test_a_turn_whose_conversation_a_person_owns_is_settled_not_run(site):
     assert turns_answer_overdue() == 0
     message.refresh_from_db()
     assert message.bot_turn_due is None
+
+
+def test_a_message_from_hours_ago_is_history_not_a_visitor_waiting(site):
+    conversation = ConversationFactory(customer__site=site)
+    question = orphan(conversation, "How long does shipping take?", overdue_seconds=1)
+    Message.objects.filter(pk=question.pk).update(created=timezone.now() - timedelta(hours=7))
+    assert turns_answer_overdue() == 0
+    question.refresh_from_db()
+    assert question.bot_turn_due is None
+    assert not Message.objects.filter(sender="bot").exists()
