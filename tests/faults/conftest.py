@@ -3,6 +3,7 @@ ports and the test database, breaks part of it under live traffic, and audits th
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 
@@ -21,6 +22,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/faults/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.faults)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Remember whether the test itself passed: its run directory is kept only if not."""
+    report = yield
+    if report.when == "call":
+        item.stash[PASSED] = report.passed
+    return report
+
+
+PASSED = pytest.StashKey[bool]()
 
 
 @pytest.fixture
@@ -45,3 +58,5 @@ def stack(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[St
     finally:
         stack.stop()
         overrides.disable()
+        if request.node.stash.get(PASSED, False):
+            shutil.rmtree(run_dir, ignore_errors=True)

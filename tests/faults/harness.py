@@ -222,10 +222,52 @@ class Run:
             **extra,
             "failures": {k: v[:10] for k, v in result.failures().items()},
         }
+        self._dump_clients()
         path = self.stack.run_dir / "report.json"
         path.write_text(json.dumps(report, indent=2, default=str))
         print(f"\nfault report ({path}):\n{json.dumps(report, indent=2, default=str)}")
         return report
+
+    def _dump_clients(self) -> None:
+        """Every client's log and transcript beside the database's rows, for debugging."""
+        start = self.marks.get("start", 0.0)
+        rows = audit.conversation_rows(self.customer_ids)
+        dump = {}
+        for visitor in self.visitors:
+            client = visitor.client
+            dump[client.name] = {
+                "marks": {k: round(v - start, 3) for k, v in self.marks.items()},
+                "log": [(round(t - start, 3), kind, detail) for t, kind, detail in client.log],
+                "outbox": [
+                    {
+                        "seq": s.seq,
+                        "body": s.body,
+                        "client_id": s.client_id,
+                        "attempts": s.attempts,
+                        "sent": round(s.first_sent - start, 3),
+                        "acked": round(s.acked_at - start, 3) if s.acked_at else None,
+                        "duplicate_acks": s.duplicate_acks,
+                    }
+                    for s in client.outbox.values()
+                ],
+                "shown": {
+                    seq: [m.sender, m.body[:60]] for seq, m in sorted(client.transcript.items())
+                },
+                "database": [
+                    [
+                        m.seq,
+                        m.sender,
+                        m.body[:60],
+                        m.created.isoformat(),
+                        m.metadata.get("reply_to"),
+                        m.metadata.get("event"),
+                    ]
+                    for r in rows[visitor.customer_id]
+                    for m in r.messages
+                ],
+            }
+        path = self.stack.run_dir / "clients.json"
+        path.write_text(json.dumps(dump, indent=1, default=str))
 
 
 def _converged(client: WidgetClient, rows: list[audit.ConversationRows]) -> bool:

@@ -78,6 +78,7 @@ class WidgetClient:
         self.name, self.token, self.site_key = name, token, site_key
         self.servers = [s.replace("http://", "ws://").rstrip("/") + path for s in servers]
         self.server_index = 0
+        self.current_server: str | None = None  # the ws URL of the open socket
         self.backoff_min, self.backoff_max = backoff_min, backoff_max
         self.ping_seconds, self.pong_timeout, self.history_wait = (
             ping_seconds,
@@ -168,6 +169,17 @@ class WidgetClient:
     async def wait_until(self, predicate, timeout: float) -> bool:
         return await self._wait_for(predicate, timeout)
 
+    def awaiting_answer(self) -> bool:
+        """An acknowledged message with nothing from the bot, an agent or the system after it
+        yet, while the bot owns the chat: its bot turn is (as far as this client knows) running."""
+        if self.status != "bot":
+            return False
+        acked = [s.seq for s in self.outbox.values() if s.seq is not None]
+        if not acked:
+            return False
+        last = max(acked)
+        return not any(q > last and m.sender != "customer" for q, m in self.transcript.items())
+
     def unacked(self) -> list[Sent]:
         return [s for s in self.outbox.values() if s.seq is None]
 
@@ -199,6 +211,7 @@ class WidgetClient:
                 url, open_timeout=5, close_timeout=1, ping_interval=None, compression=None
             ) as ws:
                 self._ws = ws
+                self.current_server = url
                 self.connections += 1
                 self._note("open", url)
                 await ws.send(
@@ -222,6 +235,7 @@ class WidgetClient:
             self._note("connect_failed", repr(error))
         finally:
             self._ws = None
+            self.current_server = None
             self._ready = False
             self._awaiting_history = False
         return got_ready
@@ -259,12 +273,14 @@ class WidgetClient:
             await self._resync(ws)
             self._spawn(self._history_timeout(ws))
         elif kind == "history":
+            self._note("history", [m["seq"] for m in frame.get("messages", [])])
             for message in frame.get("messages", []):
                 self._show(message)
             if self._awaiting_history:
                 self._awaiting_history = False
                 await self._flush(ws)
         elif kind == "message":
+            self._note("message", frame["message"]["seq"])
             self._show(frame["message"])
         elif kind == "ack":
             self._on_ack(frame)
@@ -280,6 +296,7 @@ class WidgetClient:
         await self._notify()
 
     async def _resync(self, ws: ClientConnection) -> None:
+        self._note("resync", self.last_seq)
         self._awaiting_history = True
         await ws.send(json.dumps({"type": "resync", "after_seq": self.last_seq}))
 
@@ -309,13 +326,18 @@ class WidgetClient:
             )
 
     def _show(self, message: dict[str, Any]) -> None:
+        """A message or history entry: shown once per seq; the resync point moves up to it."""
+        seq = self._record(message)
+        self.last_seq = max(self.last_seq, seq)
+
+    def _record(self, message: dict[str, Any]) -> int:
         seq = int(message["seq"])
         shown = Shown(message["sender"], message["body"], message.get("client_id"))
         known = self.transcript.get(seq)
         if known is not None and known != shown:
             self.conflicts.append((seq, known, shown))
         self.transcript.setdefault(seq, shown)
-        self.last_seq = max(self.last_seq, seq)
+        return seq
 
     def _on_ack(self, frame: dict[str, Any]) -> None:
         sent = self.outbox.get(frame["client_id"])
@@ -329,13 +351,14 @@ class WidgetClient:
                 sent.errors.append(f"acked twice with seqs {sent.seq} and {frame['seq']}")
             return
         sent.seq, sent.acked_at = int(frame["seq"]), time.monotonic()
-        self._show(
+        self._note("ack", sent.seq)
+        self._record(
             {"seq": sent.seq, "sender": "customer", "body": sent.body, "client_id": sent.client_id}
         )
-        # The widget advances its resync point on an ack only if nothing can be missing before.
-        self.last_seq = (
-            max(self.last_seq, sent.seq) if sent.seq == self.last_seq + 1 else (self.last_seq)
-        )
+        # The widget advances its resync point on an ack only if nothing can be missing before
+        # it (an earlier message may still be on its way, and resync must not skip it).
+        if sent.seq == self.last_seq + 1:
+            self.last_seq = sent.seq
 
     def _on_error(self, frame: dict[str, Any]) -> None:
         self._note("error", frame)
