@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 
 from conversations.models import Conversation, Message
@@ -41,16 +42,33 @@ class ConversationRows:
 
     def replies_to(self, seq: int) -> list[Message]:
         return [
-            m
-            for m in self.messages
-            if m.sender == Message.Sender.BOT and m.metadata.get("reply_to") == seq
+            m for m in self.messages if m.sender == Message.Sender.BOT and self.reply_of(m) == seq
         ]
+
+    def reply_of(self, message: Message) -> int | None:
+        """The seq a bot message answers: `metadata.reply_to` today, or a `reply_to` column
+        (a seq, or a foreign key to the visitor's message) if the model grows one."""
+        column = _reply_to_column()
+        if column is not None:
+            value = getattr(message, column.attname)
+            if value is not None:
+                if column.is_relation:
+                    return next((m.seq for m in self.messages if m.pk == value), None)
+                return int(value)
+        return message.metadata.get("reply_to")
 
     def shown(self) -> dict[int, Shown]:
         return {
             m.seq: Shown(m.sender, m.body, str(m.client_id) if m.client_id else None)
             for m in self.messages
         }
+
+
+def _reply_to_column() -> Any:
+    try:
+        return Message._meta.get_field("reply_to")
+    except FieldDoesNotExist:  # the metadata key is the link
+        return None
 
 
 def conversation_rows(customer_ids: list[int]) -> dict[int, list[ConversationRows]]:
@@ -78,7 +96,7 @@ def waiting_for_answer(customer_ids: list[int]) -> int:
         for rows in rows_list:
             if rows.handoffs:
                 continue
-            answered = {m.metadata.get("reply_to") for m in rows.messages if m.sender == "bot"}
+            answered = {rows.reply_of(m) for m in rows.messages if m.sender == "bot"}
             waiting += sum(
                 1 for m in rows.messages if m.sender == "customer" and m.seq not in answered
             )
@@ -264,4 +282,21 @@ def unanswered_at(customer_ids: list[int], moment: datetime) -> int:
                 replies = [r for r in rows.replies_to(message.seq) if r.created <= moment]
                 if not replies:
                     count += 1
+    return count
+
+
+def unanswered_since(customer_ids: list[int], cutoff: datetime) -> int:
+    """Visitor messages stored before `cutoff` with no reply and no handoff yet."""
+    count = 0
+    for rows_list in conversation_rows(customer_ids).values():
+        for rows in rows_list:
+            if rows.handoffs:
+                continue
+            count += sum(
+                1
+                for m in rows.messages
+                if m.sender == Message.Sender.CUSTOMER
+                and m.created < cutoff
+                and not rows.replies_to(m.seq)
+            )
     return count

@@ -18,12 +18,6 @@ from escalation.policy_store import policy_replace
 from tests.faults.stack import Stack
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/faults/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.faults)
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """Remember whether the test itself passed: its run directory is kept only if not."""

@@ -60,6 +60,8 @@ HUMAN_REQUEST = "Can I talk to a person please?"
 ANSWER_WAIT_SECONDS = 15
 RECOVERY_SECONDS = 60
 CONVERGE_SECONDS = 15
+# How long to wait for a moment when bot turns are running on a server about to be killed.
+IN_FLIGHT_WAIT_SECONDS = 10
 
 
 @dataclass
@@ -133,6 +135,10 @@ class Run:
         target = int(self.planned * fraction)
         async with self._progress:
             await self._progress.wait_for(lambda: self.sent >= target)
+
+    @property
+    def traffic_finished(self) -> bool:
+        return bool(self._tasks) and all(t.done() for t in self._tasks)
 
     async def traffic_done(self, timeout: float = 180) -> None:
         await asyncio.wait_for(asyncio.gather(*self._tasks), timeout)
@@ -322,3 +328,19 @@ def assert_clean(result: audit.Audit, report: dict[str, Any]) -> None:
         indent=2,
         default=str,
     )
+
+
+async def turns_running_on(run: Run, url: str) -> None:
+    """Until some visitor connected to `url` has an acked message with no answer yet (the
+    kill then lands on bot turns in flight), or a bounded wait has passed."""
+    ws_url = url.replace("http://", "ws://")
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        waiting = [
+            c
+            for c in run.clients
+            if (c.current_server or "").startswith(ws_url) and c.awaiting_answer()
+        ]
+        if len(waiting) >= 2:
+            return
+        await asyncio.sleep(0.005)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.faults import audit
 from tests.faults.harness import Run, assert_clean, visitors_for
+
+pytestmark = pytest.mark.faults
 
 
 def test_without_a_fault_every_message_is_stored_answered_once_and_shown(stack):

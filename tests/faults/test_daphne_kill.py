@@ -5,15 +5,16 @@ target) within 10 s of the kill."""
 from __future__ import annotations
 
 import asyncio
-import time
 
+import pytest
 from django.utils import timezone
 
 from tests.faults import audit
-from tests.faults.harness import Run, assert_clean, summary, visitors_for
+from tests.faults.harness import Run, assert_clean, summary, turns_running_on, visitors_for
+
+pytestmark = pytest.mark.faults
 
 PICKUP_SECONDS = 10  # issue 11, item 4: interrupted bot turns are picked up within 10 s
-IN_FLIGHT_WAIT_SECONDS = 10  # how long to wait for a moment with turns running on the victim
 
 
 def test_daphne_killed_mid_traffic_its_bot_turns_are_answered_once_by_the_survivor(stack):
@@ -25,12 +26,18 @@ def test_daphne_killed_mid_traffic_its_bot_turns_are_answered_once_by_the_surviv
     run = Run(stack, visitors_for(stack, count=20, seed=33, servers=servers), seed=33)
     victim = stack.servers[0]
     killed_at: dict[str, object] = {}
+    on_victim: list[int] = []  # the customers whose socket was on the victim at the kill
 
     async def scenario() -> None:
         try:
             await run.start()
             await run.when_sent(0.3)
-            await _turns_running_on(run, victim_url)
+            await turns_running_on(run, victim_url)
+            on_victim.extend(
+                v.customer_id
+                for v in run.visitors
+                if (v.client.current_server or "").startswith(victim_url.replace("http", "ws"))
+            )
             killed_at["wall"] = timezone.now()
             run.mark("fault")
             victim.kill9()
@@ -41,16 +48,13 @@ def test_daphne_killed_mid_traffic_its_bot_turns_are_answered_once_by_the_surviv
 
     asyncio.run(scenario())
     kill_wall = killed_at["wall"]
-    in_flight = audit.unanswered_at(run.customer_ids, kill_wall)
-    pickups = audit.replies_created_after(run.customer_ids, kill_wall)
-    on_victim = sum(
-        1 for c in run.clients if c.servers[0].startswith(victim_url.replace("http", "ws"))
-    )
+    in_flight = audit.unanswered_at(on_victim, kill_wall)
+    pickups = audit.replies_created_after(on_victim, kill_wall)
     result = audit.audit(run.clients, run.customer_ids)
     report = run.report(
         result,
-        visitors_on_the_killed_server=on_victim,
-        unanswered_at_the_kill=in_flight,
+        visitors_on_the_killed_server=len(on_victim),
+        their_messages_unanswered_at_the_kill=in_flight,
         pickup_seconds_after_the_kill=summary(pickups),
         pickup_target_seconds=PICKUP_SECONDS,
     )
@@ -58,19 +62,3 @@ def test_daphne_killed_mid_traffic_its_bot_turns_are_answered_once_by_the_surviv
     assert_clean(result, report)
     slow = [round(p, 1) for p in pickups if p > PICKUP_SECONDS]
     assert not slow, f"turns interrupted by the kill were answered after {slow} s"
-
-
-async def _turns_running_on(run: Run, url: str) -> None:
-    """Until some visitor connected to `url` has an acked message with no answer yet (the
-    kill then lands on bot turns in flight), or a bounded wait has passed."""
-    ws_url = url.replace("http://", "ws://")
-    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        waiting = [
-            c
-            for c in run.clients
-            if (c.current_server or "").startswith(ws_url) and c.awaiting_answer()
-        ]
-        if len(waiting) >= 2:
-            return
-        await asyncio.sleep(0.005)

@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
 from tests.faults import audit
 from tests.faults.harness import Run, assert_clean, visitors_for
 from tests.support.widget_client import WidgetClient
+
+pytestmark = pytest.mark.faults
 
 CYCLES = 1_000
 VISITORS = 20

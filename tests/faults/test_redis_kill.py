@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.faults import audit
 from tests.faults.harness import Run, assert_clean, visitors_for
+
+pytestmark = pytest.mark.faults
 
 DOWN_SECONDS = 3  # the fault itself: how long Redis stays dead
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.faults import audit
 from tests.faults.harness import Run, assert_clean, summary, visitors_for
+
+pytestmark = pytest.mark.faults
 
 STOP_SECONDS = 10  # the fault itself
 EARLY_SHARE = 0.4  # messages sent this early in the stop must be acked within it
