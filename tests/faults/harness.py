@@ -207,6 +207,9 @@ class Run:
             "task_exception_never_retrieved": r"Task exception was never retrieved",
             "group_send_failed": r"group_send to \S+ failed",
             "redis_connection_errors": r"redis\.exceptions\.\w*(ConnectionError|TimeoutError)",
+            # Daphne cancels a consumer still busy 10 s after its client left: a handler
+            # waiting on the database thread then never sends its ack or starts the bot's turn.
+            "consumers_killed_by_daphne": r"took too long to shut down and was killed",
         }
         return {
             p.name: {k: p.count(v) for k, v in patterns.items()}
