@@ -40,11 +40,10 @@ def database_url() -> str:
         if db.get("PASSWORD"):
             auth += ":" + quote(db["PASSWORD"])
         host = db.get("HOST") or "localhost"
-        if host.startswith("/"):  # a Unix socket directory
-            hostpart, query = "", f"?host={quote(host)}"
-        else:
-            hostpart, query = host + (f":{db['PORT']}" if db.get("PORT") else ""), ""
-        return f"postgres://{auth}{'@' if auth else ''}{hostpart}/{db['NAME']}{query}"
+        port = f":{db['PORT']}" if db.get("PORT") else ""
+        # A Unix socket directory is percent-encoded in the host (dj-database-url's form).
+        hostpart = quote(host, safe="") + port if host.startswith("/") else host + port
+        return f"postgres://{auth}{'@' if auth else ''}{hostpart}/{db['NAME']}"
     raise NotImplementedError(f"fault tests do not know how to hand {db['ENGINE']} to a child")
 
 
