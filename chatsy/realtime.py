@@ -87,19 +87,26 @@ class _Publisher:
     async def _run(self) -> None:
         while True:
             group, event = await self.queue.get()
-            await group_send_async(group, event)
+            try:
+                await group_send_async(group, event)
+            except Exception:  # noqa: BLE001 - a listener's bug must not stop every broadcast
+                logger.exception("publishing to %s failed", group)
 
 
 _publishers: dict[asyncio.AbstractEventLoop, _Publisher] = {}
 _latest_loop: asyncio.AbstractEventLoop | None = None
 _failing_until = 0.0
+broadcasts_lost = 0  # since the process started
+# Called (from any thread) when a broadcast is lost, e.g. to tell the sockets to resync.
+broadcast_failed_listeners: list[Callable[[], None]] = []
 
 
 def publisher_start() -> None:
     """Start this loop's publisher (idempotent). Called from async code, e.g. on connect."""
     global _latest_loop
     loop = asyncio.get_running_loop()
-    if loop not in _publishers:
+    publisher = _publishers.get(loop)
+    if publisher is None or publisher.task.done():
         for stale in [old for old in _publishers if old.is_closed()]:
             del _publishers[stale]
         _publishers[loop] = _Publisher(loop)
@@ -152,9 +159,6 @@ def group_send_on_commit(group: str, event: Event) -> None:
     transaction.on_commit(lambda: group_send(group, event))
 
 
-broadcasts_lost = 0
-
-
 def _failed(group: str, reason: str) -> None:
     """A broadcast is lost: count it, log it, and let the sockets know to resync."""
     global broadcasts_lost
@@ -162,10 +166,6 @@ def _failed(group: str, reason: str) -> None:
     logger.warning("broadcast to %s lost: %s", group, reason)
     for listener in broadcast_failed_listeners:
         listener()
-
-
-# Called (from any thread) when a broadcast is lost; chatsy.layer_health resyncs the sockets.
-broadcast_failed_listeners: list[Callable[[], None]] = []
 
 
 def _message(event: Event) -> dict[str, Any]:

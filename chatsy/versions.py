@@ -1,10 +1,14 @@
-"""Version counters in the shared cache: how one process tells the others to rebuild something.
+"""Versions in Redis: how one process tells the others to rebuild something.
 
 The policy and the knowledge-base index are built once per process and kept in memory next to
-the version they were built at. Saving a rule or an article bumps the version; every process
-reads it at most once per CHECK_SECONDS (never per message) and rebuilds when it moved. The
-process that saved sees its own bump at once. If Redis fails, the last known version stands
-(the process keeps deciding with what it has) and the next read waits BACKOFF_SECONDS.
+the version they were built at. Saving a rule or an article bumps the version (a fresh random
+token, so a flushed or restarted Redis can never hand back a value a process already saw);
+every process reads all versions in one MGET at most once per CHECK_SECONDS — never per
+message — and rebuilds what moved. The process that saved sees its own change at once.
+
+Redis trouble never stops a decision: the last known versions stand, the next read waits
+BACKOFF_SECONDS (chatsy.redis's short timeouts bound the stall of the one read that fails),
+and a bump that could not be written is written by the next successful read.
 """
 
 from __future__ import annotations
@@ -12,59 +16,82 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
+from typing import cast
 
-from django.core.cache import cache
 from django.db import transaction
+
+from chatsy.redis import RedisUnavailable, redis_boundary, redis_client, redis_key
 
 logger = logging.getLogger(__name__)
 
 CHECK_SECONDS = 1.0
 BACKOFF_SECONDS = 5.0
 
+_lock = threading.Lock()
+_registry: dict[str, SharedVersion] = {}
+_next_read = 0.0  # time.monotonic() after which Redis is read again
+
 
 class SharedVersion:
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self._lock = threading.Lock()
-        self._known = 0
-        self._local = 0  # this process's own bumps: seen at once, even with Redis down
-        self._next_read = 0.0  # time.monotonic() after which the cache is read again
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.shared: str | None = None  # the token in Redis when last read
+        self.local = 0  # this process's own bumps: seen at once, even with Redis down
+        self.unwritten = False  # a bump Redis did not take yet
+        _registry[name] = self
 
-    def current(self) -> tuple[int, int]:
-        """The version, read from the shared cache at most once per CHECK_SECONDS."""
-        now = time.monotonic()
-        if now >= self._next_read:
-            self._read(now)
-        return self._known, self._local
+    @property
+    def key(self) -> str:
+        return redis_key("version", self.name)
 
-    def _read(self, now: float) -> None:
-        with self._lock:
-            if now < self._next_read:
-                return
-            try:
-                self._known = int(cache.get(self.key, 0))
-                self._next_read = now + CHECK_SECONDS
-            except Exception as error:  # noqa: BLE001 - Redis down or stalled: keep what we have
-                logger.warning(
-                    "reading %s failed (%s): keeping what this process has", self.key, error
-                )
-                self._next_read = now + BACKOFF_SECONDS
+    def current(self) -> tuple[str | None, int]:
+        """The version, read from Redis at most once per CHECK_SECONDS (all versions at once)."""
+        if time.monotonic() >= _next_read:
+            _refresh()
+        return self.shared, self.local
 
     def bump_on_commit(self) -> None:
         """Every process rebuilds once this transaction commits; this one at once too, so its
-        next read in this transaction sees the change (a rollback is healed by the commit-time
-        bump of the next change, or the caller's own checks)."""
-        with self._lock:
-            self._local += 1
+        next read in this transaction sees the change."""
+        with _lock:
+            self.local += 1
         transaction.on_commit(self.bump)
 
     def bump(self) -> None:
+        with _lock:
+            self.local += 1
+            self.unwritten = True
+        _refresh(force=True)
+
+
+def _refresh(*, force: bool = False) -> None:
+    global _next_read
+    with _lock:
+        now = time.monotonic()
+        if not force and now < _next_read:
+            return
+        versions = list(_registry.values())
         try:
-            try:
-                cache.incr(self.key)
-            except ValueError:  # not set yet
-                cache.set(self.key, 1, timeout=None)
-        except Exception:  # noqa: BLE001 - other processes catch up when Redis is back
-            logger.exception("bumping %s failed", self.key)
-        with self._lock:
-            self._local += 1
+            _write_bumps([v for v in versions if v.unwritten])
+            tokens = _read([v.key for v in versions])
+        except RedisUnavailable as error:
+            logger.warning("reading versions failed (%s): keeping what this process has", error)
+            _next_read = now + BACKOFF_SECONDS
+            return
+        for version, token in zip(versions, tokens, strict=True):
+            version.shared = token
+        _next_read = now + CHECK_SECONDS
+
+
+@redis_boundary
+def _write_bumps(versions: list[SharedVersion]) -> None:
+    for version in versions:
+        redis_client().set(version.key, uuid.uuid4().hex)
+        version.unwritten = False
+
+
+@redis_boundary
+def _read(keys: list[str]) -> list[str | None]:
+    # The client decodes replies (chatsy.redis): str or None.
+    return [cast(str | None, token) for token in redis_client().mget(keys)] if keys else []

@@ -148,7 +148,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             }
         )
         if turn is not None:
-            turn_run(receipt.message.pk, hooks().bot_turn(turn))
+            turn_run(message_id=receipt.message.pk, turn=hooks().bot_turn(turn))
 
     async def _rate(self, frame: Csat) -> None:
         result = await database_sync_to_async(hooks().csat_record)(

@@ -16,12 +16,12 @@ from chatsy.versions import SharedVersion
 from conversations import selectors
 from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex
 
-KNOWLEDGE_VERSION = SharedVersion("conversations:knowledge-version")
+KNOWLEDGE_VERSION = SharedVersion("knowledge")
 FINGERPRINT_SECONDS = 30.0
 
 _lock = threading.Lock()
 # (version, fingerprint, when the fingerprint was read, index)
-_cached: tuple[tuple[int, int], object, float, KnowledgeIndex] | None = None
+_cached: tuple[tuple[str | None, int], object, float, KnowledgeIndex] | None = None
 
 
 def knowledge_changed() -> None:

@@ -152,6 +152,8 @@ class Message(models.Model):
     # On a visitor message the bot must answer: when its turn counts as dead if not renewed
     # (conversations.turns). Cleared once the bot answered or handed the chat to a person.
     bot_turn_due = models.DateTimeField(null=True, blank=True)
+    # How many times a reconciler took the turn over; after a few it hands over to a person.
+    bot_turn_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["conversation", "seq"]

@@ -103,7 +103,7 @@ def _visitor_message_store(conversation: Conversation, *, client_id: UUID, body:
         client_id=client_id,
         created=now,
         metadata={"sentiment": _sentiment(body)} if status in HUMAN_STATUSES else {},
-        bot_turn_due=turn_deadline(now) if status == Conversation.Status.BOT else None,
+        bot_turn_due=turn_deadline(now=now) if status == Conversation.Status.BOT else None,
     )
     _broadcast_message_on_commit(conversation, message)
     return Receipt(message=message, duplicate=False, status=status)
@@ -178,12 +178,19 @@ def _sentiment(body: str) -> float:
     return score_sentiment(prepare_cached(body)).score
 
 
-def message_settle_turn(*, message: Message, **values: object) -> None:
+def message_settle_turn(*, message: Message, **values: object) -> bool:
     """The bot's turn for a visitor message is over (answered, or handed to a person): merge
-    its decision into the message's metadata and clear the turn's deadline, in one UPDATE."""
-    message.metadata = {**message.metadata, **values}
-    message.bot_turn_due = None
-    Message.objects.filter(pk=message.pk).update(metadata=message.metadata, bot_turn_due=None)
+    its decision into the message's metadata and clear the turn's deadline, in one UPDATE that
+    only the first run of the turn wins (the decision is stored once). False for later runs."""
+    metadata = {**message.metadata, **values}
+    settled = (
+        Message.objects.filter(pk=message.pk)
+        .exclude(metadata__has_key="decision")
+        .update(metadata=metadata, bot_turn_due=None)
+    )
+    if settled:
+        message.metadata, message.bot_turn_due = metadata, None
+    return settled == 1
 
 
 def _message_append(

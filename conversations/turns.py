@@ -22,6 +22,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from conversations.hooks import task_start
@@ -32,16 +33,19 @@ logger = logging.getLogger(__name__)
 # Older than this, a silent message is history, not a visitor waiting (e.g. after downtime).
 GIVE_UP_AFTER = timedelta(hours=6)
 SWEEP_LIMIT = 100
+# A turn taken over this many times failed each time: the next take-over hands the chat to a
+# person instead of trying again (escalation.turn.bot_reply).
+TURN_ATTEMPTS = 3
 
 _in_flight: set[int] = set()  # visitor message ids whose turn runs in this process
 _background: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
 
-def turn_deadline(now: datetime | None = None) -> datetime:
+def turn_deadline(*, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(seconds=settings.CHATSY_BOT_TURN_LEASE_SECONDS)
 
 
-def turn_run(message_id: int, turn: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+def turn_run(*, message_id: int, turn: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     """Run a bot turn on this loop, keeping its message's deadline renewed while it runs."""
     turns_upkeep_start()
     _in_flight.add(message_id)
@@ -61,12 +65,12 @@ def turns_in_flight() -> frozenset[int]:
     return frozenset(_in_flight)
 
 
-def turns_renew(message_ids: frozenset[int], *, now: datetime | None = None) -> int:
+def turns_renew(*, message_ids: frozenset[int], now: datetime | None = None) -> int:
     """Push back the deadlines of turns this process is still working on."""
     if not message_ids:
         return 0
     return Message.objects.filter(pk__in=message_ids, bot_turn_due__isnull=False).update(
-        bot_turn_due=turn_deadline(now)
+        bot_turn_due=turn_deadline(now=now)
     )
 
 
@@ -79,7 +83,7 @@ def turns_overdue(*, now: datetime) -> list[Message]:
     )
 
 
-def turn_claim(message: Message, *, now: datetime) -> bool:
+def turn_claim(*, message: Message, now: datetime) -> bool:
     """Take over an overdue turn. Exactly one claimer wins (compare-and-set on the deadline).
 
     A turn needs no bot any more when a person owns the conversation now, or when the message
@@ -90,14 +94,18 @@ def turn_claim(message: Message, *, now: datetime) -> bool:
     if message.conversation.status != Conversation.Status.BOT or not waiting:
         still_due.update(bot_turn_due=None)
         return False
-    return still_due.update(bot_turn_due=turn_deadline(now)) == 1
+    claimed = still_due.update(
+        bot_turn_due=turn_deadline(now=now), bot_turn_attempts=F("bot_turn_attempts") + 1
+    )
+    message.bot_turn_attempts += claimed
+    return claimed == 1
 
 
 def turns_claim_overdue(*, now: datetime | None = None) -> list[Message]:
     """Claim every overdue turn for this process; the caller runs them. One SELECT when
     nothing is overdue."""
     now = now or timezone.now()
-    return [message for message in turns_overdue(now=now) if turn_claim(message, now=now)]
+    return [m for m in turns_overdue(now=now) if turn_claim(message=m, now=now)]
 
 
 def turns_upkeep_start() -> None:
@@ -122,14 +130,14 @@ async def _maintain() -> None:
         await asyncio.sleep(interval)
         try:
             if in_flight := turns_in_flight():
-                await renew(in_flight)
+                await renew(message_ids=in_flight)
             for message in await claim():
                 if message.pk in _in_flight:
                     continue  # still running here (the renewal lapsed under load)
                 logger.info("picking up the bot turn for message %s", message.pk)
                 turn_run(
-                    message.pk,
-                    hooks().bot_reply(
+                    message_id=message.pk,
+                    turn=hooks().bot_reply(
                         conversation_id=message.conversation_id, message_id=message.pk
                     ),
                 )
@@ -138,12 +146,32 @@ async def _maintain() -> None:
 
 
 def turns_answer_overdue(*, now: datetime | None = None) -> int:
-    """From sync code (the Celery beat job): claim and run every overdue turn. Returns how many."""
+    """From sync code (the Celery beat job, the backstop when no server is up): run the turns
+    overdue by a whole extra lease (the servers' sweeps come first), claiming each one just
+    before it runs and renewing it while it runs. Returns how many ran."""
     from conversations.hooks import hooks
 
-    claimed = turns_claim_overdue(now=now)
-    for message in claimed:
-        asyncio.run(
-            hooks().bot_reply(conversation_id=message.conversation_id, message_id=message.pk)
-        )
-    return len(claimed)
+    ran = 0
+    lease = timedelta(seconds=settings.CHATSY_BOT_TURN_LEASE_SECONDS)
+    for message in turns_overdue(now=(now or timezone.now()) - lease):
+        if not turn_claim(message=message, now=timezone.now()):
+            continue
+        try:
+            asyncio.run(_run_renewed(message, hooks().bot_reply))
+        except Exception:  # its deadline lapses and it is tried again
+            logger.exception("bot turn for message %s failed", message.pk)
+        ran += 1
+    return ran
+
+
+async def _run_renewed(message: Message, bot_reply: Callable[..., Any]) -> None:
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(settings.CHATSY_BOT_TURN_LEASE_SECONDS / 3)
+            await database_sync_to_async(turns_renew)(message_ids=frozenset({message.pk}))
+
+    renewing = asyncio.get_running_loop().create_task(renew())
+    try:
+        await bot_reply(conversation_id=message.conversation_id, message_id=message.pk)
+    finally:
+        renewing.cancel()

@@ -19,6 +19,26 @@ def taken_over_by_staff(policy: Policy, *, agent_name: str) -> Decision:
     return _human_decision(policy, "staff", agent_name, f"{agent_name} took over from the bot")
 
 
+def bot_turn_failed(policy: Policy, *, attempts: int) -> Decision:
+    """The bot's turn for a message failed again and again (a bug, an outage): a person takes
+    over rather than leave the visitor unanswered (Category 5, repeated failures)."""
+    reason = Reason(
+        signal="bot_turn_failed",
+        value=attempts,
+        rule="repeated_failure",
+        threshold=None,
+        text=f"the bot could not answer after {attempts} attempts",
+    )
+    return Decision(
+        action=Action.ESCALATE,
+        category=Category.REPEATED_FAILURE,
+        priority=Priority.HIGH,
+        target_queue=policy.default_queue,
+        reasons=(reason,),
+        sentiment=Sentiment(score=0.0),
+    )
+
+
 def _human_decision(policy: Policy, signal: str, value: str, text: str) -> Decision:
     rule = next((r for r in policy.active_rules() if r.category == Category.HUMAN_REQUEST), None)
     reason = Reason(

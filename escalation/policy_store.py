@@ -23,11 +23,11 @@ from escalation.signals.classifier import LabelThresholds, TriageModel
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-POLICY_VERSION = SharedVersion("escalation:policy-version")
+POLICY_VERSION = SharedVersion("policy")
 T = TypeVar("T", bound="DataclassInstance")
 
 _lock = threading.Lock()
-_cached: tuple[tuple[int, int], Policy] | None = None
+_cached: tuple[tuple[str | None, int], Policy] | None = None
 
 
 def policy_current() -> Policy:

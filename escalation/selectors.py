@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, Window
+from django.db.models import Case, Count, Q, When, Window
 
 from conversations.models import Conversation, Message
 from escalation.engine import HISTORY_LIMIT, BotAnswer, Snapshot
@@ -52,14 +52,17 @@ def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
             failures=count(sender=bot, metadata__responder="fallback"),
             turns=count(sender=customer, seq__lte=message_seq),
         )
-        .order_by("-seq")[:TURN_WINDOW]
+        # The message and the rows before it first, even when many came after it (a lost
+        # turn rerun late); the window counts still span the whole conversation.
+        .order_by(Case(When(seq__gt=message_seq, then=1), default=0), "-seq")[:TURN_WINDOW]
     )
-    index = next(i for i, row in enumerate(rows) if row.seq == message_seq)
-    message = rows[index]
+    if not rows or rows[0].seq != message_seq:
+        raise LookupError(f"message {message_seq} of conversation {conversation_id} is gone")
+    message = rows[0]
     return TurnWindow(
         conversation=message.conversation,
         message=message,
-        earlier=rows[index + 1 :][::-1],
+        earlier=[row for row in rows[1:] if row.seq < message_seq][::-1],
         helpful_clicks=message.helpful,
         not_helpful_clicks=message.not_helpful,
         ai_failures=message.failures,

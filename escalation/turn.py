@@ -3,7 +3,7 @@
 The visitor's socket (conversations.consumers) starts it through conversations.hooks, which
 this app implements (escalation.hooks): replies run as tasks on the server's event loop, not
 in the visitor's consumer, so a reply survives the visitor's socket closing mid-answer (and
-the reconciler in conversations.tasks covers a process that dies).
+conversations.turns reruns the turn of a process that dies).
 
 The engine is called twice per visitor message: before the answer (explicit requests,
 sentiment, complexity, VIP, failures) and after it (the confidence bands). In between, turns
@@ -37,9 +37,10 @@ from conversations.assistant.knowledge_base import KnowledgeBaseResponder, follo
 from conversations.assistant.llm import ResponderUnavailable
 from conversations.knowledge import knowledge_index_cached, knowledge_index_fresh
 from conversations.models import Conversation, Message
+from conversations.turns import TURN_ATTEMPTS
 from escalation import bot_rules, copy
 from escalation import selectors as escalation_selectors
-from escalation.buttons import human_requested_by_button
+from escalation.buttons import bot_turn_failed, human_requested_by_button
 from escalation.engine import Decision, Snapshot, decide
 from escalation.policy import Category, Policy
 from escalation.policy_store import policy_current
@@ -71,8 +72,26 @@ class TurnContext:
 
 
 async def bot_reply(*, conversation_id: int, message_id: int) -> None:
-    """Read and run the turn of a stored message (the reconciler picking up a lost turn)."""
-    await bot_turn(await database_sync_to_async(_turn_read_stored)(conversation_id, message_id))
+    """Read and run the turn of a stored message: the reconciler taking over a lost turn. A
+    turn taken over TURN_ATTEMPTS times failed each time: a person takes over instead."""
+    message = await database_sync_to_async(Message.objects.get)(
+        pk=message_id, conversation_id=conversation_id
+    )
+    if message.bot_turn_attempts > TURN_ATTEMPTS:
+        await database_sync_to_async(_hand_over_failed_turn)(message)
+        return
+    await bot_turn(await database_sync_to_async(turn_read)(message=message))
+
+
+def _hand_over_failed_turn(message: Message) -> None:
+    """Reads nothing but the message and the policy: whatever broke the turn is not needed."""
+    decision = bot_turn_failed(policy_current(), attempts=message.bot_turn_attempts - 1)
+    logger.error("bot turn for message %s failed repeatedly: handing over", message.pk)
+    with transaction.atomic():
+        if _store_decision(message, decision):
+            conversation_escalate(
+                conversation_id=message.conversation_id, decision=decision, message=message
+            )
 
 
 async def bot_turn(context: TurnContext) -> None:
@@ -169,7 +188,8 @@ def _settle(
     unique, so when the reconciler raced a slow original, the second rolls back whole."""
     try:
         with transaction.atomic():
-            _store_decision(context.message, decision, act)
+            if not _store_decision(context.message, decision, act):
+                raise _SettledAlready
             if before is not None:
                 _post(context.conversation.pk, before)
             return services.message_post_bot(
@@ -178,18 +198,22 @@ def _settle(
                 metadata=metadata,
                 reply_to=context.message.seq,
             )
-    except IntegrityError:
+    except (IntegrityError, _SettledAlready):
         logger.info("message %s was answered already: this answer is dropped", context.message.pk)
         return None
+
+
+class _SettledAlready(Exception):
+    """Another run of this turn stored its decision first: roll this one back."""
 
 
 def _escalate(context: TurnContext, decision: Decision, act: str | None) -> None:
     """Hand over to a person, with the decision stored on the message that triggered it."""
     with transaction.atomic():
-        _store_decision(context.message, decision, act)
-        conversation_escalate(
-            conversation_id=context.conversation.pk, decision=decision, message=context.message
-        )
+        if _store_decision(context.message, decision, act):
+            conversation_escalate(
+                conversation_id=context.conversation.pk, decision=decision, message=context.message
+            )
 
 
 async def visitor_action(*, conversation: Conversation, action: str, seq: int) -> None:
@@ -294,10 +318,6 @@ async def _end_stream(context: TurnContext, stream_id: str | None) -> None:
         await realtime.group_send_async(context.group, events.stream_end(stream_id=stream_id))
 
 
-def _turn_read_stored(conversation_id: int, message_id: int) -> TurnContext:
-    return turn_read(message=Message.objects.get(pk=message_id, conversation_id=conversation_id))
-
-
 def turn_read(*, message: Message) -> TurnContext:
     """Everything the turn needs, in one query (escalation.selectors.turn_window); the policy
     and the knowledge base come from this process's memory (rebuilt when their version moves)."""
@@ -322,10 +342,12 @@ def turn_read(*, message: Message) -> TurnContext:
     )
 
 
-def _store_decision(message: Message, decision: Decision, act: str | None = None) -> None:
+def _store_decision(message: Message, decision: Decision, act: str | None = None) -> bool:
+    """Settle the visitor message's turn with its decision; False if another run of the same
+    turn settled it first (then the caller rolls back: one answer or handover per message)."""
     details = decision.to_dict()
     extra = {"dialogue_act": act} if act else {}
-    services.message_settle_turn(
+    return services.message_settle_turn(
         message=message,
         decision={k: v for k, v in details.items() if k != "signals"},
         signals=details["signals"],

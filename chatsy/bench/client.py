@@ -99,7 +99,7 @@ async def visitor_tokens(base: str, count: int, concurrency: int = 8) -> list[st
 class Visitor:
     socket: ClientConnection
     conversation: str
-    status: str
+    chat_status: str  # as the widget last heard it
     next_question: int = 0
 
     @classmethod
@@ -116,13 +116,13 @@ class Visitor:
         visitor = cls(socket, "", "")
         ready = await visitor.wait_for(lambda f: f["type"] == "ready")
         visitor.conversation = ready["conversation"]["id"]
-        visitor.status = ready["conversation"]["status"]
+        visitor.chat_status = ready["conversation"]["status"]
         return visitor
 
     async def frame(self, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
         frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
         if frame["type"] == "status":
-            self.status = frame["conversation"]["status"]
+            self.chat_status = frame["conversation"]["status"]
         elif frame["type"] == "error":
             raise BenchError(f"the server answered an error frame: {frame}")
         return frame
@@ -162,8 +162,8 @@ class Visitor:
         return acked - started, time.perf_counter() - started
 
     def _bot_reply(self, frame: dict[str, Any], after_seq: int, question: str) -> bool:
-        if self.status != "bot":  # the bench measures the bot's path: it must stay on it
-            raise BenchError(f"the bot handed {question!r} to a person (status {self.status})")
+        if self.chat_status != "bot":  # the bench measures the bot's path: it must stay on it
+            raise BenchError(f"the bot handed {question!r} to a person (status {self.chat_status})")
         message = frame.get("message") if frame["type"] == "message" else None
         return bool(message and message["sender"] == "bot" and message["seq"] > after_seq)
 

@@ -25,6 +25,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="message",
+            name="bot_turn_attempts",
+            field=models.PositiveSmallIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="message",
             name="reply_to",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),

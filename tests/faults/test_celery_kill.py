@@ -5,7 +5,7 @@ The reconciler's work is made the way production makes it: one of two Daphne pro
 killed mid-traffic with bot turns in flight (test_daphne_kill.py judges how fast they are
 picked up; this test judges what a worker dying half-way through picking them up leaves).
 Once the database holds a visitor message the reconciler should take (unanswered, in a chat
-the bot owns, older than CHATSY_UNANSWERED_AFTER_SECONDS), the worker and its pool are
+the bot owns, its turn overdue by CHATSY_BOT_TURN_LEASE_SECONDS), the worker and its pool are
 killed together the moment it logs that it received `answer_unanswered`. The report says
 whether the task had logged its end by then (an empty run takes milliseconds).
 """
@@ -72,7 +72,7 @@ def test_celery_worker_killed_mid_reconcile_leaves_nothing_unanswered_or_doubled
 async def _reconciler_work_exists(run: Run) -> bool:
     """Until a visitor message has waited past the reconciler's threshold without an answer;
     False if none will (the traffic is over and everything is answered) or after a bound."""
-    threshold = timedelta(seconds=settings.CHATSY_UNANSWERED_AFTER_SECONDS)
+    threshold = timedelta(seconds=settings.CHATSY_BOT_TURN_LEASE_SECONDS)
     deadline = time.monotonic() + WORK_WAIT_SECONDS
     while time.monotonic() < deadline:
         moment = timezone.now() - threshold

@@ -9,7 +9,11 @@ from channels.layers import get_channel_layer
 
 from chatsy import events, realtime
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("redis_flushed")]
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),  # database_sync_to_async closes old connections
+    pytest.mark.usefixtures("redis_flushed"),
+]
 
 
 def typing(n: int) -> events.TypingChanged:

@@ -6,20 +6,29 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from conversations import services
 from conversations.models import Message
-from conversations.turns import turns_answer_overdue, turns_claim_overdue, turns_renew
+from conversations.turns import (
+    TURN_ATTEMPTS,
+    turn_claim,
+    turns_answer_overdue,
+    turns_claim_overdue,
+    turns_renew,
+)
 from tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def orphan(conversation, body: str, *, overdue_seconds: float) -> Message:
-    """Stored, but the process that should have answered it died before it could."""
+    """Stored, but the process that should have answered it died before it could (and no
+    server's sweep took it within a lease: Celery's backstop waits that long)."""
     receipt = services.message_receive(conversation=conversation, client_id=uuid.uuid4(), body=body)
-    due = timezone.now() - timedelta(seconds=overdue_seconds)
+    lapsed = settings.CHATSY_BOT_TURN_LEASE_SECONDS + overdue_seconds
+    due = timezone.now() - timedelta(seconds=lapsed)
     Message.objects.filter(pk=receipt.message.pk).update(bot_turn_due=due)
     return receipt.message
 
@@ -73,7 +82,9 @@ def test_a_turn_still_within_its_deadline_is_left_alone(site):
 def test_a_renewed_turn_is_not_taken_over(site):
     conversation = ConversationFactory(customer__site=site)
     question = orphan(conversation, "How long does shipping take?", overdue_seconds=1)
-    assert turns_renew(frozenset({question.pk})) == 1  # its process is alive and working
+    assert (
+        turns_renew(message_ids=frozenset({question.pk})) == 1
+    )  # its process is alive and working
     assert turns_claim_overdue() == []
 
 
@@ -82,10 +93,9 @@ def test_two_reconcilers_claim_an_overdue_turn_once(site):
     orphan(conversation, "How long does shipping take?", overdue_seconds=1)
     now = timezone.now()
     overdue = Message.objects.get(sender="customer")
-    from conversations.turns import turn_claim
-
-    assert turn_claim(overdue, now=now) is True
-    assert turn_claim(overdue, now=now) is False  # the deadline moved: the CAS fails
+    first, second = overdue, Message.objects.get(pk=overdue.pk)  # two processes' reads
+    assert turn_claim(message=first, now=now) is True
+    assert turn_claim(message=second, now=now) is False  # the deadline moved: the CAS fails
 
 
 def test_a_turn_whose_conversation_a_person_owns_is_settled_not_run(site):
@@ -97,7 +107,7 @@ def test_a_turn_whose_conversation_a_person_owns_is_settled_not_run(site):
         body="still there?",
         bot_turn_due=timezone.now() - timedelta(seconds=1),
     )
-    assert turns_answer_overdue() == 0
+    assert turns_claim_overdue() == []
     message.refresh_from_db()
     assert message.bot_turn_due is None
 
@@ -110,3 +120,24 @@ def test_a_message_from_hours_ago_is_history_not_a_visitor_waiting(site):
     question.refresh_from_db()
     assert question.bot_turn_due is None
     assert not Message.objects.filter(sender="bot").exists()
+
+
+def test_a_turn_that_keeps_failing_is_handed_to_a_person(site, monkeypatch):
+    from escalation import turn
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the bot's turn")
+
+    monkeypatch.setattr(turn, "decide", broken)
+    conversation = ConversationFactory(customer__site=site)
+    question = orphan(conversation, "How long does shipping take?", overdue_seconds=1)
+    for attempt in range(1, TURN_ATTEMPTS + 1):
+        assert turns_answer_overdue() == 1  # claimed, run, failed: its deadline lapses again
+        question.refresh_from_db()
+        assert question.bot_turn_attempts == attempt and question.bot_turn_due is not None
+        Message.objects.filter(pk=question.pk).update(bot_turn_due=timezone.now() - timedelta(1))
+    assert turns_answer_overdue() == 1
+    conversation.refresh_from_db()
+    question.refresh_from_db()
+    assert conversation.status == "queued" and question.bot_turn_due is None
+    assert question.metadata["decision"]["category"] == "repeated_failure"
