@@ -1,11 +1,12 @@
 # Chatsy: `make run` serves the demo, `make check` runs the gates (lint, format, types, import
-# contracts), `make test` runs the whole suite. Each sets up .venv first.
+# contracts), `make test` runs the whole suite (SQLite), `make test-postgres` the integration and
+# e2e suites on PostgreSQL. Each sets up .venv first.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e lint check eval train bench clean
+.PHONY: run test test-unit test-integration test-e2e test-postgres lint check eval train bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -28,6 +29,11 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
+
+# The integration and e2e suites on PostgreSQL: the server DATABASE_URL names, or, when it is
+# unset, a private throw-away cluster (.ci/postgres; needs Debian's postgresql package).
+test-postgres: $(STAMP)
+	.ci/postgres run $(BIN)/python -m pytest tests/integration tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -82,14 +82,17 @@ TEMPLATES = [
 ]
 
 # SQLite by default (a file under var/, WAL, immediate transactions: concurrent writers
-# otherwise fail with "database is locked"); PostgreSQL in production via DATABASE_URL.
+# otherwise fail with "database is locked"); PostgreSQL in production via DATABASE_URL
+# (psycopg 3: `postgres://user:password@host:5432/name`, `?host=/run/postgresql` for a socket).
 #
 # Connections are kept open. Channels runs every `database_sync_to_async` call of a process on
 # one thread and calls close_old_connections() around each: with CONN_MAX_AGE=0 every hop
 # opened and closed a connection (measured: 34 % of that thread's time). Now each thread keeps
-# one for good (health-checked after an error); HTTP requests, which Django's ASGI handler runs
-# on a thread each, close theirs when they finish (chatsy.db); Celery's Django fixup closes the
-# worker's around every task. DATABASE_CONN_MAX_AGE (seconds) overrides "for good".
+# one for good (SQLite; PostgreSQL borrows it from the process's pool, below), checked before
+# reuse (CONN_HEALTH_CHECKS: free on SQLite, an empty query on PostgreSQL). HTTP requests,
+# which Django's ASGI handler runs on a thread each, close theirs when they finish
+# (chatsy.db); Celery's Django fixup closes a worker's around every task.
+# DATABASE_CONN_MAX_AGE (seconds) overrides "for good".
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'chatsy.sqlite3'}"),
@@ -108,6 +111,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests that run a live server in another process need a file, not :memory:.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-chatsy.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's psycopg pool, one per process: Django's advice under ASGI, and a new PostgreSQL
+    # connection costs a server process. A hop or a request takes a connection from the pool
+    # and gives it back at the end, so Django's own persistence must be off (Django forbids
+    # both). DATABASE_POOL_MAX_SIZE=0 turns the pool off (e.g. behind PgBouncer) and the
+    # persistent connections above apply again.
+    pool_max_size = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10"))
+    if pool_max_size > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            # One kept open: Celery's Django fixup closes a prefork worker's pool around every
+            # task, and each new pool opens min_size connections at once.
+            "min_size": 1,
+            "max_size": pool_max_size,
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -33,6 +33,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> Iterator[None]:
+    """pytest-django's test database; before it is dropped, the connection of Channels'
+    database thread is closed. channels.testing's communicators skip the close after each
+    hop (to keep a test's transaction), and PostgreSQL refuses to drop a database in use."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A redis-server for the rest of the session, with the cache, the channel layer, Celery
     and chatsy.redis pointed at it (override_settings resets the cached cache and layers)."""

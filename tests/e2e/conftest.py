@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from chatsy.devstack import WEBSOCKET_MAX_MESSAGE_BYTES
+from tests.support.database import live_database_url
 
 # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
 # still plain synchronous code, so let Django run them.
@@ -41,13 +41,13 @@ def _redis(redis_flushed: None) -> None:
 
 @contextmanager
 def daphne_server(redis_url: str, **extra_env: str) -> Iterator[str]:
-    """The `daphne` command serving chatsy.asgi in its own process, on the test database file."""
+    """The `daphne` command serving chatsy.asgi in its own process, on the test database."""
     from chatsy.redis_server import free_port
 
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "DATABASE_URL": live_database_url(),
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "chatsy.settings",
         **extra_env,

@@ -206,7 +206,7 @@ def test_reconcile_fixes_drift_both_ways():
 
 def test_concurrent_claims_have_one_winner_and_database_and_redis_agree():
     """10 agents race for each of 100 conversations through the full claim service."""
-    from django.db import close_old_connections
+    from django.db import connections
 
     agents = [make_agent("general", capacity=1000) for _ in range(10)]
     for _ in range(100):
@@ -221,7 +221,7 @@ def test_concurrent_claims_have_one_winner_and_database_and_redis_agree():
             except services.AlreadyTaken:
                 pass
             finally:
-                close_old_connections()
+                connections.close_all()  # this thread's: persistent ones outlive it
 
         threads = [threading.Thread(target=claim, args=(agent,)) for agent in agents]
         for thread in threads:

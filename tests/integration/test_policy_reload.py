@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from escalation.engine import Snapshot, decide
@@ -19,6 +18,7 @@ from escalation.policy import Policy
 from escalation.policy_store import policy_current, policy_replace
 from escalation.signals.classifier import LABELS
 from tests.factories import StaffFactory
+from tests.support.database import live_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ for line in sys.stdin:
 def decider(transactional_db):
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "DATABASE_URL": live_database_url(),
         "DJANGO_SETTINGS_MODULE": "chatsy.settings",
     }
     process = subprocess.Popen(

@@ -10,12 +10,21 @@ import json
 import os
 import socket
 import struct
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 
 class WebSocket:
-    def __init__(self, url: str, path: str, *, origin: str | None = None, timeout: float = 10):
+    def __init__(
+        self,
+        url: str,
+        path: str,
+        *,
+        origin: str | None = None,
+        cookie: str | None = None,
+        timeout: float = 10,
+    ):
         parts = urlsplit(url)
         self.sock = socket.create_connection(("127.0.0.1", parts.port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
@@ -29,23 +38,35 @@ class WebSocket:
         ]
         if origin:
             headers.append(f"Origin: {origin}")
+        if cookie:
+            headers.append(f"Cookie: {cookie}")
         self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
         response = self._read_until(b"\r\n\r\n")
         if not response.startswith(b"HTTP/1.1 101"):
             raise ConnectionError(response.decode("latin-1"))
         self.buffer = response.split(b"\r\n\r\n", 1)[1]
+        self.send_lock = threading.Lock()  # a reader thread may answer pings mid-send
 
     def send_json(self, frame: dict[str, Any]) -> None:
-        payload, mask = json.dumps(frame).encode(), os.urandom(4)
-        length = len(payload)
+        self._send_frame(0x1, json.dumps(frame).encode())
+
+    def _send_frame(self, opcode: int, payload: bytes) -> None:
+        """One final frame, masked as a client's must be."""
+        mask, length = os.urandom(4), len(payload)
         header = (
-            bytes([0x81, 0x80 | length])
+            bytes([0x80 | opcode, 0x80 | length])
             if length < 126
-            else bytes([0x81, 0xFE]) + struct.pack("!H", length)
+            else bytes([0x80 | opcode, 0xFE]) + struct.pack("!H", length)
         )
-        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        with self.send_lock:
+            self.sock.sendall(header + mask + masked)
 
     def receive_json(self) -> dict[str, Any]:
+        """The next text frame, parsed; raises on close."""
+        return json.loads(self.receive_text())
+
+    def receive_text(self) -> str:
         """The next text frame (server frames are unmasked); raises on close."""
         first, second = self._take(2)
         length = second & 0x7F
@@ -54,9 +75,13 @@ class WebSocket:
         elif length == 127:
             length = struct.unpack("!Q", self._take(8))[0]
         payload = self._take(length)
-        if first & 0x0F == 0x8:
+        opcode = first & 0x0F
+        if opcode == 0x8:
             raise ConnectionError("closed by the server")
-        return json.loads(payload)
+        if opcode == 0x9:  # Daphne pings idle sockets; answer, or it closes them.
+            self._send_frame(0xA, payload)
+            return self.receive_text()
+        return payload.decode()
 
     def receive_type(self, kind: str) -> dict[str, Any]:
         while (frame := self.receive_json())["type"] != kind:
