@@ -34,6 +34,18 @@
     else setLive('down', 'Reconnecting…');
   });
 
+  // The server's one JSON frame, {"type":"resync"}: events may have been lost while Redis
+  // faltered, so re-fetch the panels and open chats as after a reconnect. Everything else is
+  // HTML for htmx to swap.
+  document.addEventListener('htmx:wsBeforeMessage', function (e) {
+    var text = e.detail && e.detail.message;
+    if (typeof text !== 'string' || text.charAt(0) !== '{') return;
+    var frame;
+    try { frame = JSON.parse(text); } catch (err) { return; }
+    e.preventDefault();
+    if (frame && frame.type === 'resync') htmx.trigger(document.body, 'console:resync');
+  });
+
   function setLive(state, text) {
     var el = $('#live-indicator');
     if (!el) return;
