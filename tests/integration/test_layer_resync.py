@@ -9,12 +9,9 @@ for fixed times, and every wait is bounded.
 from __future__ import annotations
 
 import asyncio
-import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,44 +22,16 @@ from agents import services as agent_services
 from agents.models import Queue
 from chatsy import layer_health
 from chatsy import settings as chatsy_settings
-from chatsy.redis_server import LocalRedis, free_port, redis_start
 from conversations import services
 from conversations.models import Conversation, Message
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
 from tests.support.console_socket import console_socket, receive_until
+from tests.support.killable_redis import KillableRedis
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 # Redis back → the layer re-subscribes (≤ ~1 s) → a probe round trip (every 1 s) → the hint.
 HINT_BUDGET = 10.0
-
-
-class KillableRedis:
-    """A redis-server on a fixed port: kill -9 it, restart it empty, stop and resume it."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.server: LocalRedis = self._start()
-        self.url = self.server.url
-
-    def _start(self) -> LocalRedis:
-        data_dir = Path(tempfile.mkdtemp(prefix="chatsy-layer-"))
-        return redis_start(data_dir=data_dir, port=self.port, persist=False)
-
-    @property
-    def process(self) -> Any:
-        return self.server.process
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def restart_empty(self) -> None:
-        self.server = self._start()
-
-    def finish(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-        self.server.stop()
 
 
 @pytest.fixture
@@ -178,9 +147,9 @@ async def test_a_stopped_redis_turns_redis_up_false_and_sockets_resync_after_it_
     layer_redis, new_visitor
 ):
     visitor, conversation, have = await ready_visitor(new_visitor)
-    layer_redis.process.send_signal(signal.SIGSTOP)
+    layer_redis.stop()
     await until(lambda: not layer_health.redis_up(), what="the watchdog to see Redis stopped")
-    layer_redis.process.send_signal(signal.SIGCONT)
+    layer_redis.resume()
     await frames_until(visitor, "resync")
     assert layer_health.redis_up()
     after = await post_system(conversation, "after SIGCONT")
