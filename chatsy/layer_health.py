@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 RESYNC_GROUP = "layer.resync"
 PROBE_INTERVAL_SECONDS = 1.0
 PROBE_TIMEOUT_SECONDS = 0.5
+# However often broadcast_failed() or reconnects wake it: at most 5 probes a second.
+PROBE_SPACING_SECONDS = 0.2
 # A process without a watchdog (a Celery worker) retries the hint this long, then gives up.
 ORPHAN_HINT_ATTEMPTS = 30
 
@@ -57,7 +59,10 @@ _orphan_hint = threading.Event()  # set while a helper thread is delivering a hi
 
 
 def redis_up() -> bool:
-    """The watchdog's last verdict on the layer's Redis: True until a probe failed."""
+    """The watchdog's last verdict on the layer's Redis: True until a probe failed.
+
+    Always True in a process without sockets (no watchdog runs there). A caller that skips a
+    publish because Redis is down must still call broadcast_failed(): the event is lost."""
     return _verdict["up"]
 
 
@@ -179,8 +184,9 @@ class _Watchdog:
                 except Exception:  # noqa: BLE001 - the watchdog outlives any one failure
                     logger.exception("layer watchdog tick failed")
                     self.faltered = True
+                await asyncio.sleep(PROBE_SPACING_SECONDS)
                 try:
-                    async with asyncio.timeout(PROBE_INTERVAL_SECONDS):
+                    async with asyncio.timeout(PROBE_INTERVAL_SECONDS - PROBE_SPACING_SECONDS):
                         await self.wake.wait()
                 except TimeoutError:
                     pass
