@@ -141,6 +141,8 @@ async def _send_hint() -> None:
 def _watchdog_ensure() -> None:
     loop = asyncio.get_running_loop()
     with _lock:
+        for closed in [other for other in _watchdogs if other.is_closed()]:
+            del _watchdogs[closed]  # a loop closed without cancelling its tasks
         if loop not in _watchdogs:
             _watchdogs[loop] = _Watchdog(loop)
 
