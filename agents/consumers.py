@@ -21,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from agents import fragments, presence, selectors
 from agents.models import AgentProfile
-from chatsy import events, realtime
+from chatsy import events, layer_health, realtime
 from chatsy.redis import RedisUnavailable
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             for public_id in await database_sync_to_async(self._held_chats)():
                 await self._subscribe(public_id)
         await self.accept()
+        await layer_health.socket_register(self)
         self.heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     @property
@@ -67,6 +68,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         for task in (getattr(self, "heartbeat", None), getattr(self, "refresh_task", None)):
             if task is not None:
                 task.cancel()
+        await layer_health.socket_unregister(self)
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -123,6 +125,21 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def session_logout(self, event: events.SessionLogout) -> None:
         await self.close(code=CLOSE_LOGGED_OUT)
+
+    async def layer_resync(self, event: events.LayerResync) -> None:
+        """Events may have been lost, `chat.opened` among them: join what the agent holds now,
+        then the page re-fetches its panels and chats (`console:resync`)."""
+        for group in await database_sync_to_async(self._groups)():
+            await self._join(group)
+        if not self.supervising:
+            held = await database_sync_to_async(self._held_chats)()
+            for public_id in held:
+                if public_id not in self.chats:
+                    await self._subscribe(public_id)
+                    await self._push(fragments.chat_opened, agent=self.authed, public_id=public_id)
+            for public_id in list(self.chats.difference(held)):
+                await self._can_see(public_id)  # closes the chat if no longer theirs
+        await self.send(text_data=json.dumps({"type": "resync"}))
 
     # --- queues and the supervisor's view ------------------------------------------------
 

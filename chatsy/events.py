@@ -127,6 +127,15 @@ class SessionLogout(TypedDict):
     type: Literal["session.logout"]
 
 
+# --- every socket of every process (chatsy.layer_health.RESYNC_GROUP) ----------------------
+
+
+class LayerResync(TypedDict):
+    """The layer may have dropped events: read what was missed from the database again."""
+
+    type: Literal["layer.resync"]
+
+
 Event = (
     MessageCreated
     | ConversationStatus
@@ -145,6 +154,7 @@ Event = (
     | PresenceChanged
     | SupervisorRefresh
     | SessionLogout
+    | LayerResync
 )
 
 # The schema of each event type, read from the `type` field of each TypedDict above.
@@ -247,3 +257,7 @@ def supervisor_refresh() -> SupervisorRefresh:
 
 def session_logout() -> SessionLogout:
     return {"type": "session.logout"}
+
+
+def layer_resync() -> LayerResync:
+    return {"type": "layer.resync"}

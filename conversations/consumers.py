@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from chatsy import events, realtime
+from chatsy import events, layer_health, realtime
 from conversations import selectors, services
 from conversations.frames import (
     Action,
@@ -52,6 +52,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.conversation is not None:
+            await layer_health.socket_unregister(self)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     @property
@@ -121,6 +122,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             return
         self.conversation = conversation
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await layer_health.socket_register(self)
         site = conversation.site
         await self._send_json(
             {
@@ -245,6 +247,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def escalation_summary_updated(self, event: events.EscalationSummaryUpdated) -> None:
         """For the agent's card only (the console listens on the same group)."""
+
+    async def layer_resync(self, event: events.LayerResync) -> None:
+        """Events may have been lost: the widget asks for everything after its last seq."""
+        await self._send_json({"type": "resync"})
 
     async def conversation_status(self, event: events.ConversationStatus) -> None:
         """Relayed only: message_receive reads the stored status under a lock each time."""

@@ -155,3 +155,13 @@ def sentiment_score(text: str) -> float:
 
 def sentiment_label(score: float) -> str:
     return Sentiment(score).label
+
+
+def escalations_without_llm_summary(*, since: datetime) -> list[int]:
+    """Ids of escalations created since `since` whose card still shows the extractive summary."""
+    return list(
+        Escalation.objects.filter(created__gte=since)
+        .exclude(summary_source="llm")
+        .order_by("created")
+        .values_list("pk", flat=True)
+    )

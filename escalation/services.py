@@ -21,7 +21,7 @@ from escalation.engine import Decision
 from escalation.models import Escalation, Outcome
 from escalation.routing import routing
 from escalation.summary import extractive_summary
-from escalation.tasks import summarise_escalation
+from escalation.tasks import summarise_escalation_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def conversation_escalate(
     )
     lifecycle.conversation_queue(conversation=conversation)  # after the handoff text, as heard
     escalation_id = escalation.pk
-    transaction.on_commit(lambda: summarise_escalation.delay(escalation_id))
+    transaction.on_commit(lambda: summarise_escalation_enqueue(escalation_id))
     routing().route(
         conversation=conversation,
         target_queue=escalation.target_queue,

@@ -29,6 +29,11 @@
   var BACKOFF_JITTER = 0.3;
   var STABLE_CONNECTION_MS = 5000;
   var HISTORY_WAIT_MS = 3000;
+  // A live message past a gap in seq: a broadcast was lost (or overtaken); resync if the gap
+  // is still there this much later.
+  var GAP_WAIT_MS = 1000;
+  // The server closes with this code to make the widget reconnect and resync at once.
+  var CLOSE_RESYNC = 4010;
   var REMOTE_TYPING_MS = 8000;
   var TYPING_THROTTLE_MS = 3000;
   var TYPING_IDLE_MS = 4000;
@@ -441,9 +446,11 @@
     site: readJSON(local, K_SITE) || {},
     convId: null,
     status: '',
-    lastSeq: 0,
+    lastSeq: 0,          // every seq up to here is rendered: resync asks for what follows
+    topSeq: 0,           // the highest seq rendered (may lie past a gap)
     initialLoaded: false,
     awaitingHistory: false,
+    resyncAgain: false,  // a resync hint came while a resync was in flight
     attempt: 0,
     readyAt: 0,
     authFailed: false,
@@ -830,7 +837,9 @@
     clearTimer('ping');
     clearTimer('pong');
     clearTimer('history');
+    clearTimer('gap');
     S.awaitingHistory = false;
+    S.resyncAgain = false;
     S.typingActive = false;
     clearTimer('typingIdle');
     clearRemoteTyping();
@@ -850,6 +859,13 @@
     goneSocket(ws);
     S.authFailed = false;
     if (wasReady && Date.now() - S.readyAt > STABLE_CONNECTION_MS) S.attempt = 0;
+    if (code === CLOSE_RESYNC && !S.fatal && !S.suspended) {
+      // The server asked for a fresh socket and a resync: no backoff.
+      S.attempt = 0;
+      render();
+      start();
+      return;
+    }
     if (S.fatal || S.suspended) { render(); return; }
     if (authFailed) {
       if (!S.authRetried) {
@@ -931,6 +947,7 @@
       case 'ack': onAck(f); break;
       case 'message': if (f.message && typeof f.message === 'object') onMessage(f.message, false); break;
       case 'history': onHistory(f); break;
+      case 'resync': requestResync(); break;
       case 'typing': onTyping(f); break;
       case 'status': onStatus(f); break;
       case 'queue': onQueue(f); break;
@@ -960,15 +977,8 @@
     if (typeof conv.status === 'string') S.status = conv.status;
     if (f.site) setSite(f.site);
 
-    rawSend({ type: 'resync', after_seq: S.lastSeq });
-    S.awaitingHistory = true;
-    timers.history = setTimeout(function () {
-      timers.history = null;
-      if (S.awaitingHistory) {
-        S.awaitingHistory = false;
-        flushPending();
-      }
-    }, HISTORY_WAIT_MS);
+    S.awaitingHistory = false;
+    requestResync();
 
     var ws = S.ws;
     clearTimer('ping');
@@ -979,6 +989,31 @@
     render();
   }
 
+  // Ask for every message after the last one we hold without a gap. One at a time: a request
+  // made while another is in flight (a server hint, a gap) is sent when the answer arrives.
+  function requestResync() {
+    if (!S.ready) return; // onReady resyncs anyway
+    if (S.awaitingHistory) { S.resyncAgain = true; return; }
+    clearTimer('gap');
+    if (!rawSend({ type: 'resync', after_seq: S.lastSeq })) return;
+    S.awaitingHistory = true;
+    clearTimer('history');
+    timers.history = setTimeout(function () {
+      timers.history = null;
+      if (S.awaitingHistory) {
+        S.awaitingHistory = false;
+        flushPending();
+        if (S.resyncAgain) { S.resyncAgain = false; requestResync(); }
+      }
+    }, HISTORY_WAIT_MS);
+  }
+
+  // Move lastSeq over every seq rendered right after it.
+  function advanceSeq() {
+    while (bySeq[S.lastSeq + 1]) S.lastSeq++;
+    if (S.lastSeq > S.topSeq) S.topSeq = S.lastSeq;
+  }
+
   function onHistory(f) {
     var msgs = Array.isArray(f.messages) ? f.messages.slice() : [];
     msgs = msgs.filter(function (m) { return m && typeof m === 'object' && toSeq(m.seq) !== null; });
@@ -986,12 +1021,17 @@
     var first = !S.initialLoaded;
     var stick = first || isNearBottom();
     for (var i = 0; i < msgs.length; i++) onMessage(msgs[i], true);
+    // The server sent everything up to last_seq: a seq it skipped does not exist.
+    var upTo = toSeq(f.last_seq);
+    if (upTo !== null && upTo > S.lastSeq) S.lastSeq = upTo;
+    advanceSeq();
     S.initialLoaded = true;
     if (S.awaitingHistory) {
       S.awaitingHistory = false;
       clearTimer('history');
       flushPending();
     }
+    if (S.resyncAgain) { S.resyncAgain = false; requestResync(); }
     render();
     if (stick) scrollToBottom();
   }
@@ -1020,7 +1060,9 @@
     li.setAttribute('data-seq', String(seq));
     bySeq[seq] = li;
     place(li, seq);
-    if (seq > S.lastSeq) S.lastSeq = seq;
+    if (seq > S.topSeq) S.topSeq = seq;
+    advanceSeq();
+    if (!fromHistory && seq > S.lastSeq + 1) watchGap();
 
     if (sender === 'bot' || sender === 'agent') {
       if (!S.open && seq > S.seenSeq) {
@@ -1054,11 +1096,23 @@
       p.el.setAttribute('data-seq', String(seq));
       bySeq[seq] = p.el;
       place(p.el, seq);
-      // Only advance when nothing can be missing before it: an earlier message may
-      // still be on its way, and resync must not skip it.
-      if (seq === S.lastSeq + 1) S.lastSeq = seq;
+      // lastSeq only moves over seqs with nothing missing before them: an earlier message
+      // may still be on its way, and resync must not skip it.
+      if (seq > S.topSeq) S.topSeq = seq;
+      advanceSeq();
+      if (seq > S.lastSeq) watchGap();
     }
     render();
+  }
+
+  // A later message arrived before an earlier one: give the earlier one a moment to arrive
+  // (broadcasts may overtake each other), then fetch it.
+  function watchGap() {
+    if (timers.gap) return;
+    timers.gap = setTimeout(function () {
+      timers.gap = null;
+      if (S.topSeq > S.lastSeq) requestResync();
+    }, GAP_WAIT_MS);
   }
 
   function onTyping(f) {
@@ -1513,6 +1567,7 @@
     }
     bySeq = {};
     S.lastSeq = 0;
+    S.topSeq = 0;
     S.convId = null;
     S.status = '';
     S.unread = 0;
@@ -1542,8 +1597,8 @@
   function markSeen() {
     if (!S.open) return;
     S.unread = 0;
-    if (S.lastSeq > S.seenSeq) {
-      S.seenSeq = S.lastSeq;
+    if (S.topSeq > S.seenSeq) {
+      S.seenSeq = S.topSeq;
       if (S.convId) local.set(K_SEEN, JSON.stringify({ conv: S.convId, seq: S.seenSeq }));
     }
     renderUnread();

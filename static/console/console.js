@@ -34,6 +34,40 @@
     else setLive('down', 'Reconnecting…');
   });
 
+  // The server's one JSON frame, {"type":"resync"}: events may have been lost while Redis
+  // faltered, so re-fetch the panels and open chats as after a reconnect. Everything else is
+  // HTML for htmx to swap.
+  document.addEventListener('htmx:wsBeforeMessage', function (e) {
+    var text = e.detail && e.detail.message;
+    if (typeof text !== 'string' || text.charAt(0) !== '{') return;
+    var frame;
+    try { frame = JSON.parse(text); } catch (err) { return; }
+    e.preventDefault();
+    if (frame && frame.type === 'resync') htmx.trigger(document.body, 'console:resync');
+  });
+
+  // A re-fetched chat pane shows what the server had when it rendered it: a message pushed
+  // live while the request was in flight would vanish with the swap. Put those back.
+  var livePanes = {};
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var pane = e.detail.target;
+    if (!pane || !pane.classList || !pane.classList.contains('chat-pane')) return;
+    livePanes[pane.id] = $all('.transcript li[data-seq]', pane);
+  });
+  document.addEventListener('htmx:afterSettle', function () {
+    Object.keys(livePanes).forEach(function (id) {
+      var kept = livePanes[id];
+      delete livePanes[id];
+      var list = document.querySelector('#' + CSS.escape(id) + ' .transcript');
+      if (!list) return;
+      var shown = $all('li[data-seq]', list);
+      var top = shown.length ? Number(shown[shown.length - 1].getAttribute('data-seq')) : 0;
+      kept.forEach(function (li) {
+        if (Number(li.getAttribute('data-seq')) > top && !document.getElementById(li.id)) list.appendChild(li);
+      });
+    });
+  });
+
   function setLive(state, text) {
     var el = $('#live-indicator');
     if (!el) return;

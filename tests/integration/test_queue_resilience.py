@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 from agents import services
 from agents.models import Queue
 from agents.waiting_queue import waiting_line
+from chatsy.redis import BREAKER_COOL_DOWN_SECONDS, RedisUnavailable, redis_breaker
 from chatsy.redis_server import free_port, redis_start
 from conversations.models import Conversation, Message
 from escalation.buttons import human_requested_by_button
@@ -100,6 +102,14 @@ def test_escalation_succeeds_in_the_database_while_redis_is_down_and_catches_up(
         data_dir=Path(tempfile.mkdtemp(prefix="chatsy-back-")), port=port, persist=False
     )
     try:
+        # The failed enqueue opened the breaker: until its cool-down ends calls fail at once,
+        # and the reconciler (every 30 s in beat) catches up after.
+        with pytest.raises(RedisUnavailable, match="circuit open"):
+            services.queue_reconcile()
+        deadline = time.monotonic() + BREAKER_COOL_DOWN_SECONDS + 5
+        while redis_breaker().remaining() > 0:
+            assert time.monotonic() < deadline, "the breaker never closed"
+            time.sleep(0.05)
         assert services.queue_reconcile() == (1, 0)
         assert waiting_line().position(str(conversation.public_id)) == 1
     finally:
