@@ -7,7 +7,7 @@ per-conversation `seq` are the truth, and clients resync after reconnecting.
 Nothing waits long on Redis: each ASGI event loop has one publisher that sends broadcasts in
 the order they were handed over, each bounded by PUBLISH_TIMEOUT_SECONDS; sync code (the
 database thread, on commit) hands events over without waiting. A lost broadcast is counted and
-reported to `broadcast_failed_listeners` (the sockets are then told to resync).
+reported to `chatsy.layer_health`, which tells every socket to resync once the layer works.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from typing import Any, cast
 from uuid import UUID
 
@@ -23,6 +22,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from chatsy import layer_health
 from chatsy.events import Event
 
 logger = logging.getLogger(__name__)
@@ -97,8 +97,6 @@ _publishers: dict[asyncio.AbstractEventLoop, _Publisher] = {}
 _latest_loop: asyncio.AbstractEventLoop | None = None
 _failing_until = 0.0
 broadcasts_lost = 0  # since the process started
-# Called (from any thread) when a broadcast is lost, e.g. to tell the sockets to resync.
-broadcast_failed_listeners: list[Callable[[], None]] = []
 
 
 def publisher_start() -> None:
@@ -164,8 +162,7 @@ def _failed(group: str, reason: str) -> None:
     global broadcasts_lost
     broadcasts_lost += 1
     logger.warning("broadcast to %s lost: %s", group, reason)
-    for listener in broadcast_failed_listeners:
-        listener()
+    layer_health.broadcast_failed()
 
 
 def _message(event: Event) -> dict[str, Any]:
