@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 
 from agents.models import AgentProfile, Queue
 from conversations.models import Conversation, Message
 from escalation.policy import Policy
-from escalation.policy_store import VERSION_KEY, policy_replace
+from escalation.policy_store import POLICY_VERSION, policy_replace
 from tests.e2e.conftest import daphne_server, demo_data_for
 from tests.factories import QueueFactory
 from tests.support.ws_client import WebSocket
@@ -91,7 +90,7 @@ def servers(transactional_db, redis_url):
     ):
         demo_data_for(first)
         policy_replace(Policy.default())  # earlier transactional tests flushed the seeded rows
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)  # Redis was flushed too
+        POLICY_VERSION.bump()  # the servers rebuild their policy (Redis was flushed too)
         QueueFactory(slug="general", name="General support")
         Queue.objects.update(routing=Queue.Routing.MANUAL)
         agent = AgentProfile.objects.get(user__username="agent")
