@@ -53,14 +53,14 @@ class Plan:
             visitors=visitors,
             echo_sequential=50,
             loop_seconds=1.0,
-            s1_messages=20,
-            s2_seconds=2.0,
+            s1_messages=10,
+            s2_seconds=1.5,
             relay_chats=(1, 3),
-            relay_messages=6,
-            idle_sockets=40,
-            active_visitors=4,
-            s3_seconds=2.0,
-            count_messages=4,
+            relay_messages=4,
+            idle_sockets=30,
+            active_visitors=3,
+            s3_seconds=1.5,
+            count_messages=3,
         )
 
 
