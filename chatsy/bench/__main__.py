@@ -125,7 +125,8 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
         "echo-b0", "chatsy.bench.echo_server", [str(b0_port)], env, workdir, processes
     )
     chatsy_port = free_port()
-    seed(f"http://127.0.0.1:{chatsy_port}", env)
+    idle_tokens = workdir / "idle-visitor-tokens.txt"
+    seed(f"http://127.0.0.1:{chatsy_port}", env, plan.idle_sockets, idle_tokens)
     progress.step("Starting Daphne serving Chatsy (as `make run` does)")
     chatsy = daphne_start(
         "daphne-chatsy", "chatsy.asgi:application", env, workdir, processes, port=chatsy_port
@@ -139,6 +140,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
     started = time.monotonic()
     results: dict[str, Any] = {"meta": meta(args, plan), "scenarios": {}}
     measured = results["scenarios"]
+    target.idle_tokens = idle_tokens.read_text().split()
     asyncio.run(measure_all(measured, plan, progress, target, echo, b0.pid, b0_port))
     progress.step(f"Counts per message in-process ({plan.count_messages} messages)")
     measured["counts"] = counts_in_process(env, plan.count_messages)
@@ -148,10 +150,11 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
     return results
 
 
-def seed(origin: str, env: dict[str, str]) -> None:
+def seed(origin: str, env: dict[str, str], visitors: int, tokens: Path) -> None:
     """Migrations and the demo store (chatsy.bench.seed), the server's own origin allowed."""
     result = subprocess.run(
-        [sys.executable, "-m", "chatsy.bench.seed", "--origin", origin],
+        [sys.executable, "-m", "chatsy.bench.seed", "--origin", origin]
+        + ["--visitors", str(visitors), "--tokens", str(tokens)],
         env=env,
         cwd=ROOT,
         capture_output=True,
