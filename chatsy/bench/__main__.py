@@ -37,11 +37,11 @@ from chatsy.bench.stack import (
     BenchError,
     Processes,
     daphne_start,
-    manage,
     postgres_private,
     python_start,
     raise_open_files_limit,
     redis_private,
+    server_ready,
     tail,
     wait_for_port,
 )
@@ -116,15 +116,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
         CHATSY_VAR_DIR=str(workdir / "var"),
         DJANGO_SETTINGS_MODULE="chatsy.settings",
     )
-    progress.step("Migrating the database and loading the demo store")
-    chatsy_port = free_port()
-    origin = f"http://127.0.0.1:{chatsy_port}"
-    subprocess_run_seed(origin, env)
-    manage(["queue_rebuild"], env)
-    progress.step("Starting Daphne: Chatsy (as `make run` does), the echo baselines, B0")
-    chatsy = daphne_start(
-        "daphne-chatsy", "chatsy.asgi:application", env, workdir, processes, port=chatsy_port
-    )
+    progress.step("Starting the echo baselines (Daphne, B0); migrating, loading the demo store")
     echo = daphne_start(
         "daphne-echo", "chatsy.bench.echo_asgi:application", env, workdir, processes
     )
@@ -132,6 +124,15 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
     b0 = python_start(
         "echo-b0", "chatsy.bench.echo_server", [str(b0_port)], env, workdir, processes
     )
+    chatsy_port = free_port()
+    idle_tokens = workdir / "idle-visitor-tokens.txt"
+    seed(f"http://127.0.0.1:{chatsy_port}", env, plan.idle_sockets, idle_tokens)
+    progress.step("Starting Daphne serving Chatsy (as `make run` does)")
+    chatsy = daphne_start(
+        "daphne-chatsy", "chatsy.asgi:application", env, workdir, processes, port=chatsy_port
+    )
+    for server in (echo, chatsy):
+        server_ready(server, workdir)
     wait_for_port(b0_port, b0, workdir / "echo-b0.log")
     target = scenarios.Target(
         chatsy.base, chatsy.ws_base, chatsy.process.pid, redis.url, service_pids
@@ -139,6 +140,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
     started = time.monotonic()
     results: dict[str, Any] = {"meta": meta(args, plan), "scenarios": {}}
     measured = results["scenarios"]
+    target.idle_tokens = idle_tokens.read_text().split()
     asyncio.run(measure_all(measured, plan, progress, target, echo, b0.pid, b0_port))
     progress.step(f"Counts per message in-process ({plan.count_messages} messages)")
     measured["counts"] = counts_in_process(env, plan.count_messages)
@@ -148,9 +150,11 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[s
     return results
 
 
-def subprocess_run_seed(origin: str, env: dict[str, str]) -> None:
+def seed(origin: str, env: dict[str, str], visitors: int, tokens: Path) -> None:
+    """Migrations and the demo store (chatsy.bench.seed), the server's own origin allowed."""
     result = subprocess.run(
-        [sys.executable, "-m", "chatsy.bench.seed", "--origin", origin],
+        [sys.executable, "-m", "chatsy.bench.seed", "--origin", origin]
+        + ["--visitors", str(visitors), "--tokens", str(tokens)],
         env=env,
         cwd=ROOT,
         capture_output=True,

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
@@ -53,14 +53,14 @@ class Plan:
             visitors=visitors,
             echo_sequential=50,
             loop_seconds=1.0,
-            s1_messages=20,
-            s2_seconds=2.0,
+            s1_messages=10,
+            s2_seconds=1.5,
             relay_chats=(1, 3),
-            relay_messages=6,
-            idle_sockets=40,
-            active_visitors=4,
-            s3_seconds=2.0,
-            count_messages=4,
+            relay_messages=4,
+            idle_sockets=30,
+            active_visitors=3,
+            s3_seconds=1.5,
+            count_messages=3,
         )
 
 
@@ -226,6 +226,7 @@ class Target:
     server_pid: int
     redis_url: str
     service_pids: Sequence[int]  # Redis, PostgreSQL's postmaster
+    idle_tokens: list[str] = field(default_factory=list)  # S3's visitors, made by the seed
 
 
 async def s1_sequential(target: Target, plan: Plan, progress: Progress) -> dict[str, Any]:
@@ -301,9 +302,7 @@ async def s2_closed_loop(target: Target, plan: Plan, progress: Progress) -> dict
 async def s3_idle(target: Target, plan: Plan, progress: Progress) -> dict[str, Any]:
     """Idle widget sockets (authenticated, in their conversation's group) beside active ones."""
     server = psutil.Process(target.server_pid)
-    tokens = await visitor_tokens(target.base, plan.idle_sockets)
-    progress.step(f"S3: {plan.idle_sockets:,} visitor sessions made; opening their sockets")
-    await asyncio.sleep(0.5)
+    tokens = target.idle_tokens[: plan.idle_sockets]
     rss_before = server.memory_info().rss
     opening = time.perf_counter()
     idle = await visitors_open(target.ws_base, target.base, tokens)

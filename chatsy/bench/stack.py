@@ -180,7 +180,8 @@ def daphne_start(
     processes: Processes,
     port: int | None = None,
 ) -> Server:
-    """Daphne with exactly the flags `make run` uses (chatsy/devstack.py)."""
+    """Daphne with exactly the flags `make run` uses (chatsy/devstack.py); `server_ready`
+    waits for it."""
     port = port or free_port()
     command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port)]
     command += ["--websocket-max-message-size", str(WEBSOCKET_MAX_MESSAGE_BYTES), app]
@@ -189,9 +190,7 @@ def daphne_start(
         command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     processes.add(name, popen_stop(process))
-    server = Server(name, port, process)
-    _wait_for_port(server, workdir / f"{name}.log")
-    return server
+    return Server(name, port, process)
 
 
 def python_start(
@@ -230,8 +229,8 @@ def wait_for_port(
     raise BenchError(f"{log.stem} did not listen on {port} within {timeout} s:\n{tail(log)}")
 
 
-def _wait_for_port(server: Server, log: Path) -> None:
-    wait_for_port(server.port, server.process, log)
+def server_ready(server: Server, workdir: Path) -> None:
+    wait_for_port(server.port, server.process, workdir / f"{server.name}.log")
     try:  # the first request imports the app; do it before anything is timed
         urllib.request.urlopen(f"{server.base}/api/widget/config?site_key=none", timeout=30)
     except urllib.error.HTTPError:
@@ -245,15 +244,3 @@ def tail(log: Path, lines: int = 30) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-
-
-def manage(args: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise BenchError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
