@@ -105,14 +105,15 @@ def broadcast_failed() -> None:
     hints after a good round trip; without one (a Celery worker), a helper thread retries the
     hint for up to ORPHAN_HINT_ATTEMPTS seconds."""
     with _lock:
-        watchdogs = list(_watchdogs.values())
+        watchdogs = [w for w in _watchdogs.values() if w.loop.is_running()]
+    poked = False
     for watchdog in watchdogs:
         try:
             watchdog.loop.call_soon_threadsafe(watchdog.broadcast_failed)
+            poked = True
         except RuntimeError:  # its loop closed meanwhile
             continue
-        return
-    if not _orphan_hint.is_set():
+    if not poked and not _orphan_hint.is_set():
         _orphan_hint.set()
         threading.Thread(target=_orphan_hint_deliver, name="layer-resync-hint", daemon=True).start()
 
