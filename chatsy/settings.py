@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     "queue-reconcile": {"task": "agents.tasks.queue_reconcile", "schedule": 30.0},
     "queue-sla-watch": {"task": "agents.tasks.queue_sla_watch", "schedule": 10.0},
     "answer-unanswered": {"task": "conversations.tasks.answer_unanswered", "schedule": 5.0},
+    "summaries-reconcile": {"task": "escalation.tasks.summaries_reconcile", "schedule": 60.0},
 }
 
 # The assistant. With no OPENAI_API_KEY the offline knowledge-base responder answers.
