@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from typing import Any, cast
 from uuid import UUID
@@ -77,6 +78,26 @@ class _Publisher:
         self.loop = loop
         self.queue: asyncio.Queue[tuple[str, Event]] = asyncio.Queue(maxsize=10_000)
         self.task = loop.create_task(self._run())
+        # Handed over from other threads; one wake-up of the loop takes all of them (a commit
+        # usually broadcasts twice: the message, and the console's row).
+        self._handed: list[tuple[str, Event]] = []
+        self._handed_lock = threading.Lock()
+
+    def put_threadsafe(self, group: str, event: Event) -> None:
+        with self._handed_lock:
+            self._handed.append((group, event))
+            if len(self._handed) > 1:
+                return  # a wake-up is already on its way
+        try:
+            self.loop.call_soon_threadsafe(self._take_handed)
+        except RuntimeError:  # the loop closed meanwhile (shutdown): the clients resync
+            _failed(group, "the event loop closed")
+
+    def _take_handed(self) -> None:
+        with self._handed_lock:
+            handed, self._handed = self._handed, []
+        for group, event in handed:
+            self.put(group, event)
 
     def put(self, group: str, event: Event) -> None:
         try:
@@ -126,7 +147,7 @@ def group_send(group: str, event: Event) -> None:
             if running is loop:
                 publisher.put(group, event)
             else:
-                loop.call_soon_threadsafe(publisher.put, group, event)
+                publisher.put_threadsafe(group, event)
             return
     try:
         async_to_sync(group_send_async)(group, event)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Count, Q, When, Window
+from django.db.models import Case, Count, F, Q, When, Window
+from django.db.models.fields.json import KeyTransform
 
 from conversations.models import Conversation, Message
 from escalation.engine import HISTORY_LIMIT, BotAnswer, Snapshot
 from escalation.models import Escalation, HandoffMessage, gathered_items
-from escalation.policy_store import plan_spec
+from escalation.policy import Policy
+from escalation.policy_store import policy_current
 from escalation.signals.entities import extract_entities
 from escalation.signals.sentiment import Sentiment, score_sentiment
 from escalation.signals.text import prepare_cached
@@ -23,12 +25,25 @@ TURN_WINDOW = HISTORY_LIMIT * 2 + 10
 
 
 @dataclass(frozen=True)
+class WindowRow:
+    """A message as the bot's turn reads it: no model instance, no metadata beyond these."""
+
+    pk: int
+    seq: int
+    sender: str
+    body: str
+    confidence: float | None  # bot answers: the responder's confidence
+    actions: list[dict[str, str]] | None  # bot messages: the quick replies it showed
+
+
+@dataclass(frozen=True)
 class TurnWindow:
     """A visitor message with what the bot's turn needs around it, read in ONE query."""
 
-    conversation: Conversation  # as stored now, with its customer and plan
-    message: Message
-    earlier: Sequence[Message]  # the latest messages before `message`, oldest first
+    status: str  # the conversation's, as stored now
+    plan: str | None  # the customer's plan's name
+    message: WindowRow
+    earlier: Sequence[WindowRow]  # the latest messages before `message`, oldest first
     helpful_clicks: int  # "Did this help?" answers over the whole conversation
     not_helpful_clicks: int
     ai_failures: int  # answers the offline responder gave because the LLM failed
@@ -36,8 +51,9 @@ class TurnWindow:
 
 
 def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
-    """The message's row and the rows before it, joined with the conversation, customer and
-    plan, with the conversation-wide counts as window aggregates (computed before LIMIT)."""
+    """The message's row and the rows before it, with the conversation's status and the
+    customer's plan, and the conversation-wide counts as window aggregates (computed before
+    LIMIT). Plain values, not models: this runs for every visitor message."""
     bot, customer = Message.Sender.BOT, Message.Sender.CUSTOMER
 
     def count(**where: Any) -> Window:
@@ -45,53 +61,83 @@ def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
 
     rows = list(
         Message.objects.filter(conversation_id=conversation_id)
-        .select_related("conversation__customer__plan")
         .annotate(
+            confidence=KeyTransform("confidence", "metadata"),
+            actions=KeyTransform("actions", "metadata"),
             helpful=count(sender=bot, metadata__feedback="helpful"),
             not_helpful=count(sender=bot, metadata__feedback="not_helpful"),
             failures=count(sender=bot, metadata__responder="fallback"),
             turns=count(sender=customer, seq__lte=message_seq),
+            status=F("conversation__status"),
+            plan=F("conversation__customer__plan__name"),
+        )
+        .values(
+            "pk",
+            "seq",
+            "sender",
+            "body",
+            "confidence",
+            "actions",
+            "helpful",
+            "not_helpful",
+            "failures",
+            "turns",
+            "status",
+            "plan",
         )
         # The message and the rows before it first, even when many came after it (a lost
         # turn rerun late); the window counts still span the whole conversation.
         .order_by(Case(When(seq__gt=message_seq, then=1), default=0), "-seq")[:TURN_WINDOW]
     )
-    if not rows or rows[0].seq != message_seq:
+    if not rows or rows[0]["seq"] != message_seq:
         raise LookupError(f"message {message_seq} of conversation {conversation_id} is gone")
-    message = rows[0]
+    first = rows[0]
+
+    def row(values: dict[str, Any]) -> WindowRow:
+        return WindowRow(
+            pk=values["pk"],
+            seq=values["seq"],
+            sender=values["sender"],
+            body=values["body"],
+            confidence=values["confidence"] if values["sender"] == bot else None,
+            actions=values["actions"] if values["sender"] == bot else None,
+        )
+
     return TurnWindow(
-        conversation=message.conversation,
-        message=message,
-        earlier=[row for row in rows[1:] if row.seq < message_seq][::-1],
-        helpful_clicks=message.helpful,
-        not_helpful_clicks=message.not_helpful,
-        ai_failures=message.failures,
-        visitor_turns=message.turns,
+        status=first["status"],
+        plan=first["plan"],
+        message=row(first),
+        earlier=[row(values) for values in reversed(rows[1:]) if values["seq"] < message_seq],
+        helpful_clicks=first["helpful"],
+        not_helpful_clicks=first["not_helpful"],
+        ai_failures=first["failures"],
+        visitor_turns=first["turns"],
     )
 
 
-def snapshot_from(window: TurnWindow) -> Snapshot:
-    """The engine's view of the conversation when the window's message arrived."""
+def snapshot_from(window: TurnWindow, *, policy: Policy) -> Snapshot:
+    """The engine's view of the conversation when the window's message arrived. The plan is
+    the policy's copy of the customer's (the policy is rebuilt whenever a plan is saved)."""
     earlier = [m for m in window.earlier if m.sender != Message.Sender.SYSTEM][-HISTORY_LIMIT * 2 :]
-    plan = window.conversation.customer.plan
     return Snapshot(
         message=window.message.body,
         earlier_messages=tuple(m.body for m in earlier if m.sender == Message.Sender.CUSTOMER),
         bot_answers=tuple(
-            BotAnswer(text=m.body, confidence=m.metadata.get("confidence"))
+            BotAnswer(text=m.body, confidence=m.confidence)
             for m in earlier
-            if m.sender == Message.Sender.BOT and "confidence" in m.metadata
+            if m.sender == Message.Sender.BOT and m.confidence is not None
         ),
         helpful_clicks=window.helpful_clicks,
         not_helpful_clicks=window.not_helpful_clicks,
         visitor_turns=window.visitor_turns,
-        plan=plan_spec(plan) if plan is not None else None,
+        plan=next((plan for plan in policy.plans if plan.name == window.plan), None),
     )
 
 
 def snapshot_for(*, conversation: Conversation, message: Message) -> Snapshot:
     """The engine's view of the conversation when `message` (a visitor message) arrived."""
-    return snapshot_from(turn_window(conversation_id=conversation.pk, message_seq=message.seq))
+    window = turn_window(conversation_id=conversation.pk, message_seq=message.seq)
+    return snapshot_from(window, policy=policy_current())
 
 
 def ai_answers(*, conversation: Conversation) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ from escalation.buttons import bot_turn_failed, human_requested_by_button
 from escalation.engine import Decision, Snapshot, decide
 from escalation.policy import Category, Policy
 from escalation.policy_store import policy_current
+from escalation.selectors import WindowRow
 from escalation.services import conversation_escalate, message_record_feedback
 from escalation.signals.dialogue import DialogueAct, mentions_store, read_act
 
@@ -60,11 +61,12 @@ class TurnContext:
     """What one visitor message's turn needs, read once (turn_read): conversations.hooks.BotTurn."""
 
     conversation: Conversation
+    status: str  # the conversation's, as stored when the turn was read
     message: Message
     history: list[Turn]
     snapshot: Snapshot
     policy: Policy
-    last_bot: Message | None  # the bot's latest message before this one
+    last_bot: WindowRow | None  # the bot's latest message before this one
 
     @property
     def group(self) -> str:
@@ -74,7 +76,7 @@ class TurnContext:
 async def bot_reply(*, conversation_id: int, message_id: int) -> None:
     """Read and run the turn of a stored message: the reconciler taking over a lost turn. A
     turn taken over TURN_ATTEMPTS times failed each time: a person takes over instead."""
-    message = await database_sync_to_async(Message.objects.get)(
+    message = await database_sync_to_async(Message.objects.select_related("conversation").get)(
         pk=message_id, conversation_id=conversation_id
     )
     if message.bot_turn_attempts > TURN_ATTEMPTS:
@@ -97,7 +99,7 @@ def _hand_over_failed_turn(message: Message) -> None:
 async def bot_turn(context: TurnContext) -> None:
     """Decide, answer or hand over. Database work: one hop at the end, the context having
     been read in the hop that stored the visitor's message (turn_read)."""
-    if context.conversation.status != Conversation.Status.BOT:
+    if context.status != Conversation.Status.BOT:
         return  # A person owns the conversation: the bot stays silent.
     act = read_act(context.message.body)
     before = decide(context.snapshot, context.policy, timezone.now())
@@ -144,17 +146,14 @@ def _off_topic(context: TurnContext, before: Decision) -> bool:
 def _conversational_turn(context: TurnContext, before: Decision, act: DialogueAct) -> None:
     """Reply to a turn that is no question; a typed yes / no answers what the bot asked."""
     last_bot = context.last_bot
-    asked = (
-        bot_rules.asked_by(last_bot.metadata.get("actions", []))
-        if last_bot
-        else bot_rules.Asked.NOTHING
-    )
+    asked = bot_rules.asked_by(last_bot.actions or []) if last_bot else bot_rules.Asked.NOTHING
     reply = bot_rules.turn_reply(act, asked)
     decision = before
     if reply.escalate:
         decision = human_requested_by_button(context.policy)
     elif reply.helpful is not None and last_bot is not None:
-        recorded = message_record_feedback(message=last_bot, helpful=reply.helpful)
+        answered = Message.objects.get(pk=last_bot.pk)
+        recorded = message_record_feedback(message=answered, helpful=reply.helpful)
         if recorded and not reply.helpful:  # counts like the "No" button (Category 5)
             snapshot = bot_rules.with_not_helpful(context.snapshot)
             decision = decide(snapshot, context.policy, timezone.now())
@@ -320,8 +319,10 @@ async def _end_stream(context: TurnContext, stream_id: str | None) -> None:
 
 def turn_read(*, message: Message) -> TurnContext:
     """Everything the turn needs, in one query (escalation.selectors.turn_window); the policy
-    and the knowledge base come from this process's memory (rebuilt when their version moves)."""
+    and the knowledge base come from this process's memory (rebuilt when their version moves).
+    `message` with its conversation: the rows just stored, or read by the reconciler."""
     knowledge_index_fresh()
+    policy = policy_current()
     window = escalation_selectors.turn_window(
         conversation_id=message.conversation_id, message_seq=message.seq
     )
@@ -329,13 +330,14 @@ def turn_read(*, message: Message) -> TurnContext:
         Turn(role=cast(Role, m.sender), text=m.body)  # Message.Sender's values are the roles
         for m in window.earlier
     ]
-    snapshot = escalation_selectors.snapshot_from(window)
+    snapshot = escalation_selectors.snapshot_from(window, policy=policy)
     return TurnContext(
-        conversation=window.conversation,
-        message=window.message,
+        conversation=message.conversation,
+        status=window.status,
+        message=message,
         history=earlier[-HISTORY_TURNS:],
         snapshot=bot_rules.with_ai_failures(snapshot, failures=window.ai_failures),
-        policy=policy_current(),
+        policy=policy,
         last_bot=next(
             (m for m in reversed(window.earlier) if m.sender == Message.Sender.BOT), None
         ),
