@@ -306,6 +306,8 @@ def test_a_supervisor_sees_every_queue_and_agent_and_observes_a_chat(visitor, ag
     expect(agent_page).to_have_url(re.compile(r"/console/\?chat="))
     pane = agent_page.locator(".chat-pane:not([hidden])")
     expect(pane.get_by_role("button", name="Stop observing")).to_be_visible()
+    # The page was reloaded: its new socket listens to the observed chat once it is live.
+    expect(agent_page.locator("#live-indicator")).to_have_attribute("data-state", "live")
     composer.fill("Is anyone there?")
     composer.press("Enter")
     expect(pane.locator(".transcript")).to_contain_text("Is anyone there?")
