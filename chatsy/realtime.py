@@ -63,8 +63,9 @@ SUPERVISORS_GROUP = "console.supervisors"
 # A broadcast that Redis has not taken within this long is dropped (and counted): the clients
 # resync from the database. Nothing waits longer on a stalled Redis.
 PUBLISH_TIMEOUT_SECONDS = 1.0
-# After a failed publish, publishes fail fast for this long instead of each waiting the timeout.
-FAIL_FAST_SECONDS = 1.0
+# After a failed publish, publishes fail fast for up to this long while the layer's watchdog
+# (chatsy.layer_health) finds Redis down, instead of each waiting the timeout.
+FAIL_FAST_SECONDS = 5.0
 
 
 class _Publisher:
@@ -162,8 +163,8 @@ async def group_send_async(group: str, event: Event) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    if time.monotonic() < _failing_until:
-        _failed(group, "Redis failed moments ago")
+    if time.monotonic() < _failing_until and not layer_health.redis_up():
+        _failed(group, "Redis is down")  # until the watchdog's next good probe
         return
     try:
         async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):

@@ -34,6 +34,8 @@ class WindowRow:
     body: str
     confidence: float | None  # bot answers: the responder's confidence
     actions: list[dict[str, str]] | None  # bot messages: the quick replies it showed
+    feedback: str | None  # bot messages: the visitor's "Did this help?" answer
+    fell_back: bool  # bot answers the offline responder gave because the LLM failed
 
 
 @dataclass(frozen=True)
@@ -44,49 +46,53 @@ class TurnWindow:
     plan: str | None  # the customer's plan's name
     message: WindowRow
     earlier: Sequence[WindowRow]  # the latest messages before `message`, oldest first
-    helpful_clicks: int  # "Did this help?" answers over the whole conversation
-    not_helpful_clicks: int
-    ai_failures: int  # answers the offline responder gave because the LLM failed
+    later: Sequence[WindowRow]  # messages after it (a button clicked under its answer)
     visitor_turns: int  # visitor messages up to and including `message`
+
+    @property
+    def rows(self) -> list[WindowRow]:
+        return [*self.earlier, self.message, *self.later]
+
+    # Clicks and failures count within the window (the last TURN_WINDOW messages), so a turn
+    # costs the same in a chat of 10 messages and of 10,000.
+    @property
+    def helpful_clicks(self) -> int:
+        return sum(row.feedback == "helpful" for row in self.rows)
+
+    @property
+    def not_helpful_clicks(self) -> int:
+        return sum(row.feedback == "not_helpful" for row in self.rows)
+
+    @property
+    def ai_failures(self) -> int:
+        return sum(row.fell_back for row in self.rows)
 
 
 def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
-    """The message's row and the rows before it, with the conversation's status and the
-    customer's plan, and the conversation-wide counts as window aggregates (computed before
-    LIMIT). Plain values, not models: this runs for every visitor message."""
+    """The message's row and the rows around it, with the conversation's status, the
+    customer's plan and the visitor's turns so far (a window aggregate over the conversation,
+    computed before LIMIT; it reads no JSON). Plain values, not models, and only the metadata
+    keys the turn reads: this runs for every visitor message."""
     bot, customer = Message.Sender.BOT, Message.Sender.CUSTOMER
 
-    def count(**where: Any) -> Window:
-        return Window(Count("pk", filter=Q(**where)))
+    def key(name: str) -> KeyTransform:
+        return KeyTransform(name, "metadata")
 
+    fields = ("pk", "seq", "sender", "body", "confidence", "actions", "feedback", "responder")
     rows = list(
         Message.objects.filter(conversation_id=conversation_id)
         .annotate(
-            confidence=KeyTransform("confidence", "metadata"),
-            actions=KeyTransform("actions", "metadata"),
-            helpful=count(sender=bot, metadata__feedback="helpful"),
-            not_helpful=count(sender=bot, metadata__feedback="not_helpful"),
-            failures=count(sender=bot, metadata__responder="fallback"),
-            turns=count(sender=customer, seq__lte=message_seq),
+            confidence=key("confidence"),
+            actions=key("actions"),
+            feedback=key("feedback"),
+            responder=key("responder"),
+            turns=Window(Count("pk", filter=Q(sender=customer, seq__lte=message_seq))),
             status=F("conversation__status"),
             plan=F("conversation__customer__plan__name"),
         )
-        .values(
-            "pk",
-            "seq",
-            "sender",
-            "body",
-            "confidence",
-            "actions",
-            "helpful",
-            "not_helpful",
-            "failures",
-            "turns",
-            "status",
-            "plan",
-        )
+        .values(*fields, "turns", "status", "plan")
         # The message and the rows before it first, even when many came after it (a lost
-        # turn rerun late); the window counts still span the whole conversation.
+        # turn rerun late); the window count still spans the whole conversation.
         .order_by(Case(When(seq__gt=message_seq, then=1), default=0), "-seq")[:TURN_WINDOW]
     )
     if not rows or rows[0]["seq"] != message_seq:
@@ -94,13 +100,16 @@ def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
     first = rows[0]
 
     def row(values: dict[str, Any]) -> WindowRow:
+        from_bot = values["sender"] == bot
         return WindowRow(
             pk=values["pk"],
             seq=values["seq"],
             sender=values["sender"],
             body=values["body"],
-            confidence=values["confidence"] if values["sender"] == bot else None,
-            actions=values["actions"] if values["sender"] == bot else None,
+            confidence=values["confidence"] if from_bot else None,
+            actions=values["actions"] if from_bot else None,
+            feedback=values["feedback"] if from_bot else None,
+            fell_back=from_bot and values["responder"] == "fallback",
         )
 
     return TurnWindow(
@@ -108,9 +117,7 @@ def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
         plan=first["plan"],
         message=row(first),
         earlier=[row(values) for values in reversed(rows[1:]) if values["seq"] < message_seq],
-        helpful_clicks=first["helpful"],
-        not_helpful_clicks=first["not_helpful"],
-        ai_failures=first["failures"],
+        later=[row(values) for values in rows[1:] if values["seq"] > message_seq],
         visitor_turns=first["turns"],
     )
 
