@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, Q, When, Window
+from django.db.models import Count, F, Subquery
 from django.db.models.fields.json import KeyTransform
 
 from conversations.models import Conversation, Message
@@ -19,9 +19,11 @@ from escalation.signals.entities import extract_entities
 from escalation.signals.sentiment import Sentiment, score_sentiment
 from escalation.signals.text import prepare_cached
 
-# Rows the bot's turn reads: the engine's history (HISTORY_LIMIT * 2 without system messages),
-# the system messages among them, and messages that arrived since.
+# Rows the bot's turn reads: the engine's history (HISTORY_LIMIT * 2 without system messages)
+# and the system messages among them; and up to TURN_WINDOW_LATER that arrived since (a
+# "Did this help?" click on the answer to the message, when the reconciler reruns a turn late).
 TURN_WINDOW = HISTORY_LIMIT * 2 + 10
+TURN_WINDOW_LATER = 10
 
 
 @dataclass(frozen=True)
@@ -69,35 +71,46 @@ class TurnWindow:
 
 
 def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
-    """The message's row and the rows around it, with the conversation's status, the
-    customer's plan and the visitor's turns so far (a window aggregate over the conversation,
-    computed before LIMIT; it reads no JSON). Plain values, not models, and only the metadata
-    keys the turn reads: this runs for every visitor message."""
+    """The message's row and the rows around it (a range of `seq`, read through the unique
+    (conversation, seq) index), with the conversation's status, the customer's plan and the
+    visitor's turns so far (a subquery the database evaluates once). Plain values, not models,
+    and only the metadata keys the turn reads: this runs for every visitor message, and costs
+    the same in a chat of 10 messages and of 10,000."""
     bot, customer = Message.Sender.BOT, Message.Sender.CUSTOMER
 
     def key(name: str) -> KeyTransform:
         return KeyTransform(name, "metadata")
 
+    visitor_turns = (
+        Message.objects.filter(
+            conversation_id=conversation_id, sender=customer, seq__lte=message_seq
+        )
+        .values("conversation_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     fields = ("pk", "seq", "sender", "body", "confidence", "actions", "feedback", "responder")
     rows = list(
-        Message.objects.filter(conversation_id=conversation_id)
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            seq__gt=message_seq - TURN_WINDOW,
+            seq__lte=message_seq + TURN_WINDOW_LATER,
+        )
         .annotate(
             confidence=key("confidence"),
             actions=key("actions"),
             feedback=key("feedback"),
             responder=key("responder"),
-            turns=Window(Count("pk", filter=Q(sender=customer, seq__lte=message_seq))),
+            turns=Subquery(visitor_turns),
             status=F("conversation__status"),
             plan=F("conversation__customer__plan__name"),
         )
         .values(*fields, "turns", "status", "plan")
-        # The message and the rows before it first, even when many came after it (a lost
-        # turn rerun late); the window count still spans the whole conversation.
-        .order_by(Case(When(seq__gt=message_seq, then=1), default=0), "-seq")[:TURN_WINDOW]
+        .order_by("-seq")
     )
-    if not rows or rows[0]["seq"] != message_seq:
+    first = next((values for values in rows if values["seq"] == message_seq), None)
+    if first is None:
         raise LookupError(f"message {message_seq} of conversation {conversation_id} is gone")
-    first = rows[0]
 
     def row(values: dict[str, Any]) -> WindowRow:
         from_bot = values["sender"] == bot
@@ -116,8 +129,8 @@ def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
         status=first["status"],
         plan=first["plan"],
         message=row(first),
-        earlier=[row(values) for values in reversed(rows[1:]) if values["seq"] < message_seq],
-        later=[row(values) for values in rows[1:] if values["seq"] > message_seq],
+        earlier=[row(values) for values in reversed(rows) if values["seq"] < message_seq],
+        later=[row(values) for values in reversed(rows) if values["seq"] > message_seq],
         visitor_turns=first["turns"],
     )
 
