@@ -120,7 +120,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     pool_max_size = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10"))
     if pool_max_size > 0:
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["OPTIONS"]["pool"] = {
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             # One kept open: Celery's Django fixup closes a prefork worker's pool around every
             # task, and each new pool opens min_size connections at once.
             "min_size": 1,
