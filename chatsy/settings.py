@@ -209,7 +209,8 @@ OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
 CHATSY_LLM_FIRST_TOKEN_SECONDS = float(os.environ.get("CHATSY_LLM_FIRST_TOKEN_SECONDS", "10"))
 CHATSY_LLM_TOTAL_SECONDS = float(os.environ.get("CHATSY_LLM_TOTAL_SECONDS", "30"))
 # A bot turn renews its deadline while it runs; one not renewed for this long belongs to a dead
-# or stalled server and is run again by another (conversations.turns): within ~1.4x this.
+# or stalled server and is run again by another (conversations.turns): within this plus one
+# 2-second sweep.
 CHATSY_BOT_TURN_LEASE_SECONDS = float(os.environ.get("CHATSY_BOT_TURN_LEASE_SECONDS", "6"))
 
 # Chatsy limits and behaviour.
