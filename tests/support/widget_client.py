@@ -29,6 +29,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 HUMAN_STATUSES = ("queued", "assigned")
+# How long a gap in seq may last before the client resyncs (static/chatsy/widget.js: 1 s).
+GAP_SECONDS = 1.0
 
 
 @dataclass
@@ -88,6 +90,7 @@ class WidgetClient:
         self.transcript: dict[int, Shown] = {}
         self.conflicts: list[tuple[int, Shown, Shown]] = []  # same seq, different content
         self.last_seq = 0  # the widget's S.lastSeq: what it asks to resync after
+        self._gap_watched = False
         self.outbox: dict[str, Sent] = {}  # every message ever sent, in order
         self.status: str | None = None
         self.conversation_id: str | None = None
@@ -282,6 +285,7 @@ class WidgetClient:
         elif kind == "message":
             self._note("message", frame["message"]["seq"])
             self._show(frame["message"])
+            self._watch_gap(ws)
         elif kind == "ack":
             self._on_ack(frame)
         elif kind == "status":
@@ -326,9 +330,30 @@ class WidgetClient:
             )
 
     def _show(self, message: dict[str, Any]) -> None:
-        """A message or history entry: shown once per seq; the resync point moves up to it."""
-        seq = self._record(message)
-        self.last_seq = max(self.last_seq, seq)
+        """A message or history entry: shown once per seq. The resync point moves only over
+        seqs with nothing missing before them, as the widget's does."""
+        self._record(message)
+        self._advance()
+
+    def _advance(self) -> None:
+        while self.last_seq + 1 in self.transcript:
+            self.last_seq += 1
+
+    def _watch_gap(self, ws: ClientConnection) -> None:
+        """A live message past a gap: a broadcast was lost (e.g. with the process that made it)
+        or is overtaken; like the widget, resync if the gap is still there a second later."""
+        if self._gap_watched or not self.transcript or max(self.transcript) <= self.last_seq:
+            return
+        self._gap_watched = True
+        self._spawn(self._gap_resync(ws))
+
+    async def _gap_resync(self, ws: ClientConnection) -> None:
+        await asyncio.sleep(GAP_SECONDS)
+        self._gap_watched = False
+        if self._ws is ws and not self._awaiting_history and max(self.transcript) > self.last_seq:
+            self._note("gap", self.last_seq)
+            with contextlib.suppress(ConnectionClosed):
+                await self._resync(ws)
 
     def _record(self, message: dict[str, Any]) -> int:
         seq = int(message["seq"])
@@ -355,10 +380,9 @@ class WidgetClient:
         self._record(
             {"seq": sent.seq, "sender": "customer", "body": sent.body, "client_id": sent.client_id}
         )
-        # The widget advances its resync point on an ack only if nothing can be missing before
-        # it (an earlier message may still be on its way, and resync must not skip it).
-        if sent.seq == self.last_seq + 1:
-            self.last_seq = sent.seq
+        # Like the widget, the resync point passes an ack's seq only if nothing is missing
+        # before it (an earlier message may still be on its way, and resync must not skip it).
+        self._advance()
 
     def _on_error(self, frame: dict[str, Any]) -> None:
         self._note("error", frame)
