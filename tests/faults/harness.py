@@ -319,8 +319,12 @@ def visitors_for(
     return visitors
 
 
-def assert_clean(result: audit.Audit, report: dict[str, Any]) -> None:
-    failures = result.failures()
+def assert_clean(
+    result: audit.Audit, report: dict[str, Any], *, known: frozenset[str] = frozenset()
+) -> None:
+    """No damage of any kind, except `known`: open defects, reported in the run's report but
+    not asserted (each caller names the defect it waives; docs/performance.md lists them)."""
+    failures = {k: v for k, v in result.failures().items() if k not in known}
     assert not failures, "the fault left damage:\n" + json.dumps(
         {
             "counts": {k: len(v) for k, v in failures.items()},
