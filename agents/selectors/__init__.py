@@ -1,13 +1,19 @@
 """Reads for queues, agents and the console. Import from here: `from agents import selectors`."""
 
 from agents.selectors.access import (
+    INACTIVE,
     JOINED,
+    NOT_AGENT,
+    NOT_SUPERVISOR,
     OBSERVER,
     OWNER,
+    PASSWORD_CHANGED,
+    SESSION_GONE,
     WRITERS,
     agent_for_user,
     agent_may_write,
     chat_access,
+    console_session_problem,
     chat_role,
     session_active,
 )
@@ -49,9 +55,14 @@ from agents.selectors.queue import (
 )
 
 __all__ = [
+    "INACTIVE",
     "JOINED",
+    "NOT_AGENT",
+    "NOT_SUPERVISOR",
     "OBSERVER",
     "OWNER",
+    "PASSWORD_CHANGED",
+    "SESSION_GONE",
     "WRITERS",
     "AgentRow",
     "ChatView",
@@ -65,6 +76,7 @@ __all__ = [
     "agents_overview",
     "canned_replies",
     "chat_access",
+    "console_session_problem",
     "chat_role",
     "chat_view",
     "console_page",
