@@ -296,7 +296,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         self.joined = set()
         await self.close(code=code)
 
-    async def send(
+    async def send(  # type: ignore[override]  # AsyncWebsocketConsumer overrides it so too
         self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
     ) -> None:
         """Events already queued for this socket when it was revoked are dropped, not sent."""

@@ -13,8 +13,8 @@ from agents.selectors.access import (
     agent_for_user,
     agent_may_write,
     chat_access,
-    console_session_problem,
     chat_role,
+    console_session_problem,
     session_active,
 )
 from agents.selectors.chats import (

@@ -83,4 +83,4 @@ def _line_remove(public_id: str) -> None:
     try:
         waiting_line().remove(public_id)
     except RedisUnavailable:  # the reconciler drops it from the line once Redis is back
-        logger.warning("queue unreachable; abandoned %s stays in the line until reconciled", public_id)
+        logger.warning("queue unreachable; abandoned %s stays in line until reconciled", public_id)

@@ -124,7 +124,11 @@ async def reconnect(client: Client, path: str = "/ws/console/") -> tuple[bool, i
     socket = WebsocketCommunicator(
         application,
         path,
-        headers=[(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"cookie", cookie.encode())],
+        headers=[
+            (b"origin", b"http://testserver"),
+            (b"host", b"testserver"),
+            (b"cookie", cookie.encode()),
+        ],
     )
     connected, code = await socket.connect()
     if connected:
@@ -160,9 +164,9 @@ async def test_a_deactivation_no_signal_reports_is_caught_by_the_next_push(hando
     """A queryset update sends no signal: the next event for the chat re-checks the session
     in the same database hop as its access check, and closes instead of pushing."""
     agent, console, visitor = handoff
-    await database_sync_to_async(
-        type(agent.user).objects.filter(pk=agent.user_id).update
-    )(is_active=False)
+    await database_sync_to_async(type(agent.user).objects.filter(pk=agent.user_id).update)(
+        is_active=False
+    )
     await visitor.say("are you still there?")
     assert await closed_with(console, "next push", time.monotonic()) == CLOSE_LOGGED_OUT
     await nothing_more_after_the_close(console, visitor)
@@ -171,9 +175,9 @@ async def test_a_deactivation_no_signal_reports_is_caught_by_the_next_push(hando
 async def test_a_deactivation_no_signal_reports_is_caught_by_the_next_frame(handoff):
     agent, console, visitor = handoff
     conversation = await database_sync_to_async(Conversation.objects.get)()
-    await database_sync_to_async(
-        type(agent.user).objects.filter(pk=agent.user_id).update
-    )(is_active=False)
+    await database_sync_to_async(type(agent.user).objects.filter(pk=agent.user_id).update)(
+        is_active=False
+    )
     await console.send_to(
         text_data=json.dumps(
             {"type": "typing", "conversation": str(conversation.public_id), "active": True}

@@ -100,9 +100,7 @@ async def test_a_visitor_still_here_or_just_gone_keeps_their_place(queues, new_v
     assert sorted(waiting_ids()) == sorted([str(here.public_id), str(just_gone.public_id)])
 
     # Sixteen minutes on: only the one who left goes; an open socket always counts as here.
-    later = await database_sync_to_async(services.queue_abandoned_sweep)(
-        now=timezone.now() + LATER
-    )
+    later = await database_sync_to_async(services.queue_abandoned_sweep)(now=timezone.now() + LATER)
     assert later == 1
     assert waiting_ids() == [str(here.public_id)]
     assert (await database_sync_to_async(Conversation.objects.get)(pk=here.pk)).status == "queued"
