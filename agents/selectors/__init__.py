@@ -15,7 +15,6 @@ from agents.selectors.access import (
     chat_access,
     chat_role,
     console_session_problem,
-    session_active,
 )
 from agents.selectors.chats import (
     ChatView,
@@ -94,7 +93,6 @@ __all__ = [
     "queues_of",
     "queues_status",
     "sentiment_trend",
-    "session_active",
     "supervisor_overview",
     "supervisor_page",
     "transfer_targets",

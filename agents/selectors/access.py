@@ -71,13 +71,6 @@ def agent_for_user(*, user) -> AgentProfile | None:
     return AgentProfile.objects.select_related("user").filter(user=user).first()
 
 
-def session_active(*, session_key: str | None) -> bool:
-    """False once the user logged out (or the session expired): their sockets must close."""
-    if not session_key:
-        return False
-    return import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
-
-
 def console_session_problem(
     *, session_key: str | None, user_id: int, supervising: bool = False
 ) -> str | None:
