@@ -1,9 +1,11 @@
 """The console's websocket: pushes rendered fragments (htmx out-of-band swaps) to agents.
 
 Session auth and an exact-host origin check wrap it (chatsy/asgi.py). Groups: the user's
-(logout closes every socket), the agent's (chats opening and closing, presence), each of their
-queues', and the conversation groups of the chats they hold or watch. Access to a chat is
-re-checked against the database for every event pushed and every frame received.
+(logout closes every socket; a change to the user or their agent profile makes each socket
+re-check its session), the agent's (chats opening and closing, presence), each of their
+queues', and the conversation groups of the chats they hold or watch. The session (as
+django.contrib.auth.get_user checks it) and access to a chat are re-checked against the
+database for every chat event pushed, every frame received and every heartbeat.
 """
 
 from __future__ import annotations
@@ -28,13 +30,29 @@ logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_LOGGED_OUT = 4401
+# The session stopped letting this socket in, but the browser may hold a newer one (Django gives
+# the session that changed the password a new key): 1012 is a code htmx's ws extension
+# reconnects on, and the reconnect authenticates afresh from the cookie, or is refused (4403).
+CLOSE_REAUTHENTICATE = 1012
+_CLOSE_CODES = {
+    selectors.INACTIVE: CLOSE_LOGGED_OUT,
+    selectors.NOT_AGENT: CLOSE_FORBIDDEN,
+    selectors.NOT_SUPERVISOR: CLOSE_FORBIDDEN,
+    selectors.SESSION_GONE: CLOSE_REAUTHENTICATE,
+    selectors.PASSWORD_CHANGED: CLOSE_REAUTHENTICATE,
+}
 HEARTBEAT_SECONDS = 20  # presence lives 60 s: a missed beat or two is fine
 MAX_FRAME_CHARS = 2048
 SUPERVISOR_DEBOUNCE_SECONDS = 0.25
 
 
+class Revoked(Exception):
+    """The socket's session no longer lets its user in (args[0]: why, a selectors constant)."""
+
+
 class ConsoleConsumer(AsyncWebsocketConsumer):
     agent: AgentProfile | None = None
+    revoked = False  # once closed for a lapsed session: nothing more is sent
 
     async def connect(self) -> None:
         realtime.publisher_start()
@@ -46,6 +64,8 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if self.agent is None or (self.supervising and not self.agent.is_supervisor):
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.user_id = self.agent.user_id
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
         self.chats: set[str] = set()
         self.joined: set[str] = set()
         self.refresh_task: asyncio.Task | None = None
@@ -77,6 +97,8 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         positions): events the console has no use for are ignored, not fatal."""
         if getattr(self, get_handler_name(message), None) is None:
             return
+        if self.revoked and not message["type"].startswith("websocket."):
+            return  # queued before the socket was revoked: its own disconnect still runs
         await super().dispatch(message)
 
     # --- frames from the browser ---------------------------------------------------------
@@ -84,12 +106,10 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only typing frames: {"type": "typing", "conversation": uuid, "active": bool}."""
         frame = _parse_typing(text_data)
-        if frame is None:
+        if frame is None or self.revoked:
             return
         public_id, active = frame
-        role = await database_sync_to_async(selectors.chat_access)(
-            agent=self.authed, public_id=public_id
-        )
+        role = await self._role(public_id)
         if role not in (selectors.OWNER, selectors.JOINED):
             return
         await realtime.group_send_async(
@@ -124,7 +144,13 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await self._push(fragments.presence_toggle, agent=self.authed)
 
     async def session_logout(self, event: events.SessionLogout) -> None:
-        await self.close(code=CLOSE_LOGGED_OUT)
+        await self._revoke(CLOSE_LOGGED_OUT)
+
+    async def session_check(self, event: events.SessionCheck) -> None:
+        """The user or their agent profile changed: is this socket's own session still good?"""
+        problem = await database_sync_to_async(self._session_problem)()
+        if problem is not None:
+            await self._revoke(_CLOSE_CODES[problem])
 
     async def layer_resync(self, event: events.LayerResync) -> None:
         """Events may have been lost, `chat.opened` among them: join what the agent holds now,
@@ -239,9 +265,43 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=fragments.chat_closed(public_id=public_id))
 
     async def _role(self, public_id: str) -> str | None:
-        return await database_sync_to_async(selectors.chat_access)(
-            agent=self.authed, public_id=public_id
+        """Access to the chat, with the session re-checked in the same database hop."""
+        try:
+            return await database_sync_to_async(self._access)(public_id)
+        except Revoked as revoked:
+            await self._revoke(_CLOSE_CODES[revoked.args[0]])
+            return None
+
+    def _access(self, public_id: str) -> str | None:
+        self._session_still_valid()
+        return selectors.chat_access(agent=self.authed, public_id=public_id)
+
+    def _session_problem(self) -> str | None:
+        return selectors.console_session_problem(
+            session_key=self.session_key, user_id=self.user_id, supervising=self.supervising
         )
+
+    def _session_still_valid(self) -> None:
+        problem = self._session_problem()
+        if problem is not None:
+            raise Revoked(problem)
+
+    async def _revoke(self, code: int) -> None:
+        """Close for good: leave every group first so nothing more arrives, then close."""
+        if self.revoked:
+            return
+        self.revoked = True
+        for group in list(getattr(self, "joined", ())):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = set()
+        await self.close(code=code)
+
+    async def send(  # type: ignore[override]  # AsyncWebsocketConsumer overrides it so too
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Events already queued for this socket when it was revoked are dropped, not sent."""
+        if not self.revoked:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def _can_see(self, public_id: str | None) -> bool:
         """Open in this console and still theirs to see; else stop listening to it."""
@@ -257,16 +317,20 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         each other in this consumer, so each costs one trip to the database thread)."""
         if not public_id or public_id not in self.chats:
             return
-        allowed, html = await database_sync_to_async(self._render_if_allowed)(
-            public_id, render, kwargs
-        )
+        try:
+            allowed, html = await database_sync_to_async(self._render_if_allowed)(
+                public_id, render, kwargs
+            )
+        except Revoked as revoked:
+            await self._revoke(_CLOSE_CODES[revoked.args[0]])
+            return
         if not allowed:
             await self._close_chat(public_id)
         elif html:
             await self.send(text_data=html)
 
     def _render_if_allowed(self, public_id: str, render, kwargs: dict) -> tuple[bool, str]:
-        if selectors.chat_access(agent=self.authed, public_id=public_id) is None:
+        if self._access(public_id) is None:
             return False, ""
         return True, render(public_id=public_id, **kwargs)
 
@@ -276,24 +340,24 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=html)
 
     async def _beat(self) -> None:
-        """Keep presence alive while the console is open; close once the session is gone."""
-        session_key = getattr(self.scope.get("session"), "session_key", None)
+        """Keep presence alive while the console is open; close once the session lapsed (the
+        backstop for changes no signal reports, e.g. a queryset .update(is_active=False))."""
         while True:
-            alive = await database_sync_to_async(_heartbeat)(self.authed.pk, session_key)
-            if not alive:
-                await self.close(code=CLOSE_LOGGED_OUT)
+            problem = await database_sync_to_async(self._heartbeat)()
+            if problem is not None:
+                await self._revoke(_CLOSE_CODES[problem])
                 return
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
-
-def _heartbeat(agent_id: int, session_key: str | None) -> bool:
-    if not selectors.session_active(session_key=session_key):
-        return False
-    try:
-        presence.presence_touch(agent_id)
-    except RedisUnavailable:  # presence then expires and the SLA watch returns the chats
-        logger.warning("presence heartbeat for agent %s failed", agent_id)
-    return True
+    def _heartbeat(self) -> str | None:
+        problem = self._session_problem()
+        if problem is not None:
+            return problem
+        try:
+            presence.presence_touch(self.authed.pk)
+        except RedisUnavailable:  # presence then expires and the SLA watch returns the chats
+            logger.warning("presence heartbeat for agent %s failed", self.authed.pk)
+        return None
 
 
 def _parse_typing(text: str | None) -> tuple[str, bool] | None:

@@ -13,3 +13,8 @@ def queue_reconcile() -> tuple[int, int]:
 @shared_task(ignore_result=True)
 def queue_sla_watch() -> dict[str, int]:
     return services.queue_sla_watch()
+
+
+@shared_task(ignore_result=True)
+def queue_abandoned_sweep() -> int:
+    return services.queue_abandoned_sweep()

@@ -127,6 +127,13 @@ class SessionLogout(TypedDict):
     type: Literal["session.logout"]
 
 
+class SessionCheck(TypedDict):
+    """The user changed (password, deactivation, agent profile): each socket re-checks its own
+    session and closes if it no longer lets the user in."""
+
+    type: Literal["session.check"]
+
+
 # --- every socket of every process (chatsy.layer_health.RESYNC_GROUP) ----------------------
 
 
@@ -154,6 +161,7 @@ Event = (
     | PresenceChanged
     | SupervisorRefresh
     | SessionLogout
+    | SessionCheck
     | LayerResync
 )
 
@@ -257,6 +265,10 @@ def supervisor_refresh() -> SupervisorRefresh:
 
 def session_logout() -> SessionLogout:
     return {"type": "session.logout"}
+
+
+def session_check() -> SessionCheck:
+    return {"type": "session.check"}
 
 
 def layer_resync() -> LayerResync:

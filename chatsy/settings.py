@@ -197,6 +197,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = {
     "queue-reconcile": {"task": "agents.tasks.queue_reconcile", "schedule": 30.0},
     "queue-sla-watch": {"task": "agents.tasks.queue_sla_watch", "schedule": 10.0},
+    "queue-abandoned-sweep": {"task": "agents.tasks.queue_abandoned_sweep", "schedule": 60.0},
     "answer-unanswered": {"task": "conversations.tasks.answer_unanswered", "schedule": 5.0},
     "summaries-reconcile": {"task": "escalation.tasks.summaries_reconcile", "schedule": 60.0},
 }
@@ -229,6 +230,9 @@ CHATSY_PRESENCE_TTL_SECONDS = int(os.environ.get("CHATSY_PRESENCE_TTL_SECONDS", 
 CHATSY_AGENT_REPLY_TIMEOUT_SECONDS = int(
     os.environ.get("CHATSY_AGENT_REPLY_TIMEOUT_SECONDS", "120")
 )
+# A queued chat whose visitor has had no widget open for this long is closed as abandoned
+# (agents.services.abandoned), checked every minute: it stops waiting in the agents' queue.
+CHATSY_QUEUE_ABANDONED_MINUTES = float(os.environ.get("CHATSY_QUEUE_ABANDONED_MINUTES", "15"))
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 

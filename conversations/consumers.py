@@ -32,6 +32,7 @@ from conversations.models import Conversation
 from conversations.origins import origin_allowed, origin_and_host
 from conversations.tokens import InvalidToken
 from conversations.turns import turn_run, turns_upkeep_start
+from conversations.visitor_presence import visitor_arrived, visitor_left
 from escalation import copy
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.conversation is not None:
+            await visitor_left(conversation_id=str(self.authed.public_id), socket=self.channel_name)
             await layer_health.socket_unregister(self)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -123,6 +125,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         self.conversation = conversation
         await self.channel_layer.group_add(self.group, self.channel_name)
         await layer_health.socket_register(self)
+        await visitor_arrived(conversation_id=str(conversation.public_id), socket=self.channel_name)
         site = conversation.site
         await self._send_json(
             {

@@ -1,7 +1,7 @@
 """The conversation's state machine: every write of `Conversation.status` happens here.
 
     bot → queued → assigned → resolved → closed
-    queued → ticket · assigned → queued · assigned → bot · resolved → bot
+    queued → ticket · queued → closed · assigned → queued · assigned → bot · resolved → bot
 
 Each move is one conditional UPDATE (`… WHERE status = <from>`), so the database decides
 which of two concurrent moves wins; the loser gets InvalidTransition and nothing is written.
@@ -50,6 +50,12 @@ def conversation_ticket(*, conversation: Conversation) -> Conversation:
     """queued → ticket: the visitor chose an alternative (callback, email…) or it is after
     hours; a person follows up outside the chat."""
     return _move(conversation, source=Status.QUEUED, target=Status.TICKET, enqueued_at=None)
+
+
+def conversation_abandon(*, conversation: Conversation) -> Conversation:
+    """queued → closed: the visitor left long before anyone took the chat. Not resolved
+    (resolved_at stays empty, so no resolution metric counts it)."""
+    return _move(conversation, source=Status.QUEUED, target=Status.CLOSED, enqueued_at=None)
 
 
 def conversation_assign(

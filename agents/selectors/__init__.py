@@ -1,15 +1,20 @@
 """Reads for queues, agents and the console. Import from here: `from agents import selectors`."""
 
 from agents.selectors.access import (
+    INACTIVE,
     JOINED,
+    NOT_AGENT,
+    NOT_SUPERVISOR,
     OBSERVER,
     OWNER,
+    PASSWORD_CHANGED,
+    SESSION_GONE,
     WRITERS,
     agent_for_user,
     agent_may_write,
     chat_access,
     chat_role,
-    session_active,
+    console_session_problem,
 )
 from agents.selectors.chats import (
     ChatView,
@@ -49,9 +54,14 @@ from agents.selectors.queue import (
 )
 
 __all__ = [
+    "INACTIVE",
     "JOINED",
+    "NOT_AGENT",
+    "NOT_SUPERVISOR",
     "OBSERVER",
     "OWNER",
+    "PASSWORD_CHANGED",
+    "SESSION_GONE",
     "WRITERS",
     "AgentRow",
     "ChatView",
@@ -65,6 +75,7 @@ __all__ = [
     "agents_overview",
     "canned_replies",
     "chat_access",
+    "console_session_problem",
     "chat_role",
     "chat_view",
     "console_page",
@@ -82,7 +93,6 @@ __all__ = [
     "queues_of",
     "queues_status",
     "sentiment_trend",
-    "session_active",
     "supervisor_overview",
     "supervisor_page",
     "transfer_targets",

@@ -5,13 +5,22 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.db.models import OuterRef, Subquery
+from django.utils.crypto import constant_time_compare
 
 from agents.models import AgentProfile, ChatParticipant
 from conversations.models import Conversation
 
 OWNER, JOINED, OBSERVER = "owner", "joined", "observer"
 WRITERS = (OWNER, JOINED)
+
+# Why a console socket may no longer stay open (console_session_problem).
+SESSION_GONE = "session_gone"  # logged out, expired, or another user's session now
+PASSWORD_CHANGED = "password_changed"  # the session carries the old password's hash
+INACTIVE = "inactive"
+NOT_AGENT = "not_agent"  # the agent profile was removed (or the user deleted)
+NOT_SUPERVISOR = "not_supervisor"
 
 
 def chat_role(*, agent: AgentProfile, conversation: Conversation) -> str | None:
@@ -62,8 +71,31 @@ def agent_for_user(*, user) -> AgentProfile | None:
     return AgentProfile.objects.select_related("user").filter(user=user).first()
 
 
-def session_active(*, session_key: str | None) -> bool:
-    """False once the user logged out (or the session expired): their sockets must close."""
+def console_session_problem(
+    *, session_key: str | None, user_id: int, supervising: bool = False
+) -> str | None:
+    """None while a console socket may stay open, else why not (SESSION_GONE…).
+
+    What django.contrib.auth.get_user checks when a request arrives, redone for a socket that
+    lives for hours: the session still exists and is this user's, it carries the hash of their
+    current password, the user is active and still an agent (a supervisor, for that view).
+    Two queries with database sessions: the session row, the agent joined to its user.
+    """
     if not session_key:
-        return False
-    return import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
+        return SESSION_GONE
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    if str(data.get(SESSION_KEY)) != str(user_id):
+        return SESSION_GONE
+    agent = AgentProfile.objects.select_related("user").filter(user_id=user_id).first()
+    if agent is None:
+        return NOT_AGENT
+    user = agent.user
+    if not user.is_active:
+        return INACTIVE
+    stored = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not any(constant_time_compare(stored, current) for current in hashes):
+        return PASSWORD_CHANGED
+    if supervising and not agent.is_supervisor:
+        return NOT_SUPERVISOR
+    return None

@@ -170,7 +170,10 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
         if role is None:
             continue
         total, resolved = history.get(conversation.customer_id, (1, 0))
-        done = conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED)
+        done = conversation.status in (
+            Conversation.Status.RESOLVED,
+            Conversation.Status.CLOSED,
+        ) and (conversation.resolved_at is not None)
         views.append(_chat_view(conversation, role, total - 1, resolved - int(done)))
     return views
 
@@ -217,12 +220,14 @@ def _role(conversation: Conversation, agent: AgentProfile) -> str | None:
 
 
 def _customer_history(customer_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per customer: conversations in all, and how many of them ended resolved."""
+    """Per customer: conversations in all, and how many of them ended resolved (a chat
+    closed as abandoned never was: no resolved_at)."""
     done = [Conversation.Status.RESOLVED, Conversation.Status.CLOSED]
+    resolved = Q(status__in=done, resolved_at__isnull=False)
     rows = (
         Conversation.objects.filter(customer_id__in=customer_ids)
         .values("customer_id")
-        .annotate(total=Count("pk"), resolved=Count("pk", filter=Q(status__in=done)))
+        .annotate(total=Count("pk"), resolved=Count("pk", filter=resolved))
     )
     return {row["customer_id"]: (row["total"], row["resolved"]) for row in rows}
 

@@ -3,6 +3,7 @@
 Import from here: `from agents import services`.
 """
 
+from agents.services.abandoned import conversation_abandon, queue_abandoned_sweep
 from agents.services.chats import (
     NotAllowed,
     conversation_hand_back,
@@ -43,6 +44,7 @@ __all__ = [
     "NotInYourQueues",
     "agent_presence_update",
     "agent_release_chats",
+    "conversation_abandon",
     "conversation_claim",
     "conversation_claim_next",
     "conversation_enqueue",
@@ -57,6 +59,7 @@ __all__ = [
     "message_post_agent",
     "note_create",
     "participants_clear",
+    "queue_abandoned_sweep",
     "queue_auto_assign",
     "queue_changed",
     "queue_positions_broadcast",

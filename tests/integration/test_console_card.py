@@ -67,21 +67,24 @@ def test_the_card_has_everything_the_agent_view_lists(client, agent):
     customer = CustomerFactory(name="John Smith", plan=pro, email="john@example.com")
     customer.created = timezone.now() - timezone.timedelta(days=800)
     customer.save()
-    for status in ("resolved", "resolved", "closed", "ticket"):
-        ConversationFactory(customer=customer, status=status)
+    for status in ("resolved", "resolved", "closed"):
+        ConversationFactory(customer=customer, status=status, resolved_at=timezone.now())
+    ConversationFactory(customer=customer, status="ticket")
+    # Closed as abandoned (the visitor left the queue): never resolved, so not counted as such.
+    ConversationFactory(customer=customer, status="closed")
     first = ConversationFactory(customer=customer)
     say(first, "Why was I charged twice?")
     bot_answer(first, "Refunds go back to the original payment method in 5–10 days.", 0.72)
     chat = escalated_conversation(DISPUTE, customer=customer)
     assert chat.pk  # a fresh conversation of the same customer
-    Conversation.objects.filter(pk=first.pk).update(status="closed")
+    Conversation.objects.filter(pk=first.pk).update(status="closed", resolved_at=timezone.now())
     say(chat, "Please add that I cancelled before the renewal date.")
     services.conversation_claim(agent=agent, public_id=str(chat.public_id))
 
     html = card(client, chat)
     assert "John Smith" in html and "Pro plan" in html and "john@example.com" in html
     assert "2\xa0years" in html  # account age
-    assert "Previous conversations</dt><dd>5 (4 resolved)" in html
+    assert "Previous conversations</dt><dd>6 (4 resolved)" in html
     assert "Billing dispute" in html and "Rule <code>billing_dispute</code>" in html
     assert "billing dispute of $150" in html.lower()
     assert 'AI attempts <span class="count">0</span>' in html

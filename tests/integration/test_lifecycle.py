@@ -45,6 +45,13 @@ MOVES = [
         lambda c: lifecycle.conversation_ticket(conversation=c),
     ),
     Move(
+        "abandon",
+        Status.QUEUED,
+        Status.CLOSED,
+        lambda c: lifecycle.conversation_abandon(conversation=c),
+        lambda c: {"enqueued_at": None, "resolved_at": None},
+    ),
+    Move(
         "assign",
         Status.QUEUED,
         Status.ASSIGNED,

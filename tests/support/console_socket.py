@@ -5,6 +5,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 
 from agents.models import AgentProfile
 from chatsy.asgi import application
@@ -13,7 +14,7 @@ from chatsy.asgi import application
 async def console_socket(
     client, agent: AgentProfile, path: str = "/ws/console/"
 ) -> WebsocketCommunicator:
-    await database_sync_to_async(client.force_login)(agent.user)
+    await database_sync_to_async(_login)(client, agent.user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     socket = WebsocketCommunicator(
         application,
@@ -27,6 +28,13 @@ async def console_socket(
     connected, _ = await socket.connect()
     assert connected
     return socket
+
+
+def _login(client, user) -> None:
+    """Log in unless already: a second login would give the session a new key, and every
+    socket opened with the old one would then find its session gone (as in a browser)."""
+    if client.session.get(SESSION_KEY) != str(user.pk):
+        client.force_login(user)
 
 
 async def receive_until(socket: WebsocketCommunicator, needle: str, timeout: float = 5) -> str:
