@@ -31,9 +31,11 @@ logger = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 CLOSE_LOGGED_OUT = 4401
 # The session stopped letting this socket in, but the browser may hold a newer one (Django gives
-# the session that changed the password a new key): 1012 is a code htmx's ws extension
-# reconnects on, and the reconnect authenticates afresh from the cookie, or is refused (4403).
-CLOSE_REAUTHENTICATE = 1012
+# the session that changed the password a new key): console.js reconnects on 4012 and the
+# reconnect authenticates afresh from the cookie, or is refused (4403). Not 1012, which htmx's
+# ws extension would reconnect on by itself: ASGI servers refuse application close codes outside
+# 1000 and 3000-4999 (autobahn raises, the client sees 1011 and disconnect() never runs).
+CLOSE_REAUTHENTICATE = 4012
 _CLOSE_CODES = {
     selectors.INACTIVE: CLOSE_LOGGED_OUT,
     selectors.NOT_AGENT: CLOSE_FORBIDDEN,

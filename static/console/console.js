@@ -32,6 +32,9 @@
     var code = e.detail && e.detail.event ? e.detail.event.code : 0;
     if (code === 4401 || code === 4403) setLive('closed', 'Signed out');
     else setLive('down', 'Reconnecting…');
+    // The session changed (a password change gave this browser a new one): reconnect now and
+    // authenticate afresh from the cookie. htmx's ws extension itself retries only 1006/1011-1013.
+    if (code === 4012 && e.detail.socketWrapper) e.detail.socketWrapper.reconnect();
   });
 
   // The server's one JSON frame, {"type":"resync"}: events may have been lost while Redis

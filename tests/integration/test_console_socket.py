@@ -196,10 +196,10 @@ async def test_logging_out_closes_every_console_socket_of_that_user(client, queu
     second = await console_socket(client, agent)
     await database_sync_to_async(client.post)("/console/logout/")
     for socket in (first, second):
-        # 4401 from the logout event; 1012 (reconnect, re-authenticate) when a heartbeat finds
+        # 4401 from the logout event; 4012 (reconnect, re-authenticate) when a heartbeat finds
         # the session gone before the event arrives: the reconnect is refused either way.
         output = await socket.receive_output(timeout=5)
-        assert output["type"] == "websocket.close" and output["code"] in (4401, 1012)
+        assert output["type"] == "websocket.close" and output["code"] in (4401, 4012)
     refused = WebsocketCommunicator(application, "/ws/console/", headers=first.scope["headers"])
     assert await refused.connect() == (False, 4403)
     assert await database_sync_to_async(presence.presence_get)(agent.pk) == "offline"
