@@ -50,6 +50,7 @@ CLOSE_OVER_BUDGET = 4429  # over a rate budget: reconnect after the longest back
 
 class VisitorConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
+    closing = False  # we sent a close: frames still in flight get no answer and no second close
 
     async def connect(self) -> None:
         realtime.publisher_start()
@@ -206,6 +207,15 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await self._send_error(error)
         if self.violations >= settings.CHATSY_MAX_VIOLATIONS:
             await self.close(code=CLOSE_POLICY_VIOLATION)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if not self.closing:
+            self.closing = True
+            await super().close(code=code, reason=reason)
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        if not self.closing:
+            await super().websocket_receive(message)
 
     async def _send_error(self, error: FrameError) -> None:
         await self._send_json(error.as_frame())
