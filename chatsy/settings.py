@@ -220,9 +220,7 @@ CHATSY_MAX_FRAME_BYTES = int(os.environ.get("CHATSY_MAX_FRAME_BYTES", str(16 * 1
 # Despite the name it bounds both directions: autobahn refuses an incoming message over it
 # (close 1009) and raises on an outgoing one (the socket dies with 1011). Incoming frames are
 # checked by the app against CHATSY_MAX_FRAME_BYTES; this is the bound on what the server sends.
-CHATSY_WS_MAX_MESSAGE_BYTES = int(
-    os.environ.get("CHATSY_WS_MAX_MESSAGE_BYTES", str(512 * 1024))
-)
+CHATSY_WS_MAX_MESSAGE_BYTES = int(os.environ.get("CHATSY_WS_MAX_MESSAGE_BYTES", str(512 * 1024)))
 # A `history` frame holds at most this many messages, and at most a quarter of the bound above.
 CHATSY_HISTORY_PAGE_MESSAGES = int(os.environ.get("CHATSY_HISTORY_PAGE_MESSAGES", "50"))
 CHATSY_RATE_LIMIT_MESSAGES = int(os.environ.get("CHATSY_RATE_LIMIT_MESSAGES", "20"))

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from asgiref.typing import WebSocketReceiveEvent
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -213,7 +214,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             self.closing = True
             await super().close(code=code, reason=reason)
 
-    async def websocket_receive(self, message: dict[str, Any]) -> None:
+    async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
+        """Frames still in flight after our close: no answer, and no second close."""
         if not self.closing:
             await super().websocket_receive(message)
 

@@ -64,16 +64,14 @@ SOCKET_SPY = """
     ("misbehave", "code"),
     [
         pytest.param(
-            "ws => { for (let i = 0; i < 10; i++) ws.send('{\"type\": \"dance\"}'); }",
+            'ws => { for (let i = 0; i < 10; i++) ws.send(\'{"type": "dance"}\'); }',
             4400,
             id="bad-frames",
         ),
         pytest.param("ws => ws.send(new Uint8Array([0, 1]))", 4415, id="binary"),
     ],
 )
-def test_a_terminal_close_stops_the_widget_instead_of_a_reconnect_loop(
-    page, demo, misbehave, code
-):
+def test_a_terminal_close_stops_the_widget_instead_of_a_reconnect_loop(page, demo, misbehave, code):
     page.add_init_script(SOCKET_SPY)
     page.goto(demo + "/")
     open_widget(page)

@@ -108,7 +108,9 @@ def encoded_bytes(frame: dict) -> int:
     return len(json.dumps(frame, ensure_ascii=False).encode())
 
 
-@pytest.mark.parametrize("body", ["x" * 4000, "ü€" * 2000, "\x01" * 4000], ids=["ascii", "multibyte", "control"])
+@pytest.mark.parametrize(
+    "body", ["x" * 4000, "ü€" * 2000, "\x01" * 4000], ids=["ascii", "multibyte", "control"]
+)
 def test_a_history_page_stays_within_its_byte_bound_and_says_more_follow(body):
     payloads = [payload(seq, body) for seq in range(11, 61)]
     frame = history_frame(payloads, after_seq=10, more=False, max_bytes=64 * 1024)
