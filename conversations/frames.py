@@ -83,6 +83,9 @@ def parse_frame(text: str, *, max_bytes: int, max_body_chars: int) -> Frame:
         raise FrameError("bad_json", "That frame is not valid JSON.") from error
     if not isinstance(data, dict):
         raise FrameError("bad_json", "A frame must be a JSON object.")
+    if not _encodable(data):
+        # A "\ud800" escape decodes to a lone surrogate, which no database or socket encodes.
+        raise FrameError("bad_json", "That frame holds text that is not valid Unicode.")
     kind = data.get("type")
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
@@ -201,6 +204,14 @@ def history_frame(
     frame["last_seq"] = taken[-1]["seq"] if taken else after_seq
     frame["has_more"] = more
     return frame
+
+
+def _encodable(data: dict[str, Any]) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _json_bytes(value: Any) -> int:

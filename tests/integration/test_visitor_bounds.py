@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 
 import pytest
 from channels.db import database_sync_to_async
 
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from tests.factories import long_history
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -91,5 +92,23 @@ async def test_two_hundred_bad_frames_end_in_one_clean_4400_close_and_no_error_l
     assert errors == ["unknown_type"] * settings.CHATSY_MAX_VIOLATIONS
     # Frames already in flight get no answer and no second close.
     assert await visitor.socket.receive_nothing(timeout=0.5)
+    await visitor.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_lone_surrogate_gets_an_error_and_nothing_is_stored_or_logged(new_visitor, caplog):
+    """JSON can spell text no database or socket can encode ("\\ud800"): it used to crash the
+    consumer while storing the message."""
+    caplog.set_level(logging.WARNING)
+    visitor = await new_visitor()
+    await visitor.connect()
+    client_id = str(uuid.uuid4())
+    await visitor.socket.send_to(
+        text_data='{"type": "message", "client_id": "%s", "body": "hi \\ud800"}' % client_id
+    )
+    assert (await visitor.receive())["code"] == "bad_json"
+    await visitor.send({"type": "ping"})
+    assert (await visitor.receive())["type"] == "pong"
+    assert not await database_sync_to_async(Message.objects.exists)()
     await visitor.close()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
