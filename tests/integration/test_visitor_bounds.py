@@ -103,9 +103,8 @@ async def test_a_lone_surrogate_gets_an_error_and_nothing_is_stored_or_logged(ne
     visitor = await new_visitor()
     await visitor.connect()
     client_id = str(uuid.uuid4())
-    await visitor.socket.send_to(
-        text_data='{"type": "message", "client_id": "%s", "body": "hi \\ud800"}' % client_id
-    )
+    # json.dumps spells the lone surrogate as the escape "\\ud800".
+    await visitor.send({"type": "message", "client_id": client_id, "body": "hi \ud800"})
     assert (await visitor.receive())["code"] == "bad_json"
     await visitor.send({"type": "ping"})
     assert (await visitor.receive())["type"] == "pong"
