@@ -13,12 +13,16 @@ import sys
 import time
 from pathlib import Path
 
+from chatsy import settings as chatsy_settings
 from chatsy.redis_server import redis_from_env_or_start
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("CHATSY_VAR_DIR", ROOT / "var"))
-# Daphne drops frames past this size; the consumer answers anything smaller with a clear error.
-WEBSOCKET_MAX_MESSAGE_BYTES = 64 * 1024
+# Daphne's --websocket-max-message-size for every launcher (devstack, bench, fault and e2e
+# tests). autobahn applies it to incoming AND outgoing messages (see the setting's comment), so
+# it is the outgoing bound, larger than any page the server sends; the app itself answers an
+# incoming frame over CHATSY_MAX_FRAME_BYTES with a clear error.
+WEBSOCKET_MAX_MESSAGE_BYTES = chatsy_settings.CHATSY_WS_MAX_MESSAGE_BYTES
 
 
 def main() -> int:

@@ -217,6 +217,15 @@ CHATSY_BOT_TURN_LEASE_SECONDS = float(os.environ.get("CHATSY_BOT_TURN_LEASE_SECO
 # Chatsy limits and behaviour.
 CHATSY_MAX_MESSAGE_CHARS = int(os.environ.get("CHATSY_MAX_MESSAGE_CHARS", "4000"))
 CHATSY_MAX_FRAME_BYTES = int(os.environ.get("CHATSY_MAX_FRAME_BYTES", str(16 * 1024)))
+# Daphne's --websocket-max-message-size (chatsy.devstack passes it to every Daphne we start).
+# Daphne hands it to autobahn as maxMessagePayloadSize, which bounds both directions
+# (autobahn/websocket/protocol.py): an incoming message over it fails the connection (1009),
+# and sendMessage raises PayloadExceededError on an outgoing one, so the app crashes and the
+# socket dies with 1011. Incoming frames are checked by the app against CHATSY_MAX_FRAME_BYTES;
+# this is the bound on what the server sends, and `history` pages stay under a quarter of it.
+CHATSY_WS_MAX_MESSAGE_BYTES = int(os.environ.get("CHATSY_WS_MAX_MESSAGE_BYTES", str(512 * 1024)))
+# A `history` frame holds at most this many messages, and at most a quarter of the bound above.
+CHATSY_HISTORY_PAGE_MESSAGES = int(os.environ.get("CHATSY_HISTORY_PAGE_MESSAGES", "50"))
 CHATSY_RATE_LIMIT_MESSAGES = int(os.environ.get("CHATSY_RATE_LIMIT_MESSAGES", "20"))
 CHATSY_RATE_LIMIT_WINDOW_SECONDS = float(os.environ.get("CHATSY_RATE_LIMIT_WINDOW_SECONDS", "10"))
 CHATSY_MAX_VIOLATIONS = int(os.environ.get("CHATSY_MAX_VIOLATIONS", "10"))

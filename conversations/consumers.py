@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from asgiref.typing import WebSocketReceiveEvent
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -24,6 +25,7 @@ from conversations.frames import (
     Resync,
     SendMessage,
     Typing,
+    history_frame,
     message_payload,
     parse_frame,
 )
@@ -37,12 +39,20 @@ from escalation import copy
 
 logger = logging.getLogger(__name__)
 
-CLOSE_POLICY_VIOLATION = 1008
-CLOSE_UNSUPPORTED_DATA = 1003
+# Close codes (docs/widget-protocol.md). An ASGI server accepts only 1000 and 3000–4999 from
+# an application (autobahn's sendClose raises on 1008 or 1003: the socket ends with 1011 and
+# `disconnect()` never runs), so the app's own reasons use 4000–4999, HTTP-like where one fits.
+CLOSE_RESYNC = 4010  # reconnect at once and resync (the widget skips its backoff)
+CLOSE_POLICY_VIOLATION = 4400  # a frame before auth, or too many bad frames: terminal
+CLOSE_AUTH_FAILED = 4401  # bad token, unknown site, origin not allowed: new token, once
+CLOSE_AUTH_DEADLINE = 4408  # no auth in time: reconnect with backoff
+CLOSE_UNSUPPORTED_DATA = 4415  # a binary frame: terminal
+CLOSE_OVER_BUDGET = 4429  # over a rate budget: reconnect after the longest backoff
 
 
 class VisitorConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
+    closing = False  # we sent a close: frames still in flight get no answer and no second close
 
     async def connect(self) -> None:
         realtime.publisher_start()
@@ -120,7 +130,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             conversation = await database_sync_to_async(_open_conversation)(frame, self.scope)
         except InvalidToken:
             await self._send_error(FrameError("auth_failed", "This chat session is not valid."))
-            await self.close(code=CLOSE_POLICY_VIOLATION)
+            await self.close(code=CLOSE_AUTH_FAILED)
             return
         self.conversation = conversation
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -170,15 +180,20 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
 
     async def _resync(self, after_seq: int) -> None:
-        messages = await database_sync_to_async(selectors.messages_after)(
-            conversation=self.authed, after_seq=after_seq
+        """One page: the widget asks for the next while `has_more`. Bounded in bytes too, as
+        Daphne kills a socket that sends past CHATSY_WS_MAX_MESSAGE_BYTES."""
+        messages, more = await database_sync_to_async(selectors.messages_page)(
+            conversation=self.authed,
+            after_seq=after_seq,
+            limit=settings.CHATSY_HISTORY_PAGE_MESSAGES,
         )
         await self._send_json(
-            {
-                "type": "history",
-                "messages": [message_payload(m) for m in messages],
-                "last_seq": messages[-1].seq if messages else after_seq,
-            }
+            history_frame(
+                [message_payload(m) for m in messages],
+                after_seq=after_seq,
+                more=more,
+                max_bytes=settings.CHATSY_WS_MAX_MESSAGE_BYTES // 4,
+            )
         )
 
     def _within_rate_limit(self) -> bool:
@@ -196,6 +211,16 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await self._send_error(error)
         if self.violations >= settings.CHATSY_MAX_VIOLATIONS:
             await self.close(code=CLOSE_POLICY_VIOLATION)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if not self.closing:
+            self.closing = True
+            await super().close(code=code, reason=reason)
+
+    async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
+        """Frames still in flight after our close: no answer, and no second close."""
+        if not self.closing:
+            await super().websocket_receive(message)
 
     async def _send_error(self, error: FrameError) -> None:
         await self._send_json(error.as_frame())

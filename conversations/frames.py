@@ -83,6 +83,9 @@ def parse_frame(text: str, *, max_bytes: int, max_body_chars: int) -> Frame:
         raise FrameError("bad_json", "That frame is not valid JSON.") from error
     if not isinstance(data, dict):
         raise FrameError("bad_json", "A frame must be a JSON object.")
+    if not _encodable(data):
+        # A "\ud800" escape decodes to a lone surrogate, which no database or socket encodes.
+        raise FrameError("bad_json", "That frame holds text that is not valid Unicode.")
     kind = data.get("type")
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
@@ -181,3 +184,35 @@ def message_payload(message: Any) -> MessagePayload:
         "client_id": str(message.client_id) if message.client_id else None,
         "meta": public_meta,
     }
+
+
+def history_frame(
+    payloads: list[MessagePayload], *, after_seq: int, more: bool, max_bytes: int
+) -> dict[str, Any]:
+    """A `history` frame of the leading `payloads` whose JSON (as the consumer sends it) stays
+    within `max_bytes`; the rest are left for the next page (`has_more`). The first message
+    always goes: bodies are capped at CHATSY_MAX_MESSAGE_CHARS, so one alone is far smaller."""
+    frame: dict[str, Any] = {"type": "history", "messages": [], "last_seq": 0, "has_more": True}
+    size = _json_bytes(frame) + 20  # the seq in last_seq, with room to spare
+    for index, payload in enumerate(payloads):
+        size += _json_bytes(payload) + 2  # ", " between list items
+        if index and size > max_bytes:
+            more = True
+            break
+        frame["messages"].append(payload)
+    taken = frame["messages"]
+    frame["last_seq"] = taken[-1]["seq"] if taken else after_seq
+    frame["has_more"] = more
+    return frame
+
+
+def _encodable(data: dict[str, Any]) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))

@@ -30,6 +30,14 @@ def messages_after(
     return list(conversation.messages.filter(seq__gt=after_seq).order_by("seq")[:limit])
 
 
+def messages_page(
+    *, conversation: Conversation, after_seq: int, limit: int
+) -> tuple[list[Message], bool]:
+    """Up to `limit` messages after `after_seq`, in order, and whether more follow them."""
+    rows = messages_after(conversation=conversation, after_seq=after_seq, limit=limit + 1)
+    return rows[:limit], len(rows) > limit
+
+
 def messages_recent(*, conversation: Conversation, limit: int = 20) -> list[Message]:
     """The last `limit` messages, oldest first (the bot's context window)."""
     recent = conversation.messages.order_by("-seq")[:limit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from conversations.models import Article, Conversation, Customer, Site
+from conversations.models import Article, Conversation, Customer, Message, Site
 
 
 class SiteFactory(factory.django.DjangoModelFactory):
@@ -110,3 +110,28 @@ def escalated_conversation(text: str = "I want to talk to a human", **conversati
     conversation_escalate(conversation_id=conversation.pk, decision=decision, message=message)
     conversation.refresh_from_db()
     return conversation
+
+
+def long_history(conversation: Conversation, *, count: int, chars: int = 3900) -> list[str]:
+    """`count` long messages after the conversation's last, in one bulk insert with the seqs
+    the services would give them. Half are multi-byte (about 2 bytes a character in UTF-8).
+    Returns the bodies, in seq order."""
+    first = conversation.last_seq + 1
+    bodies = []
+    for seq in range(first, first + count):
+        filler = "ü" if seq % 2 else "x"
+        head = f"#{seq} "
+        bodies.append(head + filler * (chars - len(head)))
+    Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            seq=seq,
+            sender="customer" if seq % 2 else "agent",
+            sender_name="" if seq % 2 else "Sarah",
+            body=body,
+        )
+        for seq, body in enumerate(bodies, start=first)
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=first + count - 1)
+    conversation.last_seq = first + count - 1
+    return bodies

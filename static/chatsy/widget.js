@@ -32,8 +32,12 @@
   // A live message past a gap in seq: a broadcast was lost (or overtaken); resync if the gap
   // is still there this much later.
   var GAP_WAIT_MS = 1000;
-  // The server closes with this code to make the widget reconnect and resync at once.
-  var CLOSE_RESYNC = 4010;
+  // Close codes the server uses (docs/widget-protocol.md, "Close codes").
+  var CLOSE_RESYNC = 4010;           // reconnect and resync at once, no backoff
+  var CLOSE_POLICY = 4400;           // a frame before auth, or too many bad frames: stop
+  var CLOSE_AUTH_FAILED = 4401;      // the token is no good: a new one, once, then stop
+  var CLOSE_UNSUPPORTED = 4415;      // a binary frame: stop
+  var CLOSE_OVER_BUDGET = 4429;      // over a rate budget: wait the longest backoff
   var REMOTE_TYPING_MS = 8000;
   var TYPING_THROTTLE_MS = 3000;
   var TYPING_IDLE_MS = 4000;
@@ -451,6 +455,7 @@
     initialLoaded: false,
     awaitingHistory: false,
     resyncAgain: false,  // a resync hint came while a resync was in flight
+    historyFrom: 0,      // the after_seq of the resync in flight
     attempt: 0,
     readyAt: 0,
     authFailed: false,
@@ -854,8 +859,9 @@
 
   function socketClosed(ws, code) {
     var wasReady = S.ready;
-    // 1008 before `ready` means the server refused our auth, even if its error frame got lost.
-    var authFailed = S.authFailed || (code === 1008 && !wasReady);
+    // 4401 means the server refused our auth, even if its error frame got lost (1008 is what
+    // servers before the 44xx codes sent).
+    var authFailed = S.authFailed || code === CLOSE_AUTH_FAILED || (code === 1008 && !wasReady);
     goneSocket(ws);
     S.authFailed = false;
     if (wasReady && Date.now() - S.readyAt > STABLE_CONNECTION_MS) S.attempt = 0;
@@ -867,6 +873,13 @@
       return;
     }
     if (S.fatal || S.suspended) { render(); return; }
+    if (code === CLOSE_POLICY || code === CLOSE_UNSUPPORTED) {
+      // Terminal: this page's widget broke the protocol, and would again after a reconnect.
+      warn('the server closed the chat (' + code + '); not reconnecting.');
+      fatal();
+      return;
+    }
+    if (code === CLOSE_OVER_BUDGET) S.attempt = 16; // the backoff's ceiling, jittered
     if (authFailed) {
       if (!S.authRetried) {
         // The stored token is no good: get a new one, once, and retry straight away.
@@ -997,6 +1010,7 @@
     clearTimer('gap');
     if (!rawSend({ type: 'resync', after_seq: S.lastSeq })) return;
     S.awaitingHistory = true;
+    S.historyFrom = S.lastSeq;
     clearTimer('history');
     timers.history = setTimeout(function () {
       timers.history = null;
@@ -1025,6 +1039,17 @@
     var upTo = toSeq(f.last_seq);
     if (upTo !== null && upTo > S.lastSeq) S.lastSeq = upTo;
     advanceSeq();
+    // One page of many: ask for the next while the server says more follow and this page
+    // moved us on (one that did not is taken as the last: no loop). Messages waiting to be
+    // re-sent wait for the last page.
+    if (f.has_more === true && S.lastSeq > S.historyFrom) {
+      S.awaitingHistory = false;
+      clearTimer('history');
+      requestResync();
+      render();
+      if (stick) scrollToBottom();
+      return;
+    }
     S.initialLoaded = true;
     if (S.awaitingHistory) {
       S.awaitingHistory = false;

@@ -40,8 +40,9 @@ def _redis(redis_flushed: None) -> None:
 
 
 @contextmanager
-def daphne_server(redis_url: str, **extra_env: str) -> Iterator[str]:
-    """The `daphne` command serving chatsy.asgi in its own process, on the test database."""
+def daphne_server(redis_url: str, *, log: Path | None = None, **extra_env: str) -> Iterator[str]:
+    """The `daphne` command serving chatsy.asgi in its own process, on the test database;
+    with `log`, its stderr (Daphne's and the app's logging) goes to that file."""
     from chatsy.redis_server import free_port
 
     port = free_port()
@@ -56,7 +57,10 @@ def daphne_server(redis_url: str, **extra_env: str) -> Iterator[str]:
     daphne = str(Path(sys.executable).parent / "daphne")
     command = [daphne, "-b", "127.0.0.1", "-p", str(port)]
     command += ["--websocket-max-message-size", str(WEBSOCKET_MAX_MESSAGE_BYTES)]
-    server = subprocess.Popen([*command, "chatsy.asgi:application"], env=env, cwd=ROOT)
+    stderr = log.open("wb") if log is not None else None
+    server = subprocess.Popen(
+        [*command, "chatsy.asgi:application"], env=env, cwd=ROOT, stderr=stderr
+    )
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/api/widget/config", server)
         yield f"http://localhost:{port}"
@@ -67,6 +71,8 @@ def daphne_server(redis_url: str, **extra_env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:  # Daphne waits for apps to close; don't leak it.
             server.kill()
             server.wait(timeout=5)
+        if stderr is not None:
+            stderr.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Daphne as `make run` starts it: no per-message compression, and a cap on message size."""
+"""Daphne as `make run` starts it: no per-message compression, and a cap on message size
+(chatsy.devstack.WEBSOCKET_MAX_MESSAGE_BYTES, from CHATSY_WS_MAX_MESSAGE_BYTES)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import struct
 from urllib.parse import urlsplit
 
 import pytest
+
+from chatsy.devstack import WEBSOCKET_MAX_MESSAGE_BYTES
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +58,7 @@ def test_per_message_compression_is_not_negotiated(live_url):
 def test_a_message_over_the_size_cap_closes_the_connection(live_url):
     sock, response = handshake(live_url)
     assert response.startswith("HTTP/1.1 101")
-    sock.sendall(masked_text_frame(b"x" * (64 * 1024 + 1)))
+    sock.sendall(masked_text_frame(b"x" * (WEBSOCKET_MAX_MESSAGE_BYTES + 1)))
     assert connection_closed_by_server(sock)
 
 

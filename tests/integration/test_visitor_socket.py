@@ -121,7 +121,7 @@ async def test_bad_tokens_are_refused_and_closed(new_visitor, mangle):
         "code": "auth_failed",
         "message": "This chat session is not valid.",
     }
-    assert (await visitor.socket.receive_output(timeout=2))["code"] == 1008
+    assert (await visitor.socket.receive_output(timeout=2))["code"] == 4401
 
 
 async def test_a_frame_before_auth_is_refused(new_visitor):
@@ -129,7 +129,7 @@ async def test_a_frame_before_auth_is_refused(new_visitor):
     await visitor.socket.connect()
     await visitor.send({"type": "message", "client_id": str(uuid.uuid4()), "body": "hi"})
     assert (await visitor.receive())["code"] == "auth_required"
-    assert (await visitor.socket.receive_output(timeout=2))["code"] == 1008
+    assert (await visitor.socket.receive_output(timeout=2))["code"] == 4400
     assert await stored_bodies() == []
 
 
@@ -190,18 +190,18 @@ async def test_malformed_frames_get_an_error_and_the_socket_stays_open(new_visit
     await visitor.close()
 
 
-async def test_repeated_violations_close_the_socket_with_1008(new_visitor):
+async def test_repeated_violations_close_the_socket_with_4400(new_visitor):
     visitor = await new_visitor()
     await visitor.connect()
     for _ in range(10):
         await visitor.socket.send_to(text_data="{oops")
         assert (await visitor.receive())["code"] == "bad_json"
-    assert (await visitor.socket.receive_output(timeout=2))["code"] == 1008
+    assert (await visitor.socket.receive_output(timeout=2))["code"] == 4400
 
 
-async def test_a_binary_frame_closes_the_socket_with_1003(new_visitor):
+async def test_a_binary_frame_closes_the_socket_with_4415(new_visitor):
     visitor = await new_visitor()
     await visitor.connect()
     await visitor.socket.send_to(bytes_data=b"\x00\x01binary")
     assert (await visitor.receive())["code"] == "binary_not_supported"
-    assert (await visitor.socket.receive_output(timeout=2))["code"] == 1003
+    assert (await visitor.socket.receive_output(timeout=2))["code"] == 4415

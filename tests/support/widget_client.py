@@ -3,9 +3,10 @@
 It follows docs/widget-protocol.md and static/chatsy/widget.js: `auth`, then `resync` with the
 highest seq it has shown, then it re-sends every unacknowledged message with the same
 `client_id`; it de-duplicates by seq, advances its resync point on an ack only when nothing can
-be missing before it, reconnects after any close (codes 4000–4999 included) with jittered
-exponential backoff, rotating through the servers it was given when one refuses, and answers a
-`{"type": "resync"}` hint with a resync. Everything it sees goes into `log`, with times, so a
+be missing before it, reconnects after any close (codes 4000–4999 included, but not the
+terminal 4400 and 4415) with jittered exponential backoff, rotating through the servers it was
+given when one refuses, answers a `{"type": "resync"}` hint with a resync, and asks for the
+next `history` page while one says `has_more`. Everything it sees goes into `log`, with times, so a
 test can assert from the client's side as well as from the database.
 
 Differences from the widget, for bounded tests: the backoff stops growing at `backoff_max`
@@ -29,6 +30,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 HUMAN_STATUSES = ("queued", "assigned")
+# The server's close codes after which the widget does not reconnect (docs/widget-protocol.md).
+TERMINAL_CLOSE_CODES = (4400, 4415)
 # How long a gap in seq may last before the client resyncs (static/chatsy/widget.js: 1 s).
 GAP_SECONDS = 1.0
 
@@ -98,6 +101,9 @@ class WidgetClient:
         self.connections = 0
         self.close_codes: list[int | None] = []
         self.resync_hints = 0
+        self.terminal_close: int | None = None  # a close code the client gave up after
+        self.history_pages = 0  # `history` frames that said more follow
+        self._history_from = 0  # the after_seq of the resync in flight
         self._ws: ClientConnection | None = None
         self._ready = False
         self._awaiting_history = False
@@ -192,7 +198,7 @@ class WidgetClient:
         while not self._stopped:
             url = self.servers[self.server_index % len(self.servers)]
             opened = await self._connection(url)
-            if self._stopped:
+            if self._stopped or self.terminal_close is not None:
                 return
             if not opened:  # refused or no `ready`: try the next server after the backoff
                 self.server_index += 1
@@ -248,6 +254,8 @@ class WidgetClient:
             return
         self.close_codes.append(code)
         self._note("close", code)
+        if code in TERMINAL_CLOSE_CODES:
+            self.terminal_close = code
 
     async def _pinger(self, ws: ClientConnection) -> None:
         """The widget's liveness probe: a ping every 25 s; no frame for 10 s after it: drop."""
@@ -279,6 +287,16 @@ class WidgetClient:
             self._note("history", [m["seq"] for m in frame.get("messages", [])])
             for message in frame.get("messages", []):
                 self._show(message)
+            last_seq = frame.get("last_seq")
+            if isinstance(last_seq, int) and last_seq > self.last_seq:
+                self.last_seq = last_seq  # the page vouches for every seq up to it
+                self._advance()
+            if frame.get("has_more") is True and self.last_seq > self._history_from:
+                # One page of many, and it moved us on: the next, before re-sending anything.
+                self.history_pages += 1
+                await self._resync(ws)
+                await self._notify()
+                return
             if self._awaiting_history:
                 self._awaiting_history = False
                 await self._flush(ws)
@@ -302,6 +320,7 @@ class WidgetClient:
     async def _resync(self, ws: ClientConnection) -> None:
         self._note("resync", self.last_seq)
         self._awaiting_history = True
+        self._history_from = self.last_seq
         await ws.send(json.dumps({"type": "resync", "after_seq": self.last_seq}))
 
     async def _history_timeout(self, ws: ClientConnection) -> None:

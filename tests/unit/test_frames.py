@@ -15,6 +15,7 @@ from conversations.frames import (
     Resync,
     SendMessage,
     Typing,
+    history_frame,
     parse_frame,
 )
 
@@ -75,6 +76,9 @@ def test_valid_frames_parse(frame, expected):
         ({"type": "action", "action": "", "seq": 1}, "invalid_frame"),
         ({"type": "action", "action": "x", "seq": 0}, "invalid_frame"),
         ("x" * (16 * 1024 + 1), "frame_too_large"),
+        # json.dumps spells a lone surrogate as the escape "\\ud800", as an attacker would.
+        ({"type": "message", "client_id": str(CLIENT_ID), "body": "a \ud800 b"}, "bad_json"),
+        ({"type": "csat", "score": 5, "comment": "\udfff"}, "bad_json"),
     ],
 )
 def test_bad_frames_raise_a_stable_code(frame, code):
@@ -95,3 +99,42 @@ def test_multibyte_text_counts_bytes_not_characters():
     assert len(frame) < 16 * 1024 < len(frame.encode())
     with pytest.raises(FrameError, match="bytes"):
         parse(frame)
+
+
+def payload(seq: int, body: str) -> dict:
+    return {"seq": seq, "sender": "customer", "sender_name": "", "body": body, "created": "",
+            "client_id": None, "meta": {}}  # fmt: skip
+
+
+def encoded_bytes(frame: dict) -> int:
+    """As the consumer sends it (VisitorConsumer._send_json)."""
+    return len(json.dumps(frame, ensure_ascii=False).encode())
+
+
+@pytest.mark.parametrize(
+    "body", ["x" * 4000, "ü€" * 2000, "\x01" * 4000], ids=["ascii", "multibyte", "control"]
+)
+def test_a_history_page_stays_within_its_byte_bound_and_says_more_follow(body):
+    payloads = [payload(seq, body) for seq in range(11, 61)]
+    frame = history_frame(payloads, after_seq=10, more=False, max_bytes=64 * 1024)
+    assert 1 <= len(frame["messages"]) < 50
+    assert encoded_bytes(frame) <= 64 * 1024
+    assert frame["has_more"] is True
+    assert frame["last_seq"] == frame["messages"][-1]["seq"] == 10 + len(frame["messages"])
+
+
+def test_a_history_page_that_fits_keeps_the_selectors_answer_on_more():
+    payloads = [payload(seq, "hello") for seq in (4, 5)]
+    assert history_frame(payloads, after_seq=3, more=False, max_bytes=1024) == {
+        "type": "history",
+        "messages": payloads,
+        "last_seq": 5,
+        "has_more": False,
+    }
+    assert history_frame(payloads, after_seq=3, more=True, max_bytes=1024)["has_more"] is True
+    assert history_frame([], after_seq=7, more=False, max_bytes=1024)["last_seq"] == 7
+
+
+def test_a_history_page_always_carries_its_first_message():
+    frame = history_frame([payload(1, "x" * 4000)], after_seq=0, more=False, max_bytes=100)
+    assert [m["seq"] for m in frame["messages"]] == [1]
