@@ -55,6 +55,7 @@ BUILT: list[events.Event] = [
     events.presence_changed(status="away"),
     events.supervisor_refresh(),
     events.session_logout(),
+    events.session_check(),
     events.layer_resync(),
 ]
 
