@@ -229,6 +229,10 @@ CHATSY_PRESENCE_TTL_SECONDS = int(os.environ.get("CHATSY_PRESENCE_TTL_SECONDS", 
 CHATSY_AGENT_REPLY_TIMEOUT_SECONDS = int(
     os.environ.get("CHATSY_AGENT_REPLY_TIMEOUT_SECONDS", "120")
 )
+# The console lists this many rows per queue (and per supervisor list) and pushes changes row
+# by row; "Show more" loads the next rows over HTTP. Keeps every pushed frame small, however
+# many visitors wait (Daphne closes a socket whose frame passes --websocket-max-message-size).
+CHATSY_CONSOLE_QUEUE_ROWS = int(os.environ.get("CHATSY_CONSOLE_QUEUE_ROWS", "25"))
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 
