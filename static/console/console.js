@@ -109,6 +109,35 @@
     list.setAttribute('data-expanded', '');
   });
 
+  // A queue's section pushed whole (the socket's first push for it) must not collapse a list
+  // the agent expanded: its rows below the pushed ones are carried over. Rows sorting above
+  // the last pushed one but missing from the push have left the queue and are dropped.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail.target;
+    if (!target || !target.classList || !target.classList.contains('queue')) return;
+    var list = $('.queue-rows[data-expanded]', target);
+    var fresh = e.detail.fragment && e.detail.fragment.querySelector('.queue-rows');
+    if (!list || !fresh) return;
+    var pushed = $all(':scope > [data-cursor]', fresh);
+    var limit = Number(fresh.getAttribute('data-limit')) || 0;
+    fresh.setAttribute('data-expanded', '');
+    if (pushed.length < limit) return; // the whole queue was pushed
+    var last = cursorKey(pushed[pushed.length - 1]);
+    $all(':scope > [data-cursor]', list).forEach(function (row) {
+      if (compareKeys(cursorKey(row), last) > 0 && !fresh.querySelector('#' + CSS.escape(row.id))) {
+        fresh.appendChild(row);
+      }
+    });
+  });
+
+  function cursorKey(row) { return row.getAttribute('data-cursor').split('.').map(Number); }
+  function compareKeys(a, b) {
+    for (var i = 0; i < Math.max(a.length, b.length); i++) {
+      if ((a[i] || 0) !== (b[i] || 0)) return (a[i] || 0) - (b[i] || 0);
+    }
+    return 0;
+  }
+
   function boundLists() {
     $all('[data-limit]:not([data-expanded])').forEach(function (list) {
       var limit = Number(list.getAttribute('data-limit')) || 0;

@@ -9,6 +9,7 @@ closed the socket (1011) once it passed 64 KiB. Now every frame is a few rows at
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
+from playwright.sync_api import expect
 
 from agents.models import Queue
 from chatsy.devstack import WEBSOCKET_MAX_MESSAGE_BYTES
@@ -148,3 +150,59 @@ def test_500_waiting_visitors_never_close_an_agent_s_console(transactional_db, l
     assert any("sup-queue-general" in f for f in watcher.frames["supervisor"])
     for measured in sizes.values():
         assert max(measured) < WEBSOCKET_MAX_MESSAGE_BYTES // 2  # well under Daphne's limit
+
+
+def test_the_console_shows_the_first_rows_and_the_rest_on_request(
+    browser, transactional_db, redis_url
+):
+    """In Chromium, five rows per queue: "Show more" from the keyboard loads the rest, pushed
+    newcomers land in order, and a list not expanded stays at five rows."""
+    from tests.e2e.conftest import daphne_server, demo_data_for
+    from tests.e2e.test_console_handoff import log_in
+    from tests.e2e.test_console_resync import desk_agent, in_thread
+
+    with daphne_server(redis_url, CHATSY_CONSOLE_QUEUE_ROWS="5") as url:
+        demo_data_for(url)
+        desk_agent()
+        Queue.objects.exclude(slug="general").update(active=False)
+        queued = [str(escalated_conversation().public_id) for _ in range(8)]
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        try:
+            log_in(page, url)
+            rows = page.locator("#queue-rows-general > .queue-row")
+            expect(rows).to_have_count(5)
+            more = page.locator("#queue-section-general .show-more")
+            expect(more).to_have_text("Show more (3 more)")
+            more.focus()
+            page.keyboard.press("Enter")
+            expect(rows).to_have_count(8)
+            expect(more).to_be_hidden()
+            assert [r.get_attribute("id") for r in rows.all()] == [f"queue-row-{i}" for i in queued]
+
+            # An urgent newcomer is pushed to the top; the expanded list keeps every row.
+            urgent: list = []
+            in_thread(lambda: urgent.append(escalated_conversation("My account was hacked!")))
+            expect(rows.first).to_have_id(f"queue-row-{urgent[0].public_id}")
+            expect(rows).to_have_count(9)
+            expect(page).to_have_title(re.compile(r"^\(9\) "))
+
+            # A fresh page shows five; an urgent newcomer lands after the earlier urgent one
+            # and the list stays at five, in order.
+            page.reload()
+            expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+            expect(rows).to_have_count(5)
+            in_thread(lambda: urgent.append(escalated_conversation("Someone hacked my account")))
+            expect(rows.nth(1)).to_have_id(f"queue-row-{urgent[1].public_id}")
+            expect(more).to_have_text("Show more (5 more)")
+            ids = [f"queue-row-{c.public_id}" for c in urgent] + [f"queue-row-{i}" for i in queued]
+            expect(rows).to_have_count(5)
+            assert [r.get_attribute("id") for r in rows.all()] == ids[:5]
+
+            # Taking the top chat brings the next one up at the bottom.
+            rows.first.get_by_role("button", name=re.compile("Take over")).click()
+            expect(page.locator(f"#chat-{urgent[0].public_id}")).to_have_count(1)
+            expect(rows.last).to_have_id(ids[5])
+            expect(rows).to_have_count(5)
+        finally:
+            context.close()
