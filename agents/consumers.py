@@ -184,9 +184,9 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         while self.refresh_pending:
             await asyncio.sleep(SUPERVISOR_DEBOUNCE_SECONDS)
             self.refresh_pending = False
-            html, self.supervisor_rows = await database_sync_to_async(
-                fragments.supervisor_changes
-            )(sent=self.supervisor_rows)
+            html, self.supervisor_rows = await database_sync_to_async(fragments.supervisor_changes)(
+                sent=self.supervisor_rows
+            )
             if html:
                 await self.send(text_data=html)
 

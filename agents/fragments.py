@@ -172,7 +172,7 @@ def supervisor_changes(*, sent: dict[str, str] | None) -> tuple[str, dict[str, s
     or nothing was sent yet, the panels go whole: still only the first rows of each list.
     Returns the fragment and what the page shows now."""
     overview = selectors.supervisor_overview()
-    rows = {
+    rows: dict[str, str] = {
         f"sup-queue-{queue.queue.slug}": render_to_string(
             "console/_sup_queue_row.html", {"queue": queue, "oob": True}
         )

@@ -132,16 +132,12 @@ def _waiting_chat(conversation: Conversation) -> WaitingChat:
     return WaitingChat(conversation, first(escalations))
 
 
-def _sections(
-    queues: Sequence[Queue], chats: Iterable[Conversation]
-) -> list[QueueSection]:
+def _sections(queues: Sequence[Queue], chats: Iterable[Conversation]) -> list[QueueSection]:
     stats = _queue_stats(queues)
     rows: dict[int | None, list[WaitingChat]] = {}
     for conversation in chats:
         rows.setdefault(conversation.queue_id, []).append(_waiting_chat(conversation))
-    return [
-        QueueSection(q, rows.get(q.pk, []), *stats.get(q.pk, (0, None))) for q in queues
-    ]
+    return [QueueSection(q, rows.get(q.pk, []), *stats.get(q.pk, (0, None))) for q in queues]
 
 
 def queue_panel(*, agent: AgentProfile) -> QueuePanel:

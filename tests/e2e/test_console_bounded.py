@@ -115,9 +115,12 @@ def test_500_waiting_visitors_never_close_an_agent_s_console(transactional_db, l
     # The 500 wait through the real pipeline, committed together (mirrored in Redis on commit);
     # their broadcasts (nobody listens yet) go to an in-memory layer so the setup stays quick.
     started = time.monotonic()
-    with override_settings(
-        CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    ), transaction.atomic():
+    with (
+        override_settings(
+            CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        ),
+        transaction.atomic(),
+    ):
         for _ in range(WAITING):
             escalated_conversation()
     from agents.waiting_queue import waiting_line

@@ -14,7 +14,6 @@ from channels.db import database_sync_to_async
 from agents import presence
 from agents.models import Queue
 from agents.services import agent_presence_update, conversation_claim
-from conversations.models import Conversation
 from tests.factories import AgentFactory, ConversationFactory, QueueFactory, escalated_conversation
 from tests.support.console_socket import console_socket, receive_until
 
@@ -66,7 +65,7 @@ async def test_one_new_waiting_chat_is_pushed_as_one_row_not_the_queue(
     frame = await receive_until(socket, 'id="queue-summary"')
     assert ROW.findall(frame) == [str(urgent.public_id)]
     assert 'hx-swap-oob="afterbegin:#queue-rows-general"' in frame
-    assert 'data-total="11"' in frame and "hx-swap-oob=\"delete\"" not in frame
+    assert 'data-total="11"' in frame and 'hx-swap-oob="delete"' not in frame
 
     # A chat taken from the first rows: its row goes and the next one comes up, after the row
     # above it; the other rows are not sent again.
@@ -77,7 +76,6 @@ async def test_one_new_waiting_chat_is_pushed_as_one_row_not_the_queue(
     assert f'hx-swap-oob="afterend:#queue-row-{queued[3]}"' in frame
     assert len(frame) < 8 * 1024
     await socket.disconnect()
-
 
 
 @pytest.mark.django_db
