@@ -160,7 +160,7 @@ def queue_panel(*, agent: AgentProfile) -> QueuePanel:
 def parse_queue_cursor(cursor: str) -> tuple[int, int, int] | None:
     """(rank, enqueued micros, pk) from a row's cursor; None if it is not one."""
     parts = cursor.split(".")
-    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 20 for p in parts):
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 17 for p in parts):
         return None
     rank, micros, pk = (int(p) for p in parts)
     return rank, micros, pk
@@ -311,7 +311,7 @@ def live_conversations(*, before: str | None = None) -> Page | None:
     )
     if before is not None:
         parts = before.split(".")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 20 for p in parts):
+        if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 17 for p in parts):
             return None
         updated, pk = _moment(int(parts[0])), int(parts[1])
         rows = rows.filter(Q(updated__lt=updated) | Q(updated=updated, pk__lt=pk))

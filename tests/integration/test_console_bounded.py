@@ -110,6 +110,8 @@ def test_the_panel_shows_the_first_rows_and_show_more_pages_on_over_http(
     for url, after in (
         ("/console/queue/general/rows/", "1.2"),
         ("/console/queue/general/rows/", "x.y.z"),
+        ("/console/queue/general/rows/", "0.99999999999999999999.1"),
+        ("/console/queue/general/rows/", "0.².1"),
         ("/console/queue/billing/rows/", cursors[-1]),
     ):
         refused = client.get(url, {"after": after})
@@ -149,7 +151,13 @@ def test_the_supervisor_view_lists_the_first_rows_and_pages_on(client, five_rows
     assert re.findall(r'id="conv-([0-9a-f-]{36})"', more) == newest_first[5:10]
     agents = client.get("/console/supervisor/agents/rows/", {"after": "5"}).content.decode()
     assert agents.count('id="sup-agent-') == 3 and 'hx-swap-oob="beforeend:#sup-agents"' in agents
-    for kind, after in (("agents", "x"), ("nothing", "1"), ("conversations", "1.2.3")):
+    for kind, after in (
+        ("agents", "x"),
+        ("agents", "²"),
+        ("nothing", "1"),
+        ("conversations", "1.2.3"),
+        ("conversations", "99999999999999999999.1"),
+    ):
         refused = client.get(f"/console/supervisor/{kind}/rows/", {"after": after})
         assert refused.status_code == 400
     client.force_login(AgentFactory().user)
