@@ -86,7 +86,7 @@ def queue_panel(request: AgentRequest) -> HttpResponse:
 @require_GET
 @agent_required
 def queue_rows(request: AgentRequest, slug: str) -> HttpResponse:
-    """ "Show more": the queue's rows after `?after=<the last shown row's cursor>`."""
+    """Show more: the queue's rows after `?after=<the last shown row's cursor>`."""
     html = fragments.queue_more(agent=request.agent, slug=slug, after=request.GET.get("after", ""))
     if html is None:
         return _toast("Could not load more rows: reload the queue.", status=400)
@@ -117,7 +117,7 @@ def supervisor(request: AgentRequest) -> HttpResponse:
 @require_GET
 @supervisor_required
 def supervisor_rows(request: AgentRequest, kind: str) -> HttpResponse:
-    """ "Show more" on the supervisor's lists: queues, agents or conversations after `?after=`."""
+    """Show more on the supervisor's lists: queues, agents or conversations after `?after=`."""
     html = fragments.supervisor_more(kind=kind, after=request.GET.get("after", ""))
     if html is None:
         return _toast("Could not load more rows: reload the page.", status=400)
