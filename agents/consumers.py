@@ -171,23 +171,52 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     # --- queues and the supervisor's view ------------------------------------------------
 
+    queue_heads: dict[str, list[str]] | None = None  # per queue, the ids of the rows pushed
+    supervisor_rows: dict[str, str] | None = None  # row id → the HTML last pushed
+    refresh_pending = False
+
     async def queue_changed(self, event: events.QueueChanged) -> None:
+        """Row by row: the rows that left or came into the queue's first rows, and its counts
+        (agents.fragments.queue_changes); never the whole queue, so a frame stays small."""
         if self.supervising:
             self._refresh_soon()
+            return
+        slug = event["queue"]
+        if self.queue_heads is None:
+            self.queue_heads = {}
+        heads = self.queue_heads
+        html, head = await database_sync_to_async(fragments.queue_changes)(
+            agent=self.authed, slug=slug, shown=heads.get(slug)
+        )
+        if head is None:
+            heads.pop(slug, None)
         else:
-            await self._push(fragments.queue_panel, agent=self.authed)
+            heads[slug] = head
+        if html:
+            await self.send(text_data=html)
 
     async def supervisor_refresh(self, event: events.SupervisorRefresh) -> None:
         self._refresh_soon()
 
     def _refresh_soon(self) -> None:
-        """Bursts of changes (a claim moves a queue, an agent and a chat) render once."""
-        if self.supervising and (self.refresh_task is None or self.refresh_task.done()):
+        """Bursts of changes (a claim moves a queue, an agent and a chat) render once; a change
+        during a render is rendered again after it."""
+        if not self.supervising:
+            return
+        self.refresh_pending = True
+        if self.refresh_task is None or self.refresh_task.done():
             self.refresh_task = asyncio.get_running_loop().create_task(self._refresh_later())
 
     async def _refresh_later(self) -> None:
-        await asyncio.sleep(SUPERVISOR_DEBOUNCE_SECONDS)
-        await self._push(fragments.supervisor_panels)
+        """Only the supervisor's rows that changed since the last push (a bounded list)."""
+        while self.refresh_pending:
+            await asyncio.sleep(SUPERVISOR_DEBOUNCE_SECONDS)
+            self.refresh_pending = False
+            html, self.supervisor_rows = await database_sync_to_async(fragments.supervisor_changes)(
+                sent=self.supervisor_rows
+            )
+            if html:
+                await self.send(text_data=html)
 
     async def conversation_updated(self, event: events.ConversationUpdated) -> None:
         if self.supervising:

@@ -22,6 +22,86 @@ def queue_panel(*, agent: AgentProfile) -> str:
     )
 
 
+def queue_changes(
+    *, agent: AgentProfile, slug: str, shown: list[str] | None
+) -> tuple[str, list[str] | None]:
+    """What a console showing `shown` (the ids of a queue's first rows, in order) needs to
+    show the queue now: the counts, the rows that left, the rows that came in — never more
+    than the first rows (CHATSY_CONSOLE_QUEUE_ROWS), however long the queue. With `shown`
+    None (the socket has pushed nothing for it yet) the queue's section is sent whole.
+    Returns the fragment and the ids now shown (None: not one of the agent's queues)."""
+    panel = selectors.queue_panel(agent=agent)
+    section = next((s for s in panel.sections if s.queue.slug == slug), None)
+    if section is None:  # no longer theirs: its section goes
+        return render_to_string("console/_queue_gone.html", {"slug": slug, "panel": panel}), None
+    head = [row.public_id for row in section.rows]
+    context: dict = {"panel": panel, "section": section, "limit": panel.limit, "oob": True}
+    if shown is None:
+        html = render_to_string("console/_queue_summary.html", context)
+        return html + render_to_string("console/_queue_section.html", context), head
+    left, moved = head_changes(shown, head)
+    pushed_down = selectors.queue_still_waiting(queue=section.queue, public_ids=left)
+    rows = {row.public_id: row for row in section.rows}
+    context["gone"] = [i for i in shown if (i in left and i not in pushed_down) or i in moved]
+    context["inserts"] = [
+        (rows[public_id], head[place - 1] if place else None)
+        for place, public_id in enumerate(head)
+        if public_id in moved or public_id not in shown
+    ]
+    return render_to_string("console/_queue_changes.html", context), head
+
+
+def head_changes(before: list[str], after: list[str]) -> tuple[set[str], set[str]]:
+    """(ids no longer in the list, ids still in it whose order changed): the rows kept in
+    place are the longest run of `after` already in `before`'s order."""
+    now = set(after)
+    left = {i for i in before if i not in now}
+    position = {public_id: place for place, public_id in enumerate(before)}
+    kept = [public_id for public_id in after if public_id in position]
+    return left, set(kept) - set(_longest_increasing(kept, key=position.__getitem__))
+
+
+def _longest_increasing(items: list[str], *, key) -> list[str]:
+    """The longest subsequence of `items` whose keys increase (patience sort; N is small)."""
+    tails: list[int] = []  # index in items of the smallest tail of each run length
+    parent: list[int | None] = []
+    for index, item in enumerate(items):
+        low, high = 0, len(tails)
+        while low < high:
+            middle = (low + high) // 2
+            if key(items[tails[middle]]) < key(item):
+                low = middle + 1
+            else:
+                high = middle
+        parent.append(tails[low - 1] if low else None)
+        if low == len(tails):
+            tails.append(index)
+        else:
+            tails[low] = index
+    run, at = [], tails[-1] if tails else None
+    while at is not None:
+        run.append(items[at])
+        at = parent[at]
+    return run[::-1]
+
+
+def queue_more(*, agent: AgentProfile, slug: str, after: str) -> str | None:
+    """The rows of one of the agent's queues after a row's cursor, for "Show more"; None if
+    the cursor is not one or the queue is not theirs."""
+    cursor = selectors.parse_queue_cursor(after)
+    if cursor is None:
+        return None
+    section = selectors.queue_section(agent=agent, slug=slug, after=cursor)
+    if section is None:
+        return None
+    return render_to_string("console/_queue_rows_more.html", {"section": section})
+
+
+def queue_row_gone(*, public_id: str) -> str:
+    """Takes a row off the agent's queue panel (taken, by them or by someone else)."""
+    return f'<li id="queue-row-{uuid.UUID(str(public_id))}" hx-swap-oob="delete"></li>'
+
+
 def chat_opened(*, agent: AgentProfile, public_id: str) -> str:
     """The chat's tab and pane, appended (or nothing, if the agent may not see it)."""
     chat = selectors.chat_view(agent=agent, public_id=public_id)
@@ -86,9 +166,42 @@ def presence_toggle(*, agent: AgentProfile) -> str:
     )
 
 
-def supervisor_panels() -> str:
+def supervisor_changes(*, sent: dict[str, str] | None) -> tuple[str, dict[str, str]]:
+    """The supervisor's queue and agent rows that differ from `sent` (row id → the HTML last
+    pushed). When the rows themselves changed (a queue or agent added, removed, reordered)
+    or nothing was sent yet, the panels go whole: still only the first rows of each list.
+    Returns the fragment and what the page shows now."""
     overview = selectors.supervisor_overview()
-    return render_to_string("console/_supervisor_panels.html", {"overview": overview})
+    rows: dict[str, str] = {
+        f"sup-queue-{queue.queue.slug}": render_to_string(
+            "console/_sup_queue_row.html", {"queue": queue, "oob": True}
+        )
+        for queue in overview.queues.rows
+    }
+    rows |= {
+        f"sup-agent-{row.agent.pk}": render_to_string(
+            "console/_sup_agent_row.html", {"row": row, "oob": True}
+        )
+        for row in overview.agents.rows
+    }
+    if sent is None or list(sent) != list(rows):
+        html = render_to_string("console/_supervisor_panels.html", {"overview": overview})
+        return html, rows
+    return "".join(html for key, html in rows.items() if sent[key] != html), rows
+
+
+def supervisor_more(*, kind: str, after: str) -> str | None:
+    """The next rows of one supervisor list ("queues", "agents" after a place; "conversations"
+    after a row's cursor); None if the list or the cursor is not one."""
+    page: selectors.Page | None = None
+    if kind in ("queues", "agents") and after.isascii() and after.isdigit() and len(after) <= 9:
+        overview = selectors.queues_overview if kind == "queues" else selectors.agents_overview
+        page = overview(offset=int(after))
+    elif kind == "conversations":
+        page = selectors.live_conversations(before=after)
+    if page is None:
+        return None
+    return render_to_string("console/_supervisor_rows_more.html", {"kind": kind, "page": page})
 
 
 def conversation_row(*, public_id: str) -> str:

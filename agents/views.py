@@ -85,6 +85,16 @@ def queue_panel(request: AgentRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
+def queue_rows(request: AgentRequest, slug: str) -> HttpResponse:
+    """Show more: the queue's rows after `?after=<the last shown row's cursor>`."""
+    html = fragments.queue_more(agent=request.agent, slug=slug, after=request.GET.get("after", ""))
+    if html is None:
+        return _toast("Could not load more rows: reload the queue.", status=400)
+    return HttpResponse(html)
+
+
+@require_GET
+@agent_required
 def chat(request: AgentRequest, public_id) -> HttpResponse:
     """The chat with its handoff card: a page, or (htmx) the pane; a chat no longer theirs
     disappears from the console on resync."""
@@ -102,6 +112,16 @@ def chat(request: AgentRequest, public_id) -> HttpResponse:
 @supervisor_required
 def supervisor(request: AgentRequest) -> HttpResponse:
     return render(request, "console/supervisor.html", {"page": selectors.supervisor_page()})
+
+
+@require_GET
+@supervisor_required
+def supervisor_rows(request: AgentRequest, kind: str) -> HttpResponse:
+    """Show more on the supervisor's lists: queues, agents or conversations after `?after=`."""
+    html = fragments.supervisor_more(kind=kind, after=request.GET.get("after", ""))
+    if html is None:
+        return _toast("Could not load more rows: reload the page.", status=400)
+    return HttpResponse(html)
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -122,9 +142,16 @@ def presence_update(request: AgentRequest) -> HttpResponse:
 def claim(request: AgentRequest, public_id) -> HttpResponse:
     try:
         services.conversation_claim(agent=request.agent, public_id=str(public_id))
+    except (InvalidTransition, services.AlreadyTaken) as refusal:
+        # No longer waiting: a row below the live first ones may be stale; take it away.
+        response = _toast(str(refusal), status=409)
+        response.content += fragments.queue_row_gone(public_id=str(public_id)).encode()
+        return response
     except REFUSED as refusal:
         return _toast(str(refusal), status=409)
-    return _opened(request, str(public_id))
+    response = _opened(request, str(public_id))
+    response.content += fragments.queue_row_gone(public_id=str(public_id)).encode()
+    return response
 
 
 @require_POST

@@ -242,6 +242,10 @@ CHATSY_AGENT_REPLY_TIMEOUT_SECONDS = int(
 # A queued chat whose visitor has had no widget open for this long is closed as abandoned
 # (agents.services.abandoned), checked every minute: it stops waiting in the agents' queue.
 CHATSY_QUEUE_ABANDONED_MINUTES = float(os.environ.get("CHATSY_QUEUE_ABANDONED_MINUTES", "15"))
+# The console lists this many rows per queue (and per supervisor list) and pushes changes row
+# by row; "Show more" loads the next rows over HTTP. Keeps every pushed frame small, however
+# many visitors wait (Daphne closes a socket whose frame passes --websocket-max-message-size).
+CHATSY_CONSOLE_QUEUE_ROWS = int(os.environ.get("CHATSY_CONSOLE_QUEUE_ROWS", "25"))
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 

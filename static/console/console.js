@@ -83,16 +83,91 @@
   }
 
   // Appends are idempotent: an element whose id is already on the page is not added twice
-  // (a claim's response and the socket's push both carry the new chat).
+  // (a claim's response and the socket's push both carry the new chat). A list row (it has a
+  // data-cursor) moves instead: the fresh copy goes where the server put it.
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var target = e.detail.target;
     var fragment = e.detail.fragment;
     if (!fragment || !fragment.children) return;
     Array.prototype.slice.call(fragment.children).forEach(function (child) {
-      if (child.id && child.id !== target.id && document.getElementById(child.id)) {
-        child.remove();
+      if (!child.id || child.id === target.id) return;
+      var old = document.getElementById(child.id);
+      if (!old) return;
+      if (child.hasAttribute('data-cursor') && old.hasAttribute('data-cursor') && old !== target) old.remove();
+      else child.remove();
+    });
+  });
+
+  // ------------------------------------------------------- bounded lists --
+  // A list with data-limit shows its first rows, kept live by the socket row by row; "Show
+  // more" fetches the rows after the last one shown (its data-cursor) and marks the list
+  // expanded. An unexpanded list drops rows pushed below its limit.
+  document.addEventListener('htmx:configRequest', function (e) {
+    var button = e.detail.elt;
+    if (!button || !button.classList || !button.classList.contains('show-more')) return;
+    var list = document.getElementById(button.getAttribute('data-list'));
+    if (!list) return;
+    var rows = $all(':scope > [data-cursor]', list);
+    if (rows.length) e.detail.parameters.after = rows[rows.length - 1].getAttribute('data-cursor');
+    list.setAttribute('data-expanded', '');
+  });
+
+  // A queue's section pushed whole (the socket's first push for it) must not collapse a list
+  // the agent expanded: its rows below the pushed ones are carried over. Rows sorting above
+  // the last pushed one but missing from the push have left the queue and are dropped.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail.target;
+    if (!target || !target.classList || !target.classList.contains('queue')) return;
+    var list = $('.queue-rows[data-expanded]', target);
+    var fresh = e.detail.fragment && e.detail.fragment.querySelector('.queue-rows');
+    if (!list || !fresh) return;
+    var pushed = $all(':scope > [data-cursor]', fresh);
+    var limit = Number(fresh.getAttribute('data-limit')) || 0;
+    fresh.setAttribute('data-expanded', '');
+    if (pushed.length < limit) return; // the whole queue was pushed
+    var last = cursorKey(pushed[pushed.length - 1]);
+    $all(':scope > [data-cursor]', list).forEach(function (row) {
+      if (compareKeys(cursorKey(row), last) > 0 && !fresh.querySelector('#' + CSS.escape(row.id))) {
+        fresh.appendChild(row);
       }
     });
+  });
+
+  function cursorKey(row) { return row.getAttribute('data-cursor').split('.').map(Number); }
+  function compareKeys(a, b) {
+    for (var i = 0; i < Math.max(a.length, b.length); i++) {
+      if ((a[i] || 0) !== (b[i] || 0)) return (a[i] || 0) - (b[i] || 0);
+    }
+    return 0;
+  }
+
+  function boundLists() {
+    $all('[data-limit]:not([data-expanded])').forEach(function (list) {
+      var limit = Number(list.getAttribute('data-limit')) || 0;
+      $all(':scope > [data-cursor]', list).slice(limit).forEach(function (row) { row.remove(); });
+    });
+    $all('.show-more[data-list]').forEach(function (button) {
+      var list = document.getElementById(button.getAttribute('data-list'));
+      var count = document.getElementById(button.getAttribute('data-count'));
+      if (!list || !count) return;
+      var shown = $all(':scope > [data-cursor]', list).length;
+      var more = Math.max(0, Number(count.getAttribute('data-total') || 0) - shown);
+      if (button.hidden !== !more) button.hidden = !more;
+      var label = $('.more-count', button);
+      if (label) label.textContent = '(' + more + ' more)';
+    });
+  }
+
+  // A pushed row whose neighbour this page doesn't have (it missed an event): re-fetch the
+  // queue panel, once per burst.
+  var staleTimer = null;
+  document.body.addEventListener('htmx:oobErrorNoTarget', function (e) {
+    var target = String((e.detail && e.detail.target) || '');
+    if (target.indexOf('#queue-') !== 0 || staleTimer) return;
+    staleTimer = setTimeout(function () {
+      staleTimer = null;
+      htmx.trigger(document.body, 'console:queue-stale');
+    }, 200);
   });
 
   // -------------------------------------------------------------------- tabs --
@@ -173,6 +248,7 @@
     }
     if (id.indexOf('typing-') === 0) expireTyping(target);
     syncTabs();
+    boundLists();
     scanQueue();
     showDialogs();
     expireToasts();
@@ -191,13 +267,15 @@
   // ------------------------------------------------------- new-chat alerts --
   function scanQueue() {
     var panel = $('#queue-panel');
-    if (!panel) return;
-    var waiting = Number(panel.getAttribute('data-waiting') || 0);
+    var summary = $('#queue-summary');
+    if (!panel || !summary) return;
+    var waiting = Number(summary.getAttribute('data-waiting') || 0);
     document.title = waiting > 0 ? '(' + waiting + ') ' + baseTitle : baseTitle;
     var rows = $all('.queue-row', panel);
     var first = seenRows === null;
     seenRows = seenRows || {};
-    var fresh = rows.filter(function (row) { return !seenRows[row.id]; });
+    // Rows loaded with "Show more" were waiting already: no alert for them.
+    var fresh = rows.filter(function (row) { return !seenRows[row.id] && !row.hasAttribute('data-loaded'); });
     rows.forEach(function (row) { seenRows[row.id] = true; });
     if (first || !fresh.length) return;
     fresh.forEach(function (row) { row.classList.add('is-new'); });
@@ -471,6 +549,7 @@
     var wanted = new URLSearchParams(location.search).get('chat');
     if (wanted && document.getElementById('tab-' + wanted)) activate(wanted, true);
     else syncTabs();
+    boundLists();
     scanQueue();
     tick();
     setInterval(tick, 1000);

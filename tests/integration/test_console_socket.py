@@ -46,7 +46,7 @@ async def test_a_new_escalation_in_their_queue_is_pushed_to_the_agent(client, qu
     agent = await database_sync_to_async(make_agent)("general")
     socket = await console_socket(client, agent)
     chat = await database_sync_to_async(escalated_conversation)()
-    html = await receive_until(socket, 'id="queue-panel"')
+    html = await receive_until(socket, 'id="queue-section-general"')
     assert f'id="queue-row-{chat.public_id}"' in html
     assert "The visitor asked for a human" in html
 
@@ -210,8 +210,9 @@ async def test_an_agent_removed_from_a_queue_stops_seeing_it(client, queues):
     socket = await console_socket(client, agent)
     await database_sync_to_async(agent.queues.clear)()
     chat = await database_sync_to_async(escalated_conversation)()
-    html = await receive_until(socket, 'id="queue-panel"')
+    html = await receive_until(socket, 'id="queue-summary"')
     assert f"queue-row-{chat.public_id}" not in html
+    assert '<section id="queue-section-general" hx-swap-oob="delete">' in html
     await socket.disconnect()
 
 
