@@ -74,18 +74,19 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         self.refused_until: dict[str, float] = {}
         self.address = client_address_from_scope(self.scope)
         self.deadline: asyncio.Task[None] | None = None
-        await self.accept()
-        if not await self._within_budget("socket", visitor=None):
-            return
-        self.holds_lease = await lease_take(
+        # Counted before the handshake completes, so the client's next step finds its place.
+        verdict = await budget_take_async("socket", address=self.address)
+        self.holds_lease = verdict.allowed and await lease_take(
             kind=UNAUTHENTICATED,
             address=self.address,
             holder=self.channel_name,
             cap=settings.CHATSY_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
             seconds=settings.CHATSY_AUTH_DEADLINE_SECONDS + 5,
         )
+        await self.accept()
         if not self.holds_lease:
-            await self._over_budget("socket", retry_after=settings.CHATSY_AUTH_DEADLINE_SECONDS)
+            wait = verdict.retry_after or settings.CHATSY_AUTH_DEADLINE_SECONDS
+            await self._over_budget("socket", retry_after=wait)
             return
         self.deadline = asyncio.get_running_loop().create_task(self._auth_deadline())
 
