@@ -59,9 +59,10 @@ class Verdict:
 
 
 def verdict_of(counts: Iterable[tuple[int, float]], limits: Iterable[int]) -> Verdict:
-    """Allowed while every window's count is within its limit; else wait for the latest
-    refusing window to end."""
-    waits = [left for (count, left), limit in zip(counts, limits, strict=True) if count > limit]
+    """Given each window's count so far and seconds left: allowed while every one has room;
+    else wait for the latest full window to end. (The Lua script in chatsy.redis decides the
+    same in Redis.)"""
+    waits = [left for (count, left), limit in zip(counts, limits, strict=True) if count >= limit]
     return Verdict(allowed=True) if not waits else Verdict(allowed=False, retry_after=max(waits))
 
 
@@ -78,41 +79,38 @@ def budgets_for(kind: str) -> tuple[Budget | None, Budget | None]:
     return Budget.parse(per_visitor or ""), Budget.parse(per_address or "")
 
 
-def _windows(kind: str, visitor: str | None, address: str | None) -> tuple[list[Window], list[int]]:
+def _windows(kind: str, visitor: str | None, address: str | None) -> list[Window]:
     per_visitor, per_address = budgets_for(kind)
-    windows: list[Window] = []
-    limits: list[int] = []
-    for scope, who, budget in (("v", visitor, per_visitor), ("a", address, per_address)):
-        if who is not None and budget is not None:
-            windows.append(((kind, scope, who), budget.window_seconds))
-            limits.append(budget.limit)
-    return windows, limits
+    return [
+        ((kind, scope, who), budget.window_seconds, budget.limit)
+        for scope, who, budget in (("v", visitor, per_visitor), ("a", address, per_address))
+        if who is not None and budget is not None
+    ]
 
 
 def budget_take(kind: str, *, visitor: str | None = None, address: str | None = None) -> Verdict:
-    """Count one `kind` for this visitor and address; refused when either is over budget."""
-    windows, limits = _windows(kind, visitor, address)
+    """Count one `kind` for this visitor and address; refused (and not counted) when either
+    budget is used up."""
+    windows = _windows(kind, visitor, address)
     if not windows:
         return Verdict(allowed=True)
     try:
-        counts = redis_windows_take(windows)
+        return Verdict(*redis_windows_take(windows))
     except RedisUnavailable as error:
-        counts = _fallback_take(windows, error)
-    return verdict_of(counts, limits)
+        return _fallback_take(windows, error)
 
 
 async def budget_take_async(
     kind: str, *, visitor: str | None = None, address: str | None = None
 ) -> Verdict:
     """`budget_take` from the event loop, without blocking it."""
-    windows, limits = _windows(kind, visitor, address)
+    windows = _windows(kind, visitor, address)
     if not windows:
         return Verdict(allowed=True)
     try:
-        counts = await redis_windows_take_async(windows)
+        return Verdict(*await redis_windows_take_async(windows))
     except RedisUnavailable as error:
-        counts = _fallback_take(windows, error)
-    return verdict_of(counts, limits)
+        return _fallback_take(windows, error)
 
 
 class LocalWindows:
@@ -125,25 +123,28 @@ class LocalWindows:
         self._lock = threading.Lock()
         self._windows: dict[Hashable, tuple[float, int]] = {}  # key → (window end, count)
 
-    def take(self, windows: list[Window]) -> list[tuple[int, float]]:
+    def take(self, windows: list[Window]) -> Verdict:
         now = self._clock()
         with self._lock:
             if len(self._windows) > self.MAX_KEYS:
                 self._windows = {k: v for k, v in self._windows.items() if v[0] > now}
-            counts = []
-            for parts, seconds in windows:
+            current = []
+            for parts, seconds, _ in windows:
                 end, count = self._windows.get(parts, (0.0, 0))
-                if end <= now:
-                    end, count = now + seconds, 0
-                self._windows[parts] = (end, count + 1)
-                counts.append((count + 1, end - now))
-            return counts
+                current.append((now + seconds, 0) if end <= now else (end, count))
+            verdict = verdict_of(
+                [(count, end - now) for end, count in current], [limit for *_, limit in windows]
+            )
+            if verdict.allowed:
+                for (parts, _, _), (end, count) in zip(windows, current, strict=True):
+                    self._windows[parts] = (end, count + 1)
+            return verdict
 
 
 _local = LocalWindows()
 
 
-def _fallback_take(windows: list[Window], error: RedisUnavailable) -> list[tuple[int, float]]:
+def _fallback_take(windows: list[Window], error: RedisUnavailable) -> Verdict:
     # Fail open, per process: see the module's docstring.
     logger.warning("budgets: Redis unavailable (%s); counting in this process", error)
     return _local.take(windows)

@@ -152,21 +152,32 @@ def redis_mark_once(*parts: str | int, ttl_seconds: int) -> bool:
 
 # --- Budgets (chatsy.budgets): fixed windows and leases, one round trip per check -------------
 
-# KEYS: one counter per window; ARGV: its length in ms, one per key. Each counter is
-# incremented and, when it starts a window, given that window's expiry. Returns per key
-# {count, ms left in the window}.
+# KEYS: one counter per window; ARGV: per key, its window in ms and its limit. Refused when
+# any counter is at its limit (nothing is counted then: a refused flood uses up no one else's
+# budget); else every counter counts one, a new one starting its window. Returns
+# {1, 0} or {0, ms until the latest refusing window ends}.
 _WINDOWS_TAKE = """
-local out = {}
+local wait = -1
 for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  local ttl = redis.call('PTTL', key)
-  if count == 1 or ttl < 0 then
-    redis.call('PEXPIRE', key, ARGV[i])
-    ttl = tonumber(ARGV[i])
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= tonumber(ARGV[2 * i]) then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then
+      redis.call('PEXPIRE', key, ARGV[2 * i - 1])
+      ttl = tonumber(ARGV[2 * i - 1])
+    end
+    wait = math.max(wait, ttl)
   end
-  out[i] = {count, ttl}
 end
-return out
+if wait >= 0 then
+  return {0, wait}
+end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then
+    redis.call('PEXPIRE', key, ARGV[2 * i - 1])
+  end
+end
+return {1, 0}
 """
 
 # KEYS[1]: a sorted set of holders by lease expiry (ms, Redis's clock); ARGV: holder, lease
@@ -184,24 +195,21 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 
-Window = tuple[tuple[str | int, ...], float]  # (key parts, window seconds)
+Window = tuple[tuple[str | int, ...], float, int]  # (key parts, window seconds, limit)
 
 
 def _window_args(windows: list[Window]) -> tuple[list[str], list[int]]:
-    keys = [redis_key("budget", *parts) for parts, _ in windows]
-    return keys, [max(1, int(seconds * 1000)) for _, seconds in windows]
-
-
-def _window_counts(raw: list[list[int]]) -> list[tuple[int, float]]:
-    return [(int(count), int(ttl_ms) / 1000) for count, ttl_ms in raw]
+    keys = [redis_key("budget", *parts) for parts, _, _ in windows]
+    args = [n for _, seconds, limit in windows for n in (max(1, int(seconds * 1000)), limit)]
+    return keys, args
 
 
 @redis_boundary
-def redis_windows_take(windows: list[Window]) -> list[tuple[int, float]]:
-    """Count one event in each fixed window: (count so far, seconds left) per window."""
-    keys, window_ms = _window_args(windows)
-    client = redis_client()
-    return _window_counts(client.register_script(_WINDOWS_TAKE)(keys=keys, args=window_ms))
+def redis_windows_take(windows: list[Window]) -> tuple[bool, float]:
+    """Count one event in each fixed window unless one is full: (taken, seconds to wait)."""
+    keys, args = _window_args(windows)
+    taken, wait_ms = redis_client().register_script(_WINDOWS_TAKE)(keys=keys, args=args)
+    return bool(taken), int(wait_ms) / 1000
 
 
 # --- The same from the event loop, without blocking it ----------------------------------------
@@ -251,10 +259,11 @@ def redis_boundary_async(
 
 
 @redis_boundary_async
-async def redis_windows_take_async(windows: list[Window]) -> list[tuple[int, float]]:
-    keys, window_ms = _window_args(windows)
+async def redis_windows_take_async(windows: list[Window]) -> tuple[bool, float]:
+    keys, args = _window_args(windows)
     script = redis_async_client().register_script(_WINDOWS_TAKE)
-    return _window_counts(await script(keys=keys, args=window_ms))
+    taken, wait_ms = await script(keys=keys, args=args)
+    return bool(taken), int(wait_ms) / 1000
 
 
 @redis_boundary_async

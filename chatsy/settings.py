@@ -252,6 +252,9 @@ CHATSY_BUDGETS: dict[str, tuple[str | None, str | None]] = {
         os.environ.get("CHATSY_BUDGET_PINGS", "20/10"),
         os.environ.get("CHATSY_BUDGET_PINGS_PER_ADDRESS", "200/10"),
     ),
+    # Sign-ins of one visitor's token on any socket (every tab, every reconnect): a token
+    # reconnecting in a loop is refused before it costs a database hop.
+    "auth": (os.environ.get("CHATSY_BUDGET_AUTH", "30/60"), ""),
     # New websockets per client address (reconnects included).
     "socket": ("", os.environ.get("CHATSY_BUDGET_SOCKETS_PER_ADDRESS", "300/60")),
     # None: CHATSY_SESSIONS_PER_MINUTE per 60 s.

@@ -39,7 +39,7 @@ from conversations.frames import (
 from conversations.hooks import BotTurn, CsatResult, hooks
 from conversations.models import Conversation
 from conversations.origins import origin_allowed, origin_and_host
-from conversations.tokens import InvalidToken
+from conversations.tokens import InvalidToken, read_token
 from conversations.turns import turn_run, turns_upkeep_start
 from escalation import copy
 
@@ -174,6 +174,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         if self.conversation is not None:
             raise FrameError("invalid_frame", "Already authenticated.")
         try:
+            visitor_id = str(read_token(frame.token, site_key=frame.site_key).visitor_id)
+        except InvalidToken:
+            visitor_id = None  # refused below, in the same words as any bad token
+        if visitor_id and not await self._within_budget("auth", visitor=visitor_id):
+            return
+        try:
             conversation = await database_sync_to_async(_open_conversation)(frame, self.scope)
         except InvalidToken:
             await self._send_error(FrameError("auth_failed", "This chat session is not valid."))
@@ -266,7 +272,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     ) -> None:
         """A friendly error; a socket that keeps going past its budget is closed (4429)."""
         self.refusals += 1
-        if self.refusals > settings.CHATSY_BUDGET_STRIKES or kind == "socket":
+        if self.refusals > settings.CHATSY_BUDGET_STRIKES or kind in ("socket", "auth"):
             await self._send_error(_rate_limited(kind, retry_after, client_id))
             await self._close(CLOSE_OVER_BUDGET)
             return
@@ -359,6 +365,7 @@ _RATE_LIMITED_TEXT = {
     "csat": "Too many ratings.",
     "ping": "Too many pings.",
     "socket": "Too many connections from your network.",
+    "auth": "Too many reconnections.",
 }
 
 

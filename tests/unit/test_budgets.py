@@ -49,26 +49,28 @@ def test_budget_parse():
 @pytest.mark.parametrize(
     ("counts", "limits", "expected"),
     [
-        ([(1, 10.0)], [1], Verdict(allowed=True)),
-        ([(2, 7.5)], [1], Verdict(allowed=False, retry_after=7.5)),
+        ([(0, 10.0)], [1], Verdict(allowed=True)),
+        ([(1, 7.5)], [1], Verdict(allowed=False, retry_after=7.5)),
         ([(3, 4.0), (9, 50.0)], [5, 100], Verdict(allowed=True)),
-        ([(6, 4.0), (101, 50.0)], [5, 100], Verdict(allowed=False, retry_after=50.0)),
-        ([(6, 4.0), (10, 50.0)], [5, 100], Verdict(allowed=False, retry_after=4.0)),
+        ([(5, 4.0), (100, 50.0)], [5, 100], Verdict(allowed=False, retry_after=50.0)),
+        ([(5, 4.0), (10, 50.0)], [5, 100], Verdict(allowed=False, retry_after=4.0)),
     ],
 )
 def test_verdict_of(counts, limits, expected):
     assert verdict_of(counts, limits) == expected
 
 
-def test_local_windows_count_per_key_and_restart_when_the_window_ends():
+def test_local_windows_count_until_full_and_restart_when_the_window_ends():
     now = [100.0]
     windows = LocalWindows(clock=lambda: now[0])
-    key = (("message", "v", "1"), 10.0)
-    other = (("message", "v", "2"), 10.0)
-    assert [windows.take([key]) for _ in range(3)][-1] == [(3, 10.0)]
-    assert windows.take([other]) == [(1, 10.0)]
+    key = (("message", "v", "1"), 10.0, 2)
+    address = (("message", "a", "x"), 10.0, 3)
+    assert [windows.take([key, address]).allowed for _ in range(3)] == [True, True, False]
+    # The refused one was not counted against the address: another visitor there has room.
+    assert windows.take([(("message", "v", "2"), 10.0, 2), address]).allowed
+    assert windows.take([key]) == Verdict(allowed=False, retry_after=10.0)
     now[0] += 10.0
-    assert windows.take([key]) == [(1, 10.0)]
+    assert windows.take([key]).allowed
 
 
 def test_budgets_fail_open_onto_this_process_when_redis_is_unreachable(settings):
