@@ -215,6 +215,23 @@ async def test_new_sockets_per_address_are_budgeted(new_visitor, settings):
 
 
 @pytest.mark.asyncio
+async def test_a_token_reconnecting_in_a_loop_is_refused_before_its_database_hop(
+    new_visitor, settings
+):
+    settings.CHATSY_BUDGETS = {**settings.CHATSY_BUDGETS, "auth": ("2/600", "")}
+    first = await new_visitor()
+    second = type(first)(first.token, first.site_key)
+    assert (await first.connect())["type"] == "ready"
+    assert (await second.connect())["type"] == "ready"
+    third = type(first)(first.token, first.site_key)
+    refused = await third.connect()
+    assert (refused["code"], refused["retry_after"] >= 1) == ("rate_limited", True)
+    assert (await third.socket.receive_output(timeout=5))["code"] == 4429
+    await first.close()
+    await second.close()
+
+
+@pytest.mark.asyncio
 async def test_the_forwarded_address_counts_only_behind_a_trusted_proxy(new_visitor, settings):
     """Two visitors behind one load balancer (10.0.0.5) with different real addresses."""
     settings.CHATSY_UNAUTHENTICATED_SOCKETS_PER_ADDRESS = 1
