@@ -263,8 +263,12 @@ CHATSY_BUDGETS: dict[str, tuple[str | None, str | None]] = {
     "escalation": (os.environ.get("CHATSY_BUDGET_ESCALATIONS", "3/3600"), ""),
 }
 # Over a budget a socket gets an `error` frame (`rate_limited`, `retry_after`); after this many
-# refusals it is closed with 4429.
+# refusals it is closed with 4429, after a pause of this long in which its frames are ignored
+# (a client reconnecting on close cannot loop faster than that).
 CHATSY_BUDGET_STRIKES = int(os.environ.get("CHATSY_BUDGET_STRIKES", "5"))
+CHATSY_REFUSED_SOCKET_HOLD_SECONDS = float(
+    os.environ.get("CHATSY_REFUSED_SOCKET_HOLD_SECONDS", "2")
+)
 # A visitor socket that has not sent `auth` this long after opening is closed with 4408; at most
 # this many such sockets per client address at once.
 CHATSY_AUTH_DEADLINE_SECONDS = float(os.environ.get("CHATSY_AUTH_DEADLINE_SECONDS", "5"))
