@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -283,9 +284,7 @@ async def phase(
             posting = asyncio.create_task(
                 asyncio.to_thread(agent.reply, human.conversation, f"Thanks, {marker}")
             )
-            await human.wait_for(
-                lambda f, marker=marker: f["type"] == "message" and marker in f["message"]["body"]
-            )
+            await human.wait_for(partial(_carries, marker))
             to_visitor.append(time.perf_counter() - started)
             await posting
             await asyncio.sleep(max(0.0, PACE_SECONDS - (time.monotonic() - began)))
@@ -304,6 +303,10 @@ async def phase(
         "console_pushes": pushes,
         **cpu.figures,
     }
+
+
+def _carries(marker: str, frame: dict[str, Any]) -> bool:
+    return frame["type"] == "message" and marker in frame["message"]["body"]
 
 
 # --- the flooder (a child process: its own CPU, not the measuring loop's) ---------------------
