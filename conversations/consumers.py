@@ -92,7 +92,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         self.deadline = asyncio.get_running_loop().create_task(self._auth_deadline())
 
     async def _auth_deadline(self) -> None:
-        """No `auth` in time: the socket held a place and a channel for nothing."""
+        """No `auth` in time: the socket held a place and a channel for nothing. (The console's
+        socket needs no deadline: its session cookie is checked during the handshake.)"""
         await asyncio.sleep(settings.CHATSY_AUTH_DEADLINE_SECONDS)
         if self.conversation is None and not (self.closing or self.refused):
             await self._send_error(FrameError("auth_timeout", "Send auth first."))
@@ -405,7 +406,9 @@ _debounces: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Debounce] = (
 
 
 def _typing_debounce() -> Debounce:
-    """One per event loop: its timers run on that loop."""
+    """One per event loop: its timers run on that loop. Per process, so behind N server
+    processes a conversation's typing reaches the console at most N times a second; the
+    typing budget in Redis bounds the whole."""
     loop = asyncio.get_running_loop()
     debounce = _debounces.get(loop)
     if debounce is None:
