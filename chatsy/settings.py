@@ -231,6 +231,65 @@ CHATSY_RATE_LIMIT_WINDOW_SECONDS = float(os.environ.get("CHATSY_RATE_LIMIT_WINDO
 CHATSY_MAX_VIOLATIONS = int(os.environ.get("CHATSY_MAX_VIOLATIONS", "10"))
 # New widget visitors per client address per minute (each page's first open creates one).
 CHATSY_SESSIONS_PER_MINUTE = int(os.environ.get("CHATSY_SESSIONS_PER_MINUTE", "30"))
+
+# Budgets for what an anonymous visitor may do (chatsy.budgets), shared by every socket and
+# server process through Redis: "<count>/<seconds>" per visitor (their token) and per client
+# address (several people can share one, behind a NAT); "" is no budget. New visitors and
+# messages per visitor keep the settings above.
+CHATSY_BUDGETS: dict[str, tuple[str | None, str | None]] = {
+    # None: CHATSY_RATE_LIMIT_MESSAGES per CHATSY_RATE_LIMIT_WINDOW_SECONDS.
+    "message": (None, os.environ.get("CHATSY_BUDGET_MESSAGES_PER_ADDRESS", "200/10")),
+    # The widget sends one typing frame per 3 s while the visitor types, and one when they stop.
+    "typing": (
+        os.environ.get("CHATSY_BUDGET_TYPING", "30/10"),
+        os.environ.get("CHATSY_BUDGET_TYPING_PER_ADDRESS", "300/10"),
+    ),
+    # The widget resyncs after each reconnect and on a gap in seq.
+    "resync": (
+        os.environ.get("CHATSY_BUDGET_RESYNC", "10/10"),
+        os.environ.get("CHATSY_BUDGET_RESYNC_PER_ADDRESS", "100/10"),
+    ),
+    "action": (
+        os.environ.get("CHATSY_BUDGET_ACTIONS", "20/60"),
+        os.environ.get("CHATSY_BUDGET_ACTIONS_PER_ADDRESS", "200/60"),
+    ),
+    "csat": (
+        os.environ.get("CHATSY_BUDGET_CSAT", "5/60"),
+        os.environ.get("CHATSY_BUDGET_CSAT_PER_ADDRESS", "50/60"),
+    ),
+    # The widget pings every 25 s.
+    "ping": (
+        os.environ.get("CHATSY_BUDGET_PINGS", "20/10"),
+        os.environ.get("CHATSY_BUDGET_PINGS_PER_ADDRESS", "200/10"),
+    ),
+    # Sign-ins of one visitor's token on any socket (every tab, every reconnect): a token
+    # reconnecting in a loop is refused before it costs a database hop.
+    "auth": (os.environ.get("CHATSY_BUDGET_AUTH", "30/60"), ""),
+    # New websockets per client address (reconnects included).
+    "socket": ("", os.environ.get("CHATSY_BUDGET_SOCKETS_PER_ADDRESS", "300/60")),
+    # None: CHATSY_SESSIONS_PER_MINUTE per 60 s.
+    "visitor": ("", None),
+    # Handoffs a visitor can cause; beyond it the bot says so and keeps helping.
+    "escalation": (os.environ.get("CHATSY_BUDGET_ESCALATIONS", "3/3600"), ""),
+}
+# Over a budget a socket gets an `error` frame (`rate_limited`, `retry_after`); after this many
+# refusals it is closed with 4429, after a pause of this long in which its frames are ignored
+# (a client reconnecting on close cannot loop faster than that).
+CHATSY_BUDGET_STRIKES = int(os.environ.get("CHATSY_BUDGET_STRIKES", "5"))
+CHATSY_REFUSED_SOCKET_HOLD_SECONDS = float(
+    os.environ.get("CHATSY_REFUSED_SOCKET_HOLD_SECONDS", "2")
+)
+# A visitor socket that has not sent `auth` this long after opening is closed with 4408; at most
+# this many such sockets per client address at once.
+CHATSY_AUTH_DEADLINE_SECONDS = float(os.environ.get("CHATSY_AUTH_DEADLINE_SECONDS", "5"))
+CHATSY_UNAUTHENTICATED_SOCKETS_PER_ADDRESS = int(
+    os.environ.get("CHATSY_UNAUTHENTICATED_SOCKETS_PER_ADDRESS", "50")
+)
+# At most one visitor typing push per conversation this often (the last state always follows).
+CHATSY_TYPING_PUSH_SECONDS = float(os.environ.get("CHATSY_TYPING_PUSH_SECONDS", "1"))
+# The client address is the socket's peer, unless that peer is one of these proxies (addresses
+# or CIDRs, e.g. "10.0.0.0/8"): then the right-most address in X-Forwarded-For that is not.
+CHATSY_TRUSTED_PROXIES = env_list("CHATSY_TRUSTED_PROXIES", "")
 CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS = int(os.environ.get("CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS", "365"))
 CHATSY_BOT_NAME = os.environ.get("CHATSY_BOT_NAME", "Chatsy bot")
 # Agents: presence expires this long after the console's last heartbeat; an assigned chat with

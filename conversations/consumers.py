@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
 import time
-from collections import deque
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chatsy import events, layer_health, realtime
+from chatsy.budgets import (
+    Debounce,
+    budget_take_async,
+    client_address_from_scope,
+    lease_release,
+    lease_take,
+)
 from conversations import selectors, services
 from conversations.frames import (
     Action,
@@ -32,7 +41,7 @@ from conversations.frames import (
 from conversations.hooks import BotTurn, CsatResult, hooks
 from conversations.models import Conversation
 from conversations.origins import origin_allowed, origin_and_host
-from conversations.tokens import InvalidToken
+from conversations.tokens import InvalidToken, read_token
 from conversations.turns import turn_run, turns_upkeep_start
 from conversations.visitor_presence import visitor_arrived, visitor_left
 from escalation import copy
@@ -49,6 +58,17 @@ CLOSE_AUTH_DEADLINE = 4408  # no auth in time: reconnect with backoff
 CLOSE_UNSUPPORTED_DATA = 4415  # a binary frame: terminal
 CLOSE_OVER_BUDGET = 4429  # over a rate budget: reconnect after the longest backoff
 
+# Each frame type draws on its budget (settings.CHATSY_BUDGETS) before it is handled.
+BUDGET_KINDS: dict[type, str] = {
+    SendMessage: "message",
+    Typing: "typing",
+    Resync: "resync",
+    Action: "action",
+    Csat: "csat",
+    Ping: "ping",
+}
+UNAUTHENTICATED = "unauthenticated"
+
 
 class VisitorConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
@@ -58,10 +78,48 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         realtime.publisher_start()
         turns_upkeep_start()
         self.violations = 0
-        self.sent_at: deque[float] = deque()
+        self.refusals = 0
+        self.closing = False
+        self.refused = False  # over budget: waiting to be closed, frames ignored
+        self.refused_until: dict[str, float] = {}
+        self.address = client_address_from_scope(self.scope)
+        self.deadline: asyncio.Task[None] | None = None
+        # Counted before the handshake completes, so the client's next step finds its place.
+        verdict = await budget_take_async("socket", address=self.address)
+        self.holds_lease = await lease_take(
+            kind=UNAUTHENTICATED,
+            address=self.address,
+            holder=self.channel_name,
+            cap=settings.CHATSY_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
+            seconds=settings.CHATSY_AUTH_DEADLINE_SECONDS + 5,
+        )
         await self.accept()
+        if not verdict.allowed or not self.holds_lease:
+            wait = verdict.retry_after or settings.CHATSY_AUTH_DEADLINE_SECONDS
+            await self._over_budget("socket", retry_after=wait)
+            return
+        self.deadline = asyncio.get_running_loop().create_task(self._auth_deadline())
+
+    async def _auth_deadline(self) -> None:
+        """No `auth` in time: the socket held a place and a channel for nothing. (The console's
+        socket needs no deadline: its session cookie is checked during the handshake.)"""
+        await asyncio.sleep(settings.CHATSY_AUTH_DEADLINE_SECONDS)
+        if self.conversation is None and not (self.closing or self.refused):
+            await self._send_error(FrameError("auth_timeout", "Send auth first."))
+            await self.close(code=CLOSE_AUTH_DEADLINE)
+
+    async def _release_lease(self) -> None:
+        if getattr(self, "holds_lease", False):
+            self.holds_lease = False
+            await lease_release(
+                kind=UNAUTHENTICATED, address=self.address, holder=self.channel_name
+            )
 
     async def disconnect(self, code: int) -> None:
+        deadline = getattr(self, "deadline", None)
+        if deadline is not None and deadline is not asyncio.current_task():
+            deadline.cancel()
+        await self._release_lease()
         if self.conversation is not None:
             await visitor_left(conversation_id=str(self.authed.public_id), socket=self.channel_name)
             await layer_health.socket_unregister(self)
@@ -79,6 +137,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         return realtime.conversation_group(self.authed.public_id)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing or self.refused:
+            return  # frames in flight when this socket was refused or closed
         if text_data is None:
             await self._send_error(FrameError("binary_not_supported", "Send text frames only."))
             await self.close(code=CLOSE_UNSUPPORTED_DATA)
@@ -98,22 +158,21 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self._violation(error)
 
     async def _dispatch(self, frame: Any) -> None:
+        kind = BUDGET_KINDS.get(type(frame))
+        if kind is not None and not await self._within_budget(
+            kind, visitor=str(self.authed.customer_id), client_id=_client_id(frame)
+        ):
+            return
         if isinstance(frame, Auth):
             await self._authenticate(frame)
         elif isinstance(frame, SendMessage):
             await self._receive_message(frame)
         elif isinstance(frame, Resync):
             await self._resync(frame.after_seq)
-        elif isinstance(frame, Typing):  # handed to the publisher: never waits on Redis
-            realtime.group_send(
-                self.group,
-                events.typing_changed(
-                    conversation=self.authed.public_id,
-                    sender="customer",
-                    name="",
-                    active=frame.active,
-                ),
-            )
+        elif isinstance(frame, Typing):
+            # At most one push per conversation and second, the last state always: a flood of
+            # typing frames must not become a flood of console renders.
+            _typing_debounce().submit(self.authed.public_id, frame.active, self._typing_push)
         elif isinstance(frame, Action):
             await hooks().visitor_action(
                 conversation=self.authed, action=frame.action, seq=frame.seq
@@ -127,12 +186,21 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         if self.conversation is not None:
             raise FrameError("invalid_frame", "Already authenticated.")
         try:
+            visitor_id = str(read_token(frame.token, site_key=frame.site_key).visitor_id)
+        except InvalidToken:
+            visitor_id = None  # refused below, in the same words as any bad token
+        if visitor_id and not await self._within_budget("auth", visitor=visitor_id):
+            return
+        try:
             conversation = await database_sync_to_async(_open_conversation)(frame, self.scope)
         except InvalidToken:
             await self._send_error(FrameError("auth_failed", "This chat session is not valid."))
             await self.close(code=CLOSE_AUTH_FAILED)
             return
         self.conversation = conversation
+        if self.deadline is not None:
+            self.deadline.cancel()
+        await self._release_lease()
         await self.channel_layer.group_add(self.group, self.channel_name)
         await layer_health.socket_register(self)
         await visitor_arrived(conversation_id=str(conversation.public_id), socket=self.channel_name)
@@ -149,10 +217,6 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self._send_json({"type": "csat_request", "text": copy.CSAT_GENERIC})
 
     async def _receive_message(self, frame: SendMessage) -> None:
-        if not self._within_rate_limit():
-            raise FrameError(
-                "rate_limited", "You're sending messages too fast.", client_id=str(frame.client_id)
-            )
         receipt, turn = await database_sync_to_async(_message_store)(self.authed, frame)
         await self._send_json(
             {
@@ -196,15 +260,57 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             )
         )
 
-    def _within_rate_limit(self) -> bool:
-        now = time.monotonic()
-        window = settings.CHATSY_RATE_LIMIT_WINDOW_SECONDS
-        while self.sent_at and now - self.sent_at[0] > window:
-            self.sent_at.popleft()
-        if len(self.sent_at) >= settings.CHATSY_RATE_LIMIT_MESSAGES:
-            return False
-        self.sent_at.append(now)
-        return True
+    def _typing_push(self, active: bool) -> None:
+        """Handed to the publisher: never waits on Redis."""
+        public_id = self.authed.public_id
+        realtime.group_send(
+            realtime.conversation_group(public_id),
+            events.typing_changed(
+                conversation=public_id, sender="customer", name="", active=active
+            ),
+        )
+
+    async def _within_budget(
+        self, kind: str, *, visitor: str | None, client_id: str | None = None
+    ) -> bool:
+        """Draw one `kind` from this visitor's and this address's budgets (chatsy.budgets).
+        Once refused, this socket asks Redis again only after the window ends."""
+        wait = self.refused_until.get(kind, 0.0) - time.monotonic()
+        if wait <= 0:
+            verdict = await budget_take_async(kind, visitor=visitor, address=self.address)
+            if verdict.allowed:
+                return True
+            wait = verdict.retry_after
+            self.refused_until[kind] = time.monotonic() + wait
+        await self._over_budget(kind, retry_after=wait, client_id=client_id)
+        return False
+
+    async def _over_budget(
+        self, kind: str, *, retry_after: float, client_id: str | None = None
+    ) -> None:
+        """A friendly error; a socket that keeps going past its budget is closed (4429)."""
+        self.refusals += 1
+        await self._send_error(_rate_limited(kind, retry_after, client_id))
+        if self.refusals > settings.CHATSY_BUDGET_STRIKES or kind in ("socket", "auth"):
+            await self._close_refused()
+
+    async def _close_refused(self) -> None:
+        """Close with 4429 after a pause, ignoring frames meanwhile. A client that reconnects
+        the moment it is closed then loops at most once per pause and socket, instead of as
+        fast as handshakes go (measured: 75 a second, 40 % of a core, from one flooder); the
+        unauthenticated sockets held meanwhile are capped per address. No place: at once."""
+        self.refused = True
+        hold = settings.CHATSY_REFUSED_SOCKET_HOLD_SECONDS
+        if hold <= 0 or (self.conversation is None and not self.holds_lease):
+            await self.close(code=CLOSE_OVER_BUDGET)
+            return
+        if self.deadline is not None:
+            self.deadline.cancel()
+        self.deadline = asyncio.get_running_loop().create_task(self._close_after(hold))
+
+    async def _close_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self.close(code=CLOSE_OVER_BUDGET)
 
     async def _violation(self, error: FrameError) -> None:
         self.violations += 1
@@ -222,8 +328,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         if not self.closing:
             await super().websocket_receive(message)
 
-    async def _send_error(self, error: FrameError) -> None:
-        await self._send_json(error.as_frame())
+    async def _send_error(self, error: FrameError | dict[str, Any]) -> None:
+        await self._send_json(error if isinstance(error, dict) else error.as_frame())
 
     async def _send_json(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
@@ -288,6 +394,47 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "conversation": {"id": str(self.authed.public_id), "status": event["status"]},
             }
         )
+
+
+_RATE_LIMITED_TEXT = {
+    "message": "You're sending messages too fast.",
+    "typing": "Too many typing updates.",
+    "resync": "Too many history requests.",
+    "action": "Too many button clicks.",
+    "csat": "Too many ratings.",
+    "ping": "Too many pings.",
+    "socket": "Too many connections from your network.",
+    "auth": "Too many reconnections.",
+}
+
+
+def _rate_limited(kind: str, retry_after: float, client_id: str | None) -> dict[str, Any]:
+    frame = FrameError(
+        "rate_limited",
+        f"{_RATE_LIMITED_TEXT[kind]} Please wait a moment and try again.",
+        client_id=client_id,
+    ).as_frame()
+    return frame | {"retry_after": max(1, math.ceil(retry_after))}
+
+
+def _client_id(frame: Any) -> str | None:
+    return str(frame.client_id) if isinstance(frame, SendMessage) else None
+
+
+_debounces: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Debounce] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _typing_debounce() -> Debounce:
+    """One per event loop: its timers run on that loop. Per process, so behind N server
+    processes a conversation's typing reaches the console at most N times a second; the
+    typing budget in Redis bounds the whole."""
+    loop = asyncio.get_running_loop()
+    debounce = _debounces.get(loop)
+    if debounce is None:
+        debounce = _debounces[loop] = Debounce(lambda: settings.CHATSY_TYPING_PUSH_SECONDS)
+    return debounce
 
 
 def _message_store(

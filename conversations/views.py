@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
+import math
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from chatsy.budgets import budget_take, client_address_from_meta
 from conversations import selectors, services
 from conversations.demo.loader import DEMO_SITE_KEY
 from conversations.models import Site
@@ -40,10 +40,13 @@ def widget_session(request: HttpRequest) -> HttpResponse:
         return _error(request, 404, "unknown_site", "No active site has that key.")
     if not _origin_ok(request, site):
         return _error(request, 403, "origin_not_allowed", "This origin may not embed the widget.")
-    if not _within_session_rate(request):
-        return _error(
+    verdict = budget_take("visitor", address=client_address_from_meta(request.META))
+    if not verdict.allowed:
+        response = _error(
             request, 429, "rate_limited", "Too many new chats from here; try again in a minute."
         )
+        response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
+        return response
     _customer, token = services.visitor_create(site=site)
     body = {"token": token, "ws_path": "/ws/widget/", "site": _site_info(site)}
     return _with_cors(request, JsonResponse(body, status=201), site)
@@ -59,17 +62,6 @@ def widget_config(request: HttpRequest) -> HttpResponse:
     if not _origin_ok(request, site):
         return _error(request, 403, "origin_not_allowed", "This origin may not embed the widget.")
     return _with_cors(request, JsonResponse({"site": _site_info(site)}), site)
-
-
-def _within_session_rate(request: HttpRequest) -> bool:
-    """At most CHATSY_SESSIONS_PER_MINUTE new visitors per client address and minute."""
-    key = f"widget-sessions:{request.META.get('REMOTE_ADDR', '')}:{int(time.time() // 60)}"
-    try:
-        count = cache.incr(key)
-    except ValueError:  # first one this minute
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= settings.CHATSY_SESSIONS_PER_MINUTE
 
 
 def _site_info(site: Site) -> dict[str, str]:

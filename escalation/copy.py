@@ -23,6 +23,12 @@ NOT_HELPFUL_FOLLOW_UP = (
     "person?"
 )
 HELPFUL_THANKS = "Glad that helped! Anything else I can do for you?"
+# A visitor past their handoffs for the hour (settings.CHATSY_BUDGETS["escalation"]).
+ESCALATION_LIMIT = (
+    "I've already passed this chat to our team several times in the last hour, so I can't "
+    "queue it again just now. I'm still here to help: tell me what you need, or try asking "
+    "for a person again later."
+)
 
 # Turns that are not questions for the knowledge base (escalation.signals.dialogue).
 GREETING = (

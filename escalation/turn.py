@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chatsy import events, realtime
+from chatsy.budgets import budget_take
 from conversations import services
 from conversations.assistant.base import Answer, Role, Turn
 from conversations.assistant.confidence import assess
@@ -42,7 +43,7 @@ from escalation import bot_rules, copy
 from escalation import selectors as escalation_selectors
 from escalation.buttons import bot_turn_failed, human_requested_by_button
 from escalation.engine import Decision, Snapshot, decide
-from escalation.policy import Category, Policy
+from escalation.policy import Action, Category, Policy
 from escalation.policy_store import policy_current
 from escalation.selectors import WindowRow
 from escalation.services import conversation_escalate, message_record_feedback
@@ -208,6 +209,15 @@ class _SettledAlready(Exception):
 
 def _escalate(context: TurnContext, decision: Decision, act: str | None) -> None:
     """Hand over to a person, with the decision stored on the message that triggered it."""
+    if not _escalation_within_budget(context.conversation):
+        _settle(
+            context,
+            replace(decision, action=Action.RESPOND),
+            act,
+            copy.ESCALATION_LIMIT,
+            {"escalation_budget": "exceeded"},
+        )
+        return
     with transaction.atomic():
         if _store_decision(context.message, decision, act):
             conversation_escalate(
@@ -224,6 +234,11 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
     conversation = Conversation.objects.select_related("customer__plan").get(pk=conversation_id)
     policy = policy_current()
     if bot_rules.wants_human(action):
+        if conversation.status != Conversation.Status.BOT:
+            return  # already with a person: a second click changes nothing
+        if not _escalation_within_budget(conversation):
+            _post(conversation.pk, bot_rules.BotMessage(copy.ESCALATION_LIMIT))
+            return
         conversation_escalate(
             conversation_id=conversation.pk, decision=human_requested_by_button(policy)
         )
@@ -247,12 +262,21 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
             conversation=conversation, message=last_question
         )
         decision = decide(snapshot, policy, timezone.now())
+        if decision.escalates and not _escalation_within_budget(conversation):
+            _post(conversation.pk, bot_rules.BotMessage(copy.ESCALATION_LIMIT))
+            return
         if decision.escalates:
             conversation_escalate(
                 conversation_id=conversation.pk, decision=decision, message=last_question
             )
             return
     _post(conversation.pk, bot_rules.NOT_HELPFUL_FOLLOW_UP)
+
+
+def _escalation_within_budget(conversation: Conversation) -> bool:
+    """Handoffs one visitor can cause (settings.CHATSY_BUDGETS["escalation"], chatsy.budgets):
+    beyond it nobody is queued again; the bot says so and keeps helping."""
+    return budget_take("escalation", visitor=str(conversation.customer_id)).allowed
 
 
 def _post(conversation_id: int, message: bot_rules.BotMessage) -> None:

@@ -30,7 +30,10 @@ pytestmark = pytest.mark.e2e
 
 MESSAGES_EACH_WAY = 200
 # The visitor writes far faster than a person: lift the widget's per-socket rate limit.
-UNLIMITED = {"CHATSY_RATE_LIMIT_MESSAGES": "100000"}
+UNLIMITED = {
+    "CHATSY_RATE_LIMIT_MESSAGES": "100000",
+    "CHATSY_BUDGET_MESSAGES_PER_ADDRESS": "100000/10",
+}
 # The console's rendering of one message: who wrote it, its seq and its text.
 CONSOLE_MESSAGE = re.compile(
     r'class="msg msg-(?P<sender>\w+)" data-seq="(?P<seq>\d+)">.*?'
