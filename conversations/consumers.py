@@ -29,7 +29,7 @@ from conversations.frames import (
 )
 from conversations.hooks import BotTurn, CsatResult, hooks
 from conversations.models import Conversation
-from conversations.origins import origin_allowed, origin_and_host
+from conversations.origins import origin_allowed, scope_origins
 from conversations.tokens import InvalidToken
 from conversations.turns import turn_run, turns_upkeep_start
 from escalation import copy
@@ -282,8 +282,8 @@ def _message_store(
 
 def _open_conversation(frame: Auth, scope: Mapping[str, Any]) -> Conversation:
     customer = services.visitor_authenticate(token=frame.token, site_key=frame.site_key)
-    origin, host = origin_and_host(scope)
-    if not origin_allowed(site=customer.site, origin=origin, host=host):
+    origin, own_origin = scope_origins(scope)
+    if not origin_allowed(site=customer.site, origin=origin, own_origin=own_origin):
         raise InvalidToken("origin not allowed for this site")
     conversation = services.conversation_get_or_start(customer=customer)
     conversation.site, conversation.customer = customer.site, customer
