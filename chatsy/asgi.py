@@ -19,6 +19,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.urls import path  # noqa: E402
 
 from agents.consumers import ConsoleConsumer  # noqa: E402
+from chatsy.security import static_headers_asgi  # noqa: E402
 from conversations.consumers import VisitorConsumer  # noqa: E402
 from conversations.origins import console_origin_allowed, scope_origins  # noqa: E402
 
@@ -50,7 +51,8 @@ websocket_urlpatterns = [
 
 application = ProtocolTypeRouter(
     {
-        "http": ASGIStaticFilesHandler(django_http)
+        # /static/ bypasses Django's middleware: its security headers are added here.
+        "http": static_headers_asgi(ASGIStaticFilesHandler(django_http))
         if settings.CHATSY_SERVE_STATIC
         else django_http,
         "websocket": URLRouter(websocket_urlpatterns),  # type: ignore[arg-type]
