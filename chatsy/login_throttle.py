@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username
-from axes.models import AccessAttempt
+# django-axes ships no type information.
+from axes.handlers.database import AxesDatabaseHandler  # type: ignore[import-untyped]
+from axes.helpers import get_client_username  # type: ignore[import-untyped]
+from axes.models import AccessAttempt  # type: ignore[import-untyped]
 from django.conf import settings
 from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
