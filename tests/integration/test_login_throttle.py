@@ -71,3 +71,22 @@ def test_the_admin_login_is_throttled_too(client, sarah):
         assert response.status_code == 200
     assert refused(log_in(client, "sarah", "wrong", "10.0.3.1", path="/admin/login/"), minutes=5)
     assert refused(log_in(client, "sarah", PASSWORD, "10.0.3.1", path="/admin/login/"), minutes=5)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_lockout_page_also_comes_through_the_async_handler(async_client, sarah):
+    """Under an ASGI server Django runs the middleware chain asynchronously (AsyncClient: every
+    request from 127.0.0.1)."""
+    for attempt in range(4):
+        response = await async_client.post(
+            "/console/login/", {"username": f"guess-{attempt}", "password": "wrong"}
+        )
+        assert response.status_code == 200
+    for password in ("wrong", PASSWORD):
+        response = await async_client.post(
+            "/console/login/", {"username": "sarah", "password": password}
+        )
+        assert response.status_code == 429
+        assert f"{LOCKED} to log in" in response.content.decode()
+        assert "try again in 5 minutes" in response.content.decode()
