@@ -1,6 +1,6 @@
 """The console's websocket: pushes rendered fragments (htmx out-of-band swaps) to agents.
 
-Session auth and an exact-host origin check wrap it (chatsy/asgi.py). Groups: the user's
+Session auth and an exact-origin check wrap it (chatsy/asgi.py). Groups: the user's
 (logout closes every socket), the agent's (chats opening and closing, presence), each of their
 queues', and the conversation groups of the chats they hold or watch. Access to a chat is
 re-checked against the database for every event pushed and every frame received.
