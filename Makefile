@@ -46,11 +46,12 @@ check: lint
 	$(BIN)/lint-imports
 
 # The triage's accuracy on the repository's data (frozen validation split), and retraining it.
+# Local tools: debug mode unless DEBUG is set (off, it needs a SECRET_KEY).
 eval: $(STAMP)
-	$(BIN)/python manage.py escalation_eval
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py escalation_eval
 
 train: $(STAMP)
-	$(BIN)/python manage.py escalation_train
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py escalation_train
 
 # The message pipeline beside same-run baselines, on 127.0.0.1 (docs/performance.md), e.g.
 # make bench BENCH_ARGS="--database postgres" or BENCH_ARGS="--quick".

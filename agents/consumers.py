@@ -1,6 +1,6 @@
 """The console's websocket: pushes rendered fragments (htmx out-of-band swaps) to agents.
 
-Session auth and an exact-host origin check wrap it (chatsy/asgi.py). Groups: the user's
+Session auth and an exact-origin check wrap it (chatsy/asgi.py). Groups: the user's
 (logout closes every socket; a change to the user or their agent profile makes each socket
 re-check its session), the agent's (chats opening and closing, presence), each of their
 queues', and the conversation groups of the chats they hold or watch. The session (as

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -177,66 +175,6 @@ async def lease_release(*, kind: str, address: str, holder: str) -> None:
     _local_leases.get(address, {}).pop(holder, None)
     with contextlib.suppress(RedisUnavailable):  # else the lease lapses on its own
         await redis_lease_release_async(kind, address, holder=holder)
-
-
-# --- The client address -----------------------------------------------------------------------
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@lru_cache(maxsize=8)
-def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in trusted)
-
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text.strip().strip("[]"))
-    except ValueError:
-        return None
-
-
-def client_address(*, peer: str, forwarded_for: str | None, trusted: Iterable[str]) -> str:
-    """The peer's address; when the peer is a trusted proxy, the right-most address of
-    X-Forwarded-For that is not a trusted proxy (entries to its left are the client's to
-    forge). Without trusted proxies the header is ignored."""
-    networks = _networks(tuple(trusted))
-    peer_ip = _ip(peer)
-    if not networks or peer_ip is None or not any(peer_ip in n for n in networks):
-        return str(peer_ip) if peer_ip is not None else peer or "unknown"
-    address = str(peer_ip)
-    for entry in reversed((forwarded_for or "").split(",")):
-        ip = _ip(entry)
-        if ip is None:
-            break  # a malformed hop: the last address vouched for stands
-        address = str(ip)
-        if not any(ip in n for n in networks):
-            break
-    return address
-
-
-def client_address_from_scope(scope: Mapping[str, Any]) -> str:
-    """The client address of an ASGI connection (the visitor socket)."""
-    client = scope.get("client") or ("", 0)
-    forwarded = [
-        value.decode("latin-1")
-        for name, value in scope.get("headers", [])
-        if name.lower() == b"x-forwarded-for"
-    ]
-    return client_address(
-        peer=str(client[0]),
-        forwarded_for=",".join(forwarded),
-        trusted=settings.CHATSY_TRUSTED_PROXIES,
-    )
-
-
-def client_address_from_meta(meta: Mapping[str, Any]) -> str:
-    """The client address of a Django request (`request.META`): the widget's HTTP calls."""
-    return client_address(
-        peer=str(meta.get("REMOTE_ADDR", "")),
-        forwarded_for=meta.get("HTTP_X_FORWARDED_FOR"),
-        trusted=settings.CHATSY_TRUSTED_PROXIES,
-    )
 
 
 # --- Debounce -------------------------------------------------------------------------------

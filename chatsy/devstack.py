@@ -34,6 +34,9 @@ def main() -> int:
     step("Starting Redis")
     redis = redis_from_env_or_start(data_dir=VAR / "redis")
     env = {**os.environ, "REDIS_URL": redis.url, "PYTHONUNBUFFERED": "1"}
+    # A local demo on plain http: debug mode (settings' default is off, and off needs a
+    # SECRET_KEY); DEBUG=false with SECRET_KEY set runs it as production would.
+    env.setdefault("DEBUG", "true")
     children: list[subprocess.Popen[bytes]] = []
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]

@@ -7,9 +7,11 @@ production default: with DEBUG off, SECRET_KEY must be set.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,12 +29,27 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "chatsy-insecure-local-development-key-change-me"
+# Off unless set: production must never inherit a debug default. `make run` and the test suite
+# set what they need (chatsy/devstack.py, chatsy/localenv.py).
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY_MIN_CHARS = 32
+
+
+def secret_key_from_env() -> str:
+    """SECRET_KEY, required with DEBUG off: a blank or short key signs nothing safely."""
+    key = os.environ.get("SECRET_KEY", "")
+    if not key.strip() and DEBUG:
+        return "chatsy-insecure-local-development-key-change-me"
+    if len("".join(key.split())) < SECRET_KEY_MIN_CHARS:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be set to at least {SECRET_KEY_MIN_CHARS} non-blank characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`); "
+            "only DEBUG=true runs without one."
+        )
+    return key
+
+
+SECRET_KEY = secret_key_from_env()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -47,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "axes",
+    "csp",
     "conversations",
     "escalation",
     "agents",
@@ -54,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "chatsy.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -61,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chatsy.urls"
@@ -76,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -129,6 +153,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out client before any password is hashed (chatsy/login_throttle.py).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -317,7 +347,68 @@ LOGGING = {
     "loggers": {"daphne": {"level": "WARNING"}},
 }
 
+# Login throttling (django-axes, chatsy/login_throttle.py): the console's login and the admin's
+# refuse a client address after CHATSY_LOGIN_FAILURES_PER_ADDRESS failures within
+# CHATSY_LOGIN_ADDRESS_WINDOW_MINUTES, and a username after CHATSY_LOGIN_FAILURES_PER_USERNAME
+# failures (from any addresses) within CHATSY_LOGIN_USERNAME_WINDOW_MINUTES.
+CHATSY_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("CHATSY_LOGIN_FAILURES_PER_ADDRESS", "5"))
+CHATSY_LOGIN_ADDRESS_WINDOW_MINUTES = int(
+    os.environ.get("CHATSY_LOGIN_ADDRESS_WINDOW_MINUTES", "5")
+)
+CHATSY_LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("CHATSY_LOGIN_FAILURES_PER_USERNAME", "10"))
+CHATSY_LOGIN_USERNAME_WINDOW_MINUTES = int(
+    os.environ.get("CHATSY_LOGIN_USERNAME_WINDOW_MINUTES", "15")
+)
+AXES_HANDLER = "chatsy.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_FAILURE_LIMIT = 1  # the handler counts the limits reached, not failures
+AXES_COOLOFF_TIME = timedelta(
+    minutes=max(CHATSY_LOGIN_ADDRESS_WINDOW_MINUTES, CHATSY_LOGIN_USERNAME_WINDOW_MINUTES)
+)
+AXES_LOCKOUT_CALLABLE = "chatsy.login_throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a login with one's own account must not reset an address's count
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# The client's address, as the rest of Chatsy reads it (CHATSY_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "chatsy.login_throttle.client_address"
+
+# Security headers. Our own pages only: the widget runs inside other sites, under their policy.
+# No inline script or style anywhere (static/ holds them), so 'self' suffices; the nonce is for
+# a template that must inline one (`nonce="{{ CSP_NONCE }}"`). htmx runs with allowEval off and
+# its indicator styles in console.css (templates/console/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Powerful browser features none of our pages use (chatsy/security.py).
+CHATSY_PERMISSIONS_POLICY = os.environ.get(
+    "CHATSY_PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()",
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True  # chatsy/asgi.py adds it to /static/ too
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Off behind a proxy that already redirects, and for the test suite's plain-http Daphne.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # The preload list commits the whole domain for months: the operator's choice, not ours.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]

@@ -17,13 +17,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chatsy import events, layer_health, realtime
-from chatsy.budgets import (
-    Debounce,
-    budget_take_async,
-    client_address_from_scope,
-    lease_release,
-    lease_take,
-)
+from chatsy.budgets import Debounce, budget_take_async, lease_release, lease_take
+from chatsy.client_address import client_address_from_scope
 from conversations import selectors, services
 from conversations.frames import (
     Action,
@@ -40,7 +35,7 @@ from conversations.frames import (
 )
 from conversations.hooks import BotTurn, CsatResult, hooks
 from conversations.models import Conversation
-from conversations.origins import origin_allowed, origin_and_host
+from conversations.origins import origin_allowed, scope_origins
 from conversations.tokens import InvalidToken, read_token
 from conversations.turns import turn_run, turns_upkeep_start
 from conversations.visitor_presence import visitor_arrived, visitor_left
@@ -457,8 +452,8 @@ def _message_store(
 
 def _open_conversation(frame: Auth, scope: Mapping[str, Any]) -> Conversation:
     customer = services.visitor_authenticate(token=frame.token, site_key=frame.site_key)
-    origin, host = origin_and_host(scope)
-    if not origin_allowed(site=customer.site, origin=origin, host=host):
+    origin, own_origin = scope_origins(scope)
+    if not origin_allowed(site=customer.site, origin=origin, own_origin=own_origin):
         raise InvalidToken("origin not allowed for this site")
     conversation = services.conversation_get_or_start(customer=customer)
     conversation.site, conversation.customer = customer.site, customer

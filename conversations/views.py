@@ -11,11 +11,12 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from chatsy.budgets import budget_take, client_address_from_meta
+from chatsy.budgets import budget_take
+from chatsy.client_address import client_address_from_meta
 from conversations import selectors, services
 from conversations.demo.loader import DEMO_SITE_KEY
 from conversations.models import Site
-from conversations.origins import origin_allowed
+from conversations.origins import origin_allowed, request_own_origin
 
 
 def demo_store(request: HttpRequest) -> HttpResponse:
@@ -70,17 +71,18 @@ def _site_info(site: Site) -> dict[str, str]:
 
 def _origin_ok(request: HttpRequest, site: Site) -> bool:
     return origin_allowed(
-        site=site, origin=request.headers.get("Origin", ""), host=request.get_host()
+        site=site, origin=request.headers.get("Origin", ""), own_origin=request_own_origin(request)
     )
 
 
 def _with_cors(
     request: HttpRequest, response: HttpResponse, site: Site | None = None
 ) -> HttpResponse:
+    """Lets the page read the answer: exactly its origin, if the site (when known) allows it."""
+    response["Vary"] = "Origin"
     origin = request.headers.get("Origin", "")
     if origin and (site is None or _origin_ok(request, site)):
         response["Access-Control-Allow-Origin"] = origin
-        response["Vary"] = "Origin"
     return response
 
 
@@ -95,5 +97,6 @@ def _preflight(request: HttpRequest) -> HttpResponse:
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
     response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
-    # A refused origin gets no CORS header, so its page cannot read even the error.
+    # A refused origin gets no CORS header, so its page cannot read even the error. Without a
+    # site (a bad or unknown key) the embedding page may read why, so the widget stops trying.
     return response if status == 403 else _with_cors(request, response)

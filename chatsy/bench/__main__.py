@@ -45,6 +45,7 @@ from chatsy.bench.stack import (
     tail,
     wait_for_port,
 )
+from chatsy.localenv import plain_http_env_apply
 from chatsy.redis_server import free_port
 
 
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     # Explicit for both: a shell that starts us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # Every process measured runs as production would (DEBUG off), on plain http.
+    plain_http_env_apply(os.environ)
     processes = Processes()
     workdir = Path(tempfile.mkdtemp(prefix="chatsy-bench-"))
     try:

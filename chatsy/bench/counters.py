@@ -89,9 +89,10 @@ def pipeline_counts() -> Iterator[PipelineCounts]:
         wrap(connection)
 
     # Connections are per thread and Django offers no list of them: the ones that already
-    # exist (the database thread's persistent connection) are found among live objects.
+    # exist (the database thread's persistent connection) are found among live objects. type(),
+    # not isinstance(): a lazy object's __class__ evaluates it (django-csp's spent nonce raises).
     for candidate in gc.get_objects():
-        if isinstance(candidate, BaseDatabaseWrapper):
+        if issubclass(type(candidate), BaseDatabaseWrapper):
             wrap(candidate)
     connection_created.connect(on_connection_created, weak=False)
 

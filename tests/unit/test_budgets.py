@@ -13,9 +13,9 @@ from chatsy.budgets import (
     LocalWindows,
     Verdict,
     budget_take,
-    client_address,
     verdict_of,
 )
+from chatsy.client_address import client_address
 
 PROXIES = ["10.0.0.0/8", "2001:db8::/32"]
 

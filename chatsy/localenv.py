@@ -1,0 +1,17 @@
+"""The environment for running Chatsy with DEBUG off on plain http at 127.0.0.1: the test suite
+(tests/settings.py) and `make bench`. Imports nothing from Django: it runs before settings load."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import MutableMapping
+
+
+def plain_http_env_apply(env: MutableMapping[str, str]) -> None:
+    """Sets what is not set: a random SECRET_KEY (children inherit it, so tokens signed in one
+    process verify in another), no redirect to https and no Secure-only cookies."""
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    env.setdefault("SECURE_SSL_REDIRECT", "false")
+    env.setdefault("SESSION_COOKIE_SECURE", "false")
+    env.setdefault("CSRF_COOKIE_SECURE", "false")
+    env.setdefault("SECURE_HSTS_SECONDS", "0")
