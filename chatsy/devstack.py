@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from chatsy import settings as chatsy_settings
+from chatsy.localenv import websocket_max_message_bytes
 from chatsy.redis_server import redis_from_env_or_start
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ VAR = Path(os.environ.get("CHATSY_VAR_DIR", ROOT / "var"))
 # tests). autobahn applies it to incoming AND outgoing messages (see the setting's comment), so
 # it is the outgoing bound, larger than any page the server sends; the app itself answers an
 # incoming frame over CHATSY_MAX_FRAME_BYTES with a clear error.
-WEBSOCKET_MAX_MESSAGE_BYTES = chatsy_settings.CHATSY_WS_MAX_MESSAGE_BYTES
+WEBSOCKET_MAX_MESSAGE_BYTES = websocket_max_message_bytes(os.environ)
 
 
 def main() -> int:

@@ -14,6 +14,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from chatsy.localenv import websocket_max_message_bytes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CHATSY_VAR_DIR", BASE_DIR / "var"))
 
@@ -253,7 +255,7 @@ CHATSY_MAX_FRAME_BYTES = int(os.environ.get("CHATSY_MAX_FRAME_BYTES", str(16 * 1
 # and sendMessage raises PayloadExceededError on an outgoing one, so the app crashes and the
 # socket dies with 1011. Incoming frames are checked by the app against CHATSY_MAX_FRAME_BYTES;
 # this is the bound on what the server sends, and `history` pages stay under a quarter of it.
-CHATSY_WS_MAX_MESSAGE_BYTES = int(os.environ.get("CHATSY_WS_MAX_MESSAGE_BYTES", str(512 * 1024)))
+CHATSY_WS_MAX_MESSAGE_BYTES = websocket_max_message_bytes(os.environ)
 # A `history` frame holds at most this many messages, and at most a quarter of the bound above.
 CHATSY_HISTORY_PAGE_MESSAGES = int(os.environ.get("CHATSY_HISTORY_PAGE_MESSAGES", "50"))
 CHATSY_RATE_LIMIT_MESSAGES = int(os.environ.get("CHATSY_RATE_LIMIT_MESSAGES", "20"))
