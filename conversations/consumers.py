@@ -67,6 +67,9 @@ UNAUTHENTICATED = "unauthenticated"
 
 class VisitorConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
+    # Where the history this socket is paging through continues: asking for that page costs no
+    # resync budget (a long chat takes many pages; a new resync from anywhere else pays).
+    next_page_after: int | None = None
     closing = False  # we sent a close: frames still in flight get no answer and no second close
 
     async def connect(self) -> None:
@@ -154,6 +157,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def _dispatch(self, frame: Any) -> None:
         kind = BUDGET_KINDS.get(type(frame))
+        if isinstance(frame, Resync) and frame.after_seq == self.next_page_after:
+            kind = None  # the next page of a history already paid for: bounded by its length
         if kind is not None and not await self._within_budget(
             kind, visitor=str(self.authed.customer_id), client_id=_client_id(frame)
         ):
@@ -246,14 +251,14 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             after_seq=after_seq,
             limit=settings.CHATSY_HISTORY_PAGE_MESSAGES,
         )
-        await self._send_json(
-            history_frame(
-                [message_payload(m) for m in messages],
-                after_seq=after_seq,
-                more=more,
-                max_bytes=settings.CHATSY_WS_MAX_MESSAGE_BYTES // 4,
-            )
+        page = history_frame(
+            [message_payload(m) for m in messages],
+            after_seq=after_seq,
+            more=more,
+            max_bytes=settings.CHATSY_WS_MAX_MESSAGE_BYTES // 4,
         )
+        self.next_page_after = page["last_seq"] if page["has_more"] else None
+        await self._send_json(page)
 
     def _typing_push(self, active: bool) -> None:
         """Handed to the publisher: never waits on Redis."""

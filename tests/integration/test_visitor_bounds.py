@@ -111,3 +111,36 @@ async def test_a_lone_surrogate_gets_an_error_and_nothing_is_stored_or_logged(ne
     assert not await database_sync_to_async(Message.objects.exists)()
     await visitor.close()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.asyncio
+async def test_the_pages_of_one_history_cost_one_resync_and_a_repeat_costs_again(
+    new_visitor, settings
+):
+    """A long chat takes more pages than the resync budget allows resyncs (10 per 10 s): paging
+    on costs nothing, but asking for the same page twice does."""
+    settings.CHATSY_HISTORY_PAGE_MESSAGES = 2
+    visitor = await new_visitor()
+    ready = await visitor.connect()
+    conversation = await database_sync_to_async(Conversation.objects.get)(
+        public_id=ready["conversation"]["id"]
+    )
+    await database_sync_to_async(long_history)(conversation, count=40, chars=50)
+
+    after, pages = 0, 0
+    for _ in range(40):  # bounded: a page holds at least one message
+        await visitor.send({"type": "resync", "after_seq": after})
+        page = json.loads(await visitor.socket.receive_from(timeout=5))
+        assert page["type"] == "history", page
+        pages += 1
+        if not page["has_more"]:
+            break
+        after = page["last_seq"]
+    assert (pages, after) == (20, 38)
+
+    repeats = []
+    for _ in range(12):  # the same first page again and again: each a new resync, budgeted
+        await visitor.send({"type": "resync", "after_seq": 0})
+        repeats.append(json.loads(await visitor.socket.receive_from(timeout=5))["type"])
+    assert repeats.count("history") == 9  # 10 per 10 s, the first paging spent one
+    assert repeats[-3:] == ["error"] * 3
