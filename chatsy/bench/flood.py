@@ -53,6 +53,7 @@ from chatsy.bench.stack import (
     server_ready,
     tail,
 )
+from chatsy.localenv import plain_http_env_apply
 from chatsy.redis_server import free_port
 
 FLOODER_ADDRESS = "198.51.100.66"
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # Every process measured runs as production would (DEBUG off), on plain http.
+    plain_http_env_apply(os.environ)
     processes = Processes()
     workdir = Path(tempfile.mkdtemp(prefix="chatsy-bench-flood-"))
     try:
