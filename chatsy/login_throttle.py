@@ -2,9 +2,10 @@
 
 Two limits, each over its own window: failures from one client address (a guesser trying many
 usernames) and failures on one username from any addresses (a guesser spread over many).
-django-axes records each failure (one AccessAttempt row per username, address and browser);
-this handler reads those rows against both limits, and axes refuses a login, before any
-password is hashed, while one is reached.
+Each failure is logged with its time (axes' AccessFailureLog), so a window counts the failures
+inside it: axes' own AccessAttempt counter keeps growing while failures come closer together
+than its cool-off, which would make "5 in 5 minutes" mean "5 a few minutes apart". axes refuses
+a login, before any password is hashed, while a limit is reached.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import Any
 # django-axes ships no type information.
 from axes.handlers.database import AxesDatabaseHandler  # type: ignore[import-untyped]
 from axes.helpers import get_client_username  # type: ignore[import-untyped]
-from axes.models import AccessAttempt  # type: ignore[import-untyped]
+from axes.models import AccessFailureLog  # type: ignore[import-untyped]
 from django.conf import settings
-from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -68,11 +68,15 @@ def limits_reached(
     for limit in login_limits():
         if not values[limit.parameter]:
             continue
-        counted = AccessAttempt.objects.filter(
-            **{limit.parameter: values[limit.parameter]}, attempt_time__gte=now - limit.window
-        ).aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-        if (counted["failures"] or 0) >= limit.failures:
-            lifts.append(counted["last"] + limit.window)
+        newest = list(
+            AccessFailureLog.objects.filter(
+                **{limit.parameter: values[limit.parameter]}, attempt_time__gt=now - limit.window
+            )
+            .order_by("-attempt_time")
+            .values_list("attempt_time", flat=True)[: limit.failures]
+        )
+        if len(newest) >= limit.failures:  # reached until the oldest of these leaves the window
+            lifts.append(newest[-1] + limit.window)
     return lifts
 
 
@@ -82,6 +86,25 @@ class LoginThrottleHandler(AxesDatabaseHandler):
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         return len(limits_reached(request, credentials))
+
+    def user_login_failed(
+        self, sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
+        """Log the failure first, so the lockout axes decides next counts it (the 5th failure
+        locks); an attempt refused during a lockout is not a new failure. Logs older than the
+        longest window are dropped."""
+        if request is not None and not getattr(request, "axes_locked_out", False):
+            AccessFailureLog.objects.create(
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,  # type: ignore[attr-defined]
+                user_agent=request.axes_user_agent,  # type: ignore[attr-defined]
+                http_accept=request.axes_http_accept,  # type: ignore[attr-defined]
+                path_info=request.axes_path_info,  # type: ignore[attr-defined]
+                attempt_time=request.axes_attempt_time,  # type: ignore[attr-defined]
+            )
+            oldest = timezone.now() - max(limit.window for limit in login_limits())
+            AccessFailureLog.objects.filter(attempt_time__lt=oldest).delete()
+        super().user_login_failed(sender, credentials, request, **kwargs)
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -4,8 +4,12 @@ login and the admin's is refused after 5 failures per client address within 5 mi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth import SESSION_KEY
+from django.utils import timezone
 
 from tests.factories import StaffFactory
 
@@ -90,3 +94,16 @@ async def test_the_lockout_page_also_comes_through_the_async_handler(async_clien
         assert response.status_code == 429
         assert f"{LOCKED} to log in" in response.content.decode()
         assert "try again in 5 minutes" in response.content.decode()
+
+
+def test_failures_older_than_the_window_no_longer_count(client, sarah):
+    """Five failures spread over twelve minutes never had five inside one 5-minute window:
+    the address stays open (axes' own counter would have chained them into a lockout)."""
+    for _ in range(4):
+        assert log_in(client, "guess", "wrong", "10.0.5.1").status_code == 200
+    six_minutes_ago = timezone.now() - timedelta(minutes=6)
+    AccessFailureLog.objects.update(attempt_time=six_minutes_ago)
+    AccessAttempt.objects.update(attempt_time=six_minutes_ago)
+
+    assert log_in(client, "guess", "wrong", "10.0.5.1").status_code == 200  # one in the window
+    assert log_in(client, "sarah", PASSWORD, "10.0.5.1").status_code == 302
