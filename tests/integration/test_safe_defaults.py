@@ -84,6 +84,14 @@ def test_production_redirects_to_https_with_hsts_unless_a_proxy_does():
     assert json.loads(behind_proxy.stdout.strip())[0] is False
 
 
+def test_x_forwarded_proto_is_believed_only_behind_a_configured_proxy():
+    read = 'print(json.dumps(getattr(settings, "SECURE_PROXY_SSL_HEADER", None)))'
+    direct = django_run(read, SECRET_KEY=PRODUCTION_KEY)
+    assert json.loads(direct.stdout.strip()) is None
+    proxied = django_run(read, SECRET_KEY=PRODUCTION_KEY, CHATSY_TRUSTED_PROXIES="10.0.0.0/8")
+    assert json.loads(proxied.stdout.strip()) == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
 async def http_get(path: str) -> dict[str, str]:
     """The response headers of a GET through the real ASGI app (static files stream)."""
     scope = {"type": "http", "method": "GET", "path": path, "query_string": b""}
