@@ -27,6 +27,13 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -304,6 +311,13 @@ CHATSY_BUDGETS: dict[str, tuple[str | None, str | None]] = {
     # Handoffs a visitor can cause; beyond it the bot says so and keeps helping.
     "escalation": (os.environ.get("CHATSY_BUDGET_ESCALATIONS", "3/3600"), ""),
 }
+for _kind, _pair in CHATSY_BUDGETS.items():  # a typo fails at start-up, not on every frame
+    for _text in _pair:
+        _count, _slash, _seconds = (_text or "").partition("/")
+        if _text and not (_count.strip().isdigit() and _slash and _positive(_seconds)):
+            raise ImproperlyConfigured(
+                f"The {_kind} budget {_text!r} is not COUNT/SECONDS (e.g. 20/10: 20 per 10 s)."
+            )
 # Over a budget a socket gets an `error` frame (`rate_limited`, `retry_after`); after this many
 # refusals it is closed with 4429, after a pause of this long in which its frames are ignored
 # (a client reconnecting on close cannot loop faster than that).

@@ -131,3 +131,10 @@ async def test_our_pages_send_a_strict_csp_and_the_other_security_headers():
 async def test_static_files_are_served_with_nosniff(path):
     headers = await http_get(path)
     assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("value", ["30per10", "30/0", "thirty/10", "30/"])
+def test_a_malformed_budget_stops_start_up_with_a_clear_message(value):
+    result = django_run("print('started')", DEBUG="true", CHATSY_BUDGET_TYPING=value)
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert f"The typing budget {value!r} is not COUNT/SECONDS" in result.stderr
