@@ -7,8 +7,8 @@ itself is pure (`verdict_of`). When Redis is unavailable the budgets fail OPEN o
 kept in this process: a Redis outage must not lock every visitor out, and one process's
 count still stops a flood on its own sockets.
 
-Also here: the client address (the peer, or behind trusted proxies the right-most untrusted
-X-Forwarded-For entry) and a leading + trailing edge debounce (the visitor's typing).
+Also here: a leading + trailing edge debounce (the visitor's typing). The client address the
+budgets are keyed on comes from chatsy.client_address.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+UNIX = "unix"  # in CHATSY_TRUSTED_PROXIES: the proxy reaches us over a unix socket
 
 
 @lru_cache(maxsize=8)
@@ -29,12 +30,15 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def client_address(*, peer: str, forwarded_for: str | None, trusted: Iterable[str]) -> str:
     """The peer's address; when the peer is a trusted proxy, the right-most address of
     X-Forwarded-For that is not a trusted proxy (entries to its left are the client's to
-    forge). Without trusted proxies the header is ignored."""
-    networks = _networks(tuple(trusted))
+    forge). Without trusted proxies the header is ignored. "unix" among them trusts a peer
+    without an address: a proxy on a unix socket (every client would otherwise be one)."""
+    entries = tuple(entry.strip() for entry in trusted if entry.strip())
+    networks = _networks(tuple(entry for entry in entries if entry != UNIX))
     peer_ip = _ip(peer)
-    if not networks or peer_ip is None or not any(peer_ip in n for n in networks):
+    peer_trusted = UNIX in entries if peer_ip is None else any(peer_ip in n for n in networks)
+    if not peer_trusted:
         return str(peer_ip) if peer_ip is not None else peer or "unknown"
-    address = str(peer_ip)
+    address = str(peer_ip) if peer_ip is not None else "unknown"
     for entry in reversed((forwarded_for or "").split(",")):
         ip = _ip(entry)
         if ip is None:

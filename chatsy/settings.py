@@ -334,7 +334,8 @@ CHATSY_UNAUTHENTICATED_SOCKETS_PER_ADDRESS = int(
 # At most one visitor typing push per conversation this often (the last state always follows).
 CHATSY_TYPING_PUSH_SECONDS = float(os.environ.get("CHATSY_TYPING_PUSH_SECONDS", "1"))
 # The client address is the socket's peer, unless that peer is one of these proxies (addresses
-# or CIDRs, e.g. "10.0.0.0/8"): then the right-most address in X-Forwarded-For that is not.
+# or CIDRs, e.g. "10.0.0.0/8"; "unix" for a proxy on a unix socket): then the right-most address in
+# X-Forwarded-For that is not.
 CHATSY_TRUSTED_PROXIES = env_list("CHATSY_TRUSTED_PROXIES", "")
 CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS = int(os.environ.get("CHATSY_VISITOR_TOKEN_MAX_AGE_DAYS", "365"))
 CHATSY_BOT_NAME = os.environ.get("CHATSY_BOT_NAME", "Chatsy bot")

@@ -34,6 +34,10 @@ PROXIES = ["10.0.0.0/8", "2001:db8::/32"]
         ("10.0.0.5", "203.0.113.5, garbage", PROXIES, "10.0.0.5"),  # malformed hop: stop
         ("2001:db8::1", "2001:db9::7", PROXIES, "2001:db9::7"),
         ("", None, [], "unknown"),
+        ("", "203.0.113.5", PROXIES, "unknown"),  # no peer address: not a listed proxy
+        ("", "203.0.113.5", ["unix"], "203.0.113.5"),  # a proxy on a unix socket
+        ("", "1.2.3.4, 203.0.113.5, 10.1.1.1", ["unix", *PROXIES], "203.0.113.5"),
+        ("198.51.100.1", "203.0.113.5", ["unix"], "198.51.100.1"),  # a TCP peer: no proxy
     ],
 )
 def test_client_address(peer, forwarded_for, trusted, expected):
