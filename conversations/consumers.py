@@ -38,7 +38,12 @@ from conversations.models import Conversation
 from conversations.origins import origin_allowed, scope_origins
 from conversations.tokens import InvalidToken, read_token
 from conversations.turns import turn_run, turns_upkeep_start
-from conversations.visitor_presence import visitor_arrived, visitor_left
+from conversations.visitor_presence import (
+    REFRESH_SECONDS,
+    visitor_arrived,
+    visitor_left,
+    visitor_still_here,
+)
 from escalation import copy
 
 logger = logging.getLogger(__name__)
@@ -70,6 +75,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     # Where the history this socket is paging through continues: asking for that page costs no
     # resync budget (a long chat takes many pages; a new resync from anywhere else pays).
     next_page_after: int | None = None
+    presence_at = 0.0  # when this socket last told visitor_presence it is here (monotonic)
     closing = False  # we sent a close: frames still in flight get no answer and no second close
 
     async def connect(self) -> None:
@@ -179,6 +185,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             )
         elif isinstance(frame, Ping):
             await self._send_json({"type": "pong"})
+            if time.monotonic() - self.presence_at >= REFRESH_SECONDS:
+                self.presence_at = time.monotonic()
+                await visitor_still_here(
+                    conversation_id=str(self.authed.public_id), socket=self.channel_name
+                )
         elif isinstance(frame, Csat):
             await self._rate(frame)
 
@@ -204,6 +215,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await layer_health.socket_register(self)
         await visitor_arrived(conversation_id=str(conversation.public_id), socket=self.channel_name)
+        self.presence_at = time.monotonic()
         site = conversation.site
         await self._send_json(
             {

@@ -5,9 +5,11 @@ visitor of each queued chat has been gone. Kept in Redis, one hash per conversat
 (`<prefix>:visitor:<public id>`): a field per open socket (its channel name: when it opened)
 and `left` (when the last one closed). Redis rather than a column: every Daphne process sees
 the same hash, a connect or disconnect costs one round trip and no database write, and
-nothing is written per frame. A process that dies without running `disconnect` leaves its
-sockets' fields behind; the key's TTL, renewed at each connect and disconnect, bounds that:
-once it lapses the sweep falls back to Customer.last_seen (set by each widget auth).
+nothing is written per frame. The widget's pings refresh its socket's field (at most once a
+minute), so a field older than SOCKET_STALE_SECONDS belongs to a process that died without
+running `disconnect`: it then counts as the time that visitor was last seen, not as a socket
+still open. The key's TTL, renewed at each write, drops it all after a day of silence; the
+sweep then falls back to Customer.last_seen (set by each widget auth).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 PRESENCE_TTL_SECONDS = 24 * 3600
 LEFT = "left"
+# The widget pings every 25 s; a socket refreshes its field at most every REFRESH_SECONDS.
+REFRESH_SECONDS = 60
+SOCKET_STALE_SECONDS = 3 * REFRESH_SECONDS
 
 
 def _key(conversation_id: str) -> str:
@@ -58,10 +63,12 @@ def visitors_last_seen(conversation_ids: Sequence[str], *, now: float) -> dict[s
         pipe.hgetall(_key(conversation_id))
     seen: dict[str, float | None] = {}
     for conversation_id, fields in zip(conversation_ids, pipe.execute(), strict=True):
-        if set(fields) - {LEFT}:
-            seen[conversation_id] = now
+        times = [float(value) for value in fields.values()]  # sockets' refreshes and `left`
+        sockets = [float(value) for name, value in fields.items() if name != LEFT]
+        if any(at >= now - SOCKET_STALE_SECONDS for at in sockets):
+            seen[conversation_id] = now  # a socket still open and pinging
         else:
-            seen[conversation_id] = float(fields[LEFT]) if LEFT in fields else None
+            seen[conversation_id] = max(times, default=None)
     return seen
 
 
@@ -69,6 +76,11 @@ async def visitor_arrived(*, conversation_id: str, socket: str) -> None:
     """For the widget's consumer, once the socket is authenticated. Off the event loop and
     off the database thread; a Redis failure only costs the sweep its signal (it then keeps
     the chat, or falls back to Customer.last_seen)."""
+    await _quietly(visitor_socket_open, conversation_id, socket)
+
+
+async def visitor_still_here(*, conversation_id: str, socket: str) -> None:
+    """For the widget's consumer on a ping (it throttles to one per REFRESH_SECONDS)."""
     await _quietly(visitor_socket_open, conversation_id, socket)
 
 

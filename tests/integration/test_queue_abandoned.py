@@ -20,7 +20,8 @@ from django.utils import timezone
 from agents import services
 from agents.models import Queue
 from agents.waiting_queue import waiting_line
-from conversations.models import Conversation, Message
+from chatsy.redis import redis_client, redis_key
+from conversations.models import Conversation, Customer, Message
 from conversations.visitor_presence import visitor_socket_close, visitor_socket_open
 from escalation.models import Escalation
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
@@ -38,6 +39,13 @@ def queues(default_policy):
 
 def waiting_ids() -> list[str]:
     return [entry.conversation_id for entry in waiting_line().all_entries()]
+
+
+async def socket_name_of(conversation: Conversation) -> str:
+    """The channel name of the widget socket open on this chat (its field in Redis)."""
+    fields = redis_client().hkeys(redis_key("visitor", str(conversation.public_id)))
+    (name,) = [field for field in fields if field != "left"]
+    return name
 
 
 def abandoned_notes(conversation: Conversation) -> int:
@@ -99,8 +107,15 @@ async def test_a_visitor_still_here_or_just_gone_keeps_their_place(queues, new_v
     assert soon == 0
     assert sorted(waiting_ids()) == sorted([str(here.public_id), str(just_gone.public_id)])
 
-    # Sixteen minutes on: only the one who left goes; an open socket always counts as here.
-    later = await database_sync_to_async(services.queue_abandoned_sweep)(now=timezone.now() + LATER)
+    # Sixteen minutes on, the staying visitor's widget having pinged all along: only the one
+    # who left goes.
+    later_at = timezone.now() + LATER
+    visitor_socket_open(
+        conversation_id=str(here.public_id),
+        socket=await socket_name_of(here),
+        now=later_at.timestamp() - 30,
+    )
+    later = await database_sync_to_async(services.queue_abandoned_sweep)(now=later_at)
     assert later == 1
     assert waiting_ids() == [str(here.public_id)]
     assert (await database_sync_to_async(Conversation.objects.get)(pk=here.pk)).status == "queued"
@@ -157,3 +172,24 @@ def test_a_chat_redis_knows_nothing_of_falls_back_to_the_visitor_s_last_auth(que
     assert services.queue_abandoned_sweep(now=timezone.now() + timedelta(minutes=5)) == 0
     assert services.queue_abandoned_sweep(now=timezone.now() + LATER) == 1
     assert abandoned_notes(chat) == 1
+
+
+def test_a_socket_whose_server_died_counts_as_gone_once_its_pings_stop(queues):
+    """A Daphne process killed without running `disconnect` leaves its socket's field: once
+    the field stops being refreshed by pings it is the last sign of the visitor, not a socket."""
+    chat = escalated_conversation()
+    public_id = str(chat.public_id)
+    long_ago = time.time() - 20 * 60
+    visitor_socket_open(conversation_id=public_id, socket="on-a-dead-server", now=long_ago)
+    Customer.objects.filter(pk=chat.customer_id).update(
+        last_seen=timezone.now() - timedelta(minutes=21)
+    )
+    assert services.queue_abandoned_sweep() == 1
+    assert abandoned_notes(chat) == 1
+
+    kept = escalated_conversation()
+    visitor_socket_open(conversation_id=str(kept.public_id), socket="pinging", now=time.time())
+    Customer.objects.filter(pk=kept.customer_id).update(
+        last_seen=timezone.now() - timedelta(minutes=21)
+    )
+    assert services.queue_abandoned_sweep() == 0
