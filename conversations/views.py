@@ -47,6 +47,7 @@ def widget_session(request: HttpRequest) -> HttpResponse:
             request, 429, "rate_limited", "Too many new chats from here; try again in a minute."
         )
         response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
+        response["Access-Control-Expose-Headers"] = "Retry-After"  # the widget may read it
         return response
     _customer, token = services.visitor_create(site=site)
     body = {"token": token, "ws_path": "/ws/widget/", "site": _site_info(site)}

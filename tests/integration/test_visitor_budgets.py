@@ -279,6 +279,7 @@ def test_new_visitors_are_counted_per_forwarded_address_behind_a_trusted_proxy(
         HTTP_X_FORWARDED_FOR="192.0.2.77",
     )
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert refused["Access-Control-Expose-Headers"] == "Retry-After"
 
 
 @pytest.mark.asyncio
