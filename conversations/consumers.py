@@ -51,7 +51,6 @@ logger = logging.getLogger(__name__)
 # Close codes (docs/widget-protocol.md). An ASGI server accepts only 1000 and 3000–4999 from
 # an application (autobahn's sendClose raises on 1008 or 1003: the socket ends with 1011 and
 # `disconnect()` never runs), so the app's own reasons use 4000–4999, HTTP-like where one fits.
-CLOSE_RESYNC = 4010  # reconnect at once and resync (the widget skips its backoff)
 CLOSE_POLICY_VIOLATION = 4400  # a frame before auth, or too many bad frames: terminal
 CLOSE_AUTH_FAILED = 4401  # bad token, unknown site, origin not allowed: new token, once
 CLOSE_AUTH_DEADLINE = 4408  # no auth in time: reconnect with backoff
