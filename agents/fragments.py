@@ -194,9 +194,10 @@ def supervisor_more(*, kind: str, after: str) -> str | None:
     """The next rows of one supervisor list ("queues", "agents" after a place; "conversations"
     after a row's cursor); None if the list or the cursor is not one."""
     page: selectors.Page | None = None
-    if kind in ("queues", "agents") and after.isascii() and after.isdigit() and len(after) <= 9:
+    place = selectors.cursor_parts(after, 1)
+    if kind in ("queues", "agents") and place is not None:
         overview = selectors.queues_overview if kind == "queues" else selectors.agents_overview
-        page = overview(offset=int(after))
+        page = overview(offset=place[0])
     elif kind == "conversations":
         page = selectors.live_conversations(before=after)
     if page is None:

@@ -157,13 +157,19 @@ def queue_panel(*, agent: AgentProfile) -> QueuePanel:
     )
 
 
+def cursor_parts(cursor: str, count: int) -> tuple[int, ...] | None:
+    """The `count` whole numbers of a "1.2.3" cursor from the browser; None if it is not one
+    (ASCII digits only, each of bounded length: a cursor is untrusted input)."""
+    parts = cursor.split(".")
+    if len(parts) != count or not all(p.isascii() and p.isdigit() and len(p) <= 17 for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
 def parse_queue_cursor(cursor: str) -> tuple[int, int, int] | None:
     """(rank, enqueued micros, pk) from a row's cursor; None if it is not one."""
-    parts = cursor.split(".")
-    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 17 for p in parts):
-        return None
-    rank, micros, pk = (int(p) for p in parts)
-    return rank, micros, pk
+    parts = cursor_parts(cursor, 3)
+    return None if parts is None else (parts[0], parts[1], parts[2])
 
 
 def queue_section(
@@ -310,10 +316,10 @@ def live_conversations(*, before: str | None = None) -> Page | None:
         .order_by("-updated", "-pk")
     )
     if before is not None:
-        parts = before.split(".")
-        if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 17 for p in parts):
+        parts = cursor_parts(before, 2)
+        if parts is None:
             return None
-        updated, pk = _moment(int(parts[0])), int(parts[1])
+        updated, pk = _moment(parts[0]), parts[1]
         rows = rows.filter(Q(updated__lt=updated) | Q(updated=updated, pk__lt=pk))
     page = list(rows[: rows_per_list()])
     return Page(rows=page, total=_total(page, 0, everyone) if before is None else everyone.count())
