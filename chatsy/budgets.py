@@ -7,20 +7,17 @@ itself is pure (`verdict_of`). When Redis is unavailable the budgets fail OPEN o
 kept in this process: a Redis outage must not lock every visitor out, and one process's
 count still stops a flood on its own sockets.
 
-Also here: a leading + trailing edge debounce (the visitor's typing). The client address the
-budgets are keyed on comes from chatsy.client_address.
+The client address the budgets are keyed on comes from chatsy.client_address.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 
@@ -175,34 +172,3 @@ async def lease_release(*, kind: str, address: str, holder: str) -> None:
     _local_leases.get(address, {}).pop(holder, None)
     with contextlib.suppress(RedisUnavailable):  # else the lease lapses on its own
         await redis_lease_release_async(kind, address, holder=holder)
-
-
-# --- Debounce -------------------------------------------------------------------------------
-
-
-class Debounce:
-    """At most one push per key per `interval`, and the last value always pushed: the first
-    value goes at once, later ones within the interval wait for its end and only the newest
-    of them is pushed (a "stopped typing" after a "typing" is never lost). Per event loop."""
-
-    def __init__(self, interval: Callable[[], float]) -> None:
-        self._interval = interval
-        self._pending: dict[Hashable, tuple[Any, Callable[[Any], None]] | None] = {}
-
-    def submit(self, key: Hashable, value: Any, push: Callable[[Any], None]) -> None:
-        if key in self._pending:  # cooling down: only the newest waits
-            self._pending[key] = (value, push)
-            return
-        push(value)
-        self._cool_down(key)
-
-    def _cool_down(self, key: Hashable) -> None:
-        self._pending[key] = None
-        asyncio.get_running_loop().call_later(self._interval(), self._end, key)
-
-    def _end(self, key: Hashable) -> None:
-        waiting = self._pending.pop(key, None)
-        if waiting is not None:
-            value, push = waiting
-            push(value)
-            self._cool_down(key)

@@ -17,8 +17,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chatsy import events, layer_health, realtime
-from chatsy.budgets import Debounce, budget_take_async, lease_release, lease_take
+from chatsy.budgets import budget_take_async, lease_release, lease_take
 from chatsy.client_address import client_address_from_scope
+from chatsy.debounce import Debounce
 from conversations import selectors, services
 from conversations.frames import (
     Action,

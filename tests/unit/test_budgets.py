@@ -9,13 +9,13 @@ import pytest
 
 from chatsy.budgets import (
     Budget,
-    Debounce,
     LocalWindows,
     Verdict,
     budget_take,
     verdict_of,
 )
 from chatsy.client_address import client_address
+from chatsy.debounce import Debounce
 
 PROXIES = ["10.0.0.0/8", "2001:db8::/32"]
 
