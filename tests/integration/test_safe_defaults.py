@@ -138,3 +138,24 @@ def test_a_malformed_budget_stops_start_up_with_a_clear_message(value):
     result = django_run("print('started')", DEBUG="true", CHATSY_BUDGET_TYPING=value)
     assert result.returncode != 0 and "started" not in result.stdout
     assert f"The typing budget {value!r} is not COUNT/SECONDS" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["-c", "import chatsy.devstack"], ["-m", "chatsy.bench", "--help"]]
+    + [["-m", "chatsy.bench.flood", "--help"]],
+    ids=["make run", "make bench", "make bench-flood"],
+)
+def test_the_launchers_start_from_a_shell_without_debug_or_a_secret_key(arguments):
+    """On a fresh machine: the launchers load no settings before they set up the environment
+    of their children (DEBUG off would need a SECRET_KEY; `make run` once died of that)."""
+    result = subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=fresh_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ImproperlyConfigured" not in result.stderr
