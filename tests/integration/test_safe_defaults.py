@@ -17,7 +17,14 @@ from chatsy.asgi import application
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "k" * 10 + "0123456789abcdefghijklmnopqrstuvwxyzABCD"  # 50 non-blank characters
 # What the test suite sets for itself (chatsy/localenv.py) is no part of a production env.
-SUITE_ONLY = ("SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS")
+# DJANGO_ALLOW_ASYNC_UNSAFE: the e2e tests set it for Playwright's sync API.
+SUITE_ONLY = (
+    "SECRET_KEY",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def fresh_env(**values: str) -> dict[str, str]:
