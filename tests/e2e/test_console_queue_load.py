@@ -175,7 +175,14 @@ def test_the_console_shows_the_first_rows_and_the_rest_on_request(
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
         try:
-            log_in(page, url)
+            # The socket's first open re-fetches the panel (console:resync); a "Show more"
+            # pressed before that answer lands would be swapped away with the old panel.
+            with page.expect_response(lambda response: response.url.endswith("/console/queue/")):
+                log_in(page, url)
+            expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+            page.wait_for_function(  # htmx has swapped and settled that answer
+                "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+            )
             rows = page.locator("#queue-rows-general > .queue-row")
             expect(rows).to_have_count(5)
             more = page.locator("#queue-section-general .show-more")
