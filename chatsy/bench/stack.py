@@ -26,17 +26,24 @@ from chatsy.redis_server import LocalRedis, free_port, redis_start
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-# The bench drives one socket far past a person's typing speed and opens thousands of
-# visitors from one address: the per-socket and per-address limits would refuse it.
-LOAD_ENV = {
-    "CHATSY_RATE_LIMIT_MESSAGES": "1000000",
+# Every client of a load run comes from 127.0.0.1, where real visitors come from many
+# addresses: lift the per-address budgets (chatsy.budgets) and keep the per-visitor ones. The
+# fault tests' stack (tests/faults/stack.py) runs with these too.
+ONE_ADDRESS_ENV = {
     "CHATSY_SESSIONS_PER_MINUTE": "1000000",
-    # Every bench client comes from 127.0.0.1: lift the per-address budgets (chatsy.budgets).
     "CHATSY_BUDGET_MESSAGES_PER_ADDRESS": "1000000/10",
+    "CHATSY_BUDGET_TYPING_PER_ADDRESS": "1000000/10",
     "CHATSY_BUDGET_RESYNC_PER_ADDRESS": "1000000/10",
+    "CHATSY_BUDGET_ACTIONS_PER_ADDRESS": "1000000/60",
+    "CHATSY_BUDGET_CSAT_PER_ADDRESS": "1000000/60",
     "CHATSY_BUDGET_PINGS_PER_ADDRESS": "1000000/10",
     "CHATSY_BUDGET_SOCKETS_PER_ADDRESS": "1000000/60",
     "CHATSY_UNAUTHENTICATED_SOCKETS_PER_ADDRESS": "1000000",
+}
+# The bench also drives one socket far past a person's typing speed.
+LOAD_ENV = {
+    **ONE_ADDRESS_ENV,
+    "CHATSY_RATE_LIMIT_MESSAGES": "1000000",
     "LOG_LEVEL": "WARNING",
     "PYTHONUNBUFFERED": "1",
 }

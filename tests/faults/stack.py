@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from chatsy.bench.stack import ONE_ADDRESS_ENV
 from chatsy.devstack import WEBSOCKET_MAX_MESSAGE_BYTES
 from chatsy.redis_server import free_port, redis_binary, redis_start
 
@@ -135,6 +136,8 @@ class Stack:
             "CELERY_BROKER_URL": self.redis_url,
             "DJANGO_SETTINGS_MODULE": "chatsy.settings",
             "PYTHONUNBUFFERED": "1",
+            # 20 visitors on 127.0.0.1 are 20 addresses in life: per-visitor budgets only.
+            **ONE_ADDRESS_ENV,
         }
         for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER", "OPENAI_API_KEY"):
             env.pop(name, None)  # the children run as production would, with the offline bot
