@@ -10,6 +10,7 @@ a login, before any password is hashed, while a limit is reached.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,8 +52,13 @@ def login_limits() -> list[LoginLimit]:
 
 def client_address(request: HttpRequest) -> str | None:
     """The address a login attempt is counted against (AXES_CLIENT_IP_CALLABLE): the one the
-    visitor budgets use, so X-Forwarded-For counts only behind CHATSY_TRUSTED_PROXIES."""
-    return client_address_from_meta(request.META)
+    visitor budgets use, so X-Forwarded-For counts only behind CHATSY_TRUSTED_PROXIES. None
+    when there is no address (axes stores it in an IP column: PostgreSQL refuses "unknown")."""
+    address = client_address_from_meta(request.META)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def limits_reached(
