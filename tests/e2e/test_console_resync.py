@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from agents import services as agent_services
@@ -27,7 +28,14 @@ pytestmark = pytest.mark.e2e
 def in_thread(call: Callable[[], object]) -> None:
     """Run a service from a thread of its own: Playwright's loop in this thread would keep its
     on-commit broadcasts from being sent at all."""
-    worker = threading.Thread(target=call)
+
+    def run() -> None:
+        try:
+            call()
+        finally:  # on PostgreSQL the thread's pooled connection goes back to the pool
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
     worker.start()
     worker.join(timeout=15)
     assert not worker.is_alive()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from chatsy import settings as chatsy_settings
@@ -21,9 +22,14 @@ pytestmark = pytest.mark.e2e
 def post_system(conversation: Conversation, body: str) -> None:
     """Store a message and broadcast it on commit, from a thread of its own: Playwright's
     loop in this thread would keep the broadcast from being sent at all."""
-    worker = threading.Thread(
-        target=services.message_post_system, kwargs={"conversation": conversation, "body": body}
-    )
+
+    def post() -> None:
+        try:
+            services.message_post_system(conversation=conversation, body=body)
+        finally:  # on PostgreSQL the thread's pooled connection goes back to the pool
+            connections.close_all()
+
+    worker = threading.Thread(target=post)
     worker.start()
     worker.join(timeout=10)
     assert not worker.is_alive()
