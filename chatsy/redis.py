@@ -13,10 +13,11 @@ for a short cool-down before it lets one through to try again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import redis
@@ -94,26 +95,31 @@ def redis_breaker(url: str | None = None) -> _Breaker:
     return breaker
 
 
-def redis_boundary(function: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a function that talks to Redis: redis-py's errors leave it as RedisUnavailable.
+@contextlib.contextmanager
+def _breaker_guard() -> Iterator[None]:
+    """The boundary's rules around one call: fail at once while the breaker is open; a
+    connection error or timeout opens it, a success closes it. A refused command
+    (ResponseError) says Redis is up and trips nothing."""
+    breaker = redis_breaker()
+    breaker.check()
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError, TimeoutError) as error:
+        breaker.trip()
+        raise RedisUnavailable(f"{type(error).__name__}: {error}") from error
+    except redis.RedisError as error:
+        raise RedisUnavailable(f"{type(error).__name__}: {error}") from error
+    breaker.reset()
 
-    While the breaker is open the call fails at once; a connection error or timeout opens it,
-    a success closes it. A refused command (ResponseError) says Redis is up and trips nothing.
-    """
+
+def redis_boundary(function: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a function that talks to Redis: redis-py's errors leave it as RedisUnavailable,
+    under the circuit breaker (`_breaker_guard`)."""
 
     @functools.wraps(function)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        breaker = redis_breaker()
-        breaker.check()
-        try:
-            result = function(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            breaker.trip()
-            raise RedisUnavailable(f"{type(error).__name__}: {error}") from error
-        except redis.RedisError as error:
-            raise RedisUnavailable(f"{type(error).__name__}: {error}") from error
-        breaker.reset()
-        return result
+        with _breaker_guard():
+            return function(*args, **kwargs)
 
     return call
 
@@ -243,17 +249,8 @@ def redis_boundary_async(
 
     @functools.wraps(function)
     async def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        breaker = redis_breaker()
-        breaker.check()
-        try:
-            result = await function(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError, TimeoutError) as error:
-            breaker.trip()
-            raise RedisUnavailable(f"{type(error).__name__}: {error}") from error
-        except redis.RedisError as error:
-            raise RedisUnavailable(f"{type(error).__name__}: {error}") from error
-        breaker.reset()
-        return result
+        with _breaker_guard():
+            return await function(*args, **kwargs)
 
     return call
 
