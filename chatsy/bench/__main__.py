@@ -18,11 +18,8 @@ import dataclasses
 import json
 import os
 import platform
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,16 +33,15 @@ from chatsy.bench.stack import (
     ROOT,
     BenchError,
     Processes,
+    bench_main,
     daphne_start,
     postgres_private,
     python_start,
     raise_open_files_limit,
     redis_private,
     server_ready,
-    tail,
     wait_for_port,
 )
-from chatsy.localenv import plain_http_env_apply
 from chatsy.redis_server import free_port
 
 
@@ -63,35 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    # Explicit for both: a shell that starts us in the background leaves SIGINT ignored.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    # Every process measured runs as production would (DEBUG off), on plain http.
-    plain_http_env_apply(os.environ)
-    processes = Processes()
-    workdir = Path(tempfile.mkdtemp(prefix="chatsy-bench-"))
-    try:
-        results = run(args, workdir, processes)
-    except KeyboardInterrupt:
-        print("\nbench: interrupted; stopping what it started.", file=sys.stderr)
-        return 130
-    except BenchError as error:
-        print(f"\nbench: {error}", file=sys.stderr)
-        for log in sorted(workdir.glob("*.log")):
-            print(f"--- {log.name} (last lines) ---\n{tail(log)}", file=sys.stderr)
-        return 1
-    finally:
-        processes.stop_all()
-        shutil.rmtree(workdir, ignore_errors=True)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
-    print(report.table(results))
-    print(f"\nEvery figure: {args.json}", file=sys.stderr)
-    return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    return bench_main("bench", parse_args(argv), run, report.table)
 
 
 def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> dict[str, Any]:

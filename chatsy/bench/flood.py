@@ -27,10 +27,7 @@ import itertools
 import json
 import multiprocessing
 import os
-import shutil
-import signal
 import sys
-import tempfile
 import time
 import uuid
 from functools import partial
@@ -45,15 +42,13 @@ from chatsy.bench.client import SITE_KEY, WAIT_SECONDS, Agent, Visitor
 from chatsy.bench.scenarios import CpuWatch, percentiles
 from chatsy.bench.stack import (
     ROOT,
-    BenchError,
     Processes,
+    bench_main,
     daphne_start,
     raise_open_files_limit,
     redis_private,
     server_ready,
-    tail,
 )
-from chatsy.localenv import plain_http_env_apply
 from chatsy.redis_server import free_port
 
 FLOODER_ADDRESS = "198.51.100.66"
@@ -76,34 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    # Every process measured runs as production would (DEBUG off), on plain http.
-    plain_http_env_apply(os.environ)
-    processes = Processes()
-    workdir = Path(tempfile.mkdtemp(prefix="chatsy-bench-flood-"))
-    try:
-        results = run(args, workdir, processes)
-    except KeyboardInterrupt:
-        print("\nbench-flood: interrupted; stopping what it started.", file=sys.stderr)
-        return 130
-    except BenchError as error:
-        print(f"\nbench-flood: {error}", file=sys.stderr)
-        for log in sorted(workdir.glob("*.log")):
-            print(f"--- {log.name} (last lines) ---\n{tail(log)}", file=sys.stderr)
-        return 1
-    finally:
-        processes.stop_all()
-        shutil.rmtree(workdir, ignore_errors=True)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
-    print(table(results))
-    print(f"\nEvery figure: {args.json}", file=sys.stderr)
-    return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    return bench_main("bench-flood", parse_args(argv), run, table)
 
 
 def step(text: str) -> None:

@@ -7,6 +7,7 @@ ends each by its own id (its process group), also after Ctrl-C or an error.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import shutil
@@ -14,14 +15,17 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from chatsy.devstack import WEBSOCKET_MAX_MESSAGE_BYTES
+from chatsy.localenv import plain_http_env_apply
 from chatsy.redis_server import LocalRedis, free_port, redis_start
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -257,3 +261,45 @@ def tail(log: Path, lines: int = 30) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+class _BenchArgs(Protocol):
+    json: Path
+
+
+def bench_main(
+    name: str,
+    args: _BenchArgs,
+    run: Callable[[Any, Path, Processes], Mapping[str, Any]],
+    table: Callable[[Any], str],
+) -> int:
+    """What every bench command does around its `run`: signals, a work dir, the production
+    env, stopping everything it started however it ends, and the figures (table + JSON)."""
+    # Explicit: a shell that starts us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    # Every process measured runs as production would (DEBUG off), on plain http.
+    plain_http_env_apply(os.environ)
+    processes = Processes()
+    workdir = Path(tempfile.mkdtemp(prefix=f"chatsy-{name}-"))
+    try:
+        results = run(args, workdir, processes)
+    except KeyboardInterrupt:
+        print(f"\n{name}: interrupted; stopping what it started.", file=sys.stderr)
+        return 130
+    except BenchError as error:
+        print(f"\n{name}: {error}", file=sys.stderr)
+        for log in sorted(workdir.glob("*.log")):
+            print(f"--- {log.name} (last lines) ---\n{tail(log)}", file=sys.stderr)
+        return 1
+    finally:
+        processes.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nEvery figure: {args.json}", file=sys.stderr)
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
