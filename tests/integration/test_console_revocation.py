@@ -16,16 +16,14 @@ import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.test import Client
 
 from agents import services
 from agents.consumers import CLOSE_FORBIDDEN, CLOSE_LOGGED_OUT, CLOSE_REAUTHENTICATE
 from agents.models import AgentProfile, Queue
-from chatsy.asgi import application
 from conversations.models import Conversation
 from tests.factories import AgentFactory, QueueFactory
-from tests.support.console_socket import console_socket, receive_until
+from tests.support.console_socket import console_communicator, console_socket, receive_until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -120,16 +118,7 @@ async def test_the_change_closes_the_console_and_nothing_of_the_chat_follows(
 
 
 async def reconnect(client: Client, path: str = "/ws/console/") -> tuple[bool, int | None]:
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    socket = WebsocketCommunicator(
-        application,
-        path,
-        headers=[
-            (b"origin", b"http://testserver"),
-            (b"host", b"testserver"),
-            (b"cookie", cookie.encode()),
-        ],
-    )
+    socket = console_communicator(client, path)
     connected, code = await socket.connect()
     if connected:
         await socket.disconnect()

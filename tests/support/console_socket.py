@@ -15,8 +15,16 @@ async def console_socket(
     client, agent: AgentProfile, path: str = "/ws/console/"
 ) -> WebsocketCommunicator:
     await database_sync_to_async(_login)(client, agent.user)
+    socket = console_communicator(client, path)
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+def console_communicator(client, path: str = "/ws/console/") -> WebsocketCommunicator:
+    """A console socket (not yet connected) carrying `client`'s current session cookie."""
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    socket = WebsocketCommunicator(
+    return WebsocketCommunicator(
         application,
         path,
         headers=[
@@ -25,9 +33,6 @@ async def console_socket(
             (b"cookie", cookie.encode()),
         ],
     )
-    connected, _ = await socket.connect()
-    assert connected
-    return socket
 
 
 def _login(client, user) -> None:
