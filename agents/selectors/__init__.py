@@ -49,6 +49,13 @@ from agents.selectors.console import (
     supervisor_page,
     transfer_targets,
 )
+from agents.selectors.checkin import (
+    VIP_WAITING_STATUSES,
+    checkin_text,
+    supervisor_emails,
+    supervisors_to_alert,
+    vip_waits_due,
+)
 from agents.selectors.queue import (
     QueueCapacity,
     agent_load,
@@ -67,6 +74,11 @@ from agents.selectors.queue import (
 )
 
 __all__ = [
+    "VIP_WAITING_STATUSES",
+    "checkin_text",
+    "supervisor_emails",
+    "supervisors_to_alert",
+    "vip_waits_due",
     "INACTIVE",
     "JOINED",
     "NOT_AGENT",

@@ -4,6 +4,7 @@ Import from here: `from agents import services`.
 """
 
 from agents.services.abandoned import conversation_abandon, queue_abandoned_sweep
+from agents.services.checkin import vip_checkin_email_send, vip_checkins_send
 from agents.services.chats import (
     NotAllowed,
     conversation_hand_back,
@@ -37,6 +38,8 @@ from agents.services.queue import (
 )
 
 __all__ = [
+    "vip_checkin_email_send",
+    "vip_checkins_send",
     "FOLLOW_UP_WHEN_QUEUE_DOWN",
     "AlreadyTaken",
     "AtCapacity",
