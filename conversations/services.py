@@ -22,7 +22,7 @@ from conversations import selectors
 from conversations.frames import message_payload
 from conversations.identity import Identity, IdentityRefused, identity_verify
 from conversations.lifecycle import conversation_reopen
-from conversations.models import Conversation, Customer, Message, Site
+from conversations.models import Conversation, Customer, Message, Site, identity_secret_new
 from conversations.tokens import InvalidToken, issue_token, read_token
 from conversations.turns import turn_deadline
 from escalation.signals.sentiment import score_sentiment
@@ -46,6 +46,14 @@ def visitor_create(*, site: Site) -> tuple[Customer, str]:
     """A new anonymous visitor and the token that is its only credential."""
     customer = Customer.objects.create(site=site)
     return customer, issue_token(visitor_id=customer.visitor_id, site_key=site.key)
+
+
+def site_identity_secret_regenerate(*, site: Site) -> str:
+    """A new secret: claims signed with the old one are refused from now on."""
+    site.identity_secret = identity_secret_new()
+    Site.objects.filter(pk=site.pk).update(identity_secret=site.identity_secret)
+    logger.info("identity secret of site %s regenerated", site.key)
+    return site.identity_secret
 
 
 @dataclass(frozen=True)
