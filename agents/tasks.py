@@ -26,8 +26,6 @@ def vip_checkins() -> int:
     return services.vip_checkins_send(now=timezone.now())
 
 
-@shared_task(
-    ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def vip_checkin_email(conversation_id: int, text: str) -> int:
     return services.vip_checkin_email_send(conversation_id=conversation_id, text=text)

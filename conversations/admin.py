@@ -13,8 +13,10 @@ class SiteAdmin(admin.ModelAdmin):
     readonly_fields = ["identity_secret"]
     actions = ["identity_secret_regenerate"]
 
-    @admin.action(description="Regenerate the identity secret (signed-in users stay anonymous "
-                  "until the site's server uses the new one)")
+    @admin.action(
+        description="Regenerate the identity secret (signed-in users stay anonymous "
+        "until the site's server uses the new one)"
+    )
     def identity_secret_regenerate(self, request, queryset) -> None:
         for site in queryset:
             services.site_identity_secret_regenerate(site=site)

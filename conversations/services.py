@@ -112,9 +112,7 @@ def _customer_identify(site: Site, identity: Identity, anonymous_pk: int | None)
         else None
     )
     customer = (
-        Customer.objects.select_for_update()
-        .filter(site=site, external_id=identity.user_id)
-        .first()
+        Customer.objects.select_for_update().filter(site=site, external_id=identity.user_id).first()
     )
     if customer is None:
         customer = anonymous or Customer(site=site)

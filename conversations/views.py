@@ -58,9 +58,7 @@ def widget_session(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
         response["Access-Control-Expose-Headers"] = "Retry-After"  # the widget may read it
         return response
-    session = services.visitor_session(
-        site=site, token=token, claims=identity, now=timezone.now()
-    )
+    session = services.visitor_session(site=site, token=token, claims=identity, now=timezone.now())
     body = {
         "token": session.token,
         "ws_path": "/ws/widget/",

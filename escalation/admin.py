@@ -156,10 +156,10 @@ class PlanForm(forms.ModelForm):
         current = self.instance.dedicated_queue
         if current and current not in dict(choices):  # a queue since deleted: say so
             choices.append((current, f"{current} (no such queue)"))
-        self.fields["dedicated_queue"].choices = choices
+        self.fields["dedicated_queue"].choices = choices  # type: ignore[attr-defined]
 
     def clean_dedicated_queue(self) -> str:
-        slug = self.cleaned_data["dedicated_queue"]
+        slug: str = self.cleaned_data["dedicated_queue"]
         if slug and slug not in dict(routing().queue_choices()):
             raise forms.ValidationError(f"There is no active queue {slug!r}.")
         return slug

@@ -3,8 +3,8 @@
 `Policy.default()` is the spec (seed/escalation-guide.txt) verbatim: confidence bands
 0.8 / 0.6 / 0.4, sentiment -0.5 / -0.2, failures 3 / 2 / 10, billing disputes over $100,
 security keywords hacked / unauthorized / fraud at priority, refunds past 90 days to a
-manager, Enterprise and VIP plans skipping the bot for complex and sensitive issues. The Django side builds
-a Policy from admin-edited rows with `Policy.from_dict`.
+manager, Enterprise and VIP plans skipping the bot for complex and sensitive issues. The Django
+side builds a Policy from admin-edited rows with `Policy.from_dict`.
 
 A rule's phrases *extend* the engine's built-in detector for its category (they never replace
 it); set `active=False` to switch a category off.

@@ -26,8 +26,8 @@ from typing import Any
 import yaml
 
 from escalation.policy import (
-    VIP_SKIP_AI_CATEGORIES,
     ACTION_SHORTHANDS,
+    VIP_SKIP_AI_CATEGORIES,
     Action,
     Category,
     Plan,

@@ -26,6 +26,13 @@ from agents.selectors.chats import (
     sentiment_trend,
     workspace_chats,
 )
+from agents.selectors.checkin import (
+    VIP_WAITING_STATUSES,
+    checkin_text,
+    supervisor_emails,
+    supervisors_to_alert,
+    vip_waits_due,
+)
 from agents.selectors.console import (
     AgentRow,
     Page,
@@ -48,13 +55,6 @@ from agents.selectors.console import (
     supervisor_overview,
     supervisor_page,
     transfer_targets,
-)
-from agents.selectors.checkin import (
-    VIP_WAITING_STATUSES,
-    checkin_text,
-    supervisor_emails,
-    supervisors_to_alert,
-    vip_waits_due,
 )
 from agents.selectors.queue import (
     QueueCapacity,

@@ -42,7 +42,7 @@ def _due_before(conversation: Conversation, now: datetime) -> datetime:
 
 
 def checkin_text(*, conversation: Conversation, now: datetime) -> str:
-    """"Ann Lee (VIP plan) has waited 16 min in VIP & Enterprise with no reply yet.\""""
+    """ "Ann Lee (VIP plan) has waited 16 min in VIP & Enterprise with no reply yet.\""""
     customer, plan = conversation.customer, conversation.customer.plan
     minutes = int((now - conversation.enqueued_at).total_seconds() // 60)  # type: ignore[operator]
     where = f" in {conversation.queue.name}" if conversation.queue else ""

@@ -84,7 +84,7 @@ def _recent_conversations(customer_ids: set[int]) -> list[dict]:
     one), each row with its customer's totals: windows, so one query whatever the history."""
     if not customer_ids:
         return []
-    per_customer = {"partition_by": [F("customer_id")]}
+    per_customer = [F("customer_id")]
     resolved = Case(
         When(Q(status__in=_DONE, resolved_at__isnull=False), then=Value(1)),
         default=Value(0),
@@ -93,9 +93,13 @@ def _recent_conversations(customer_ids: set[int]) -> list[dict]:
     return list(
         Conversation.objects.filter(customer_id__in=customer_ids)
         .annotate(
-            row=Window(RowNumber(), order_by=[F("created").desc(), F("pk").desc()], **per_customer),
-            total=Window(Count("pk"), **per_customer),
-            resolved_total=Window(Sum(resolved), **per_customer),
+            row=Window(
+                RowNumber(),
+                partition_by=per_customer,
+                order_by=[F("created").desc(), F("pk").desc()],
+            ),
+            total=Window(Count("pk"), partition_by=per_customer),
+            resolved_total=Window(Sum(resolved), partition_by=per_customer),
             is_resolved=resolved,
         )
         .filter(row__lte=PREVIOUS_SHOWN + 1)

@@ -4,7 +4,6 @@ Import from here: `from agents import services`.
 """
 
 from agents.services.abandoned import conversation_abandon, queue_abandoned_sweep
-from agents.services.checkin import vip_checkin_email_send, vip_checkins_send
 from agents.services.chats import (
     NotAllowed,
     conversation_hand_back,
@@ -17,6 +16,7 @@ from agents.services.chats import (
     message_post_agent,
     note_create,
 )
+from agents.services.checkin import vip_checkin_email_send, vip_checkins_send
 from agents.services.queue import (
     FOLLOW_UP_WHEN_QUEUE_DOWN,
     AlreadyTaken,

@@ -30,9 +30,7 @@ def vip_checkins_send(*, now: datetime) -> int:
                 continue  # another sweep got there first
             text = selectors.checkin_text(conversation=conversation, now=now)
             supervisors = selectors.supervisors_to_alert()
-            checkin_alert_on_commit(
-                conversation, text=text, agent_ids=[s.pk for s in supervisors]
-            )
+            checkin_alert_on_commit(conversation, text=text, agent_ids=[s.pk for s in supervisors])
             _checkin_email_on_commit(conversation.pk, text)
             sent += 1
     if sent:
@@ -76,6 +74,4 @@ def vip_checkin_email_send(*, conversation_id: int, text: str) -> int:
         f"{text}\n\nOpen the supervisor view of the Chatsy console to check in on the "
         f"customer (conversation {conversation_id}).\n"
     )
-    return send_mail(
-        subject=text, message=body, from_email=None, recipient_list=recipients
-    )
+    return send_mail(subject=text, message=body, from_email=None, recipient_list=recipients)

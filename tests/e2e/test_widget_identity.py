@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
-import json
 
 import pytest
 from django.utils import timezone
@@ -61,9 +61,7 @@ SET_ATTRIBUTES_JS = """(attributes) => {
 }"""
 
 
-def test_the_host_page_identifies_the_user_and_the_agent_card_shows_them(
-    browser, vip_desk
-):
+def test_the_host_page_identifies_the_user_and_the_agent_card_shows_them(browser, vip_desk):
     base = vip_desk
     secret = Site.objects.get(key=DEMO_SITE_KEY).identity_secret
     signed_up = (timezone.now() - timedelta(days=800)).date().isoformat()

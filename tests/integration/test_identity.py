@@ -70,9 +70,7 @@ async def expect_handoff(visitor: Visitor) -> None:
     assert status["conversation"]["status"] == "queued"
 
 
-async def test_a_signed_identity_applies_the_plan_and_the_card_shows_the_customer(
-    site, queues
-):
+async def test_a_signed_identity_applies_the_plan_and_the_card_shows_the_customer(site, queues):
     body = await session(site, identity=claims(site))
     assert body["identified"] is True
     customer = await customer_of(body["token"], site)
@@ -144,7 +142,12 @@ async def test_unsigned_or_tampered_claims_leave_the_visitor_anonymous(
     assert body["identified"] is False
     assert "identity refused" in caplog.text
     customer = await customer_of(body["token"], site)
-    assert (customer.external_id, customer.name, customer.email, customer.plan) == ("", "", "", None)
+    assert (customer.external_id, customer.name, customer.email, customer.plan) == (
+        "",
+        "",
+        "",
+        None,
+    )
 
     # No VIP plan: the engine decides as for anyone (a hacked account goes to security, not to
     # the VIP queue).
@@ -231,9 +234,7 @@ async def test_a_first_identification_promotes_the_devices_anonymous_visitor(sit
     assert before.pk == after.pk and after.external_id == "u-42"
 
 
-async def test_refused_claims_on_an_identified_device_start_a_new_anonymous_visitor(
-    site, queues
-):
+async def test_refused_claims_on_an_identified_device_start_a_new_anonymous_visitor(site, queues):
     identified = await session(site, identity=claims(site))
     intruder = await session(
         site, token=identified["token"], identity={**claims(site), "id": "u-99"}

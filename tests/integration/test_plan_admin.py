@@ -73,9 +73,10 @@ def test_an_unknown_queue_is_refused_and_nothing_is_saved(admin_client):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_turns_the_old_switch_into_the_complex_and_sensitive_categories():
     executor = MigrationExecutor(connection)
-    before, after = [("escalation", "0004_classifier_thresholds")], [
-        ("escalation", "0005_plan_skip_ai_categories")
-    ]
+    before, after = (
+        [("escalation", "0004_classifier_thresholds")],
+        [("escalation", "0005_plan_skip_ai_categories")],
+    )
     executor.migrate(before)
     old_plan = executor.loader.project_state(before).apps.get_model("escalation", "Plan")
     old_plan.objects.all().delete()

@@ -118,9 +118,7 @@ async def test_other_plans_never_trigger_it(waiting_vip, managers, mailoutbox):
     assert mailoutbox == []
 
 
-async def test_the_beat_task_runs_the_sweep_at_the_current_time(
-    waiting_vip, managers, mailoutbox
-):
+async def test_the_beat_task_runs_the_sweep_at_the_current_time(waiting_vip, managers, mailoutbox):
     assert CELERY_BEAT_SCHEDULE["vip-checkins"]["task"] == "agents.tasks.vip_checkins"
     run = database_sync_to_async(lambda: tasks.vip_checkins.apply().get())
     assert await run() == 1  # queued an hour ago, past the 15 minutes

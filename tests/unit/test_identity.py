@@ -42,7 +42,9 @@ def test_a_signed_identity_is_believed_with_its_claims() -> None:
 
 def test_an_uppercase_hash_and_a_numeric_id_are_the_same_user() -> None:
     hashed = user_hash(secret=SECRET, user_id="42").upper()
-    assert identity_verify(claims={"id": 42, "hash": hashed}, secret=SECRET, now=NOW).user_id == "42"
+    assert (
+        identity_verify(claims={"id": 42, "hash": hashed}, secret=SECRET, now=NOW).user_id == "42"
+    )
 
 
 @pytest.mark.parametrize(
