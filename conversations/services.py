@@ -118,10 +118,10 @@ def _customer_identify(site: Site, identity: Identity, anonymous_pk: int | None)
         customer = anonymous or Customer(site=site)
         customer.external_id = identity.user_id
     elif anonymous is not None and anonymous.pk != customer.pk:
-        moved = Conversation.objects.filter(customer=anonymous).update(customer=customer)
+        moved = _customer_rows_move(source=anonymous, target=customer)
         # Empty now: nothing is lost, and its token stops working (the widget gets a new one).
         Customer.objects.filter(pk=anonymous.pk).delete()
-        logger.info("merged %d anonymous conversation(s) into customer %s", moved, customer.pk)
+        logger.info("merged %d anonymous row(s) into customer %s", moved, customer.pk)
     customer.name = identity.name or customer.name
     customer.email = identity.email or customer.email
     customer.signed_up_at = identity.signed_up_at or customer.signed_up_at
@@ -130,6 +130,18 @@ def _customer_identify(site: Site, identity: Identity, anonymous_pk: int | None)
     customer.last_seen = timezone.now()
     customer.save()
     return customer
+
+
+def _customer_rows_move(*, source: Customer, target: Customer) -> int:
+    """Every row that points at `source` (conversations, and whatever other app hangs off a
+    customer: tickets…) points at `target` instead, so deleting `source` cascades to nothing."""
+    moved = 0
+    for relation in Customer._meta.related_objects:
+        if relation.one_to_many:
+            field_name = relation.field.name
+            rows = relation.related_model._default_manager.filter(**{field_name: source})  # type: ignore[union-attr]
+            moved += rows.update(**{field_name: target})
+    return moved
 
 
 def _plan_named(name: str, *, site: Site) -> Any:
