@@ -25,6 +25,8 @@ from tests.factories import QueueFactory
 pytestmark = pytest.mark.e2e
 
 SYSTEM = "#chatsy-messages li.chatsy-msg[data-sender=system]"
+CUSTOMER = "#chatsy-messages li.chatsy-msg[data-sender=customer]"
+BOT = "#chatsy-messages li.chatsy-msg[data-sender=bot]"
 
 
 @pytest.fixture
@@ -148,3 +150,49 @@ def test_a_tampered_hash_leaves_the_visitor_anonymous_on_the_card(browser, vip_d
     finally:
         agent_context.close()
         visitor_context.close()
+
+
+def test_identify_after_an_anonymous_chat_merges_it_and_logout_forgets_the_user(browser, vip_desk):
+    """A single-page app: the visitor chats anonymously, logs in (Chatsy.identify), then logs
+    out (Chatsy.logout)."""
+    base = vip_desk
+    secret = Site.objects.get(key=DEMO_SITE_KEY).identity_secret
+    context = browser.new_context(viewport={"width": 1100, "height": 760})
+    try:
+        visitor = context.new_page()
+        visitor.goto(base + "/")
+        visitor.locator("#chatsy-launcher").click()
+        composer = visitor.locator("#chatsy-input")
+        composer.fill("How long does shipping take?")
+        composer.press("Enter")
+        expect(visitor.locator(BOT).first).to_be_visible(timeout=10_000)
+        anonymous = Customer.objects.get()
+        assert anonymous.external_id == ""
+
+        user = {
+            "id": "u-2002",
+            "name": "Mia Chen",
+            "plan": "enterprise",
+            "hash": user_hash(secret=secret, user_id="u-2002"),
+        }
+        visitor.evaluate("(user) => window.Chatsy.identify(user)", user)
+        visitor.wait_for_function(
+            "() => localStorage.getItem('chatsy:demo-store:identity') !== null"
+            " && window.Chatsy.state().connected"
+        )
+        customer = Customer.objects.select_related("plan").get(external_id="u-2002")
+        # The anonymous visitor became the user: same row, same conversation, still on screen.
+        assert customer.pk == anonymous.pk and customer.plan.name == "Enterprise"
+        expect(visitor.locator(CUSTOMER)).to_have_count(1)
+        expect(visitor.locator(CUSTOMER)).to_contain_text("How long does shipping take?")
+
+        visitor.evaluate("() => window.Chatsy.logout()")
+        visitor.wait_for_function(
+            "() => localStorage.getItem('chatsy:demo-store:identity') === null"
+            " && window.Chatsy.state().connected"
+        )
+        expect(visitor.locator(CUSTOMER)).to_have_count(0)  # a new, empty chat
+        assert Customer.objects.filter(external_id="").count() == 1  # a new anonymous visitor
+        assert Customer.objects.get(external_id="u-2002").conversations.count() == 1
+    finally:
+        context.close()
