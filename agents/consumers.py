@@ -145,6 +145,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if not self.supervising:
             await self._push(fragments.presence_toggle, agent=self.authed)
 
+    async def checkin_alert(self, event: events.CheckinAlert) -> None:
+        await self._push(
+            fragments.checkin_alert, public_id=event["conversation"], text=event["text"]
+        )
+
     async def session_logout(self, event: events.SessionLogout) -> None:
         await self._revoke(CLOSE_LOGGED_OUT)
 

@@ -212,6 +212,13 @@ def conversation_row(*, public_id: str) -> str:
     return render_to_string("console/_conversation_row_update.html", {"conversation": conversation})
 
 
+def checkin_alert(*, public_id: str, text: str) -> str:
+    """A manager's lasting alert (it does not fade like a toast): a VIP waits too long."""
+    return render_to_string(
+        "console/_checkin_alert.html", {"alert": {"public_id": public_id, "text": text}}
+    )
+
+
 def toast(*, text: str, level: str = "info") -> str:
     context = {"toast": {"id": uuid.uuid4().hex[:12], "text": text, "level": level}}
     return render_to_string("console/_toast.html", context)

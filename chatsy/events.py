@@ -123,6 +123,14 @@ class SupervisorRefresh(TypedDict):
     type: Literal["supervisor.refresh"]
 
 
+class CheckinAlert(TypedDict):
+    """A VIP customer has waited past their plan's check-in minutes: to each manager's consoles."""
+
+    type: Literal["checkin.alert"]
+    conversation: str
+    text: str
+
+
 class SessionLogout(TypedDict):
     type: Literal["session.logout"]
 
@@ -160,6 +168,7 @@ Event = (
     | ChatClosed
     | PresenceChanged
     | SupervisorRefresh
+    | CheckinAlert
     | SessionLogout
     | SessionCheck
     | LayerResync
@@ -261,6 +270,10 @@ def presence_changed(*, status: str) -> PresenceChanged:
 
 def supervisor_refresh() -> SupervisorRefresh:
     return {"type": "supervisor.refresh"}
+
+
+def checkin_alert(*, conversation: UUID | str, text: str) -> CheckinAlert:
+    return {"type": "checkin.alert", "conversation": str(conversation), "text": text}
 
 
 def session_logout() -> SessionLogout:

@@ -237,6 +237,8 @@ CELERY_BEAT_SCHEDULE = {
     "queue-reconcile": {"task": "agents.tasks.queue_reconcile", "schedule": 30.0},
     "queue-sla-watch": {"task": "agents.tasks.queue_sla_watch", "schedule": 10.0},
     "queue-abandoned-sweep": {"task": "agents.tasks.queue_abandoned_sweep", "schedule": 60.0},
+    # VIP waits past their plan's check-in minutes alert the managers, once per wait.
+    "vip-checkins": {"task": "agents.tasks.vip_checkins", "schedule": 30.0},
     "answer-unanswered": {"task": "conversations.tasks.answer_unanswered", "schedule": 5.0},
     "summaries-reconcile": {"task": "escalation.tasks.summaries_reconcile", "schedule": 60.0},
 }

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from conversations import services
 from conversations.models import Article, Conversation, Customer, Message, Site
 
 
@@ -8,6 +9,18 @@ class SiteAdmin(admin.ModelAdmin):
     list_display = ["name", "key", "active", "created"]
     search_fields = ["name", "key"]
     prepopulated_fields = {"key": ["name"]}
+    # Shown so the admin can copy it to the site's server; never sent to a browser otherwise.
+    readonly_fields = ["identity_secret"]
+    actions = ["identity_secret_regenerate"]
+
+    @admin.action(
+        description="Regenerate the identity secret (signed-in users stay anonymous "
+        "until the site's server uses the new one)"
+    )
+    def identity_secret_regenerate(self, request, queryset) -> None:
+        for site in queryset:
+            services.site_identity_secret_regenerate(site=site)
+        self.message_user(request, f"New identity secret for {queryset.count()} site(s).")
 
 
 @admin.register(Customer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from urllib.parse import urlsplit
 
@@ -19,6 +20,10 @@ def validate_origins(value: str) -> None:
             )
 
 
+def identity_secret_new() -> str:
+    return secrets.token_hex(32)
+
+
 class Site(models.Model):
     """A website that embeds the widget; its key goes in the <script> tag."""
 
@@ -32,6 +37,14 @@ class Site(models.Model):
         validators=[validate_origins],
         help_text="One origin per line (https://shop.example.com). The Chatsy server's own "
         "origin is always allowed.",
+    )
+    # Signs the host site's identity claims (user_hash = HMAC-SHA256(user id)). Server-side
+    # only: it never reaches a browser (docs/identity.md).
+    identity_secret = models.CharField(
+        max_length=64,
+        default=identity_secret_new,
+        help_text="Your server signs the logged-in user's id with this (docs/identity.md). "
+        "Keep it secret; regenerate it if it leaks.",
     )
     active = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -59,7 +72,11 @@ class Customer(models.Model):
     visitor_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
+    # Set only from a verified identity (conversations.identity): one Customer per site user.
     external_id = models.CharField(max_length=120, blank=True, help_text="Id in the site's system.")
+    signed_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they signed up on the site (the identity's claim)."
+    )
     plan = models.ForeignKey(
         "escalation.Plan",
         on_delete=models.SET_NULL,
@@ -72,9 +89,21 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["-last_seen"]
+        constraints = [
+            # Two devices identifying the same user at once still make one Customer.
+            models.UniqueConstraint(
+                fields=["site", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="customer_external_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email or f"Visitor {str(self.visitor_id)[:8]}"
+
+    @property
+    def identified(self) -> bool:
+        return bool(self.external_id)
 
 
 class Conversation(models.Model):
@@ -111,6 +140,9 @@ class Conversation(models.Model):
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # A VIP plan's proactive check-in for the current wait (agents.services.checkin): set by a
+    # conditional UPDATE, so managers hear once per wait however often the sweep runs.
+    checkin_sent_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -7,6 +7,7 @@ Broadcasts wait for the commit: a client never hears of a row that was rolled ba
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,8 +20,9 @@ from django.utils import timezone
 from chatsy import events, realtime
 from conversations import selectors
 from conversations.frames import message_payload
+from conversations.identity import Identity, IdentityRefused, identity_verify
 from conversations.lifecycle import conversation_reopen
-from conversations.models import Conversation, Customer, Message, Site
+from conversations.models import Conversation, Customer, Message, Site, identity_secret_new
 from conversations.tokens import InvalidToken, issue_token, read_token
 from conversations.turns import turn_deadline
 from escalation.signals.sentiment import score_sentiment
@@ -44,6 +46,126 @@ def visitor_create(*, site: Site) -> tuple[Customer, str]:
     """A new anonymous visitor and the token that is its only credential."""
     customer = Customer.objects.create(site=site)
     return customer, issue_token(visitor_id=customer.visitor_id, site_key=site.key)
+
+
+def site_identity_secret_regenerate(*, site: Site) -> str:
+    """A new secret: claims signed with the old one are refused from now on."""
+    site.identity_secret = identity_secret_new()
+    Site.objects.filter(pk=site.pk).update(identity_secret=site.identity_secret)
+    logger.info("identity secret of site %s regenerated", site.key)
+    return site.identity_secret
+
+
+@dataclass(frozen=True)
+class Session:
+    """What the widget's session endpoint hands out: the customer and its token."""
+
+    customer: Customer
+    token: str
+    identified: bool
+
+
+def visitor_session(
+    *, site: Site, token: str | None, claims: Mapping[str, Any] | None, now: datetime
+) -> Session:
+    """The widget's session: a new anonymous visitor, the same one, or (with claims the site
+    signed) the site user's one Customer, into which this device's anonymous visitor merges.
+    Refused claims are logged and ignored: no error reaches the visitor."""
+    current = _visitor_from_token(site=site, token=token)
+    refused = False
+    if claims is not None:
+        try:
+            verified = identity_verify(claims=claims, secret=site.identity_secret, now=now)
+        except IdentityRefused as refusal:
+            logger.info("identity refused on site %s: %s", site.key, refusal)
+            refused = True
+        else:
+            customer = customer_identify(site=site, identity=verified, device=current)
+            return Session(customer, _token_for(customer, site), identified=True)
+    # Refused claims on an identified device: whoever is at the keyboard now is not proven to
+    # be that user, so they start over as a new anonymous visitor.
+    if current is not None and not (refused and current.identified):
+        return Session(current, _token_for(current, site), identified=current.identified)
+    customer, new_token = visitor_create(site=site)
+    return Session(customer, new_token, identified=False)
+
+
+def customer_identify(*, site: Site, identity: Identity, device: Customer | None) -> Customer:
+    """The one Customer of this site user (found, this device's anonymous visitor promoted, or
+    new), with the claims applied; the device's anonymous conversations move to it. Idempotent;
+    two devices at once meet at the unique (site, external_id) and retry."""
+    anonymous_pk = device.pk if device is not None and not device.identified else None
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _customer_identify(site, identity, anonymous_pk)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _customer_identify(site: Site, identity: Identity, anonymous_pk: int | None) -> Customer:
+    anonymous = (
+        Customer.objects.select_for_update().filter(pk=anonymous_pk, external_id="").first()
+        if anonymous_pk is not None
+        else None
+    )
+    customer = (
+        Customer.objects.select_for_update().filter(site=site, external_id=identity.user_id).first()
+    )
+    if customer is None:
+        customer = anonymous or Customer(site=site)
+        customer.external_id = identity.user_id
+    elif anonymous is not None and anonymous.pk != customer.pk:
+        moved = _customer_rows_move(source=anonymous, target=customer)
+        # Empty now: nothing is lost, and its token stops working (the widget gets a new one).
+        Customer.objects.filter(pk=anonymous.pk).delete()
+        logger.info("merged %d anonymous row(s) into customer %s", moved, customer.pk)
+    customer.name = identity.name or customer.name
+    customer.email = identity.email or customer.email
+    customer.signed_up_at = identity.signed_up_at or customer.signed_up_at
+    if identity.plan:
+        customer.plan = _plan_named(identity.plan, site=site)
+    customer.last_seen = timezone.now()
+    customer.save()
+    return customer
+
+
+def _customer_rows_move(*, source: Customer, target: Customer) -> int:
+    """Every row that points at `source` (conversations, and whatever other app hangs off a
+    customer: tickets…) points at `target` instead, so deleting `source` cascades to nothing."""
+    moved = 0
+    for relation in Customer._meta.related_objects:
+        if relation.one_to_many:
+            field_name = relation.field.name
+            rows = relation.related_model._default_manager.filter(**{field_name: source})  # type: ignore[union-attr]
+            moved += rows.update(**{field_name: target})
+    return moved
+
+
+def _plan_named(name: str, *, site: Site) -> Any:
+    """The escalation Plan of that name (any case), read through the Customer.plan relation:
+    conversations may not import escalation's models (docs/architecture.md, "Layers")."""
+    plan_model = Customer._meta.get_field("plan").related_model
+    plan = plan_model._default_manager.filter(name__iexact=name).first()  # type: ignore[union-attr]
+    if plan is None:
+        logger.info("site %s claims an unknown plan %r: no plan applied", site.key, name)
+    return plan
+
+
+def _visitor_from_token(*, site: Site, token: str | None) -> Customer | None:
+    if not token:
+        return None
+    try:
+        claims = read_token(token, site_key=site.key)
+    except InvalidToken:
+        return None
+    return selectors.customer_get(visitor_id=claims.visitor_id, site=site)
+
+
+def _token_for(customer: Customer, site: Site) -> str:
+    return issue_token(visitor_id=customer.visitor_id, site_key=site.key)
 
 
 def visitor_authenticate(*, token: str, site_key: str) -> Customer:

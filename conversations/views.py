@@ -8,6 +8,7 @@ import math
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -32,10 +33,18 @@ def widget_session(request: HttpRequest) -> HttpResponse:
     try:
         payload = json.loads(request.body or b"{}")
         site_key = payload["site_key"]
-        if not isinstance(site_key, str):
+        token, identity = payload.get("token"), payload.get("identity")
+        if not isinstance(site_key, str) or not isinstance(token, str | None):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
-        return _error(request, 400, "bad_request", 'Send JSON like {"site_key": "…"}.')
+        if not isinstance(identity, dict | None):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _error(
+            request,
+            400,
+            "bad_request",
+            'Send JSON like {"site_key": "…"}, with optionally "token": "…" and "identity": {…}.',
+        )
     site = selectors.site_get_active(key=site_key)
     if site is None:
         return _error(request, 404, "unknown_site", "No active site has that key.")
@@ -49,8 +58,13 @@ def widget_session(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
         response["Access-Control-Expose-Headers"] = "Retry-After"  # the widget may read it
         return response
-    _customer, token = services.visitor_create(site=site)
-    body = {"token": token, "ws_path": "/ws/widget/", "site": _site_info(site)}
+    session = services.visitor_session(site=site, token=token, claims=identity, now=timezone.now())
+    body = {
+        "token": session.token,
+        "ws_path": "/ws/widget/",
+        "site": _site_info(site),
+        "identified": session.identified,
+    }
     return _with_cors(request, JsonResponse(body, status=201), site)
 
 

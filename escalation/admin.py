@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +18,11 @@ from escalation.models import (
     HandoffMessage,
     Plan,
 )
+from escalation.policy import Category
+from escalation.routing import routing
+
+# What a plan may skip the AI for: the specific issues (not a mood, a confidence or the plan).
+PLAN_CATEGORIES = [c for c in Category if c not in (Category.NONE, Category.VIP)]
 
 
 @admin.register(EscalationRule)
@@ -115,14 +123,57 @@ class EscalationSettingsAdmin(admin.ModelAdmin):
         return False
 
 
+class PlanForm(forms.ModelForm):
+    """The skip-AI categories as checkboxes, the queue as a choice of the existing queues (read
+    through escalation.routing: the agents app owns queues)."""
+
+    skip_ai_categories = forms.MultipleChoiceField(
+        label="Skip the AI for",
+        choices=[(c.value, c.value.replace("_", " ").capitalize()) for c in PLAN_CATEGORIES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Issues of these categories go straight to a person (VIP plans only).",
+    )
+    dedicated_queue = forms.ChoiceField(
+        required=False, help_text="The queue this plan's escalations wait in."
+    )
+
+    class Meta:
+        model = Plan
+        fields = [
+            "name",
+            "tier",
+            "vip",
+            "skip_ai_categories",
+            "dedicated_queue",
+            "priority",
+            "proactive_checkin_minutes",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "— the issue's own queue —"), *routing().queue_choices()]
+        current = self.instance.dedicated_queue
+        if current and current not in dict(choices):  # a queue since deleted: say so
+            choices.append((current, f"{current} (no such queue)"))
+        self.fields["dedicated_queue"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_dedicated_queue(self) -> str:
+        slug: str = self.cleaned_data["dedicated_queue"]
+        if slug and slug not in dict(routing().queue_choices()):
+            raise forms.ValidationError(f"There is no active queue {slug!r}.")
+        return slug
+
+
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    form = PlanForm
     list_display = [
         "name",
         "tier",
         "vip",
-        "skip_ai_for_complex",
         "dedicated_queue",
+        "priority",
         "proactive_checkin_minutes",
     ]
 

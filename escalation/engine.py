@@ -663,16 +663,17 @@ def _failure_outcomes(reading: _Reading) -> Iterator[_Outcome]:
 
 
 def _vip_outcomes(reading: _Reading, outcomes: list[_Outcome]) -> list[_Outcome]:
-    """A VIP plan that skips the AI for complex issues sends them straight to its queue,
-    at urgent priority; the issue keeps its category."""
+    """A VIP plan sends the issues of its skip-AI categories (the spec's complex and sensitive
+    issues) straight to its queue at its priority (urgent by default), past the bot; the
+    issue keeps its category."""
     plan = reading.snapshot.plan
     reading.signals["plan"] = plan.name if plan else None
-    if plan is None or not (plan.vip and plan.skip_ai_for_complex):
+    if plan is None or not (plan.vip and plan.skip_ai_categories):
         return []
     issue = _named_issue(outcomes)
-    if issue is None:
+    if issue is None or not plan.skips_ai_for(issue.category):
         return []
-    text = f"the {plan.name} plan skips the bot for complex issues ({issue.category})"
-    reason = Reason("plan", plan.name, "skip_ai_for_complex", None, text)
+    text = f"the {plan.name} plan skips the bot for {issue.category.replace('_', ' ')} issues"
+    reason = Reason("plan", plan.name, "skip_ai_categories", None, text)
     queue = plan.dedicated_queue or issue.queue
-    return [_Outcome(Action.ESCALATE, issue.category, Priority.URGENT, queue, _VIP_ORDER, reason)]
+    return [_Outcome(Action.ESCALATE, issue.category, plan.priority, queue, _VIP_ORDER, reason)]

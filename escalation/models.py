@@ -21,20 +21,45 @@ def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     return [(member.value, member.value.replace("_", " ").capitalize()) for member in enum]
 
 
-class Plan(models.Model):
-    """A customer plan. VIP plans can skip the bot for complex issues and have their own queue."""
+def validate_categories(value: object) -> None:
+    known = {str(c) for c in Category}
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("A list of escalation categories.")
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ValidationError(f"Unknown categories: {', '.join(unknown)}.")
 
-    name = models.CharField(max_length=60, unique=True)
+
+class Plan(models.Model):
+    """A customer plan. A VIP plan's skip-AI categories go straight to its queue, at its
+    priority; a manager checks in when such a customer waits past its check-in minutes."""
+
+    name = models.CharField(
+        max_length=60, unique=True, help_text="The host site's plan claim matches it, any case."
+    )
     tier = models.PositiveSmallIntegerField(default=0, help_text="Higher is more premium.")
     vip = models.BooleanField("VIP", default=False)
-    skip_ai_for_complex = models.BooleanField(
-        "skip AI for complex issues",
-        default=False,
-        help_text="Billing disputes, security, legal… go straight to a person.",
+    skip_ai_categories = models.JSONField(
+        "skip the AI for",
+        default=list,
+        blank=True,
+        validators=[validate_categories],
+        help_text="Issues of these categories go straight to a person (VIP plans only).",
     )
-    dedicated_queue = models.SlugField(max_length=60, blank=True, help_text="Queue slug, e.g. vip.")
+    dedicated_queue = models.SlugField(
+        max_length=60, blank=True, help_text="The queue VIP escalations wait in."
+    )
+    priority = models.CharField(
+        max_length=10,
+        choices=_choices(Priority),
+        default=Priority.URGENT.value,
+        help_text="The priority of the issues that skip the AI.",
+    )
     proactive_checkin_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="A manager checks in after this many minutes."
+        null=True,
+        blank=True,
+        help_text="Managers are alerted (console and email) when this plan's customer waits "
+        "longer than this.",
     )
 
     class Meta:

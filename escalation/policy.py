@@ -3,8 +3,8 @@
 `Policy.default()` is the spec (seed/escalation-guide.txt) verbatim: confidence bands
 0.8 / 0.6 / 0.4, sentiment -0.5 / -0.2, failures 3 / 2 / 10, billing disputes over $100,
 security keywords hacked / unauthorized / fraud at priority, refunds past 90 days to a
-manager, Enterprise and VIP plans skipping the bot for complex issues. The Django side builds
-a Policy from admin-edited rows with `Policy.from_dict`.
+manager, Enterprise and VIP plans skipping the bot for complex and sensitive issues. The Django
+side builds a Policy from admin-edited rows with `Policy.from_dict`.
 
 A rule's phrases *extend* the engine's built-in detector for its category (they never replace
 it); set `active=False` to switch a category off.
@@ -53,7 +53,8 @@ class Category(StrEnum):
     VIP = "vip"
 
 
-# Issues a VIP plan with skip_ai_for_complex sends straight to a human.
+# The specific issues (rather than a mood or a confidence) that name a conversation's category
+# and queue; also what the VIP plans skip the bot for by default ("complex issues").
 COMPLEX_CATEGORIES = frozenset(
     {
         Category.BILLING_DISPUTE,
@@ -149,18 +150,31 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Plan:
-    """A customer plan. VIP plans with skip_ai_for_complex send complex issues straight to
-    `dedicated_queue`; the manager's proactive check-in is scheduled by the caller."""
+    """A customer plan. A VIP plan sends issues of its `skip_ai_categories` straight to
+    `dedicated_queue` at `priority`, skipping the bot; the manager's proactive check-in after
+    `proactive_checkin_minutes` is the agents app's beat task."""
 
     name: str
     tier: int = 0
     vip: bool = False
-    skip_ai_for_complex: bool = False
+    skip_ai_categories: tuple[str, ...] = ()
     dedicated_queue: str = ""
+    priority: Priority = Priority.URGENT
     proactive_checkin_minutes: int | None = None
 
+    def __post_init__(self) -> None:
+        # Accept lists (JSON, YAML) and plain strings, and fail early on a typo.
+        categories = tuple(str(Category(category)) for category in self.skip_ai_categories)
+        object.__setattr__(self, "skip_ai_categories", categories)
+        object.__setattr__(self, "priority", Priority(self.priority))
+
+    def skips_ai_for(self, category: str) -> bool:
+        return self.vip and category in self.skip_ai_categories
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.update(skip_ai_categories=list(self.skip_ai_categories), priority=str(self.priority))
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
@@ -339,6 +353,9 @@ DEFAULT_RULES = (
     ),
 )
 
+# The spec's "complex and sensitive issues", in a stable order (admin, YAML).
+VIP_SKIP_AI_CATEGORIES = tuple(str(c) for c in Category if c in COMPLEX_CATEGORIES)
+
 DEFAULT_PLANS = (
     Plan(name="Free", tier=0),
     Plan(name="Pro", tier=1),
@@ -346,16 +363,18 @@ DEFAULT_PLANS = (
         name="Enterprise",
         tier=2,
         vip=True,
-        skip_ai_for_complex=True,
+        skip_ai_categories=VIP_SKIP_AI_CATEGORIES,
         dedicated_queue="vip",
+        priority=Priority.URGENT,
         proactive_checkin_minutes=15,
     ),
     Plan(
         name="VIP",
         tier=3,
         vip=True,
-        skip_ai_for_complex=True,
+        skip_ai_categories=VIP_SKIP_AI_CATEGORIES,
         dedicated_queue="vip",
+        priority=Priority.URGENT,
         proactive_checkin_minutes=15,
     ),
 )

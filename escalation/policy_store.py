@@ -106,6 +106,17 @@ def policy_replace(policy: Policy) -> None:
     policy_invalidate_on_commit()
 
 
+def _plan_values(plan: PlanSpec, plan_model: Any) -> dict[str, Any]:
+    """The plan's columns that this (possibly historical) model has. The seed migration 0002
+    runs before 0005 replaced `skip_ai_for_complex` with `skip_ai_categories`: it gets the
+    boolean, and 0005 turns it back into the categories."""
+    columns = {f.name for f in plan_model._meta.get_fields()}
+    values = {k: v for k, v in plan.to_dict().items() if k != "name" and k in columns}
+    if "skip_ai_for_complex" in columns:
+        values["skip_ai_for_complex"] = bool(plan.skip_ai_categories)
+    return values
+
+
 def policy_rows_write(
     policy: Policy, *, rule_model: Any, plan_model: Any, settings_model: Any
 ) -> None:
@@ -128,9 +139,7 @@ def policy_rows_write(
             },
         )
     for plan in policy.plans:
-        plan_model.objects.update_or_create(
-            name=plan.name, defaults={k: v for k, v in plan.to_dict().items() if k != "name"}
-        )
+        plan_model.objects.update_or_create(name=plan.name, defaults=_plan_values(plan, plan_model))
     settings_model.objects.update_or_create(
         pk=1, defaults={**policy.thresholds.to_dict(), "default_queue": policy.default_queue}
     )

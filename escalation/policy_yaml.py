@@ -27,6 +27,7 @@ import yaml
 
 from escalation.policy import (
     ACTION_SHORTHANDS,
+    VIP_SKIP_AI_CATEGORIES,
     Action,
     Category,
     Plan,
@@ -87,8 +88,9 @@ THRESHOLD_FIELDS = {
 PLAN_FIELDS: dict[str, Callable[[Any], Any]] = {
     "tier": int,
     "vip": bool,
-    "skip_ai_for_complex": bool,
+    "skip_ai_categories": tuple,
     "dedicated_queue": str,
+    "priority": str,
     "proactive_checkin_minutes": int,
 }
 SECTIONS = ("escalation_rules", "thresholds", "plans", "vip_escalation", "default_queue")
@@ -126,7 +128,7 @@ def _rule_yaml(rule: Rule) -> dict[str, Any]:
 
 
 def _plan_yaml(plan: Plan) -> dict[str, Any]:
-    values = {name: getattr(plan, name) for name in PLAN_FIELDS}
+    values = {name: plan.to_dict()[name] for name in PLAN_FIELDS}
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -233,7 +235,10 @@ def _plans(node: yaml.Node, loader: yaml.SafeLoader) -> tuple[Plan, ...]:
             field: _value(value_node, loader, PLAN_FIELDS[field], f"{name}.{field}")
             for field, (_, value_node) in fields.items()
         }
-        plans.append(Plan(name=name, **values))
+        try:
+            plans.append(Plan(name=name, **values))
+        except ValueError as error:  # an unknown category or priority
+            raise PolicyYamlError(f"plan {name!r}: {error}", _line(plan_node)) from error
     return tuple(plans)
 
 
@@ -251,7 +256,7 @@ def _vip_plans(node: yaml.Node, loader: yaml.SafeLoader) -> tuple[Plan, ...]:
             name=str(name),
             tier=2,
             vip=True,
-            skip_ai_for_complex="skip ai" in said,
+            skip_ai_categories=VIP_SKIP_AI_CATEGORIES if "skip ai" in said else (),
             dedicated_queue="vip" if "dedicated" in said else "",
             proactive_checkin_minutes=15 if "check-in" in said or "check in" in said else None,
         )

@@ -25,6 +25,9 @@ class Routing(Protocol):
     ) -> None:
         """Put the conversation in its queue (the database now, Redis on commit)."""
 
+    def queue_choices(self) -> list[tuple[str, str]]:
+        """(slug, name) of the active queues, for the admin's queue pickers."""
+
 
 _installed: Routing | None = None
 

@@ -26,6 +26,13 @@ from agents.selectors.chats import (
     sentiment_trend,
     workspace_chats,
 )
+from agents.selectors.checkin import (
+    VIP_WAITING_STATUSES,
+    checkin_text,
+    supervisor_emails,
+    supervisors_to_alert,
+    vip_waits_due,
+)
 from agents.selectors.console import (
     AgentRow,
     Page,
@@ -58,6 +65,7 @@ from agents.selectors.queue import (
     handle_seconds_recent,
     last_agent_of,
     queue_capacity,
+    queue_choices,
     queue_for,
     queue_wait_for_newcomer,
     queues_of,
@@ -66,6 +74,11 @@ from agents.selectors.queue import (
 )
 
 __all__ = [
+    "VIP_WAITING_STATUSES",
+    "checkin_text",
+    "supervisor_emails",
+    "supervisors_to_alert",
+    "vip_waits_due",
     "INACTIVE",
     "JOINED",
     "NOT_AGENT",
@@ -107,6 +120,7 @@ __all__ = [
     "parse_queue_cursor",
     "presence_toggle",
     "queue_capacity",
+    "queue_choices",
     "queue_for",
     "queue_panel",
     "queue_section",

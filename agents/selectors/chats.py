@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 
 from agents.models import AgentProfile, CannedReply, ChatParticipant, Note
 from agents.selectors.access import OWNER, WRITERS
+from agents.selectors.customers import CustomerCard, CustomerHistory, customer_histories
 from conversations.models import Conversation, Message
 from escalation.models import Escalation
 from escalation.selectors import gathered_from, sentiment_label
@@ -73,6 +74,11 @@ class ChatView:
     sentiment: SentimentTrend
     handover_notes: list[Note] = field(default_factory=list)
     gathered: list[dict[str, str]] = field(default_factory=list)
+    history: CustomerHistory = field(default_factory=CustomerHistory)
+
+    @property
+    def customer(self) -> CustomerCard:
+        return CustomerCard(customer=self.conversation.customer, history=self.history)
 
     @property
     def public_id(self) -> str:
@@ -163,22 +169,17 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
             ),
         )
     )
-    history = _customer_history([c.customer_id for c in conversations])
+    histories = customer_histories(conversations=conversations)
     views = []
     for conversation in conversations:
         role = _role(conversation, agent)
         if role is None:
             continue
-        total, resolved = history.get(conversation.customer_id, (1, 0))
-        done = conversation.status in (
-            Conversation.Status.RESOLVED,
-            Conversation.Status.CLOSED,
-        ) and (conversation.resolved_at is not None)
-        views.append(_chat_view(conversation, role, total - 1, resolved - int(done)))
+        views.append(_chat_view(conversation, role, histories[conversation.pk]))
     return views
 
 
-def _chat_view(conversation: Conversation, role: str, total: int, resolved: int) -> ChatView:
+def _chat_view(conversation: Conversation, role: str, history: CustomerHistory) -> ChatView:
     # Prefetch(to_attr=...) adds attributes that no type declares.
     escalation = first(conversation.newest_escalations)  # type: ignore[attr-defined]
     messages = conversation.all_messages  # type: ignore[attr-defined]
@@ -193,8 +194,9 @@ def _chat_view(conversation: Conversation, role: str, total: int, resolved: int)
         role=role,
         escalation=escalation,
         entries=entries,
-        previous_total=total,
-        previous_resolved=resolved,
+        previous_total=history.total,
+        previous_resolved=history.resolved,
+        history=history,
         visitor_note=_visitor_note(messages, escalation),
         sentiment=SentimentTrend(
             public_id=str(conversation.public_id),
@@ -217,19 +219,6 @@ def _role(conversation: Conversation, agent: AgentProfile) -> str | None:
         return OWNER
     participation = first(conversation.my_participation)  # type: ignore[attr-defined]
     return participation.role if participation else None
-
-
-def _customer_history(customer_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per customer: conversations in all, and how many of them ended resolved (a chat
-    closed as abandoned never was: no resolved_at)."""
-    done = [Conversation.Status.RESOLVED, Conversation.Status.CLOSED]
-    resolved = Q(status__in=done, resolved_at__isnull=False)
-    rows = (
-        Conversation.objects.filter(customer_id__in=customer_ids)
-        .values("customer_id")
-        .annotate(total=Count("pk"), resolved=Count("pk", filter=resolved))
-    )
-    return {row["customer_id"]: (row["total"], row["resolved"]) for row in rows}
 
 
 def _visitor_note(messages: list[Message], escalation: Escalation | None) -> Message | None:

@@ -38,6 +38,12 @@ def queue_for(*, target_queue: str, category: str) -> Queue:
     )
 
 
+def queue_choices() -> list[tuple[str, str]]:
+    return list(
+        Queue.objects.filter(active=True).order_by("-priority", "name").values_list("slug", "name")
+    )
+
+
 def queues_of(agent: AgentProfile) -> list[Queue]:
     if agent.is_supervisor:
         return list(Queue.objects.filter(active=True))

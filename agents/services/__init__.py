@@ -16,6 +16,7 @@ from agents.services.chats import (
     message_post_agent,
     note_create,
 )
+from agents.services.checkin import vip_checkin_email_send, vip_checkins_send
 from agents.services.queue import (
     FOLLOW_UP_WHEN_QUEUE_DOWN,
     AlreadyTaken,
@@ -37,6 +38,8 @@ from agents.services.queue import (
 )
 
 __all__ = [
+    "vip_checkin_email_send",
+    "vip_checkins_send",
     "FOLLOW_UP_WHEN_QUEUE_DOWN",
     "AlreadyTaken",
     "AtCapacity",

@@ -34,3 +34,14 @@ def presence_changed_on_commit(agent_id: int, status: str) -> None:
         realtime.agent_group(agent_id), events.presence_changed(status=status)
     )
     supervisors_refresh_on_commit()
+
+
+def checkin_alert_on_commit(
+    conversation: Conversation, *, text: str, agent_ids: Iterable[int]
+) -> None:
+    """Each manager's consoles (the console and the supervisor view) show a lasting alert."""
+    for agent_id in set(agent_ids):
+        realtime.group_send_on_commit(
+            realtime.agent_group(agent_id),
+            events.checkin_alert(conversation=conversation.public_id, text=text),
+        )

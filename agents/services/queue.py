@@ -72,6 +72,9 @@ class QueueRouting:
             priority=priority,
         )
 
+    def queue_choices(self) -> list[tuple[str, str]]:
+        return selectors.queue_choices()
+
 
 def conversation_enqueue(
     *, conversation: Conversation, target_queue: str, category: str, priority: str

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -57,3 +58,13 @@ def duration(seconds) -> str:
         return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@register.filter
+def account_age(since: datetime | None) -> str:
+    """The spec's "Account Age: 2 years": the largest unit only; "new today" under a day."""
+    if since is None:
+        return ""
+    if timezone.now() - since < timedelta(days=1):
+        return "New today"
+    return timesince(since, depth=1)

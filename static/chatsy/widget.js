@@ -156,6 +156,7 @@
   var K_ACTED = KEY + 'acted';
   var K_OPEN = KEY + 'open';
   var K_OUTBOX = KEY + 'outbox';
+  var K_IDENT = KEY + 'identity'; // the identity the stored token was issued for
 
   function readJSON(store, k) {
     try {
@@ -446,6 +447,7 @@
     fatal: false,
     suspended: false,
     token: local.get(K_TOKEN),
+    identity: identityFromScript(), // the host site's signed user (identity section below)
     wsPath: sanitizePath(local.get(K_WS_PATH)),
     site: readJSON(local, K_SITE) || {},
     convId: null,
@@ -733,7 +735,7 @@
     if (S.fatal || S.suspended || S.ws || S.fetching) return;
     // A visitor (and its token) is created on first open, not on every page view.
     if (!S.token && !S.open) return;
-    if (!S.token) fetchToken();
+    if (!S.token || identityStale()) fetchToken();
     else openSocket();
   }
 
@@ -751,6 +753,7 @@
     var done = false;
     function finish() { done = true; S.fetching = false; }
     var req;
+    var identitySent = identityKey();
     try {
       req = window.fetch(serverOrigin + '/api/widget/session', {
         method: 'POST',
@@ -758,7 +761,7 @@
         credentials: 'omit',
         cache: 'no-store',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ site_key: siteKey })
+        body: JSON.stringify(sessionRequest())
       });
     } catch (e) {
       finish();
@@ -771,6 +774,8 @@
         finish();
         if (res.ok && body && typeof body.token === 'string' && body.token) {
           setToken(body.token);
+          identityIssued(identitySent);
+          if (identityStale()) { resession(); return; } // identify() came while we asked
           if (body.ws_path) {
             S.wsPath = sanitizePath(body.ws_path);
             local.set(K_WS_PATH, S.wsPath);
@@ -801,6 +806,7 @@
   function dropToken() {
     S.token = null;
     local.remove(K_TOKEN);
+    local.remove(K_IDENT);
   }
 
   function openSocket() {
@@ -1727,12 +1733,95 @@
     if (ui.jump) ui.jump.hidden = true;
   }
 
+  // ----------------------------------------------------------------- identity --
+  // The host site says who is logged in: data-user-* attributes on our <script> tag, or
+  // Chatsy.identify({id, email, name, plan, created, hash}) before or after we load. The
+  // server believes it only if `hash` is the site's HMAC of the id (docs/identity.md); the
+  // token it then issues is the user's, on every device.
+  function identityFromScript() {
+    var id = script.getAttribute('data-user-id');
+    if (!id) return null;
+    return identityClean({
+      id: id,
+      email: script.getAttribute('data-user-email'),
+      name: script.getAttribute('data-user-name'),
+      plan: script.getAttribute('data-user-plan'),
+      created: script.getAttribute('data-user-created'),
+      hash: script.getAttribute('data-user-hash')
+    });
+  }
+
+  function identityClean(u) {
+    if (!u || typeof u !== 'object' || u.id == null || u.id === '') return null;
+    var out = {};
+    var names = ['id', 'email', 'name', 'plan', 'created', 'hash'];
+    for (var i = 0; i < names.length; i++) {
+      var v = u[names[i]];
+      if (v != null && v !== '') out[names[i]] = typeof v === 'number' ? v : str(v);
+    }
+    if (out.hash == null && u.user_hash != null) out.hash = str(u.user_hash);
+    return out;
+  }
+
+  function identityKey() {
+    return S.identity ? JSON.stringify(S.identity) : '';
+  }
+
+  // Claims the stored token was not issued for: ask the server again (it merges this device's
+  // anonymous chat into the user's). No claims keep the token: a page without them is not a
+  // logout (Chatsy.logout() is).
+  function identityStale() {
+    return !!S.identity && identityKey() !== (local.get(K_IDENT) || '');
+  }
+
+  function identityIssued(key) {
+    if (key) local.set(K_IDENT, key);
+    else local.remove(K_IDENT);
+  }
+
+  function sessionRequest() {
+    var req = { site_key: siteKey };
+    if (S.token) req.token = S.token;
+    if (S.identity) req.identity = S.identity;
+    return req;
+  }
+
+  // A new session on a new socket: the old socket's conversation may not be the user's.
+  function resession() {
+    if (S.ws) {
+      var ws = S.ws;
+      goneSocket(ws);
+      try { ws.close(1000, 'identity changed'); } catch (e) { /* ignore */ }
+    }
+    clearTimer('reconnect');
+    S.attempt = 0;
+    render();
+    start();
+  }
+
+  function identify(u) {
+    S.identity = identityClean(u);
+    if (!S.identity) { warn('Chatsy.identify needs at least an id.'); return; }
+    if (ui.list && S.token && identityStale()) resession();
+  }
+
+  function logout() {
+    S.identity = null;
+    dropToken();
+    if (!ui.list) return;
+    resetConversation();
+    resession();
+  }
+
   // --------------------------------------------------------------- public hook --
+  var queued = window.Chatsy && !window.Chatsy.__chatsy && window.Chatsy.q;
   window.Chatsy = {
     __chatsy: true,
     open: function () { setOpen(true, { focus: true }); },
     close: function () { setOpen(false, {}); },
     toggle: function () { setOpen(!S.open, { focus: true }); },
+    identify: identify,
+    logout: logout,
     state: function () {
       return { connected: !!S.ready, lastSeq: S.lastSeq, status: S.status };
     }
@@ -1742,12 +1831,24 @@
   function boot() {
     if (document.getElementById(HOST_ID)) return;
     if (!build()) return;
+    replayQueued();
     ui.emptyText.textContent = str(S.site.greeting).trim() || DEFAULT_GREETING;
     loadOutbox();
     updateComposer();
     render();
     if (session.get(K_OPEN) === '1') setOpen(true, {}); // restore without stealing focus
     start();
+  }
+
+  // Calls made before we loaded: window.Chatsy = {q: [['identify', {...}]]} (docs/identity.md).
+  function replayQueued() {
+    if (!queued || !queued.length) return;
+    for (var i = 0; i < queued.length; i++) {
+      var call = queued[i];
+      if (call && call[0] === 'identify') identify(call[1]);
+      else if (call && call[0] === 'logout') logout();
+    }
+    queued = null;
   }
 
   if (document.body) boot();

@@ -187,7 +187,7 @@ async def test_a_vip_customer_with_a_complex_issue_skips_the_bot(new_visitor):
         "urgent",
         "vip",
     )
-    assert escalation.reasons[0]["rule"] == "skip_ai_for_complex"
+    assert escalation.reasons[0]["rule"] == "skip_ai_categories"
     conversation = await database_sync_to_async(Conversation.objects.get)()
     assert conversation.status == "queued"
 

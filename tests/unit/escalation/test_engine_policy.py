@@ -2,7 +2,7 @@
 
 import pytest
 
-from escalation.policy import Action, Category, Policy, Priority, Rule, Thresholds
+from escalation.policy import Action, Category, Plan, Policy, Priority, Rule, Thresholds
 from escalation.policy_yaml import PolicyYamlError, dump_policy_yaml, load_policy_yaml
 
 SPEC_YAML = """\
@@ -54,13 +54,34 @@ def test_default_policy_is_the_spec() -> None:
         "this isn't working",
     ):
         assert phrase in human.phrases
-    vip = {plan.name for plan in policy.plans if plan.vip and plan.skip_ai_for_complex}
+    vip = {plan.name for plan in policy.plans if plan.vip and plan.skip_ai_categories}
     assert vip == {"Enterprise", "VIP"}
+    # "Complex and sensitive issues skip the AI ... at urgent priority."
+    enterprise = policy.plan_named("Enterprise")
+    assert enterprise is not None and enterprise.priority is Priority.URGENT
+    assert {"billing_dispute", "security", "legal", "sensitive"} <= set(
+        enterprise.skip_ai_categories
+    )
 
 
 def test_dict_round_trip_is_lossless() -> None:
     policy = Policy.default()
     assert Policy.from_dict(policy.to_dict()) == policy
+
+
+def test_plans_accept_lists_and_reject_unknown_categories_and_priorities() -> None:
+    plan = Plan.from_dict({"name": "Gold", "skip_ai_categories": ["legal"], "priority": "high"})
+    assert (plan.skip_ai_categories, plan.priority) == (("legal",), Priority.HIGH)
+    with pytest.raises(ValueError):
+        Plan(name="Gold", skip_ai_categories=("legol",))
+    with pytest.raises(ValueError):
+        Plan(name="Gold", priority="asap")  # type: ignore[arg-type]
+
+
+def test_a_plan_round_trips_through_yaml_with_its_categories() -> None:
+    gold = Plan(name="Gold", vip=True, skip_ai_categories=("legal",), priority=Priority.HIGH)
+    policy = Policy(rules=(), plans=(gold,))
+    assert load_policy_yaml(dump_policy_yaml(policy)).plans == (gold,)
 
 
 def test_rules_accept_plain_strings_and_reject_typos() -> None:
@@ -112,7 +133,7 @@ def test_the_spec_example_loads() -> None:
     assert (security.category, security.priority) == (Category.SECURITY, Priority.URGENT)
     assert (refund.category, refund.target_queue) == (Category.REFUND_EXCEPTION, "manager")
     enterprise = policy.plan_named("enterprise")
-    assert enterprise and enterprise.skip_ai_for_complex and enterprise.dedicated_queue == "vip"
+    assert enterprise and enterprise.skip_ai_categories and enterprise.dedicated_queue == "vip"
     assert policy.thresholds == Thresholds()
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from escalation.engine import BotAnswer, Decision, Snapshot, decide
 from escalation.model_store import shipped_model
-from escalation.policy import Action, Category, Policy, Priority
+from escalation.policy import Action, Category, Plan, Policy, Priority
 
 NOW = datetime(2025, 6, 1, 12, 0)
 POLICY = Policy.default().with_classifier(shipped_model())
@@ -363,6 +363,48 @@ def test_vip_with_a_complex_issue_skips_the_bot() -> None:
 
 def test_vip_with_a_simple_question_still_gets_the_bot() -> None:
     assert run("Where is my order?", plan=POLICY.plan_named("VIP")).action is Action.RESPOND
+
+
+SECURITY = "Someone hacked my account and changed my password."
+LEGAL = "I will contact my lawyer about this contract breach."
+BILLING = "I want to dispute a $50 charge on my last invoice."
+
+
+@pytest.mark.parametrize(
+    ("message", "categories", "priority", "skips"),
+    [
+        # The plan's own categories skip the bot, at the plan's priority, in its queue.
+        (BILLING, ("billing_dispute",), Priority.URGENT, True),
+        (BILLING, ("billing_dispute",), Priority.HIGH, True),
+        (LEGAL, ("legal",), Priority.URGENT, True),
+        # Other categories do not: the bot answers a small billing question as for anyone.
+        (BILLING, ("legal",), Priority.URGENT, False),
+        (BILLING, (), Priority.URGENT, False),
+    ],
+)
+def test_a_vip_plan_skips_the_bot_for_its_own_categories(
+    message: str, categories: tuple[str, ...], priority: Priority, skips: bool
+) -> None:
+    gold = Plan(
+        name="Gold",
+        vip=True,
+        skip_ai_categories=categories,
+        dedicated_queue="gold",
+        priority=priority,
+    )
+    decision = run(message, plan=gold)
+    if skips:
+        assert (decision.action, decision.target_queue) == (Action.ESCALATE, "gold")
+        assert decision.priority is priority
+        assert decision.reasons[0].rule == "skip_ai_categories"
+    else:
+        assert all(reason.signal != "plan" for reason in decision.reasons)
+
+
+def test_a_vip_security_issue_is_urgent_in_the_vip_queue() -> None:
+    decision = run(SECURITY, plan=POLICY.plan_named("vip"))
+    assert (decision.action, decision.category) == (Action.ESCALATE, Category.SECURITY)
+    assert (decision.priority, decision.target_queue) == (Priority.URGENT, "vip")
 
 
 def test_non_vip_plan_is_treated_normally() -> None:

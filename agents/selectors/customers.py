@@ -1,0 +1,140 @@
+"""Who the customer is, for the warm-handoff card: identity, plan, account age, and what they
+came to us with before.
+
+`customer_histories` is the seam for the customer's earlier contacts: today their earlier
+conversations; tickets (agents.Ticket) join the same `Contact` list, newest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
+
+from conversations.models import Conversation, Customer
+
+PREVIOUS_SHOWN = 5  # earlier contacts listed on the card; the count covers them all
+_DONE = (Conversation.Status.RESOLVED, Conversation.Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One earlier contact of the customer: a conversation (or, later, a ticket)."""
+
+    kind: str  # "conversation"
+    public_id: str
+    status: str  # the display label: "Resolved", "Closed", "With the bot"…
+    created: datetime
+    resolved: bool
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    total: int = 0  # earlier contacts, this conversation excluded
+    resolved: int = 0
+    recent: list[Contact] = field(default_factory=list)  # the newest PREVIOUS_SHOWN
+
+    @property
+    def summary(self) -> str:
+        """The spec's "3 (all resolved)"; "6 (4 resolved)"; "None"."""
+        if not self.total:
+            return "None"
+        if self.resolved == self.total:
+            return f"{self.total} (all resolved)" if self.total > 1 else "1 (resolved)"
+        return f"{self.total} ({self.resolved} resolved)"
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    """The card's customer section. Anonymous: nothing the site or an agent told us."""
+
+    customer: Customer
+    history: CustomerHistory
+
+    @property
+    def anonymous(self) -> bool:
+        c = self.customer
+        return not (c.external_id or c.name or c.email)
+
+    @property
+    def display_name(self) -> str:
+        return "Anonymous visitor" if self.anonymous else str(self.customer)
+
+    @property
+    def account_since(self) -> datetime | None:
+        """The site's sign-up date when it told us; else when we first saw a known customer."""
+        if self.anonymous:
+            return None
+        return self.customer.signed_up_at or self.customer.created
+
+
+def customer_histories(*, conversations: list[Conversation]) -> dict[int, CustomerHistory]:
+    """Per conversation (by pk): its customer's other conversations, in one query."""
+    rows = _recent_conversations({c.customer_id for c in conversations})
+    by_customer: dict[int, list[dict]] = {}
+    for row in rows:
+        by_customer.setdefault(row["customer_id"], []).append(row)
+    return {c.pk: _history(c, by_customer.get(c.customer_id, [])) for c in conversations}
+
+
+def _recent_conversations(customer_ids: set[int]) -> list[dict]:
+    """The newest PREVIOUS_SHOWN + 1 conversations of each customer (one may be the current
+    one), each row with its customer's totals: windows, so one query whatever the history."""
+    if not customer_ids:
+        return []
+    per_customer = [F("customer_id")]
+    resolved = Case(
+        When(Q(status__in=_DONE, resolved_at__isnull=False), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return list(
+        Conversation.objects.filter(customer_id__in=customer_ids)
+        .annotate(
+            row=Window(
+                RowNumber(),
+                partition_by=per_customer,
+                order_by=[F("created").desc(), F("pk").desc()],
+            ),
+            total=Window(Count("pk"), partition_by=per_customer),
+            resolved_total=Window(Sum(resolved), partition_by=per_customer),
+            is_resolved=resolved,
+        )
+        .filter(row__lte=PREVIOUS_SHOWN + 1)
+        .values(
+            "pk",
+            "row",
+            "customer_id",
+            "public_id",
+            "status",
+            "created",
+            "total",
+            "resolved_total",
+            "is_resolved",
+        )
+    )
+
+
+def _history(conversation: Conversation, rows: list[dict]) -> CustomerHistory:
+    if not rows:
+        return CustomerHistory()
+    this_resolved = conversation.status in _DONE and conversation.resolved_at is not None
+    labels = dict(Conversation.Status.choices)
+    recent = [
+        Contact(
+            kind="conversation",
+            public_id=str(row["public_id"]),
+            status=labels.get(row["status"], row["status"]),
+            created=row["created"],
+            resolved=bool(row["is_resolved"]),
+        )
+        for row in sorted(rows, key=lambda r: r["row"])
+        if row["pk"] != conversation.pk
+    ][:PREVIOUS_SHOWN]
+    return CustomerHistory(
+        total=rows[0]["total"] - 1,
+        resolved=(rows[0]["resolved_total"] or 0) - int(this_resolved),
+        recent=recent,
+    )
