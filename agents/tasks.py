@@ -18,3 +18,15 @@ def queue_sla_watch() -> dict[str, int]:
 @shared_task(ignore_result=True)
 def queue_abandoned_sweep() -> int:
     return services.queue_abandoned_sweep()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def ticket_confirmation_email(ticket_id: int) -> bool:
+    """The visitor's confirmation; sent once however often the task is delivered."""
+    return services.ticket_confirmation_send(ticket_id=ticket_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def ticket_reply_email(reply_id: int) -> bool:
+    """An agent's reply to a ticket; sent once however often the task is delivered."""
+    return services.ticket_reply_send(reply_id=reply_id)

@@ -1,4 +1,5 @@
-"""Writes for agents: the queue (queue.py) and the console's chat handling (chats.py).
+"""Writes for agents: the queue (queue.py), the console's chat handling (chats.py) and
+tickets, the alternatives to waiting (tickets.py).
 
 Import from here: `from agents import services`.
 """
@@ -15,6 +16,17 @@ from agents.services.chats import (
     conversation_transfer_to_queue,
     message_post_agent,
     note_create,
+)
+from agents.services.tickets import (
+    TicketInvalid,
+    TicketNotAvailable,
+    TicketRequest,
+    ticket_assign,
+    ticket_confirmation_send,
+    ticket_create,
+    ticket_mark_done,
+    ticket_reply,
+    ticket_reply_send,
 )
 from agents.services.queue import (
     FOLLOW_UP_WHEN_QUEUE_DOWN,
@@ -42,6 +54,9 @@ __all__ = [
     "AtCapacity",
     "NotAllowed",
     "NotInYourQueues",
+    "TicketInvalid",
+    "TicketNotAvailable",
+    "TicketRequest",
     "agent_presence_update",
     "agent_release_chats",
     "conversation_abandon",
@@ -66,4 +81,10 @@ __all__ = [
     "queue_rebuild",
     "queue_reconcile",
     "queue_sla_watch",
+    "ticket_assign",
+    "ticket_confirmation_send",
+    "ticket_create",
+    "ticket_mark_done",
+    "ticket_reply",
+    "ticket_reply_send",
 ]
