@@ -78,14 +78,14 @@ class TicketAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
         "kind",
-        "status",
+        "state",
         "priority",
         "queue",
         "assigned_agent",
         "follow_up_due",
         "created",
     ]
-    list_filter = ["status", "kind", "priority", "queue"]
+    list_filter = ["state", "kind", "priority", "queue"]
     search_fields = ["contact_name", "contact_email", "contact_phone", "details"]
     list_select_related = ["queue", "assigned_agent__user"]
     raw_id_fields = ["conversation"]

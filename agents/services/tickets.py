@@ -330,8 +330,8 @@ def ticket_assign(*, ticket: Ticket, agent: AgentProfile) -> Ticket:
 def ticket_mark_done(*, ticket: Ticket, agent: AgentProfile) -> Ticket:
     """Open → done, once; the agent who closes an unassigned ticket becomes its owner."""
     now = timezone.now()
-    Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.OPEN).update(
-        status=Ticket.Status.DONE, done_at=now, updated=now
+    Ticket.objects.filter(pk=ticket.pk, state=Ticket.State.OPEN).update(
+        state=Ticket.State.DONE, done_at=now, updated=now
     )
     if ticket.assigned_agent_id is None:
         ticket_assign(ticket=ticket, agent=agent)

@@ -103,7 +103,7 @@ async def test_nobody_available_offers_an_after_hours_ticket_and_the_bot_keeps_h
     tickets, status, line = await stored()
     assert len(tickets) == 1 and status == "ticket" and line == []
     ticket = tickets[0]
-    assert (ticket.kind, ticket.priority, ticket.status) == ("after_hours", "high", "open")
+    assert (ticket.kind, ticket.priority, ticket.state) == ("after_hours", "high", "open")
     assert (ticket.contact_email, ticket.contact_name, ticket.details) == (
         "ana@example.com",
         "Ana",
@@ -120,7 +120,7 @@ async def test_nobody_available_offers_an_after_hours_ticket_and_the_bot_keeps_h
     assert (await visitor.receive_type("status"))["conversation"]["status"] == "bot"
     answer = await visitor.receive_message_from("bot")
     assert "business days" in answer["body"]
-    assert (await database_sync_to_async(Ticket.objects.get)()).status == "open"
+    assert (await database_sync_to_async(Ticket.objects.get)()).state == "open"
     await visitor.close()
 
 
