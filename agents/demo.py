@@ -6,9 +6,9 @@ above it; this is the agents app's part, registered in AgentsConfig.ready().
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
 from datetime import time
+
+from django.contrib.auth import get_user_model
 
 from agents.models import AgentProfile, CannedReply, Queue, QueueHours, QueueMembership
 from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT

@@ -13,7 +13,9 @@ def validate_time_zone(value: str) -> None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin).") from error
+        raise ValidationError(
+            f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)."
+        ) from error
 
 
 class Queue(models.Model):
@@ -66,6 +68,12 @@ class AgentProfile(models.Model):
     display_name = models.CharField(max_length=80, blank=True, help_text="Shown to visitors.")
     max_concurrent_chats = models.PositiveSmallIntegerField(default=3)
     is_supervisor = models.BooleanField(default=False)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="IANA zone the console shows times in (e.g. Europe/Berlin); empty: TIME_ZONE.",
+    )
     queues: models.ManyToManyField[Queue, QueueMembership] = models.ManyToManyField(
         Queue, through="QueueMembership", related_name="agents"
     )

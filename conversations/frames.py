@@ -103,7 +103,15 @@ TICKET_TEXT_FIELDS = ("kind", "name", "email", "phone", "window", "slot", "detai
 MAX_TICKET_FIELD_CHARS = 4000
 
 Frame = (
-    Auth | SendMessage | Resync | Typing | Action | Ping | Csat | AlternativesRequest | TicketRequest
+    Auth
+    | SendMessage
+    | Resync
+    | Typing
+    | Action
+    | Ping
+    | Csat
+    | AlternativesRequest
+    | TicketRequest
 )
 
 

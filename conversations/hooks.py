@@ -79,6 +79,7 @@ def ticket_hooks() -> TicketHooks:
         raise LookupError("No TicketHooks installed: is the agents app in INSTALLED_APPS?")
     return _tickets
 
+
 # Strong references: the event loop only keeps weak ones to running tasks.
 _running: set[asyncio.Task[None]] = set()
 

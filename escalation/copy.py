@@ -127,8 +127,7 @@ ALTERNATIVES_INTRO = {
         "get back to you another way?"
     ),
     "max_wait": (
-        "Sorry for the long wait. You can keep waiting, or choose another way for us to reach "
-        "you."
+        "Sorry for the long wait. You can keep waiting, or choose another way for us to reach you."
     ),
     "requested": "Here are other ways to reach us. Your place in line is kept until you choose.",
 }

@@ -64,6 +64,7 @@ from agents.selectors.queue import (
     queues_status,
     waiting_entries,
 )
+from agents.selectors.tickets import ticket_detail, ticket_get, tickets_page
 
 __all__ = [
     "INACTIVE",
@@ -122,4 +123,7 @@ __all__ = [
     "transfer_targets",
     "waiting_entries",
     "workspace_chats",
+    "ticket_detail",
+    "ticket_get",
+    "tickets_page",
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from agents import hours
@@ -14,7 +15,7 @@ from agents.models import AgentProfile, Queue, Ticket
 from agents.selectors.queue import queue_capacity
 from agents.waiting_queue import waiting_line
 from chatsy.redis import RedisUnavailable
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from escalation import copy
 
 SLOT_DAYS = 5
@@ -25,8 +26,7 @@ def queue_schedule(queue: Queue | None, *, now: datetime) -> hours.Schedule:
     if queue is None:
         return hours.Schedule()
     intervals = tuple(
-        hours.Interval(weekday=h.weekday, opens=h.opens, closes=h.closes)
-        for h in queue.hours.all()
+        hours.Interval(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in queue.hours.all()
     )
     closures = tuple(
         hours.Closure(starts=c.starts, ends=c.ends, label=c.label)
@@ -59,7 +59,11 @@ def queue_situation(*, conversation: Conversation, now: datetime) -> Situation:
     try:
         entries = waiting_line().entries(queue.slug)
         ids = [e.conversation_id for e in entries]
-        position = ids.index(str(conversation.public_id)) + 1 if str(conversation.public_id) in ids else len(ids) + 1
+        position = (
+            ids.index(str(conversation.public_id)) + 1
+            if str(conversation.public_id) in ids
+            else len(ids) + 1
+        )
     except RedisUnavailable:
         position = 1
     minutes = capacity.wait_minutes(position)
@@ -77,9 +81,7 @@ def alternatives_frame(
     if conversation.status != Conversation.Status.QUEUED:
         return None
     situation = queue_situation(conversation=conversation, now=now)
-    if situation.reason in ("closed", "nobody"):
-        reason = situation.reason
-    elif reason is None:
+    if situation.reason in ("closed", "nobody") or reason is None:
         reason = situation.reason
     if reason is None:
         return None
@@ -123,7 +125,9 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def tickets_for(*, agent: AgentProfile, state: str = "open", mine: bool = False) -> QuerySet[Ticket]:
+def tickets_for(
+    *, agent: AgentProfile, state: str = "open", mine: bool = False
+) -> QuerySet[Ticket]:
     """The console's list: open or done (or all), optionally only the agent's own."""
     tickets = Ticket.objects.select_related(
         "conversation__customer", "assigned_agent__user", "queue"
@@ -140,4 +144,75 @@ def ticket_get(*, ticket_id: int) -> Ticket | None:
         Ticket.objects.select_related("conversation__customer", "assigned_agent__user", "queue")
         .filter(pk=ticket_id)
         .first()
+    )
+
+
+# --- the console ----------------------------------------------------------------------------
+
+
+def agent_zone(agent: AgentProfile) -> str:
+    return hours.zone_or_utc(agent.time_zone or settings.TIME_ZONE).key
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    ticket: Ticket
+    due: str  # the follow-up time in the agent's zone
+    requested: str  # the requested call time in the agent's zone, or ""
+
+
+@dataclass(frozen=True)
+class TicketsPage:
+    rows: list[TicketRow]
+    state: str
+    mine: bool
+    zone: str
+    open_count: int
+
+
+def _local(moment: datetime | None, zone: str) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(hours.zone_or_utc(zone))
+    return f"{hours.slot_day(local)}, {hours.clock(local)} {local.tzname()}"
+
+
+TICKETS_SHOWN = 200
+
+
+def tickets_page(*, agent: AgentProfile, state: str, mine: bool) -> TicketsPage:
+    zone = agent_zone(agent)
+    rows = [
+        TicketRow(t, _local(t.follow_up_due, zone), _local(t.requested_time, zone))
+        for t in tickets_for(agent=agent, state=state, mine=mine)[:TICKETS_SHOWN]
+    ]
+    open_count = Ticket.objects.filter(state=Ticket.State.OPEN).count()
+    return TicketsPage(rows=rows, state=state, mine=mine, zone=zone, open_count=open_count)
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    row: TicketRow
+    messages: list[Message]
+    replies: list[Any]
+    visitor_requested: str  # the requested time as the visitor saw it
+    window: str  # a callback's preferred window, in words
+    mine: bool
+
+
+def ticket_detail(*, agent: AgentProfile, ticket_id: int) -> TicketDetail | None:
+    ticket = ticket_get(ticket_id=ticket_id)
+    if ticket is None:
+        return None
+    zone = agent_zone(agent)
+    row = TicketRow(ticket, _local(ticket.follow_up_due, zone), _local(ticket.requested_time, zone))
+    return TicketDetail(
+        ticket=ticket,
+        row=row,
+        messages=list(ticket.conversation.messages.order_by("seq")[:500]),
+        replies=list(ticket.replies.select_related("author__user")),
+        visitor_requested=_local(ticket.requested_time, ticket.visitor_time_zone),
+        window=copy.CALLBACK_WINDOWS.get(ticket.preferred_window, ticket.preferred_window),
+        mine=ticket.assigned_agent_id == agent.pk,
     )

@@ -17,17 +17,6 @@ from agents.services.chats import (
     message_post_agent,
     note_create,
 )
-from agents.services.tickets import (
-    TicketInvalid,
-    TicketNotAvailable,
-    TicketRequest,
-    ticket_assign,
-    ticket_confirmation_send,
-    ticket_create,
-    ticket_mark_done,
-    ticket_reply,
-    ticket_reply_send,
-)
 from agents.services.queue import (
     FOLLOW_UP_WHEN_QUEUE_DOWN,
     AlreadyTaken,
@@ -46,6 +35,17 @@ from agents.services.queue import (
     queue_rebuild,
     queue_reconcile,
     queue_sla_watch,
+)
+from agents.services.tickets import (
+    TicketInvalid,
+    TicketNotAvailable,
+    TicketRequest,
+    ticket_assign,
+    ticket_confirmation_send,
+    ticket_create,
+    ticket_mark_done,
+    ticket_reply,
+    ticket_reply_send,
 )
 
 __all__ = [

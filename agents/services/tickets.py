@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -93,9 +92,8 @@ def ticket_request_clean(
             validate_email(values["email"])
         except ValidationError:
             errors["email"] = "That doesn't look like an email address (name@example.com)."
-    if values["phone"] and "phone" not in errors:
-        if not PHONE.match(values["phone"]) or sum(c.isdigit() for c in values["phone"]) < 6:
-            errors["phone"] = "That doesn't look like a phone number (+1 555 123 4567)."
+    if values["phone"] and "phone" not in errors and not _phone_ok(values["phone"]):
+        errors["phone"] = "That doesn't look like a phone number (+1 555 123 4567)."
     window = request.window.strip()
     if window and window not in copy.CALLBACK_WINDOWS:
         errors["window"] = "Choose one of the times offered."
@@ -197,6 +195,10 @@ def _confirmation(ticket: Ticket, *, now: datetime) -> str:
     )
 
 
+def _phone_ok(phone: str) -> bool:
+    return bool(PHONE.match(phone)) and sum(c.isdigit() for c in phone) >= 6
+
+
 def _slot_parse(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -210,7 +212,9 @@ def _line_leave(public_id: str) -> None:
     try:
         waiting_line().remove(public_id)
     except RedisUnavailable:
-        logger.warning("queue unreachable; ticketed conversation %s left for the reconciler", public_id)
+        logger.warning(
+            "queue unreachable; ticketed conversation %s left for the reconciler", public_id
+        )
 
 
 def _email_enqueue(kind: str, object_id: int) -> None:

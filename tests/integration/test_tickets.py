@@ -24,9 +24,7 @@ BERLIN = "Europe/Berlin"
 
 @database_sync_to_async
 def general_queue(*, agent_online: bool, alternatives_after_minutes: int = 5) -> Queue:
-    queue = QueueFactory(
-        slug="general", routing=Queue.Routing.MANUAL, alternatives_after_minutes=0
-    )
+    queue = QueueFactory(slug="general", routing=Queue.Routing.MANUAL, alternatives_after_minutes=0)
     Queue.objects.filter(pk=queue.pk).update(alternatives_after_minutes=alternatives_after_minutes)
     if agent_online:
         agent = AgentFactory(user__first_name="Sarah", queues=[queue])
@@ -38,7 +36,12 @@ async def escalate(visitor, *, time_zone: str = BERLIN) -> dict:
     """Connect with the browser's zone, ask for a person; returns the `status` frame."""
     await visitor.socket.connect()
     await visitor.send(
-        {"type": "auth", "token": visitor.token, "site_key": visitor.site_key, "time_zone": time_zone}
+        {
+            "type": "auth",
+            "token": visitor.token,
+            "site_key": visitor.site_key,
+            "time_zone": time_zone,
+        }
     )
     assert (await visitor.receive())["type"] == "ready"
     await visitor.say("I want to talk to a human")
