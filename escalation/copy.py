@@ -150,6 +150,12 @@ TICKET_CONFIRMED = {
         "You'll receive an email response at {email} within 2 hours of opening ({back}). "
         "Meanwhile I'm still here: ask me anything else."
     ),
+    # Open, but nobody available: no "opening" to wait for.
+    "after_hours_open": (
+        "Thanks! I've created a priority ticket with all the details from our conversation. "
+        "You'll receive an email response at {email} within 2 hours (by {due}). "
+        "Meanwhile I'm still here: ask me anything else."
+    ),
     "callback": (
         "Thanks! We'll call you at {phone} {window} your time, by {due}. "
         "Meanwhile I'm still here if you have other questions."

@@ -119,7 +119,7 @@ def ticket_create(
     if existing is not None:
         if existing.conversation_id != conversation.pk:
             raise TicketNotAvailable("That request belongs to another conversation.")
-        return TicketResult(existing, _confirmation(existing, now=now), duplicate=True)
+        return TicketResult(existing, _confirmation_stored(existing, now=now), duplicate=True)
     if status != Conversation.Status.QUEUED:
         raise TicketNotAvailable("This chat is not waiting for our team any more.")
     conversation = Conversation.objects.select_related("queue", "site").get(pk=conversation.pk)
@@ -183,7 +183,10 @@ def _confirmation(ticket: Ticket, *, now: datetime) -> str:
     due = ticket.follow_up_due or now
     schedule = queue_schedule(ticket.queue, now=now)
     opens_at = hours.next_opening(schedule, now) or now
-    return copy.TICKET_CONFIRMED[ticket.kind].format(
+    wording = ticket.kind
+    if wording == Ticket.Kind.AFTER_HOURS and hours.is_open(schedule, now):
+        wording = "after_hours_open"  # open, but nobody there: no opening to wait for
+    return copy.TICKET_CONFIRMED[wording].format(
         email=ticket.contact_email,
         phone=ticket.contact_phone,
         window=copy.CALLBACK_WINDOWS.get(ticket.preferred_window, ""),
@@ -193,6 +196,14 @@ def _confirmation(ticket: Ticket, *, now: datetime) -> str:
         if ticket.requested_time
         else "",
     )
+
+
+def _confirmation_stored(ticket: Ticket, *, now: datetime) -> str:
+    """The words the visitor read when the ticket was made (a retry and the email repeat them)."""
+    told = ticket.conversation.messages.filter(
+        metadata__event="ticket_created", metadata__ticket=ticket.pk
+    ).first()
+    return told.body if told else _confirmation(ticket, now=now)
 
 
 def _phone_ok(phone: str) -> bool:
@@ -285,10 +296,7 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
         )
         if ticket is None or ticket.confirmation_sent_at or not ticket.contact_email:
             return False
-        confirmation = ticket.conversation.messages.filter(
-            metadata__event="ticket_created", metadata__ticket=ticket.pk
-        ).first()
-        body = confirmation.body if confirmation else _confirmation(ticket, now=timezone.now())
+        body = _confirmation_stored(ticket, now=timezone.now())
         site = ticket.conversation.site.name
         send_mail(
             subject=copy.EMAIL_SUBJECT.format(ticket=ticket.pk),

@@ -97,7 +97,7 @@ async def test_nobody_available_offers_an_after_hours_ticket_and_the_bot_keeps_h
     created = await visitor.receive_type("ticket_created")
     assert created["duplicate"] is False
     assert "priority ticket" in created["text"] and "ana@example.com" in created["text"]
-    assert "within 2 hours of opening" in created["text"]
+    assert "within 2 hours (by " in created["text"]  # open, just nobody there
     assert (await visitor.receive_type("status"))["conversation"]["status"] == "ticket"
 
     # A retried frame (the widget reconnected before the answer): one ticket, one email.
@@ -141,6 +141,12 @@ async def test_a_closed_queue_says_when_people_are_back_in_the_visitors_time(new
     assert (offer["reason"], offer["open"], offer["back"]) == ("closed", False, back)
     assert f"Our support team is offline right now (we're back {back})" in offer["text"]
     assert "JST" in back
+    await visitor.send(ticket_frame("after_hours", email="kei@example.com", time_zone="Asia/Tokyo"))
+    created = await visitor.receive_type("ticket_created")
+    assert f"within 2 hours of opening ({back.removeprefix('at ')})" in created["text"]
+    ticket = (await stored())[0][0]
+    assert ticket.follow_up_due == reopens + timedelta(hours=2)
+    assert ticket.priority == "high"
     await visitor.close()
 
 
