@@ -200,6 +200,7 @@ def test_each_alternative_on_request_while_waiting(
     base, outbox = desk
     log_in(agent_page, base, online=True)  # someone is there: a short wait, no offer unasked
     ask_for_a_person(visitor, base)
+    expect(agent_page.locator(".queue-row")).to_have_count(1)
     visitor.locator("#chatsy-alt-open").click()
     offer = visitor.locator("#chatsy-alt")
     expect(offer).to_contain_text("Here are other ways to reach us")
@@ -220,6 +221,7 @@ def test_each_alternative_on_request_while_waiting(
     if slot_label:
         expect(told).to_contain_text(slot_label)  # "Tue 8 Dec, 6:00 AM" in Los Angeles time
     expect(visitor.locator("#chatsy-alt-open")).to_be_hidden()
+    expect(agent_page.locator(".queue-row")).to_have_count(0)  # gone from the agent's queue
 
     ticket = Ticket.objects.get()
     assert (ticket.kind, ticket.conversation.status) == (kind, "ticket")

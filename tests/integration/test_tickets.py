@@ -267,3 +267,18 @@ async def test_the_confirmation_email_task_sends_once_however_often_it_runs(new_
     ticket = await database_sync_to_async(Ticket.objects.get)()
     assert ticket.confirmation_sent_at is not None
     await visitor.close()
+
+
+async def test_a_ticket_moves_the_next_visitor_up_the_line(new_visitor):
+    await general_queue(agent_online=True, alternatives_after_minutes=30)
+    first, second = await new_visitor(), await new_visitor()
+    await escalate(first)
+    await escalate(second)
+    assert (await second.receive_type("queue"))["position"] == 2
+    await first.send(ticket_frame("email", email="first@example.com"))
+    await first.receive_type("ticket_created")
+    assert (await second.receive_type("queue"))["position"] == 1
+    line = await database_sync_to_async(lambda: waiting_line().entries("general"))()
+    assert len(line) == 1
+    await first.close()
+    await second.close()
