@@ -144,37 +144,40 @@ CALLBACK_WINDOWS = {
     "afternoon": "in the afternoon (12–5 PM)",
     "evening": "in the evening (5–8 PM)",
 }
+# What the visitor is promised, with the follow-up time in their zone: the chat adds
+# TICKET_CHAT_TAIL[kind], the confirmation email adds EMAIL_INTRO and EMAIL_FOOTER.
 TICKET_CONFIRMED = {
     "after_hours": (
         "Thanks! I've created a priority ticket with all the details from our conversation. "
-        "You'll receive an email response at {email} within 2 hours of opening ({back}). "
-        "Meanwhile I'm still here: ask me anything else."
+        "You'll receive an email response at {email} within 2 hours of opening ({back})."
     ),
     # Open, but nobody available: no "opening" to wait for.
     "after_hours_open": (
         "Thanks! I've created a priority ticket with all the details from our conversation. "
-        "You'll receive an email response at {email} within 2 hours (by {due}). "
-        "Meanwhile I'm still here: ask me anything else."
+        "You'll receive an email response at {email} within 2 hours (by {due})."
     ),
-    "callback": (
-        "Thanks! We'll call you at {phone} {window} your time, by {due}. "
-        "Meanwhile I'm still here if you have other questions."
-    ),
-    "email": (
-        "Thanks! We'll email you at {email} by {due}, with the whole conversation in hand. "
-        "Meanwhile I'm still here if you have other questions."
-    ),
-    "scheduled_call": (
-        "You're booked: we'll call you at {phone} on {slot} your time. "
-        "Meanwhile I'm still here if you have other questions."
-    ),
-    "message": (
-        "Thanks, your message is with our team. We'll reply to {email} by {due}. "
-        "Meanwhile I'm still here if you have other questions."
-    ),
+    "callback": "Thanks! We'll call you at {phone} {window} your time, by {due}.",
+    "email": "Thanks! We'll email you at {email} by {due}, with the whole conversation in hand.",
+    "scheduled_call": "You're booked: we'll call you at {phone} on {slot} your time.",
+    "message": "Thanks, your message is with our team. We'll reply to {email} by {due}.",
 }
+AFTER_HOURS_TAIL = (
+    "Is there anything else I can note for them? Everything you write here stays with the "
+    "ticket, and I'll answer what I can meanwhile."
+)
+OTHER_QUESTIONS_TAIL = "Meanwhile I'm still here if you have other questions."
 EMAIL_SUBJECT = "We've got your request (ticket #{ticket})"
-EMAIL_FOOTER = "You can reply to this email to add anything. — The {site} team"
+EMAIL_INTRO = "Hi {name},\n\nThanks for contacting {site}."
+EMAIL_FOOTER = (
+    "Our conversation is attached to your ticket, so you won't need to repeat yourself.\n\n"
+    "— The {site} team"
+)
+
+
+def ticket_chat_tail(kind: str) -> str:
+    return AFTER_HOURS_TAIL if kind.startswith("after_hours") else OTHER_QUESTIONS_TAIL
+
+
 OFFLINE_WAIT = (
     "{place}. Nobody from our team is available right now: leave your email under "
     "“Other ways to reach us” and we'll follow up."

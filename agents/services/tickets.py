@@ -127,11 +127,17 @@ def ticket_create(
         request=request, offered_slots=call_slots_for(conversation=conversation, now=now), now=now
     )
     ticket = _ticket_store(conversation, request, values, now=now)
-    text = _confirmation(ticket, now=now)
+    promise, wording = _confirmation(ticket, now=now)
+    text = f"{promise} {copy.ticket_chat_tail(wording)}"
     message_post_system(
         conversation=conversation,
         body=text,
-        metadata={"event": "ticket_created", "ticket": ticket.pk, "kind": ticket.kind},
+        metadata={
+            "event": "ticket_created",
+            "ticket": ticket.pk,
+            "kind": ticket.kind,
+            "promise": promise,  # the email repeats it, without the chat's last words
+        },
     )
     public_id = str(conversation.public_id)
     transaction.on_commit(lambda: _line_leave(public_id))
@@ -177,8 +183,9 @@ def _ticket_store(
         raise TicketNotAvailable("That request was already received.") from error
 
 
-def _confirmation(ticket: Ticket, *, now: datetime) -> str:
-    """ "We'll call you at … in the morning your time, by tomorrow at 11:00 AM EST." """
+def _confirmation(ticket: Ticket, *, now: datetime) -> tuple[str, str]:
+    """ "We'll call you at … in the morning your time, by tomorrow at 11:00 AM EST.", and
+    which wording it is (after hours says "of opening" only while closed)."""
     zone = ticket.visitor_time_zone
     due = ticket.follow_up_due or now
     schedule = queue_schedule(ticket.queue, now=now)
@@ -186,7 +193,7 @@ def _confirmation(ticket: Ticket, *, now: datetime) -> str:
     wording = ticket.kind
     if wording == Ticket.Kind.AFTER_HOURS and hours.is_open(schedule, now):
         wording = "after_hours_open"  # open, but nobody there: no opening to wait for
-    return copy.TICKET_CONFIRMED[wording].format(
+    promise = copy.TICKET_CONFIRMED[wording].format(
         email=ticket.contact_email,
         phone=ticket.contact_phone,
         window=copy.CALLBACK_WINDOWS.get(ticket.preferred_window, ""),
@@ -196,14 +203,18 @@ def _confirmation(ticket: Ticket, *, now: datetime) -> str:
         if ticket.requested_time
         else "",
     )
+    return promise, wording
 
 
-def _confirmation_stored(ticket: Ticket, *, now: datetime) -> str:
-    """The words the visitor read when the ticket was made (a retry and the email repeat them)."""
+def _confirmation_stored(ticket: Ticket, *, now: datetime, chat: bool = True) -> str:
+    """The words the visitor read when the ticket was made (a retry and the email repeat
+    them; the email without the chat's closing question)."""
     told = ticket.conversation.messages.filter(
         metadata__event="ticket_created", metadata__ticket=ticket.pk
     ).first()
-    return told.body if told else _confirmation(ticket, now=now)
+    if told is not None:
+        return told.body if chat else told.metadata.get("promise", told.body)
+    return _confirmation(ticket, now=now)[0]
 
 
 def _phone_ok(phone: str) -> bool:
@@ -296,11 +307,12 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
         )
         if ticket is None or ticket.confirmation_sent_at or not ticket.contact_email:
             return False
-        body = _confirmation_stored(ticket, now=timezone.now())
+        promise = _confirmation_stored(ticket, now=timezone.now(), chat=False)
         site = ticket.conversation.site.name
+        intro = copy.EMAIL_INTRO.format(name=ticket.contact_name or "there", site=site)
         send_mail(
             subject=copy.EMAIL_SUBJECT.format(ticket=ticket.pk),
-            message=f"{body}\n\n{copy.EMAIL_FOOTER.format(site=site)}\n",
+            message=f"{intro}\n\n{promise}\n\n{copy.EMAIL_FOOTER.format(site=site)}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[ticket.contact_email],
         )
@@ -322,7 +334,7 @@ def ticket_reply_send(*, reply_id: int) -> bool:
         ticket = reply.ticket
         send_mail(
             subject=f"Re: your request (ticket #{ticket.pk})",
-            message=f"{reply.body}\n\n{copy.EMAIL_FOOTER.format(site=ticket.conversation.site.name)}\n",
+            message=f"{reply.body}\n\n— The {ticket.conversation.site.name} team\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[ticket.contact_email],
         )

@@ -117,6 +117,9 @@ async def test_nobody_available_offers_an_after_hours_ticket_and_the_bot_keeps_h
     assert [m.to for m in mail.outbox] == [["ana@example.com"]]
     assert f"ticket #{ticket.pk}" in mail.outbox[0].subject
     assert "priority ticket" in mail.outbox[0].body
+    # The email repeats the promise, not the chat's "anything else I can note for them?".
+    assert mail.outbox[0].body.startswith("Hi Ana,")
+    assert "note for them" in created["text"] and "note for them" not in mail.outbox[0].body
 
     # The visitor writes again: back with the bot (ticket → bot), the ticket stays open.
     await visitor.say("how long does shipping take?")
