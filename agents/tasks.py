@@ -30,3 +30,10 @@ def ticket_confirmation_email(ticket_id: int) -> bool:
 def ticket_reply_email(reply_id: int) -> bool:
     """An agent's reply to a ticket; sent once however often the task is delivered."""
     return services.ticket_reply_send(reply_id=reply_id)
+
+
+@shared_task(ignore_result=True)
+def ticket_emails_reconcile() -> int:
+    """Send the confirmations and replies whose task never ran (the broker refused it, or the
+    job was lost). Each send is guarded, so overlapping with the task itself sends once."""
+    return services.ticket_emails_reconcile()

@@ -239,9 +239,9 @@ CELERY_BEAT_SCHEDULE = {
     "queue-abandoned-sweep": {"task": "agents.tasks.queue_abandoned_sweep", "schedule": 60.0},
     "answer-unanswered": {"task": "conversations.tasks.answer_unanswered", "schedule": 5.0},
     "summaries-reconcile": {"task": "escalation.tasks.summaries_reconcile", "schedule": 60.0},
+    "ticket-emails-reconcile": {"task": "agents.tasks.ticket_emails_reconcile", "schedule": 60.0},
 }
 
-# The assistant. With no OPENAI_API_KEY the offline knowledge-base responder answers.
 # Email (ticket confirmations and replies, transcripts): printed to the console unless an SMTP
 # server is configured. EMAIL_FILE_PATH serves the file backend (the e2e tests read it).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -257,6 +257,7 @@ EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 if os.environ.get("EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 
+# The assistant. With no OPENAI_API_KEY the offline knowledge-base responder answers.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "") or None
 OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")

@@ -240,8 +240,8 @@ def _line_leave(public_id: str) -> None:
 
 
 def _email_enqueue(kind: str, object_id: int) -> None:
-    """Queue the email task; a broker failure is logged, never raised into a committed ticket
-    (`ticket_emails_reconcile` is not built: the ticket keeps `confirmation_sent_at` empty)."""
+    """Queue the email task; a broker failure is logged, never raised into a committed ticket:
+    `ticket_emails_reconcile` (beat, every minute) sends what is still unsent."""
     from agents import tasks
 
     task = tasks.ticket_confirmation_email if kind == "confirmation" else tasks.ticket_reply_email
@@ -342,6 +342,24 @@ def ticket_reply_send(*, reply_id: int) -> bool:
     return True
 
 
+EMAIL_SWEEP_AFTER = timedelta(minutes=1)  # the task had its chance
+EMAIL_SWEEP_WINDOW = timedelta(days=1)  # older than this, an email would surprise
+
+
+def ticket_emails_reconcile(*, now: datetime | None = None) -> int:
+    """Send what is still unsent between one minute and a day old. Returns how many went."""
+    now = now or timezone.now()
+    window = {"created__lt": now - EMAIL_SWEEP_AFTER, "created__gte": now - EMAIL_SWEEP_WINDOW}
+    tickets = Ticket.objects.filter(confirmation_sent_at__isnull=True, **window).exclude(
+        contact_email=""
+    )
+    replies = TicketReply.objects.filter(sent_at__isnull=True, **window)
+    sent = sum(
+        ticket_confirmation_send(ticket_id=pk) for pk in tickets.values_list("pk", flat=True)
+    )
+    return sent + sum(ticket_reply_send(reply_id=pk) for pk in replies.values_list("pk", flat=True))
+
+
 # --- the console --------------------------------------------------------------------------
 
 
@@ -388,6 +406,7 @@ __all__ = [
     "ticket_assign",
     "ticket_confirmation_send",
     "ticket_create",
+    "ticket_emails_reconcile",
     "ticket_mark_done",
     "ticket_reply",
     "ticket_reply_send",

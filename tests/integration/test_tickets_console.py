@@ -4,11 +4,12 @@ context, assign, reply by email (Celery, eager, to the locmem outbox), mark done
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from agents import services
 from agents.models import Queue, Ticket, TicketReply
@@ -116,3 +117,21 @@ def test_tickets_are_in_the_admin(admin_client, agent):
     queue = Queue.objects.get(slug="general")
     page = admin_client.get(f"/admin/agents/queue/{queue.pk}/change/").content
     assert b"opening hours" in page.lower() and b"closures" in page.lower()
+
+
+def test_emails_whose_task_never_ran_are_sent_by_the_sweep_once(agent):
+    """Not run on commit here (the test's transaction never commits): as if the broker had
+    refused the task."""
+    made = ticket(email="eve@example.com")
+    reply = services.ticket_reply(ticket=made, agent=agent, body="We're on it.")
+    assert mail.outbox == []
+    assert services.ticket_emails_reconcile() == 0  # too fresh: the task may still run
+    later = timezone.now() + timedelta(minutes=2)
+    assert services.ticket_emails_reconcile(now=later) == 2
+    assert services.ticket_emails_reconcile(now=later) == 0
+    assert sorted(m.subject for m in mail.outbox) == [
+        f"Re: your request (ticket #{made.pk})",
+        f"We've got your request (ticket #{made.pk})",
+    ]
+    reply.refresh_from_db()
+    assert reply.sent_at is not None
