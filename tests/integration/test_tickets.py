@@ -251,6 +251,8 @@ async def test_the_max_wait_offers_alternatives_once(new_visitor):
     flagged = await database_sync_to_async(services.queue_sla_watch)(now=later)
     assert flagged["over_max_wait"] == 1
     assert (await visitor.receive_type("alternatives"))["reason"] == "max_wait"
+    again = await database_sync_to_async(services.queue_sla_watch)(now=later)
+    assert again["over_max_wait"] == 0  # once per wait
     await visitor.close()
 
 

@@ -135,3 +135,16 @@ def test_emails_whose_task_never_ran_are_sent_by_the_sweep_once(agent):
     ]
     reply.refresh_from_db()
     assert reply.sent_at is not None
+
+
+def test_the_demo_gives_specialist_queues_office_hours_and_keeps_an_admins_own(agent):
+    from agents.models import QueueHours
+    from conversations.demo.loader import demo_load
+
+    demo_load()
+    billing = Queue.objects.get(slug="billing")
+    assert billing.time_zone == "America/New_York"
+    assert billing.hours.count() == 6 and not Queue.objects.get(slug="general").hours.exists()
+    QueueHours.objects.filter(queue=billing, weekday=5).delete()  # an admin's change
+    demo_load()
+    assert billing.hours.count() == 5
