@@ -1,11 +1,34 @@
 from django.contrib import admin
 
-from agents.models import AgentProfile, CannedReply, Queue, QueueMembership
+from agents.models import (
+    AgentProfile,
+    CannedReply,
+    Queue,
+    QueueClosure,
+    QueueHours,
+    QueueMembership,
+    Ticket,
+    TicketReply,
+)
 
 
 class MembershipInline(admin.TabularInline):
     model = QueueMembership
     extra = 1
+
+
+class HoursInline(admin.TabularInline):
+    """The weekly schedule, in the queue's time zone; none at all means always open."""
+
+    model = QueueHours
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    """Holidays and special closures."""
+
+    model = QueueClosure
+    extra = 0
 
 
 @admin.register(Queue)
@@ -18,11 +41,13 @@ class QueueAdmin(admin.ModelAdmin):
         "vip_only",
         "routing",
         "max_wait_seconds",
+        "alternatives_after_minutes",
+        "time_zone",
         "active",
     ]
     list_editable = ["routing", "active"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
+    inlines = [HoursInline, ClosureInline, MembershipInline]
 
 
 @admin.register(AgentProfile)
@@ -39,3 +64,30 @@ class CannedReplyAdmin(admin.ModelAdmin):
     list_display = ["shortcut", "title", "active"]
     list_editable = ["active"]
     search_fields = ["shortcut", "title", "body"]
+
+
+class TicketReplyInline(admin.TabularInline):
+    model = TicketReply
+    extra = 0
+    readonly_fields = ["author", "body", "created", "sent_at"]
+    can_delete = False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "state",
+        "priority",
+        "queue",
+        "assigned_agent",
+        "follow_up_due",
+        "created",
+    ]
+    list_filter = ["state", "kind", "priority", "queue"]
+    search_fields = ["contact_name", "contact_email", "contact_phone", "details"]
+    list_select_related = ["queue", "assigned_agent__user"]
+    raw_id_fields = ["conversation"]
+    readonly_fields = ["request_id", "created", "updated", "confirmation_sent_at"]
+    inlines = [TicketReplyInline]

@@ -6,9 +6,11 @@ above it; this is the agents app's part, registered in AgentsConfig.ready().
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.contrib.auth import get_user_model
 
-from agents.models import AgentProfile, CannedReply, Queue, QueueMembership
+from agents.models import AgentProfile, CannedReply, Queue, QueueHours, QueueMembership
 from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
 
 CANNED_REPLIES = [
@@ -27,6 +29,29 @@ CANNED_REPLIES = [
 ]
 
 
+# Office hours for the specialist teams (New York); general support, security and VIP have no
+# schedule, so they are always open (the bot's front line, and the urgent queues).
+WEEKDAYS_9_TO_5 = [(day, time(9), time(17)) for day in range(5)]
+DEMO_HOURS = {
+    "billing": [*WEEKDAYS_9_TO_5, (5, time(10), time(14))],
+    "legal": WEEKDAYS_9_TO_5,
+    "manager": WEEKDAYS_9_TO_5,
+    "specialists": [(day, time(8), time(20)) for day in range(6)],
+}
+
+
+def _hours_ensure() -> None:
+    for slug, intervals in DEMO_HOURS.items():
+        queue = Queue.objects.filter(slug=slug).first()
+        if queue is None or queue.hours.exists():
+            continue  # an admin's own schedule stays
+        Queue.objects.filter(pk=queue.pk).update(time_zone="America/New_York")
+        QueueHours.objects.bulk_create(
+            QueueHours(queue=queue, weekday=day, opens=opens, closes=closes)
+            for day, opens, closes in intervals
+        )
+
+
 def demo_agents_load() -> None:
     # Manual routing, so the demo shows the live queue and "Take over" instead of auto-assigning.
     Queue.objects.filter(slug="general").update(routing=Queue.Routing.MANUAL)
@@ -34,6 +59,7 @@ def demo_agents_load() -> None:
         CannedReply.objects.get_or_create(
             shortcut=shortcut, defaults={"title": title, "body": body}
         )
+    _hours_ensure()
     agent = _user_ensure(*DEMO_AGENT, first_name="Sarah", superuser=False)
     admin = _user_ensure(*DEMO_ADMIN, first_name="Alex", superuser=True)
     _agent_ensure(agent, queues=Queue.objects.exclude(slug__in=["legal", "manager"]))

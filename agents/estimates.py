@@ -6,6 +6,8 @@ import math
 import statistics
 from collections.abc import Sequence
 
+from escalation import copy
+
 DEFAULT_HANDLE_SECONDS = 240.0
 RECENT_CHATS = 50
 RANGE_SPREAD = 0.25  # the range is ±25 % around the estimate
@@ -44,9 +46,7 @@ def wait_phrase(*, position: int, minutes: tuple[int, int] | None) -> str:
     """ "You're 3rd in line, about 4–6 minutes." for the visitor's widget."""
     place = "You're next in line" if position == 1 else f"You're {ordinal(position)} in line"
     if minutes is None:
-        return (
-            f"{place}. Our team is offline right now; we'll follow up as soon as someone is back."
-        )
+        return copy.OFFLINE_WAIT.format(place=place)
     low, high = minutes
     if high <= 1:
         return f"{place}, about a minute."

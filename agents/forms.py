@@ -82,3 +82,16 @@ class TransferForm(forms.Form):
         if kind == "queue":
             return next(q for q in self.targets.queues if q.slug == key)
         return next(a for a in self.targets.agents if str(a.pk) == key)
+
+
+class TicketReplyForm(forms.Form):
+    """An email reply to the visitor who left a ticket."""
+
+    body = forms.CharField(max_length=10000, strip=True, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class TicketFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[("open", "Open"), ("done", "Done"), ("all", "All")], required=False
+    )
+    mine = forms.BooleanField(required=False)

@@ -29,3 +29,22 @@ def vip_checkins() -> int:
 @shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def vip_checkin_email(conversation_id: int, text: str) -> int:
     return services.vip_checkin_email_send(conversation_id=conversation_id, text=text)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def ticket_confirmation_email(ticket_id: int) -> bool:
+    """The visitor's confirmation; sent once however often the task is delivered."""
+    return services.ticket_confirmation_send(ticket_id=ticket_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def ticket_reply_email(reply_id: int) -> bool:
+    """An agent's reply to a ticket; sent once however often the task is delivered."""
+    return services.ticket_reply_send(reply_id=reply_id)
+
+
+@shared_task(ignore_result=True)
+def ticket_emails_reconcile() -> int:
+    """Send the confirmations and replies whose task never ran (the broker refused it, or the
+    job was lost). Each send is guarded, so overlapping with the task itself sends once."""
+    return services.ticket_emails_reconcile()

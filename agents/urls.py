@@ -26,6 +26,11 @@ urlpatterns = [
     path("chats/<uuid:public_id>/observe/", views.observe, name="observe"),
     path("chats/<uuid:public_id>/join/", views.join, name="join"),
     path("chats/<uuid:public_id>/leave/", views.leave, name="leave"),
+    path("tickets/", views.tickets, name="tickets"),
+    path("tickets/<int:ticket_id>/", views.ticket, name="ticket"),
+    path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="ticket-assign"),
+    path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="ticket-reply"),
+    path("tickets/<int:ticket_id>/done/", views.ticket_done, name="ticket-done"),
     path(
         "login/",
         auth_views.LoginView.as_view(

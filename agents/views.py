@@ -10,14 +10,22 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from agents import fragments, selectors, services
-from agents.forms import ComposeForm, HandBackForm, PresenceForm, ResolveForm, TransferForm
+from agents.forms import (
+    ComposeForm,
+    HandBackForm,
+    PresenceForm,
+    ResolveForm,
+    TicketFilterForm,
+    TicketReplyForm,
+    TransferForm,
+)
 from agents.models import AgentProfile, Queue
 from conversations.lifecycle import InvalidTransition
 from conversations.models import Conversation
@@ -122,6 +130,70 @@ def supervisor_rows(request: AgentRequest, kind: str) -> HttpResponse:
     if html is None:
         return _toast("Could not load more rows: reload the page.", status=400)
     return HttpResponse(html)
+
+
+# --- tickets (docs/tickets.md) -----------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def tickets(request: AgentRequest) -> HttpResponse:
+    """Open (or done, or all) tickets, optionally only mine, soonest follow-up first."""
+    form = TicketFilterForm(request.GET)
+    state, mine = "open", False
+    if form.is_valid():
+        state, mine = form.cleaned_data["state"] or "open", form.cleaned_data["mine"]
+    page = selectors.tickets_page(agent=request.agent, state=state, mine=mine)
+    return render(request, "console/tickets.html", {"page": page})
+
+
+@require_GET
+@agent_required
+def ticket(request: AgentRequest, ticket_id: int) -> HttpResponse:
+    detail = selectors.ticket_detail(agent=request.agent, ticket_id=ticket_id)
+    if detail is None:
+        raise Http404("No such ticket.")
+    return render(request, "console/ticket.html", {"t": detail, "form": TicketReplyForm()})
+
+
+@require_POST
+@agent_required
+def ticket_assign(request: AgentRequest, ticket_id: int) -> HttpResponse:
+    services.ticket_assign(ticket=_ticket(ticket_id), agent=request.agent)
+    return redirect("console:ticket", ticket_id=ticket_id)
+
+
+@require_POST
+@agent_required
+def ticket_done(request: AgentRequest, ticket_id: int) -> HttpResponse:
+    services.ticket_mark_done(ticket=_ticket(ticket_id), agent=request.agent)
+    return redirect("console:ticket", ticket_id=ticket_id)
+
+
+@require_POST
+@agent_required
+def ticket_reply(request: AgentRequest, ticket_id: int) -> HttpResponse:
+    """Email the visitor (Celery, once); the reply is recorded on the ticket."""
+    ticket = _ticket(ticket_id)
+    form = TicketReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_reply(
+                ticket=ticket, agent=request.agent, body=form.cleaned_data["body"]
+            )
+        except ValueError as error:
+            form.add_error("body", str(error))
+        else:
+            return redirect("console:ticket", ticket_id=ticket_id)
+    detail = selectors.ticket_detail(agent=request.agent, ticket_id=ticket_id)
+    return render(request, "console/ticket.html", {"t": detail, "form": form}, status=400)
+
+
+def _ticket(ticket_id: int):
+    ticket = selectors.ticket_get(ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
 
 
 # --- actions ------------------------------------------------------------------------------

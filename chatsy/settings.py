@@ -241,7 +241,23 @@ CELERY_BEAT_SCHEDULE = {
     "vip-checkins": {"task": "agents.tasks.vip_checkins", "schedule": 30.0},
     "answer-unanswered": {"task": "conversations.tasks.answer_unanswered", "schedule": 5.0},
     "summaries-reconcile": {"task": "escalation.tasks.summaries_reconcile", "schedule": 60.0},
+    "ticket-emails-reconcile": {"task": "agents.tasks.ticket_emails_reconcile", "schedule": 60.0},
 }
+
+# Email (ticket confirmations and replies, transcripts): printed to the console unless an SMTP
+# server is configured. EMAIL_FILE_PATH serves the file backend (the e2e tests read it).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Chatsy <support@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+if os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 
 # The assistant. With no OPENAI_API_KEY the offline knowledge-base responder answers.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")

@@ -23,18 +23,20 @@ from chatsy.debounce import Debounce
 from conversations import selectors, services
 from conversations.frames import (
     Action,
+    AlternativesRequest,
     Auth,
     Csat,
     FrameError,
     Ping,
     Resync,
     SendMessage,
+    TicketRequest,
     Typing,
     history_frame,
     message_payload,
     parse_frame,
 )
-from conversations.hooks import BotTurn, CsatResult, hooks
+from conversations.hooks import BotTurn, CsatResult, hooks, ticket_hooks
 from conversations.models import Conversation
 from conversations.origins import origin_allowed, scope_origins
 from conversations.tokens import InvalidToken, read_token
@@ -66,6 +68,8 @@ BUDGET_KINDS: dict[type, str] = {
     Action: "action",
     Csat: "csat",
     Ping: "ping",
+    AlternativesRequest: "action",  # a button press, like a quick reply
+    TicketRequest: "action",
 }
 UNAUTHENTICATED = "unauthenticated"
 
@@ -77,6 +81,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     next_page_after: int | None = None
     presence_at = 0.0  # when this socket last told visitor_presence it is here (monotonic)
     closing = False  # we sent a close: frames still in flight get no answer and no second close
+    time_zone = ""  # the browser's IANA zone, from `auth`: times offered to the visitor
 
     async def connect(self) -> None:
         realtime.publisher_start()
@@ -192,6 +197,10 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 )
         elif isinstance(frame, Csat):
             await self._rate(frame)
+        elif isinstance(frame, AlternativesRequest):
+            await self._alternatives_request(frame)
+        elif isinstance(frame, TicketRequest):
+            await self._ticket_request(frame)
 
     async def _authenticate(self, frame: Auth) -> None:
         if self.conversation is not None:
@@ -227,6 +236,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
         if await database_sync_to_async(hooks().csat_pending)(conversation=conversation):
             await self._send_json({"type": "csat_request", "text": copy.CSAT_GENERIC})
+        self.time_zone = frame.time_zone
+        if conversation.status == Conversation.Status.QUEUED:
+            await self._alternatives_offer(reason=None)
 
     async def _receive_message(self, frame: SendMessage) -> None:
         receipt, turn = await database_sync_to_async(_message_store)(self.authed, frame)
@@ -254,6 +266,33 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "duplicate": result is CsatResult.DUPLICATE,
             }
         )
+
+    # --- alternatives to waiting (docs/tickets.md) ---------------------------------------
+
+    async def _alternatives_offer(self, *, reason: str | None) -> None:
+        """The `alternatives` frame when the situation (or `reason`) calls for one."""
+        offer = await database_sync_to_async(ticket_hooks().alternatives)(
+            conversation=self.authed, time_zone=self.time_zone, reason=reason
+        )
+        if offer is not None:
+            await self._send_json(offer)
+
+    async def _alternatives_request(self, frame: AlternativesRequest) -> None:
+        self.time_zone = frame.time_zone or self.time_zone
+        offer = await database_sync_to_async(ticket_hooks().alternatives)(
+            conversation=self.authed, time_zone=self.time_zone, reason="requested"
+        )
+        if offer is None:
+            raise FrameError(
+                "alternatives_not_available", "Other ways to reach us are offered while waiting."
+            )
+        await self._send_json(offer)
+
+    async def _ticket_request(self, frame: TicketRequest) -> None:
+        answer = await database_sync_to_async(ticket_hooks().ticket_request)(
+            conversation=self.authed, request=frame
+        )
+        await self._send_json(answer)
 
     async def _resync(self, after_seq: int) -> None:
         """One page: the widget asks for the next while `has_more`. Bounded in bytes too, as
@@ -386,7 +425,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
 
     async def queue_max_wait_exceeded(self, event: events.QueueMaxWaitExceeded) -> None:
-        """The alternatives offer (callback, email, scheduled call) hooks in here."""
+        """Waited past the queue's maximum: offer callback, email, a call or a message."""
+        await self._alternatives_offer(reason="max_wait")
 
     async def csat_requested(self, event: events.CsatRequested) -> None:
         await self._send_json({"type": "csat_request", "text": event["text"]})
@@ -406,6 +446,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "conversation": {"id": str(self.authed.public_id), "status": event["status"]},
             }
         )
+        if event["status"] == Conversation.Status.QUEUED:
+            # Just escalated: closed, nobody there or a long wait offers alternatives at once.
+            await self._alternatives_offer(reason=None)
 
 
 _RATE_LIMITED_TEXT = {

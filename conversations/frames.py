@@ -32,6 +32,7 @@ class FrameError(Exception):
 class Auth:
     token: str
     site_key: str
+    time_zone: str = ""  # the browser's IANA zone (Intl), for times shown to the visitor
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,47 @@ class Csat:
 
 MAX_CSAT_COMMENT_CHARS = 1000
 
-Frame = Auth | SendMessage | Resync | Typing | Action | Ping | Csat
+
+# --- alternatives to waiting (docs/tickets.md) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlternativesRequest:
+    """The visitor pressed "Other ways to reach us"."""
+
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """The visitor's choice of alternative, shape-checked only: agents.services.tickets
+    validates the values (email, phone, an offered slot) and answers field by field."""
+
+    request_id: UUID
+    kind: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    window: str = ""
+    slot: str = ""
+    details: str = ""
+    time_zone: str = ""
+
+
+TICKET_TEXT_FIELDS = ("kind", "name", "email", "phone", "window", "slot", "details", "time_zone")
+MAX_TICKET_FIELD_CHARS = 4000
+
+Frame = (
+    Auth
+    | SendMessage
+    | Resync
+    | Typing
+    | Action
+    | Ping
+    | Csat
+    | AlternativesRequest
+    | TicketRequest
+)
 
 
 def parse_frame(text: str, *, max_bytes: int, max_body_chars: int) -> Frame:
@@ -97,7 +138,37 @@ def _parse_auth(data: dict[str, Any], _max: int) -> Auth:
     token, site_key = data.get("token"), data.get("site_key")
     if not isinstance(token, str) or not isinstance(site_key, str) or not token or not site_key:
         raise FrameError("invalid_frame", "auth needs a token and a site_key.")
-    return Auth(token=token, site_key=site_key)
+    return Auth(token=token, site_key=site_key, time_zone=_time_zone(data))
+
+
+def _time_zone(data: dict[str, Any]) -> str:
+    zone = data.get("time_zone", "")
+    return zone if isinstance(zone, str) and len(zone) <= 64 else ""
+
+
+def _parse_alternatives(data: dict[str, Any], _max: int) -> AlternativesRequest:
+    return AlternativesRequest(time_zone=_time_zone(data))
+
+
+def _parse_ticket(data: dict[str, Any], _max: int) -> TicketRequest:
+    raw_id = data.get("request_id")
+    try:
+        request_id = UUID(raw_id) if isinstance(raw_id, str) else None
+    except ValueError:
+        request_id = None
+    if request_id is None:
+        raise FrameError("invalid_frame", "ticket needs a request_id (a UUID).")
+    values: dict[str, str] = {}
+    for key in TICKET_TEXT_FIELDS:
+        value = data.get(key, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str) or len(value) > MAX_TICKET_FIELD_CHARS:
+            raise FrameError("invalid_frame", f"ticket {key} must be text.")
+        values[key] = value
+    if not values["kind"]:
+        raise FrameError("invalid_frame", "ticket needs a kind.")
+    return TicketRequest(request_id=request_id, **values)
 
 
 def _parse_message(data: dict[str, Any], max_body_chars: int) -> SendMessage:
@@ -165,6 +236,8 @@ _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
     "action": _parse_action,
     "ping": lambda data, _max: Ping(),
     "csat": _parse_csat,
+    "alternatives": _parse_alternatives,
+    "ticket": _parse_ticket,
 }
 
 

@@ -51,7 +51,34 @@ class VisitorHooks(Protocol):
         """Store the visitor's rating of the person who helped."""
 
 
+class TicketHooks(Protocol):
+    """Alternatives to waiting and tickets (the agents app, which owns queues and hours)."""
+
+    def alternatives(
+        self, *, conversation: Conversation, time_zone: str, reason: str | None
+    ) -> dict[str, Any] | None:
+        """The `alternatives` frame for a waiting conversation, or None. `reason` None: only
+        when the situation calls for one (closed, nobody there, a long estimate)."""
+
+    def ticket_request(self, *, conversation: Conversation, request: Any) -> dict[str, Any]:
+        """Create the ticket a `ticket` frame asks for: the frame to answer with
+        (`ticket_created`, or an `error` naming the fields to fix)."""
+
+
 _installed: VisitorHooks | None = None
+_tickets: TicketHooks | None = None
+
+
+def ticket_hooks_install(implementation: TicketHooks) -> None:
+    global _tickets
+    _tickets = implementation
+
+
+def ticket_hooks() -> TicketHooks:
+    if _tickets is None:
+        raise LookupError("No TicketHooks installed: is the agents app in INSTALLED_APPS?")
+    return _tickets
+
 
 # Strong references: the event loop only keeps weak ones to running tasks.
 _running: set[asyncio.Task[None]] = set()

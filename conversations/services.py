@@ -21,7 +21,7 @@ from chatsy import events, realtime
 from conversations import selectors
 from conversations.frames import message_payload
 from conversations.identity import Identity, IdentityRefused, identity_verify
-from conversations.lifecycle import conversation_reopen
+from conversations.lifecycle import conversation_reopen, conversation_resume
 from conversations.models import Conversation, Customer, Message, Site, identity_secret_new
 from conversations.tokens import InvalidToken, issue_token, read_token
 from conversations.turns import turn_deadline
@@ -193,7 +193,8 @@ def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -
     """Store a visitor message once per client_id, with the next seq: one transaction of
     two statements (the seq, the row) on the usual path.
 
-    Writing again after a resolve hands the conversation back to the bot (resolved → bot).
+    Writing again after a resolve hands the conversation back to the bot (resolved → bot), and
+    so does writing after leaving a ticket (ticket → bot; the ticket stays open).
     While a person owns it, the message carries its sentiment for the agent's card; while the
     bot owns it, the deadline of the bot's turn (conversations.turns).
     """
@@ -216,6 +217,8 @@ def _visitor_message_store(conversation: Conversation, *, client_id: UUID, body:
     seq, status = _seq_next(conversation, now=now)
     if status == Conversation.Status.RESOLVED:
         status = conversation_reopen(conversation=conversation).status
+    elif status == Conversation.Status.TICKET:  # the ticket stays open; the bot keeps helping
+        status = conversation_resume(conversation=conversation).status
     message = Message.objects.create(
         conversation=conversation,
         seq=seq,

@@ -56,6 +56,13 @@ DEFAULT_HANDOFF = (
     "Is there anything specific you'd like me to add to the notes for them?"
 )
 WAIT_UNKNOWN = "as soon as possible"
+# Nobody online to serve the queue: no promise of a wait; the alternatives follow at once.
+OFFLINE_HANDOFF = (
+    "I've shared our conversation with our {team} team so they'll have full context, but "
+    "nobody is available right now, so I can't promise a wait: leave your email below and "
+    "they'll get back to you. Is there anything specific you'd like me to add to the notes "
+    "for them?"
+)
 RESOLVED = (
     "{agent} marked this conversation as resolved. Write again any time if you need more help."
 )
@@ -93,7 +100,85 @@ def handoff_message(
     """The warm handoff: who is coming, that they have the context, about how long, and
     "anything you'd like me to add?". `template` is the admin's text for this reason."""
     values = {"team": team_name(queue), "wait": wait_words(minutes)}
+    if minutes is None and template is None:
+        return OFFLINE_HANDOFF.format(**values)
     try:
         return (template or DEFAULT_HANDOFF).format(**values)
     except (KeyError, IndexError, ValueError):  # a text saved before validation existed
         return DEFAULT_HANDOFF.format(**values)
+
+
+# --- alternatives to waiting and after-hours tickets (agents.services.tickets) ---------------
+
+# Why the widget offers alternatives: the `reason` of the `alternatives` frame.
+ALTERNATIVES_INTRO = {
+    "closed": (
+        "Our support team is offline right now (we're back {back}). Leave your email and I'll "
+        "create a priority ticket with all the details from our conversation. You'll receive "
+        "an email response within 2 hours of opening."
+    ),
+    "nobody": (
+        "Nobody from our team is available right now. Leave your email and I'll create a "
+        "priority ticket with all the details from our conversation; you'll receive an email "
+        "response within 2 hours."
+    ),
+    "long_wait": (
+        "The wait is about {minutes} minutes right now. Would you prefer to wait, or should we "
+        "get back to you another way?"
+    ),
+    "max_wait": (
+        "Sorry for the long wait. You can keep waiting, or choose another way for us to reach you."
+    ),
+    "requested": "Here are other ways to reach us. Your place in line is kept until you choose.",
+}
+ALTERNATIVE_LABELS = {
+    "after_hours": "Email me when you're back",
+    "callback": "Call me back",
+    "email": "Email me instead",
+    "scheduled_call": "Schedule a call",
+    "message": "Leave a detailed message",
+}
+CALLBACK_WINDOWS = {
+    "asap": "as soon as possible",
+    "morning": "in the morning (9 AM–12 PM)",
+    "afternoon": "in the afternoon (12–5 PM)",
+    "evening": "in the evening (5–8 PM)",
+}
+# What the visitor is promised, with the follow-up time in their zone: the chat adds
+# TICKET_CHAT_TAIL[kind], the confirmation email adds EMAIL_INTRO and EMAIL_FOOTER.
+TICKET_CONFIRMED = {
+    "after_hours": (
+        "Thanks! I've created a priority ticket with all the details from our conversation. "
+        "You'll receive an email response at {email} within 2 hours of opening ({back})."
+    ),
+    # Open, but nobody available: no "opening" to wait for.
+    "after_hours_open": (
+        "Thanks! I've created a priority ticket with all the details from our conversation. "
+        "You'll receive an email response at {email} within 2 hours (by {due})."
+    ),
+    "callback": "Thanks! We'll call you at {phone} {window} your time, by {due}.",
+    "email": "Thanks! We'll email you at {email} by {due}, with the whole conversation in hand.",
+    "scheduled_call": "You're booked: we'll call you at {phone} on {slot} your time.",
+    "message": "Thanks, your message is with our team. We'll reply to {email} by {due}.",
+}
+AFTER_HOURS_TAIL = (
+    "Is there anything else I can note for them? Everything you write here stays with the "
+    "ticket, and I'll answer what I can meanwhile."
+)
+OTHER_QUESTIONS_TAIL = "Meanwhile I'm still here if you have other questions."
+EMAIL_SUBJECT = "We've got your request (ticket #{ticket})"
+EMAIL_INTRO = "Hi {name},\n\nThanks for contacting {site}."
+EMAIL_FOOTER = (
+    "Our conversation is attached to your ticket, so you won't need to repeat yourself.\n\n"
+    "— The {site} team"
+)
+
+
+def ticket_chat_tail(kind: str) -> str:
+    return AFTER_HOURS_TAIL if kind.startswith("after_hours") else OTHER_QUESTIONS_TAIL
+
+
+OFFLINE_WAIT = (
+    "{place}. Nobody from our team is available right now: leave your email under "
+    "“Other ways to reach us” and we'll follow up."
+)

@@ -72,6 +72,7 @@ from agents.selectors.queue import (
     queues_status,
     waiting_entries,
 )
+from agents.selectors.tickets import ticket_detail, ticket_get, tickets_page
 
 __all__ = [
     "VIP_WAITING_STATUSES",
@@ -136,4 +137,7 @@ __all__ = [
     "transfer_targets",
     "waiting_entries",
     "workspace_chats",
+    "ticket_detail",
+    "ticket_get",
+    "tickets_page",
 ]

@@ -1,4 +1,5 @@
-"""Writes for agents: the queue (queue.py) and the console's chat handling (chats.py).
+"""Writes for agents: the queue (queue.py), the console's chat handling (chats.py) and
+tickets, the alternatives to waiting (tickets.py).
 
 Import from here: `from agents import services`.
 """
@@ -36,6 +37,18 @@ from agents.services.queue import (
     queue_reconcile,
     queue_sla_watch,
 )
+from agents.services.tickets import (
+    TicketInvalid,
+    TicketNotAvailable,
+    TicketRequest,
+    ticket_assign,
+    ticket_confirmation_send,
+    ticket_create,
+    ticket_emails_reconcile,
+    ticket_mark_done,
+    ticket_reply,
+    ticket_reply_send,
+)
 
 __all__ = [
     "vip_checkin_email_send",
@@ -45,6 +58,9 @@ __all__ = [
     "AtCapacity",
     "NotAllowed",
     "NotInYourQueues",
+    "TicketInvalid",
+    "TicketNotAvailable",
+    "TicketRequest",
     "agent_presence_update",
     "agent_release_chats",
     "conversation_abandon",
@@ -69,4 +85,11 @@ __all__ = [
     "queue_rebuild",
     "queue_reconcile",
     "queue_sla_watch",
+    "ticket_assign",
+    "ticket_confirmation_send",
+    "ticket_create",
+    "ticket_emails_reconcile",
+    "ticket_mark_done",
+    "ticket_reply",
+    "ticket_reply_send",
 ]

@@ -391,6 +391,26 @@
     '#chatsy-csat-submit{padding:7px 14px;border:0;border-radius:9px;background:var(--chatsy-brand);color:#fff;font-size:13px;font-weight:600;}',
     '#chatsy-csat-submit:disabled{opacity:.45;cursor:not-allowed;}',
     '#chatsy-csat-thanks{margin:0;font-size:13.5px;font-weight:600;color:#047857;}',
+    /* alternatives to waiting (callback, email, scheduled call, message) */
+    '#chatsy-alt-bar{flex:none;display:flex;justify-content:flex-end;padding:6px 14px;background:#f9fafb;border-bottom:1px solid #e5e7eb;}',
+    '#chatsy-alt-open{padding:5px 12px;border:1px solid var(--chatsy-brand);border-radius:999px;background:#fff;color:var(--chatsy-brand);font-size:12.5px;font-weight:600;}',
+    '#chatsy-alt{margin:14px 0 4px;padding:12px 14px;border:1px solid #e5e7eb;border-radius:14px;background:#fff;box-shadow:0 1px 2px rgba(17,24,39,.05);}',
+    '#chatsy-alt h3{margin:0 0 6px;font-size:14px;font-weight:600;color:#111827;}',
+    '.chatsy-alt-text{margin:0 0 10px;font-size:13px;line-height:1.45;color:#374151;}',
+    '.chatsy-alt-options{display:flex;flex-direction:column;gap:6px;margin:0;padding:0;list-style:none;}',
+    '.chatsy-alt-option{width:100%;min-height:40px;padding:8px 12px;border:1px solid #d1d5db;border-radius:10px;background:#fff;color:#111827;font-size:13.5px;font-weight:500;text-align:left;}',
+    '.chatsy-alt-option:hover,.chatsy-alt-option:focus-visible{border-color:var(--chatsy-brand);}',
+    '.chatsy-alt-field{margin:0 0 10px;}',
+    '.chatsy-alt-field label{display:block;margin:0 0 4px;font-size:12.5px;font-weight:600;color:#374151;}',
+    '.chatsy-alt-field input,.chatsy-alt-field select,.chatsy-alt-field textarea{display:block;box-sizing:border-box;width:100%;min-height:40px;padding:8px 10px;border:1px solid #d1d5db;border-radius:10px;background:#fff;font:inherit;font-size:16px;color:#111827;outline:none;}',
+    '.chatsy-alt-field textarea{min-height:72px;resize:vertical;}',
+    '.chatsy-alt-field [aria-invalid="true"]{border-color:#dc2626;}',
+    '.chatsy-alt-field input:focus,.chatsy-alt-field select:focus,.chatsy-alt-field textarea:focus{border-color:var(--chatsy-brand);box-shadow:0 0 0 3px var(--chatsy-ring);}',
+    '.chatsy-alt-err{margin:4px 0 0;font-size:12.5px;color:#b91c1c;}',
+    '.chatsy-alt-actions{display:flex;gap:8px;flex-wrap:wrap;}',
+    '.chatsy-alt-submit{padding:8px 16px;border:0;border-radius:9px;background:var(--chatsy-brand);color:#fff;font-size:13.5px;font-weight:600;}',
+    '.chatsy-alt-submit:disabled{opacity:.6;cursor:progress;}',
+    '.chatsy-alt-back{padding:8px 12px;border:1px solid #d1d5db;border-radius:9px;background:#fff;color:#374151;font-size:13.5px;}',
     '.chatsy-dots{flex:none;display:inline-flex;align-items:center;gap:4px;padding:11px 12px;border-radius:16px;border-bottom-left-radius:6px;background:#fff;border:1px solid #e5e7eb;}',
     '.chatsy-dots span{width:6px;height:6px;border-radius:50%;background:#9ca3af;animation:chatsy-dot 1.2s infinite ease-in-out;}',
     '.chatsy-dots span:nth-child(2){animation-delay:.15s;}',
@@ -563,7 +583,8 @@
       ui.typingText
     ]);
     ui.csat = buildCsat();
-    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing, ui.csat]);
+    buildAlternatives(); // alternatives to waiting: ui.alt (in the log) and ui.altBar (its button)
+    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing, ui.csat, ui.alt]);
     ui.jump = h('button', { id: 'chatsy-jump', type: 'button', hidden: true }, [icon('arrowDown', 14), COPY.jump]);
     var body = h('div', { class: 'chatsy-body' }, [ui.scroll, ui.jump]);
 
@@ -586,7 +607,7 @@
 
     ui.panel = h('div', {
       id: 'chatsy-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'chatsy-title', hidden: true
-    }, [header, ui.banner, ui.queueLine, ui.notice, body, composer]);
+    }, [header, ui.banner, ui.queueLine, ui.altBar, ui.notice, body, composer]);
 
     ui.unreadBadge = h('span', { id: 'chatsy-unread', 'aria-hidden': 'true', hidden: true });
     ui.launcherIcon = icon('chat', 26);
@@ -825,7 +846,7 @@
     timers.connect = setTimeout(function () { dropSocket(ws); }, CONNECT_TIMEOUT_MS);
     ws.onopen = function () {
       if (S.ws !== ws) return;
-      rawSend({ type: 'auth', token: S.token, site_key: siteKey });
+      rawSend({ type: 'auth', token: S.token, site_key: siteKey, time_zone: visitorTimeZone() });
     };
     ws.onmessage = function (ev) {
       if (S.ws !== ws) return;
@@ -974,6 +995,8 @@
       case 'stream_end': endStream(str(f.stream_id)); break;
       case 'csat_request': onCsatRequest(f); break;
       case 'csat_thanks': onCsatThanks(f); break;
+      case 'alternatives': onAlternatives(f); break;
+      case 'ticket_created': onTicketCreated(f); break;
       case 'error': onError(f); break;
       default: break; // pong and anything newer
     }
@@ -994,6 +1017,7 @@
       loadConversationPrefs();
     }
     if (typeof conv.status === 'string') S.status = conv.status;
+    altStatus();
     if (f.site) setSite(f.site);
 
     S.awaitingHistory = false;
@@ -1168,6 +1192,7 @@
     if (conv && typeof conv.status === 'string') S.status = conv.status;
     if (S.status !== 'resolved') resetCsat(); // a new chat, rated again after its next resolve
     if (S.status !== 'queued') ui.queueLine.hidden = true;
+    altStatus();
   }
 
   // A bot answer arriving token by token: a temporary bubble until the stored message lands.
@@ -1278,6 +1303,7 @@
   }
 
   function onError(f) {
+    if (altError(f)) return;
     var code = str(f.code);
     var message = str(f.message);
     var cid = typeof f.client_id === 'string' ? f.client_id : null;
@@ -1299,6 +1325,229 @@
     if (code === 'auth_required') return; // the socket closes and we reconnect
     if (code === 'csat_not_available') { ui.csat.hidden = true; return; }
     showNotice(ERROR_COPY[code] || message || 'Something went wrong. Please try again.');
+  }
+
+  // ---------------------------------------------- alternatives to waiting (tickets) --
+  // The server offers these (an `alternatives` frame) when the queue is closed, nobody is
+  // available, the wait is long or past its maximum, and when the visitor presses "Other ways
+  // to reach us". Each option is a small form; a `ticket` frame carries it with a request_id
+  // reused on retry, so the server stores one ticket however often it is sent.
+  var ALT_COPY = {
+    button: 'Other ways to reach us',
+    title: 'Other ways to reach us',
+    back: 'Back',
+    send: 'Send',
+    sending: 'Sending\u2026',
+    name: 'Your name (optional)',
+    email: 'Email',
+    emailOptional: 'Email (optional)',
+    phone: 'Phone number',
+    phoneOptional: 'Phone (optional)',
+    window: 'When should we call? (your time)',
+    slot: 'Choose a time (your time)',
+    details: 'Your message',
+    detailsOptional: 'Anything to add for the team? (optional)',
+    required: 'Please fill this in.',
+    badEmail: 'That doesn\u2019t look like an email address (name@example.com).',
+    notWaiting: 'This chat is no longer waiting for our team.'
+  };
+  var ALT_FIELDS = {
+    after_hours: [['email', true], ['name', false], ['phone', false], ['details', false]],
+    callback: [['phone', true], ['window', true], ['name', false]],
+    email: [['email', true], ['name', false], ['details', false]],
+    scheduled_call: [['slot', true], ['phone', true], ['name', false]],
+    message: [['email', true], ['details', true], ['name', false]]
+  };
+
+  function visitorTimeZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { return ''; }
+  }
+
+  function buildAlternatives() {
+    S.alt = null;       // the last `alternatives` frame
+    S.altForm = null;   // { kind, requestId, fields: {name: input} } while a form is shown
+    ui.altOpen = h('button', { type: 'button', id: 'chatsy-alt-open', text: ALT_COPY.button });
+    ui.altOpen.addEventListener('click', requestAlternatives);
+    ui.altBar = h('div', { id: 'chatsy-alt-bar', hidden: true }, [ui.altOpen]);
+    ui.alt = h('section', { id: 'chatsy-alt', 'aria-labelledby': 'chatsy-alt-title', hidden: true });
+  }
+
+  function requestAlternatives() {
+    if (!rawSend({ type: 'alternatives', time_zone: visitorTimeZone() })) showNotice(COPY.offlineAction);
+  }
+
+  function altStatus() {
+    if (!ui.altBar) return;
+    var waiting = S.status === 'queued';
+    ui.altBar.hidden = !waiting;
+    if (!waiting) { ui.alt.hidden = true; S.altForm = null; }
+  }
+
+  function altClear() {
+    while (ui.alt.firstChild) ui.alt.removeChild(ui.alt.firstChild);
+  }
+
+  function onAlternatives(f) {
+    if (!Array.isArray(f.options)) return;
+    if (S.altForm) return; // the visitor is filling a form in: don't pull it away
+    S.alt = f;
+    altClear();
+    ui.alt.appendChild(h('h3', { id: 'chatsy-alt-title', text: ALT_COPY.title }));
+    ui.alt.appendChild(h('p', { class: 'chatsy-alt-text', text: str(f.text) }));
+    var list = h('ul', { class: 'chatsy-alt-options' });
+    f.options.forEach(function (o) {
+      if (!o || !ALT_FIELDS[o.kind]) return;
+      var btn = h('button', { type: 'button', class: 'chatsy-alt-option', 'data-kind': o.kind, text: str(o.label) });
+      btn.addEventListener('click', function () { showAltForm(o.kind, str(o.label)); });
+      list.appendChild(h('li', null, [btn]));
+    });
+    ui.alt.appendChild(list);
+    ui.alt.hidden = false;
+    if (S.open) scrollToBottom();
+    announce(str(f.text));
+  }
+
+  function altField(kind, name, required) {
+    var id = 'chatsy-alt-' + name;
+    var labelText = {
+      name: ALT_COPY.name,
+      email: required ? ALT_COPY.email : ALT_COPY.emailOptional,
+      phone: required ? ALT_COPY.phone : ALT_COPY.phoneOptional,
+      window: ALT_COPY.window,
+      slot: ALT_COPY.slot,
+      details: required ? ALT_COPY.details : ALT_COPY.detailsOptional
+    }[name];
+    var input;
+    var common = { id: id, name: name, 'aria-describedby': id + '-err', required: required || null };
+    if (name === 'window' || name === 'slot') {
+      input = h('select', common);
+      var choices = name === 'window' ? (S.alt.windows || []).map(function (w) { return [w.id, w.label]; })
+        : (S.alt.slots || []).map(function (w) { return [w.value, w.label]; });
+      input.appendChild(h('option', { value: '', text: '\u2014' }));
+      choices.forEach(function (c) { input.appendChild(h('option', { value: str(c[0]), text: str(c[1]) })); });
+    } else if (name === 'details') {
+      input = h('textarea', Object.assign(common, { rows: '3', maxlength: '4000' }));
+    } else {
+      input = h('input', Object.assign(common, {
+        type: name === 'email' ? 'email' : name === 'phone' ? 'tel' : 'text',
+        autocomplete: name === 'email' ? 'email' : name === 'phone' ? 'tel' : 'name',
+        maxlength: name === 'email' ? '254' : name === 'phone' ? '40' : '120'
+      }));
+    }
+    var err = h('p', { id: id + '-err', class: 'chatsy-alt-err', hidden: true });
+    return { input: input, err: err, required: required, row: h('div', { class: 'chatsy-alt-field' }, [
+      h('label', { for: id, text: labelText }), input, err
+    ]) };
+  }
+
+  function showAltForm(kind, label) {
+    altClear();
+    var fields = {};
+    var form = h('form', { novalidate: true, 'data-kind': kind });
+    form.appendChild(h('h3', { id: 'chatsy-alt-title', text: label }));
+    if (kind === 'after_hours' && S.alt) form.appendChild(h('p', { class: 'chatsy-alt-text', text: str(S.alt.text) }));
+    ALT_FIELDS[kind].forEach(function (spec) {
+      var f = altField(kind, spec[0], spec[1]);
+      fields[spec[0]] = f;
+      form.appendChild(f.row);
+    });
+    var submitBtn = h('button', { type: 'submit', class: 'chatsy-alt-submit', text: ALT_COPY.send });
+    var back = h('button', { type: 'button', class: 'chatsy-alt-back', text: ALT_COPY.back });
+    form.appendChild(h('div', { class: 'chatsy-alt-actions' }, [submitBtn, back]));
+    ui.altFormError = h('p', { class: 'chatsy-alt-err', role: 'alert', hidden: true });
+    form.appendChild(ui.altFormError);
+    S.altForm = { kind: kind, requestId: uuid(), fields: fields, submit: submitBtn };
+    back.addEventListener('click', function () {
+      S.altForm = null;
+      if (S.alt) onAlternatives(S.alt);
+      var first = ui.alt.querySelector('button');
+      if (first) first.focus();
+    });
+    form.addEventListener('submit', function (e) { e.preventDefault(); submitAltForm(); });
+    ui.alt.appendChild(form);
+    ui.alt.hidden = false;
+    var firstInput = form.querySelector('input,select,textarea');
+    if (firstInput) firstInput.focus();
+    if (S.open) scrollToBottom();
+  }
+
+  function setFieldError(f, text) {
+    f.err.textContent = text || '';
+    f.err.hidden = !text;
+    if (text) f.input.setAttribute('aria-invalid', 'true');
+    else f.input.removeAttribute('aria-invalid');
+  }
+
+  function submitAltForm() {
+    var form = S.altForm;
+    if (!form || form.busy) return;
+    var frame = { type: 'ticket', request_id: form.requestId, kind: form.kind, time_zone: visitorTimeZone() };
+    var firstBad = null;
+    Object.keys(form.fields).forEach(function (name) {
+      var f = form.fields[name];
+      var value = f.input.value.trim();
+      var problem = '';
+      if (f.required && !value) problem = ALT_COPY.required;
+      else if (name === 'email' && value && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) problem = ALT_COPY.badEmail;
+      setFieldError(f, problem);
+      if (problem && !firstBad) firstBad = f.input;
+      frame[name] = value;
+    });
+    ui.altFormError.hidden = true;
+    if (firstBad) { firstBad.focus(); return; }
+    if (!rawSend(frame)) { altFormFailed(COPY.offlineAction); return; }
+    form.busy = true;
+    form.submit.disabled = true;
+    form.submit.textContent = ALT_COPY.sending;
+    form.submit.setAttribute('aria-busy', 'true');
+  }
+
+  function altFormIdle() {
+    var form = S.altForm;
+    if (!form) return;
+    form.busy = false;
+    form.submit.disabled = false;
+    form.submit.textContent = ALT_COPY.send;
+    form.submit.removeAttribute('aria-busy');
+  }
+
+  function altFormFailed(text) {
+    altFormIdle();
+    ui.altFormError.textContent = text;
+    ui.altFormError.hidden = false;
+  }
+
+  // Errors about alternatives and tickets: shown in the form, field by field. True if handled.
+  function altError(f) {
+    var code = str(f.code);
+    if (code === 'alternatives_not_available') { showNotice(ALT_COPY.notWaiting); return true; }
+    if (code !== 'ticket_invalid' && code !== 'ticket_not_available') return false;
+    var form = S.altForm;
+    if (!form || (f.request_id && f.request_id !== form.requestId)) return true;
+    if (code === 'ticket_not_available') { altFormFailed(str(f.message) || ALT_COPY.notWaiting); return true; }
+    altFormIdle();
+    var fields = f.fields && typeof f.fields === 'object' ? f.fields : {};
+    var firstBad = null;
+    Object.keys(form.fields).forEach(function (name) {
+      setFieldError(form.fields[name], str(fields[name] || ''));
+      if (fields[name] && !firstBad) firstBad = form.fields[name].input;
+    });
+    if (firstBad) firstBad.focus();
+    else altFormFailed(str(f.message));
+    return true;
+  }
+
+  function onTicketCreated(f) {
+    var form = S.altForm;
+    if (form && f.request_id && f.request_id !== form.requestId) return;
+    // The confirmation is also a system message in the log (for reloads and other tabs): the
+    // form goes away and the visitor is back in the chat, where the bot keeps helping.
+    S.altForm = null;
+    altClear();
+    ui.alt.hidden = true;
+    ui.altBar.hidden = true;
+    announce(str(f.text));
+    if (S.open) focusInput();
   }
 
   function normSender(s) {

@@ -267,8 +267,8 @@ def test_the_handoff_text_is_editable_per_reason_and_says_how_long(sarah):
 @pytest.mark.django_db
 def test_the_default_handoff_text_promises_no_number_when_nobody_is_online(queues):
     body = escalated_conversation().messages.get(metadata__event="handoff").body
-    assert "full context" in body and "as soon as possible" in body
-    assert "add to the notes" in body
+    assert "shared our conversation" in body and "nobody is available right now" in body
+    assert "minutes" not in body and "as soon as possible" not in body
 
 
 # --- CSAT over the widget socket ----------------------------------------------------------

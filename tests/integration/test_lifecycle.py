@@ -45,6 +45,12 @@ MOVES = [
         lambda c: lifecycle.conversation_ticket(conversation=c),
     ),
     Move(
+        "resume",
+        Status.TICKET,
+        Status.BOT,
+        lambda c: lifecycle.conversation_resume(conversation=c),
+    ),
+    Move(
         "abandon",
         Status.QUEUED,
         Status.CLOSED,

@@ -9,11 +9,13 @@ import pytest
 
 from conversations.frames import (
     Action,
+    AlternativesRequest,
     Auth,
     FrameError,
     Ping,
     Resync,
     SendMessage,
+    TicketRequest,
     Typing,
     history_frame,
     parse_frame,
@@ -48,6 +50,21 @@ CLIENT_ID = uuid.uuid4()
             Action(action="helpful_yes", seq=3),
         ),
         ({"type": "ping"}, Ping()),
+        (
+            {"type": "auth", "token": "t", "site_key": "k", "time_zone": "Europe/Berlin"},
+            Auth(token="t", site_key="k", time_zone="Europe/Berlin"),
+        ),
+        ({"type": "auth", "token": "t", "site_key": "k", "time_zone": 5}, Auth("t", "k", "")),
+        ({"type": "alternatives", "time_zone": "Asia/Tokyo"}, AlternativesRequest("Asia/Tokyo")),
+        ({"type": "alternatives"}, AlternativesRequest(time_zone="")),
+        (
+            {"type": "ticket", "request_id": str(CLIENT_ID), "kind": "email", "email": "a@b.co"},
+            TicketRequest(request_id=CLIENT_ID, kind="email", email="a@b.co"),
+        ),
+        (
+            {"type": "ticket", "request_id": str(CLIENT_ID), "kind": "callback", "name": None},
+            TicketRequest(request_id=CLIENT_ID, kind="callback"),
+        ),
     ],
 )
 def test_valid_frames_parse(frame, expected):
@@ -75,6 +92,17 @@ def test_valid_frames_parse(frame, expected):
         ({"type": "typing", "active": "yes"}, "invalid_frame"),
         ({"type": "action", "action": "", "seq": 1}, "invalid_frame"),
         ({"type": "action", "action": "x", "seq": 0}, "invalid_frame"),
+        ({"type": "ticket", "kind": "email"}, "invalid_frame"),
+        ({"type": "ticket", "request_id": "nope", "kind": "email"}, "invalid_frame"),
+        ({"type": "ticket", "request_id": str(CLIENT_ID)}, "invalid_frame"),
+        (
+            {"type": "ticket", "request_id": str(CLIENT_ID), "kind": "email", "email": 3},
+            "invalid_frame",
+        ),
+        (
+            {"type": "ticket", "request_id": str(CLIENT_ID), "kind": "x", "details": "d" * 4001},
+            "invalid_frame",
+        ),
         ("x" * (16 * 1024 + 1), "frame_too_large"),
         # json.dumps spells a lone surrogate as the escape "\\ud800", as an attacker would.
         ({"type": "message", "client_id": str(CLIENT_ID), "body": "a \ud800 b"}, "bad_json"),
