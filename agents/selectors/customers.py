@@ -1,8 +1,8 @@
 """Who the customer is, for the warm-handoff card: identity, plan, account age, and what they
 came to us with before.
 
-`customer_histories` is the seam for the customer's earlier contacts: today their earlier
-conversations; tickets (agents.Ticket) join the same `Contact` list, newest first.
+`customer_histories` reads the customer's earlier contacts: their other conversations (the
+newest listed) and the follow-up tickets opened on them, counted.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
+from agents.models import Ticket
 from conversations.models import Conversation, Customer
 
 PREVIOUS_SHOWN = 5  # earlier contacts listed on the card; the count covers them all
@@ -31,10 +32,28 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class TicketHistory:
+    """Follow-up tickets (agents.Ticket) opened on the customer's other conversations."""
+
+    total: int = 0
+    done: int = 0
+
+    @property
+    def summary(self) -> str:
+        """The spec's "Previous Tickets: 3 (all resolved)", for tickets: "3 (all done)"."""
+        if not self.total:
+            return "None"
+        if self.done == self.total:
+            return f"{self.total} (all done)" if self.total > 1 else "1 (done)"
+        return f"{self.total} ({self.total - self.done} open)"
+
+
+@dataclass(frozen=True)
 class CustomerHistory:
     total: int = 0  # earlier contacts, this conversation excluded
     resolved: int = 0
     recent: list[Contact] = field(default_factory=list)  # the newest PREVIOUS_SHOWN
+    tickets: TicketHistory = field(default_factory=TicketHistory)
 
     @property
     def summary(self) -> str:
@@ -71,12 +90,42 @@ class CustomerCard:
 
 
 def customer_histories(*, conversations: list[Conversation]) -> dict[int, CustomerHistory]:
-    """Per conversation (by pk): its customer's other conversations, in one query."""
-    rows = _recent_conversations({c.customer_id for c in conversations})
+    """Per conversation (by pk): its customer's other conversations and their tickets, in two
+    queries whatever the number of conversations."""
+    customer_ids = {c.customer_id for c in conversations}
+    rows = _recent_conversations(customer_ids)
     by_customer: dict[int, list[dict]] = {}
     for row in rows:
         by_customer.setdefault(row["customer_id"], []).append(row)
-    return {c.pk: _history(c, by_customer.get(c.customer_id, [])) for c in conversations}
+    tickets: dict[int, list[dict]] = {}
+    for row in _ticket_counts(customer_ids):
+        tickets.setdefault(row["conversation__customer_id"], []).append(row)
+    return {
+        c.pk: _history(
+            c, by_customer.get(c.customer_id, []), _tickets(c, tickets.get(c.customer_id, []))
+        )
+        for c in conversations
+    }
+
+
+def _ticket_counts(customer_ids: set[int]) -> list[dict]:
+    """Tickets per (customer, conversation, state): a handful of rows per customer."""
+    if not customer_ids:
+        return []
+    return list(
+        Ticket.objects.filter(conversation__customer_id__in=customer_ids)
+        .values("conversation__customer_id", "conversation_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _tickets(conversation: Conversation, rows: list[dict]) -> TicketHistory:
+    others = [row for row in rows if row["conversation_id"] != conversation.pk]
+    return TicketHistory(
+        total=sum(row["n"] for row in others),
+        done=sum(row["n"] for row in others if row["state"] == Ticket.State.DONE),
+    )
 
 
 def _recent_conversations(customer_ids: set[int]) -> list[dict]:
@@ -117,9 +166,11 @@ def _recent_conversations(customer_ids: set[int]) -> list[dict]:
     )
 
 
-def _history(conversation: Conversation, rows: list[dict]) -> CustomerHistory:
+def _history(
+    conversation: Conversation, rows: list[dict], tickets: TicketHistory
+) -> CustomerHistory:
     if not rows:
-        return CustomerHistory()
+        return CustomerHistory(tickets=tickets)
     this_resolved = conversation.status in _DONE and conversation.resolved_at is not None
     labels = dict(Conversation.Status.choices)
     recent = [
@@ -137,4 +188,5 @@ def _history(conversation: Conversation, rows: list[dict]) -> CustomerHistory:
         total=rows[0]["total"] - 1,
         resolved=(rows[0]["resolved_total"] or 0) - int(this_resolved),
         recent=recent,
+        tickets=tickets,
     )

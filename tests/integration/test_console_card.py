@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from agents import services
-from agents.models import Queue, QueueMembership
+from agents.models import Queue, QueueMembership, Ticket
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
 from escalation.models import Plan
@@ -69,7 +69,11 @@ def test_the_card_has_everything_the_agent_view_lists(client, agent):
     customer.save()
     for status in ("resolved", "resolved", "closed"):
         ConversationFactory(customer=customer, status=status, resolved_at=timezone.now())
-    ConversationFactory(customer=customer, status="ticket")
+    followed_up = ConversationFactory(customer=customer, status="ticket")
+    for state in ("done", "open"):
+        Ticket.objects.create(
+            conversation=followed_up, request_id=uuid.uuid4(), kind="callback", state=state
+        )
     # Closed as abandoned (the visitor left the queue): never resolved, so not counted as such.
     ConversationFactory(customer=customer, status="closed")
     first = ConversationFactory(customer=customer)
@@ -85,6 +89,7 @@ def test_the_card_has_everything_the_agent_view_lists(client, agent):
     assert "John Smith" in html and "Pro plan" in html and "john@example.com" in html
     assert "2\xa0years" in html  # account age
     assert "Previous conversations</dt><dd>6 (4 resolved)" in html
+    assert "Previous tickets</dt><dd>2 (1 open)" in html
     assert "Billing dispute" in html and "Rule <code>billing_dispute</code>" in html
     assert "billing dispute of $150" in html.lower()
     assert 'AI attempts <span class="count">0</span>' in html
@@ -122,7 +127,7 @@ def test_ai_attempts_show_what_the_bot_answered_and_how_sure_it_was(client, agen
 def test_the_card_costs_a_fixed_number_of_queries(client, agent, django_assert_num_queries):
     chat = escalated_conversation(DISPUTE)
     services.conversation_claim(agent=agent, public_id=str(chat.public_id))
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(10) as few:
         card(client, chat)
     for n in range(30):
         say(chat, f"Still waiting, message {n}")
@@ -136,7 +141,7 @@ def test_the_workspace_page_costs_the_same_for_one_chat_or_three(
     client, agent, django_assert_num_queries
 ):
     services.conversation_claim(agent=agent, public_id=str(escalated_conversation().public_id))
-    with django_assert_num_queries(14) as one:  # the queue panel: + depth and oldest wait
+    with django_assert_num_queries(15) as one:  # the queue panel: + depth and oldest wait
         client.get("/console/")
     for _ in range(2):
         services.conversation_claim(agent=agent, public_id=str(escalated_conversation().public_id))
