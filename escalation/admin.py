@@ -14,6 +14,7 @@ from escalation.models import (
     EscalationSettings,
     HandoffMessage,
     Plan,
+    SensitiveProtocol,
 )
 
 
@@ -132,12 +133,13 @@ class EscalationAdmin(admin.ModelAdmin):
     list_display = [
         "created",
         "category",
+        "sensitive_topic",
         "priority",
         "target_queue",
         "explanation",
         "conversation",
     ]
-    list_filter = ["category", "priority", "target_queue"]
+    list_filter = ["category", "sensitive_topic", "priority", "target_queue"]
     search_fields = ["explanation", "summary"]
     list_select_related = ["conversation"]
     readonly_fields = [field.name for field in Escalation._meta.fields]
@@ -152,3 +154,13 @@ class HandoffMessageAdmin(admin.ModelAdmin):
 
     list_display = ["__str__", "text", "active"]
     list_editable = ["active"]
+
+
+@admin.register(SensitiveProtocol)
+class SensitiveProtocolAdmin(admin.ModelAdmin):
+    """The documented response protocol per sensitive topic: the visitor's text at the
+    handoff ({team}, {wait}) and the agent's guidance on the card."""
+
+    list_display = ["__str__", "visitor_text", "active", "updated"]
+    list_editable = ["active"]
+    fields = ["topic", "visitor_text", "agent_guidance", "active"]
