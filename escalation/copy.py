@@ -63,6 +63,10 @@ CSAT_QUESTION = "How did {agent} do? Rate this chat."
 CSAT_GENERIC = "How did we do? Rate this chat."
 CSAT_THANKS = "Thanks for your feedback!"
 HANDED_BACK = "{agent} handed the conversation back to {bot}. Ask away if there's anything else."
+HANDED_BACK_SENSITIVE = (
+    "{agent} stepped away from this conversation. If you write again, your message goes "
+    "straight back to our specialist team."
+)
 TRANSFERRED_TO_QUEUE = (
     "{agent} is passing you to our {team} team, who will see the whole conversation. "
     "You'll keep your place near the front of the line."

@@ -12,7 +12,7 @@ from agents.models import AgentProfile, CannedReply, ChatParticipant, Note
 from agents.selectors.access import OWNER, WRITERS
 from conversations.models import Conversation, Message
 from escalation.models import Escalation
-from escalation.selectors import gathered_from, sentiment_label
+from escalation.selectors import Protocol, gathered_from, sentiment_label, sensitive_protocols
 
 TREND_POINTS = 8
 TREND_STEP = 0.15  # a change in sentiment smaller than this reads as "steady"
@@ -73,6 +73,7 @@ class ChatView:
     sentiment: SentimentTrend
     handover_notes: list[Note] = field(default_factory=list)
     gathered: list[dict[str, str]] = field(default_factory=list)
+    protocol: Protocol | None = None  # a sensitive topic's: the guidance on the card
 
     @property
     def public_id(self) -> str:
@@ -164,6 +165,15 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
         )
     )
     history = _customer_history([c.customer_id for c in conversations])
+    # One more query, only when a sensitive chat is open: its protocol's guidance.
+    protocols = sensitive_protocols(
+        topics={
+            e.sensitive_topic
+            for c in conversations
+            for e in c.newest_escalations[:1]  # type: ignore[attr-defined]
+            if e.sensitive_topic
+        }
+    )
     views = []
     for conversation in conversations:
         role = _role(conversation, agent)
@@ -174,11 +184,17 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
             Conversation.Status.RESOLVED,
             Conversation.Status.CLOSED,
         ) and (conversation.resolved_at is not None)
-        views.append(_chat_view(conversation, role, total - 1, resolved - int(done)))
+        views.append(_chat_view(conversation, role, total - 1, resolved - int(done), protocols))
     return views
 
 
-def _chat_view(conversation: Conversation, role: str, total: int, resolved: int) -> ChatView:
+def _chat_view(
+    conversation: Conversation,
+    role: str,
+    total: int,
+    resolved: int,
+    protocols: dict[str, Protocol],
+) -> ChatView:
     # Prefetch(to_attr=...) adds attributes that no type declares.
     escalation = first(conversation.newest_escalations)  # type: ignore[attr-defined]
     messages = conversation.all_messages  # type: ignore[attr-defined]
@@ -206,6 +222,7 @@ def _chat_view(conversation: Conversation, role: str, total: int, resolved: int)
             escalation=escalation,
             texts=[m.body for m in messages if m.sender == Message.Sender.CUSTOMER],
         ),
+        protocol=protocols.get(escalation.sensitive_topic) if escalation else None,
     )
 
 
