@@ -12,7 +12,7 @@ from agents.models import AgentProfile, CannedReply, ChatParticipant, Note
 from agents.selectors.access import OWNER, WRITERS
 from conversations.models import Conversation, Message
 from escalation.models import Escalation
-from escalation.selectors import Protocol, gathered_from, sentiment_label, sensitive_protocols
+from escalation.selectors import Protocol, gathered_from, sensitive_protocols, sentiment_label
 
 TREND_POINTS = 8
 TREND_STEP = 0.15  # a change in sentiment smaller than this reads as "steady"
