@@ -29,6 +29,7 @@ from conversations.frames import (
     Ping,
     Resync,
     SendMessage,
+    Transcript,
     Typing,
     history_frame,
     message_payload,
@@ -66,6 +67,7 @@ BUDGET_KINDS: dict[type, str] = {
     Action: "action",
     Csat: "csat",
     Ping: "ping",
+    Transcript: "transcript",
 }
 UNAUTHENTICATED = "unauthenticated"
 
@@ -192,6 +194,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 )
         elif isinstance(frame, Csat):
             await self._rate(frame)
+        elif isinstance(frame, Transcript):
+            await self._transcript(frame)
 
     async def _authenticate(self, frame: Auth) -> None:
         if self.conversation is not None:
@@ -252,6 +256,28 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "type": "csat_thanks",
                 "text": copy.CSAT_THANKS,
                 "duplicate": result is CsatResult.DUPLICATE,
+            }
+        )
+
+    async def _transcript(self, frame: Transcript) -> None:
+        """The transcript by email: stored once per client_id, emailed by Celery."""
+        try:
+            receipt = await database_sync_to_async(services.transcript_request)(
+                conversation=self.authed,
+                client_id=frame.client_id,
+                email=frame.email,
+                time_zone=frame.time_zone,
+            )
+        except services.TranscriptEmpty as error:
+            raise FrameError(
+                "transcript_empty", str(error), client_id=str(frame.client_id)
+            ) from error
+        await self._send_json(
+            {
+                "type": "transcript_queued",
+                "client_id": str(frame.client_id),
+                "email": receipt.request.email,
+                "duplicate": receipt.duplicate,
             }
         )
 
@@ -414,6 +440,7 @@ _RATE_LIMITED_TEXT = {
     "resync": "Too many history requests.",
     "action": "Too many button clicks.",
     "csat": "Too many ratings.",
+    "transcript": "Too many transcript requests.",
     "ping": "Too many pings.",
     "socket": "Too many connections from your network.",
     "auth": "Too many reconnections.",
@@ -430,7 +457,7 @@ def _rate_limited(kind: str, retry_after: float, client_id: str | None) -> dict[
 
 
 def _client_id(frame: Any) -> str | None:
-    return str(frame.client_id) if isinstance(frame, SendMessage) else None
+    return str(frame.client_id) if isinstance(frame, SendMessage | Transcript) else None
 
 
 _debounces: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Debounce] = (

@@ -20,7 +20,8 @@ from chatsy import events, realtime
 from conversations import selectors
 from conversations.frames import message_payload
 from conversations.lifecycle import conversation_reopen
-from conversations.models import Conversation, Customer, Message, Site
+from conversations.models import Conversation, Customer, Message, Site, TranscriptRequest
+from conversations.tasks import transcript_send_enqueue
 from conversations.tokens import InvalidToken, issue_token, read_token
 from conversations.turns import turn_deadline
 from escalation.signals.sentiment import score_sentiment
@@ -261,3 +262,32 @@ def _announce_conversation_on_commit(conversation: Conversation) -> None:
     realtime.group_send_on_commit(
         realtime.CONSOLE_GROUP, events.conversation_updated(conversation=conversation.public_id)
     )
+
+
+class TranscriptEmpty(ValueError):
+    """The conversation has no message yet: there is nothing to email."""
+
+
+@dataclass(frozen=True)
+class TranscriptReceipt:
+    request: TranscriptRequest
+    duplicate: bool  # this client_id asked before: nothing new is sent
+
+
+@transaction.atomic
+def transcript_request(
+    *, conversation: Conversation, client_id: UUID, email: str, time_zone: str = ""
+) -> TranscriptReceipt:
+    """Record the visitor's request for the transcript by email, once per client_id, and on
+    commit queue the email (conversations.transcripts sends it once)."""
+    if not Conversation.objects.filter(pk=conversation.pk, last_seq__gt=0).exists():
+        raise TranscriptEmpty("There is nothing to send yet.")
+    request, created = TranscriptRequest.objects.get_or_create(
+        conversation=conversation,
+        client_id=client_id,
+        defaults={"email": email, "time_zone": time_zone},
+    )
+    if created:
+        request_id = request.pk
+        transaction.on_commit(lambda: transcript_send_enqueue(request_id))
+    return TranscriptReceipt(request=request, duplicate=not created)
