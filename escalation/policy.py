@@ -69,7 +69,7 @@ class SensitiveTopic(StrEnum):
         return SENSITIVE_TOPIC_LABELS[self]
 
 
-SENSITIVE_TOPIC_LABELS = {
+SENSITIVE_TOPIC_LABELS: dict[str, str] = {  # keyed by SensitiveTopic (a str)
     SensitiveTopic.HEALTH_SAFETY: "Health & safety",
     SensitiveTopic.LEGAL_THREAT: "Legal threat",
     SensitiveTopic.HARASSMENT: "Harassment",

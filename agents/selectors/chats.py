@@ -170,7 +170,7 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
         topics={
             e.sensitive_topic
             for c in conversations
-            for e in c.newest_escalations[:1]  # type: ignore[attr-defined]
+            for e in c.newest_escalations[:1]
             if e.sensitive_topic
         }
     )
