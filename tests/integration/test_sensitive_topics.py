@@ -292,3 +292,26 @@ def test_an_ordinary_conversation_has_no_marker(client, queues):
         f"/console/chats/{conversation.public_id}/", headers={"HX-Request": "true"}
     ).content.decode()
     assert "Sensitive ·" not in card and "Response protocol" not in card
+
+
+@pytest.mark.django_db
+def test_the_protocols_are_listed_and_editable_in_the_admin(admin_client):
+    page = admin_client.get("/admin/escalation/sensitiveprotocol/").content.decode()
+    for label in ("Health &amp; safety", "Legal threat", "Harassment", "Accessibility"):
+        assert label in page
+    row = SensitiveProtocol.objects.get(topic="harassment")
+    response = admin_client.post(
+        f"/admin/escalation/sensitiveprotocol/{row.pk}/change/",
+        {
+            "topic": "harassment",
+            "visitor_text": "We're on it: our {team} team will be with you {wait}.",
+            "agent_guidance": "Believe them.",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.visitor_text, row.agent_guidance) == (
+        "We're on it: our {team} team will be with you {wait}.",
+        "Believe them.",
+    )
