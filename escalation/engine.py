@@ -258,15 +258,13 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
         category, queue = winner.category, winner.queue
         reasons = [o.reason for o in ranked]
     priority = max((o.priority for o in acting), key=_PRIORITY_RANK.__getitem__)
-    sensitive = issue is not None and issue.category == Category.SENSITIVE and not issue.tentative
-    topic = issue.topic if sensitive and issue is not None else ""
+    # Only sensitive outcomes carry a topic; a sure one makes the decision a sensitive topic.
+    topic = issue.topic if issue is not None and not issue.tentative else ""
     upset = any(o.category == Category.NEGATIVE_SENTIMENT for o in ranked)
     if winner.action is Action.ESCALATE and upset:  # emotions run high: a person comes sooner
         priority = max(priority, Priority.HIGH, key=_PRIORITY_RANK.__getitem__)
-    # A sensitive topic stays with the trained specialists, whatever the plan.
-    vip_queue = plan is not None and plan.vip and plan.dedicated_queue and not sensitive
-    if vip_queue and plan is not None and winner.action is Action.ESCALATE:
-        queue = plan.dedicated_queue
+    if plan is not None and plan.vip and plan.dedicated_queue and winner.action is Action.ESCALATE:
+        queue = queue if topic else plan.dedicated_queue  # a sensitive topic: the specialists
     return Decision(
         action=winner.action,
         category=category,
@@ -432,8 +430,8 @@ def _read_category_rule(reading: _Reading, rule: Rule) -> _Outcome | None:
 
 def _read_sensitive(reading: _Reading, rule: Rule) -> _Outcome | None:
     """The spec's sensitive topics: the rule's own keywords ("other"), the trained
-    classifiers (health and safety, harassment, accessibility, privacy) and legal threats
-    (a legal matter, by the `legal` classifier, that the visitor says they will act on)."""
+    classifiers (health and safety, harassment, accessibility, privacy), and legal matters
+    that are one of them (a threat; a request about the visitor's own data: privacy)."""
     phrase = _rule_phrase(reading, rule)
     if phrase is not None:
         reading.signals["sensitive"] = f"other: {phrase}"

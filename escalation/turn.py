@@ -259,9 +259,13 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
         if conversation.status != Conversation.Status.BOT:
             return  # already with a person: a second click changes nothing
         if not _escalation_within_budget(conversation):
-            _post(conversation.pk, bot_rules.BotMessage(copy.ESCALATION_LIMIT))
+            sensitive = escalation_selectors.conversation_sensitive_topic(
+                conversation_id=conversation.pk
+            )
+            limit = copy.SENSITIVE_ESCALATION_LIMIT if sensitive else copy.ESCALATION_LIMIT
+            _post(conversation.pk, bot_rules.BotMessage(limit))
             return
-        conversation_escalate(
+        conversation_escalate(  # a sensitive conversation's goes to the specialists
             conversation_id=conversation.pk, decision=human_requested_by_button(policy)
         )
         return

@@ -315,3 +315,30 @@ def test_the_protocols_are_listed_and_editable_in_the_admin(admin_client):
         "We're on it: our {team} team will be with you {wait}.",
         "Believe them.",
     )
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_past_the_handoff_budget_a_sensitive_chat_still_gets_no_bot_answer(
+    new_visitor, queues, specialist, settings
+):
+    settings.CHATSY_BUDGETS = {**settings.CHATSY_BUDGETS, "escalation": ("1/3600", "")}
+    visitor = await new_visitor()
+    ready = await visitor.connect()
+    public_id = ready["conversation"]["id"]
+    await visitor.say(HEATER)
+    await visitor.receive_message_from("system")
+    chat = await database_sync_to_async(agent_services.conversation_claim)(
+        agent=specialist, public_id=public_id
+    )
+    await database_sync_to_async(agent_services.conversation_hand_back)(
+        conversation=chat, agent=specialist, note="Logged."
+    )
+    await visitor.say("How long does shipping take?")  # the knowledge base could answer this
+    notice = await visitor.receive_message_from("bot")
+    assert notice["body"] == copy.SENSITIVE_ESCALATION_LIMIT  # a notice, not an answer
+    conversation, escalations, messages = await stored(public_id)
+    assert conversation.status == "bot" and len(escalations) == 1
+    assert [m.body for m in messages if m.sender == "bot"] == [copy.SENSITIVE_ESCALATION_LIMIT]
+    assert messages[-2].body == "How long does shipping take?"  # stored: nothing is lost
+    await visitor.close()
