@@ -534,6 +534,7 @@
       transcriptStatus('', '');
     }
     ui.transcript.hidden = false;
+    ui.transcriptBtn.setAttribute('aria-expanded', 'true');
     if (S.open && isNearBottom()) scrollToBottom();
   }
 
