@@ -242,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
     "answer-unanswered": {"task": "conversations.tasks.answer_unanswered", "schedule": 5.0},
     "summaries-reconcile": {"task": "escalation.tasks.summaries_reconcile", "schedule": 60.0},
     "ticket-emails-reconcile": {"task": "agents.tasks.ticket_emails_reconcile", "schedule": 60.0},
+    "transcripts-reconcile": {
+        "task": "conversations.tasks.transcripts_reconcile",
+        "schedule": 60.0,
+    },
 }
 
 # Email (ticket confirmations and replies, transcripts): printed to the console unless an SMTP
@@ -328,6 +332,11 @@ CHATSY_BUDGETS: dict[str, tuple[str | None, str | None]] = {
     "visitor": ("", None),
     # Handoffs a visitor can cause; beyond it the bot says so and keeps helping.
     "escalation": (os.environ.get("CHATSY_BUDGET_ESCALATIONS", "3/3600"), ""),
+    # Transcripts emailed at the visitor's request (each one email to an address they typed).
+    "transcript": (
+        os.environ.get("CHATSY_BUDGET_TRANSCRIPTS", "3/3600"),
+        os.environ.get("CHATSY_BUDGET_TRANSCRIPTS_PER_ADDRESS", "20/3600"),
+    ),
 }
 for _kind, _pair in CHATSY_BUDGETS.items():  # a typo fails at start-up, not on every frame
     for _text in _pair:

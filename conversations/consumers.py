@@ -31,6 +31,7 @@ from conversations.frames import (
     Resync,
     SendMessage,
     TicketRequest,
+    Transcript,
     Typing,
     history_frame,
     message_payload,
@@ -70,6 +71,7 @@ BUDGET_KINDS: dict[type, str] = {
     Ping: "ping",
     AlternativesRequest: "action",  # a button press, like a quick reply
     TicketRequest: "action",
+    Transcript: "transcript",
 }
 UNAUTHENTICATED = "unauthenticated"
 
@@ -201,6 +203,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self._alternatives_request(frame)
         elif isinstance(frame, TicketRequest):
             await self._ticket_request(frame)
+        elif isinstance(frame, Transcript):
+            await self._transcript(frame)
 
     async def _authenticate(self, frame: Auth) -> None:
         if self.conversation is not None:
@@ -293,6 +297,28 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             conversation=self.authed, request=frame
         )
         await self._send_json(answer)
+
+    async def _transcript(self, frame: Transcript) -> None:
+        """The transcript by email: stored once per client_id, emailed by Celery."""
+        try:
+            receipt = await database_sync_to_async(services.transcript_request)(
+                conversation=self.authed,
+                client_id=frame.client_id,
+                email=frame.email,
+                time_zone=frame.time_zone,
+            )
+        except services.TranscriptEmpty as error:
+            raise FrameError(
+                "transcript_empty", str(error), client_id=str(frame.client_id)
+            ) from error
+        await self._send_json(
+            {
+                "type": "transcript_queued",
+                "client_id": str(frame.client_id),
+                "email": receipt.request.email,
+                "duplicate": receipt.duplicate,
+            }
+        )
 
     async def _resync(self, after_seq: int) -> None:
         """One page: the widget asks for the next while `has_more`. Bounded in bytes too, as
@@ -457,6 +483,7 @@ _RATE_LIMITED_TEXT = {
     "resync": "Too many history requests.",
     "action": "Too many button clicks.",
     "csat": "Too many ratings.",
+    "transcript": "Too many transcript requests.",
     "ping": "Too many pings.",
     "socket": "Too many connections from your network.",
     "auth": "Too many reconnections.",
@@ -473,7 +500,7 @@ def _rate_limited(kind: str, retry_after: float, client_id: str | None) -> dict[
 
 
 def _client_id(frame: Any) -> str | None:
-    return str(frame.client_id) if isinstance(frame, SendMessage) else None
+    return str(frame.client_id) if isinstance(frame, SendMessage | Transcript) else None
 
 
 _debounces: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Debounce] = (

@@ -10,6 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from chatsy.events import MessagePayload
 
@@ -102,6 +106,19 @@ class TicketRequest:
 TICKET_TEXT_FIELDS = ("kind", "name", "email", "phone", "window", "slot", "details", "time_zone")
 MAX_TICKET_FIELD_CHARS = 4000
 
+
+@dataclass(frozen=True)
+class Transcript:
+    """The visitor asks for the conversation's transcript by email."""
+
+    client_id: UUID  # made by the widget, reused on retry: one email per request
+    email: str
+    time_zone: str  # IANA ("Europe/Paris"), or "" for UTC
+
+
+# EmailField's length; an IANA zone name is far shorter than this.
+MAX_EMAIL_CHARS, MAX_TIME_ZONE_CHARS = 254, 64
+
 Frame = (
     Auth
     | SendMessage
@@ -112,6 +129,7 @@ Frame = (
     | Csat
     | AlternativesRequest
     | TicketRequest
+    | Transcript
 )
 
 
@@ -228,6 +246,44 @@ def _parse_csat(data: dict[str, Any], _max: int) -> Csat:
     return Csat(score=score, comment=comment.strip())
 
 
+def _parse_transcript(data: dict[str, Any], _max: int) -> Transcript:
+    raw_id, email, zone = data.get("client_id"), data.get("email"), data.get("time_zone", "")
+    client_id = _uuid(raw_id)
+    if client_id is None:
+        raise FrameError("invalid_frame", "transcript needs a client_id (a UUID).")
+    email = email.strip() if isinstance(email, str) else ""
+    try:
+        if len(email) > MAX_EMAIL_CHARS:
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError as error:
+        raise FrameError(
+            "invalid_email", "Please enter a valid email address.", client_id=str(client_id)
+        ) from error
+    if zone is None:
+        zone = ""
+    if not isinstance(zone, str) or len(zone) > MAX_TIME_ZONE_CHARS or not _time_zone_ok(zone):
+        zone = ""  # a time zone we cannot read: the email shows UTC rather than failing
+    return Transcript(client_id=client_id, email=email, time_zone=zone)
+
+
+def _uuid(raw: Any) -> UUID | None:
+    try:
+        return UUID(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def _time_zone_ok(name: str) -> bool:
+    if not name:
+        return True
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "../x", "America" (a folder)
+        return False
+    return True
+
+
 _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
     "auth": _parse_auth,
     "message": _parse_message,
@@ -238,6 +294,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
     "csat": _parse_csat,
     "alternatives": _parse_alternatives,
     "ticket": _parse_ticket,
+    "transcript": _parse_transcript,
 }
 
 

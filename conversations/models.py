@@ -235,3 +235,39 @@ class Article(models.Model):
     @property
     def keyword_list(self) -> tuple[str, ...]:
         return tuple(word.strip() for word in self.keywords.split(",") if word.strip())
+
+
+class TranscriptRequest(models.Model):
+    """A visitor asked for the conversation's transcript by email. One row per request (the
+    widget's client_id, reused on retry): the send is claimed once (`sent_at`), so a retried
+    frame or a redelivered task sends one email."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="transcript_requests"
+    )
+    client_id = models.UUIDField(help_text="Made by the widget; a retry carries the same id.")
+    email = models.EmailField()
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="The visitor's (IANA), for the times in the email."
+    )
+    created = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"], name="transcript_request_client_id_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created"],
+                condition=models.Q(sent_at__isnull=True),
+                name="transcript_request_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Transcript of {self.conversation_id} to {self.email}"

@@ -22,7 +22,15 @@ from conversations import selectors
 from conversations.frames import message_payload
 from conversations.identity import Identity, IdentityRefused, identity_verify
 from conversations.lifecycle import conversation_reopen, conversation_resume
-from conversations.models import Conversation, Customer, Message, Site, identity_secret_new
+from conversations.models import (
+    Conversation,
+    Customer,
+    Message,
+    Site,
+    TranscriptRequest,
+    identity_secret_new,
+)
+from conversations.tasks import transcript_send_enqueue
 from conversations.tokens import InvalidToken, issue_token, read_token
 from conversations.turns import turn_deadline
 from escalation.signals.sentiment import score_sentiment
@@ -386,3 +394,32 @@ def _announce_conversation_on_commit(conversation: Conversation) -> None:
     realtime.group_send_on_commit(
         realtime.CONSOLE_GROUP, events.conversation_updated(conversation=conversation.public_id)
     )
+
+
+class TranscriptEmpty(ValueError):
+    """The conversation has no message yet: there is nothing to email."""
+
+
+@dataclass(frozen=True)
+class TranscriptReceipt:
+    request: TranscriptRequest
+    duplicate: bool  # this client_id asked before: nothing new is sent
+
+
+@transaction.atomic
+def transcript_request(
+    *, conversation: Conversation, client_id: UUID, email: str, time_zone: str = ""
+) -> TranscriptReceipt:
+    """Record the visitor's request for the transcript by email, once per client_id, and on
+    commit queue the email (conversations.transcripts sends it once)."""
+    if not Conversation.objects.filter(pk=conversation.pk, last_seq__gt=0).exists():
+        raise TranscriptEmpty("There is nothing to send yet.")
+    request, created = TranscriptRequest.objects.get_or_create(
+        conversation=conversation,
+        client_id=client_id,
+        defaults={"email": email, "time_zone": time_zone},
+    )
+    if created:
+        request_id = request.pk
+        transaction.on_commit(lambda: transcript_send_enqueue(request_id))
+    return TranscriptReceipt(request=request, duplicate=not created)

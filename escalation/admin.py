@@ -17,6 +17,7 @@ from escalation.models import (
     EscalationSettings,
     HandoffMessage,
     Plan,
+    SensitiveProtocol,
 )
 from escalation.policy import Category
 from escalation.routing import routing
@@ -183,12 +184,13 @@ class EscalationAdmin(admin.ModelAdmin):
     list_display = [
         "created",
         "category",
+        "sensitive_topic",
         "priority",
         "target_queue",
         "explanation",
         "conversation",
     ]
-    list_filter = ["category", "priority", "target_queue"]
+    list_filter = ["category", "sensitive_topic", "priority", "target_queue"]
     search_fields = ["explanation", "summary"]
     list_select_related = ["conversation"]
     readonly_fields = [field.name for field in Escalation._meta.fields]
@@ -203,3 +205,13 @@ class HandoffMessageAdmin(admin.ModelAdmin):
 
     list_display = ["__str__", "text", "active"]
     list_editable = ["active"]
+
+
+@admin.register(SensitiveProtocol)
+class SensitiveProtocolAdmin(admin.ModelAdmin):
+    """The documented response protocol per sensitive topic: the visitor's text at the
+    handoff ({team}, {wait}) and the agent's guidance on the card."""
+
+    list_display = ["__str__", "visitor_text", "active", "updated"]
+    list_editable = ["active"]
+    fields = ["topic", "visitor_text", "agent_guidance", "active"]

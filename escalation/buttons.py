@@ -1,9 +1,17 @@
-"""Decisions a person makes rather than the engine reading text: buttons and staff takeovers."""
+"""Decisions a person makes rather than the engine reading text: buttons and staff takeovers,
+and a sensitive conversation's later messages (decided by its history, not their text)."""
 
 from __future__ import annotations
 
 from escalation.engine import Decision, Reason
-from escalation.policy import Action, Category, Policy, Priority
+from escalation.policy import (
+    SENSITIVE_TOPIC_LABELS,
+    Action,
+    Category,
+    Policy,
+    Priority,
+    SensitiveTopic,
+)
 from escalation.signals.sentiment import Sentiment
 
 
@@ -55,4 +63,36 @@ def _human_decision(policy: Policy, signal: str, value: str, text: str) -> Decis
         target_queue=rule.target_queue if rule else policy.default_queue,
         reasons=(reason,),
         sentiment=Sentiment(score=0.0),
+    )
+
+
+# The first reason's signal of a sensitive conversation's later escalations: the visitor reads
+# a short acknowledgement, not the topic's whole protocol again.
+SENSITIVE_FOLLOW_UP = "sensitive_conversation"
+
+
+def sensitive_conversation(
+    policy: Policy, *, topic: str, earlier: tuple[Reason, ...] = ()
+) -> Decision:
+    """The conversation was escalated for a sensitive topic before: whatever the visitor
+    writes (or clicks) now goes back to the specialists, and the bot never answers it.
+    `earlier`: the reasons of the decision this one replaces, kept for the card."""
+    rule = next((r for r in policy.active_rules() if r.category == Category.SENSITIVE), None)
+    label = SENSITIVE_TOPIC_LABELS.get(topic, SensitiveTopic.OTHER.label)  # StrEnum keys
+    reason = Reason(
+        signal=SENSITIVE_FOLLOW_UP,
+        value=topic,
+        rule=rule.key if rule else "sensitive_topic",
+        threshold=None,
+        text=f"this conversation was escalated for a sensitive topic ({label.lower()}): "
+        "specialists answer it, not the bot",
+    )
+    return Decision(
+        action=Action.ESCALATE,
+        category=Category.SENSITIVE,
+        priority=rule.priority if rule else Priority.URGENT,
+        target_queue=rule.target_queue if rule else "specialists",
+        reasons=(reason, *earlier),
+        sentiment=Sentiment(score=0.0),
+        sensitive_topic=topic,
     )

@@ -70,6 +70,10 @@ CSAT_QUESTION = "How did {agent} do? Rate this chat."
 CSAT_GENERIC = "How did we do? Rate this chat."
 CSAT_THANKS = "Thanks for your feedback!"
 HANDED_BACK = "{agent} handed the conversation back to {bot}. Ask away if there's anything else."
+HANDED_BACK_SENSITIVE = (
+    "{agent} stepped away from this conversation. If you write again, your message goes "
+    "straight back to our specialist team."
+)
 TRANSFERRED_TO_QUEUE = (
     "{agent} is passing you to our {team} team, who will see the whole conversation. "
     "You'll keep your place near the front of the line."
@@ -182,3 +186,90 @@ OFFLINE_WAIT = (
     "{place}. Nobody from our team is available right now: leave your email under "
     "“Other ways to reach us” and we'll follow up."
 )
+# --- Sensitive topics: the spec's "documented response protocols" ---------------------------
+# The defaults of the admin-editable SensitiveProtocol rows (seeded by a migration; used as
+# they are here when a topic has no active row). The visitor's text replaces the handoff
+# message and takes the same placeholders; the guidance is for the agent, on the card.
+
+SENSITIVE_PROTOCOLS: dict[str, tuple[str, str]] = {
+    "health_safety": (
+        "If you or anyone else is hurt or in immediate danger, please call your local emergency "
+        "number now. I'm passing this straight to a trained specialist on our {team} team, who "
+        "will be with you {wait}. They'll see our whole conversation, so you won't need to "
+        "repeat yourself. Please don't use the product again until you've spoken to them. From "
+        "here on a person, not the bot, will answer you in this chat.",
+        "1. Ask first whether anyone is hurt or in danger now; if so, tell them to call local "
+        "emergency services and alert your manager. 2. Give no medical advice. 3. Record the "
+        "product, the order number and what happened, in the customer's words, and ask them to "
+        "keep the product and any photos. 4. Open a product-safety incident. 5. Do not admit "
+        "or deny liability. 6. Tell them what happens next and when.",
+    ),
+    "legal_threat": (
+        "I understand you may take legal action, and I want to make sure this reaches the right "
+        "people. I'm passing our conversation to a trained specialist on our {team} team, who "
+        "will be with you {wait}. From here on a person, not the bot, will answer you in this "
+        "chat.",
+        "1. Stay calm, factual and courteous; don't argue the merits. 2. Do not admit "
+        "liability, speculate or promise compensation. 3. Record the order details, what went "
+        "wrong and what the customer wants. 4. If they name a lawyer, a court or a regulator, "
+        "transfer the chat to Legal & compliance with a note. 5. Tell them when they will hear "
+        "back and how.",
+    ),
+    "harassment": (
+        "Thank you for telling us. We take reports of harassment seriously. I'm passing this to "
+        "a trained specialist on our {team} team, who will be with you {wait}. They'll see our "
+        "whole conversation, so you won't need to repeat yourself. If you are in danger right "
+        "now, please contact your local emergency services. From here on a person, not the "
+        "bot, will answer you in this chat.",
+        "1. Thank them and believe them; don't ask them to justify or repeat themselves. "
+        "2. Ask whether they are safe now. 3. Record who, when and where, and any evidence "
+        "(messages, order or delivery numbers). 4. Don't contact the person they report from "
+        "this chat. 5. File a trust & safety report and tell them what happens next and when.",
+    ),
+    "accessibility": (
+        "Thank you for letting us know, and I'm sorry this got in your way. I'm passing this to "
+        "a trained specialist on our {team} team, who will be with you {wait} to help you "
+        "finish what you came to do and to report the problem so it gets fixed. From here on a "
+        "person, not the bot, will answer you in this chat.",
+        "1. Offer to complete the task for them now (order by chat or phone, hold the price, "
+        "extend any deadline). 2. Never question the need. 3. Record the page, the device and "
+        "any assistive technology (screen reader, magnifier, keyboard only, captions). "
+        "4. File an accessibility bug and tell them you have.",
+    ),
+    "privacy": (
+        "Your privacy concern is logged. I'm passing this to a trained specialist on our "
+        "{team} team, who will be with you {wait}; they can also handle requests to see, "
+        "correct or delete your data. Please don't share passwords or full card numbers in "
+        "this chat. From here on a person, not the bot, will answer you in this chat.",
+        "1. Verify the customer's identity before discussing any account data. 2. Log the "
+        "request (access, correction, deletion, or a suspected leak) with today's date: "
+        "statutory deadlines (e.g. one month under the GDPR) run from today. 3. Report a "
+        "suspected data breach to the data protection officer at once. 4. Tell them what "
+        "happens next and when.",
+    ),
+    "other": (
+        "Thank you for telling us. I'm passing this to a trained specialist on our {team} "
+        "team, who will be with you {wait}. They'll see our whole conversation, so you won't "
+        "need to repeat yourself. From here on a person, not the bot, will answer you in this "
+        "chat.",
+        "Handle with care: acknowledge the concern, record the facts in the customer's words, "
+        "escalate to your manager if anyone may be at risk, and tell them what happens next.",
+    ),
+}
+# A sensitive conversation's later messages (after a hand-back or a resolve): back to the
+# specialists, with a short acknowledgement rather than the whole protocol again.
+SENSITIVE_FOLLOW_UP = (
+    "Thanks, I've passed your message to our {team} team. A specialist will reply {wait}; "
+    "in this conversation a person, not the bot, answers you."
+)
+# ...when the visitor is past their handoffs for the hour: still no bot answer.
+SENSITIVE_ESCALATION_LIMIT = (
+    "Your message is saved with this conversation, but I've passed it to our specialists "
+    "several times in the last hour and can't queue it again just now. Please write again in "
+    "a little while and it will go straight to a specialist."
+)
+
+
+def sensitive_protocol(topic: str) -> tuple[str, str]:
+    """The built-in (visitor text, agent guidance) for a topic; "other"'s for an unknown one."""
+    return SENSITIVE_PROTOCOLS.get(topic, SENSITIVE_PROTOCOLS["other"])

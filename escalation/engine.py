@@ -31,6 +31,7 @@ from escalation.policy import (
     Policy,
     Priority,
     Rule,
+    SensitiveTopic,
 )
 from escalation.signals import complexity
 from escalation.signals.classifier import LabelScore, LabelThresholds, TriageScores, topic_of
@@ -130,6 +131,9 @@ class Decision:
     signals: Mapping[str, SignalValue] = field(default_factory=dict)  # raw signal values
     text: Text | None = field(default=None, repr=False, compare=False)  # the message read
     amounts: tuple[Money, ...] | None = field(default=None, repr=False, compare=False)
+    # A sensitive topic (SensitiveTopic) when the category is `sensitive`: its response
+    # protocol applies, and the bot stays silent in the conversation from then on.
+    sensitive_topic: str = ""
 
     @cached_property
     def entities(self) -> Entities:
@@ -161,6 +165,7 @@ class Decision:
             "category": self.category,
             "priority": str(self.priority),
             "target_queue": self.target_queue,
+            "sensitive_topic": self.sensitive_topic,
             "reasons": [vars(reason).copy() for reason in self.reasons],
             "explanation": self.explain(),
             "sentiment": self.sentiment.to_dict(),
@@ -190,6 +195,7 @@ class _Outcome:
     reason: Reason
     tentative: bool = False  # a classifier between its offer and escalation thresholds
     probability: float = 0.0  # a tentative outcome's: the likelier of two guesses names it
+    topic: str = ""  # a sensitive outcome's SensitiveTopic
 
     @property
     def rank(self) -> tuple[int, bool, float, int]:
@@ -252,11 +258,13 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
         category, queue = winner.category, winner.queue
         reasons = [o.reason for o in ranked]
     priority = max((o.priority for o in acting), key=_PRIORITY_RANK.__getitem__)
+    # Only sensitive outcomes carry a topic; a sure one makes the decision a sensitive topic.
+    topic = issue.topic if issue is not None and not issue.tentative else ""
     upset = any(o.category == Category.NEGATIVE_SENTIMENT for o in ranked)
     if winner.action is Action.ESCALATE and upset:  # emotions run high: a person comes sooner
         priority = max(priority, Priority.HIGH, key=_PRIORITY_RANK.__getitem__)
     if plan is not None and plan.vip and plan.dedicated_queue and winner.action is Action.ESCALATE:
-        queue = plan.dedicated_queue
+        queue = queue if topic else plan.dedicated_queue  # a sensitive topic: the specialists
     return Decision(
         action=winner.action,
         category=category,
@@ -267,12 +275,15 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
         signals=reading.signals,
         text=reading.text,
         amounts=reading.found_amounts,
+        sensitive_topic=topic if winner.action is Action.ESCALATE else "",
     )
 
 
 def _named_issue(ranked: list[_Outcome]) -> _Outcome | None:
     """The most specific issue among the outcomes (lowest rule order): billing, security,
     legal, sensitive, exceptions... rather than the mood or confidence that came with it.
+    A sensitive topic the classifier is sure of comes first, whatever its rule's order: it
+    decides how the whole conversation is handled (specialists, its protocol, no bot).
 
     A classifier that is only fairly sure (its offer band) names the issue only when the bot
     could not answer (low confidence): then the team that knows the topic is the best guess
@@ -281,7 +292,7 @@ def _named_issue(ranked: list[_Outcome]) -> _Outcome | None:
     issues = [o for o in ranked if o.category in COMPLEX_CATEGORIES]
     sure = [o for o in issues if not o.tentative]
     if sure:
-        return min(sure, key=lambda o: o.order)
+        return min(sure, key=lambda o: (not o.topic, o.order))  # topics: sensitive outcomes'
     if issues and ranked[0].category == Category.LOW_CONFIDENCE:
         return max(issues, key=lambda o: o.probability)
     return None
@@ -418,11 +429,15 @@ def _read_category_rule(reading: _Reading, rule: Rule) -> _Outcome | None:
 
 
 def _read_sensitive(reading: _Reading, rule: Rule) -> _Outcome | None:
+    """The spec's sensitive topics: the rule's own keywords ("other"), the trained
+    classifiers (health and safety, harassment, accessibility, privacy), and legal matters
+    that are one of them (a threat; a request about the visitor's own data: privacy)."""
     phrase = _rule_phrase(reading, rule)
     if phrase is not None:
         reading.signals["sensitive"] = f"other: {phrase}"
         text = f'sensitive topic (keyword "{phrase}")'
-        return _from_rule(rule, Reason("sensitive", f"other: {phrase}", rule.key, None, text))
+        reason = Reason("sensitive", f"other: {phrase}", rule.key, None, text)
+        return replace(_from_rule(rule, reason), topic=SensitiveTopic.OTHER)
     topics = reading.scores.sensitive_topics() if reading.scores else ()
     outcomes = []
     for label in topics:
@@ -430,13 +445,39 @@ def _read_sensitive(reading: _Reading, rule: Rule) -> _Outcome | None:
         description = f"sensitive topic, {topic.replace('_', ' and ')}"
         outcome = _classified_outcome(reading, rule, label, description)
         if outcome is not None:
-            outcomes.append((outcome.rank, topic, outcome))
+            outcomes.append((outcome.rank, topic, replace(outcome, topic=topic)))
+    legal = _legal_sensitive(reading, rule)
+    if legal is not None:
+        outcomes.append((legal.rank, legal.topic, legal))
     if not outcomes:
         reading.signals["sensitive"] = None
         return None
     _, topic, outcome = max(outcomes, key=lambda found: found[0])
-    reading.signals["sensitive"] = topic
+    reading.signals["sensitive"] = str(topic)
     return outcome
+
+
+def _legal_sensitive(reading: _Reading, rule: Rule) -> _Outcome | None:
+    """A legal matter (by the `legal` classifier) that is a sensitive topic: a legal
+    threat ("my lawyer will be in touch", "I'm going to sue"), or a request about the visitor's
+    own data (GDPR, "delete my data": privacy). A compliance question ("is your returns policy
+    legal in the EU?") stays the legal rule's."""
+    legal = _classifier_reading(reading, "legal")
+    if legal is None or not legal.offers:
+        return None
+    # A threat needs the classifier sure; "GDPR" or "delete my personal data" says enough.
+    readers = (
+        (SensitiveTopic.LEGAL_THREAT, complexity.detect_legal_threat, "legal threat", legal.sure),
+        (SensitiveTopic.PRIVACY, complexity.detect_data_request, "privacy, a data request", True),
+    )
+    for topic, detect, description, confident in readers:
+        found = detect(reading.text) if confident else None
+        if found is not None:
+            reading.signals[f"legal_{topic}"] = found
+            text = f'sensitive topic, {description} ("{found}"; {legal.score.explain()})'
+            reason = Reason(f"legal_{topic}", round(legal.probability, 3), rule.key, None, text)
+            return replace(_from_rule(rule, reason), topic=topic)
+    return None
 
 
 @dataclass(frozen=True)

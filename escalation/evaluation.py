@@ -31,7 +31,7 @@ EXPECTED_CATEGORIES = {
     "security": {"security"},
     "billing_dispute": {"billing_dispute"},
     "negative_sentiment": {"negative_sentiment"},
-    "legal": {"legal"},
+    "legal": {"legal", "sensitive"},  # a legal threat is a sensitive topic (the spec's list)
     "sensitive": {"sensitive"},
     "policy_exception": {"policy_exception", "refund_exception"},
     "refund_exception": {"refund_exception", "policy_exception"},

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from escalation.policy import Action, Category, Priority
+from escalation.policy import SENSITIVE_TOPIC_LABELS, Action, Category, Priority
 from escalation.signals.classifier import LABELS
 
 
@@ -28,6 +28,9 @@ def validate_categories(value: object) -> None:
     unknown = sorted(set(value) - known)
     if unknown:
         raise ValidationError(f"Unknown categories: {', '.join(unknown)}.")
+
+
+SENSITIVE_TOPIC_CHOICES = [(str(topic), label) for topic, label in SENSITIVE_TOPIC_LABELS.items()]
 
 
 class Plan(models.Model):
@@ -245,6 +248,13 @@ class Escalation(models.Model):
     )
     priority = models.CharField(max_length=10, choices=_choices(Priority), default=Priority.NORMAL)
     target_queue = models.SlugField(max_length=60, default="general")
+    sensitive_topic = models.CharField(
+        max_length=20,
+        choices=SENSITIVE_TOPIC_CHOICES,
+        blank=True,
+        help_text="Set when the conversation was escalated for a sensitive topic: specialists "
+        "handle it and the bot never answers in it again.",
+    )
     explanation = models.CharField(max_length=500, help_text="The reason, in one sentence.")
     reasons = models.JSONField(
         default=list, help_text="Every trigger: signal, value, rule, threshold."
@@ -307,6 +317,11 @@ class Escalation(models.Model):
         return f"{text[:1].upper()}{text[1:]}{'' if text.endswith('.') else '.'}"
 
     @property
+    def sensitive_label(self) -> str:
+        """ "Health & safety", for the console's "Sensitive · …" marker ("" if not sensitive)."""
+        return SENSITIVE_TOPIC_LABELS.get(self.sensitive_topic, "") if self.sensitive_topic else ""
+
+    @property
     def gathered(self) -> list[dict[str, str]]:
         """Order numbers, amounts, emails… as labelled items for the handoff card."""
         return gathered_items(self.entities or {})
@@ -358,3 +373,40 @@ class HandoffMessage(models.Model):
 
     def __str__(self) -> str:
         return self.get_category_display() if self.category else "Default"
+
+
+def validate_protocol_text(value: str) -> None:
+    try:
+        value.format(**HANDOFF_PLACEHOLDERS)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValidationError(
+            f"Use only the placeholders {{team}} and {{wait}} ({error}); write {{{{ and }}}} "
+            "for a literal brace."
+        ) from error
+
+
+class SensitiveProtocol(models.Model):
+    """The documented response protocol for one sensitive topic: what the visitor reads when
+    the chat goes to the specialists, and what the agent is asked to do."""
+
+    topic = models.CharField(max_length=20, choices=SENSITIVE_TOPIC_CHOICES, unique=True)
+    visitor_text = models.TextField(
+        validators=[validate_protocol_text],
+        help_text="Shown to the visitor at the handoff instead of the usual handoff message. "
+        "Placeholders: {team} (e.g. “specialist”) and {wait} (“in about 2–3 minutes”, or “as "
+        "soon as possible” when no one is online).",
+    )
+    agent_guidance = models.TextField(
+        help_text="Shown to the agent on the handoff card: the steps of the protocol."
+    )
+    active = models.BooleanField(
+        default=True, help_text="Inactive: the built-in text for this topic is used."
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["topic"]
+        verbose_name = "sensitive-topic protocol"
+
+    def __str__(self) -> str:
+        return self.get_topic_display()

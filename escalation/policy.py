@@ -53,6 +53,32 @@ class Category(StrEnum):
     VIP = "vip"
 
 
+class SensitiveTopic(StrEnum):
+    """The spec's sensitive topics ("Special Escalation Scenarios"). A conversation escalated
+    for one stays with the specialists: the bot never answers in it again."""
+
+    HEALTH_SAFETY = "health_safety"
+    LEGAL_THREAT = "legal_threat"
+    HARASSMENT = "harassment"
+    ACCESSIBILITY = "accessibility"
+    PRIVACY = "privacy"
+    OTHER = "other"  # an operator's own keyword on the sensitive rule
+
+    @property
+    def label(self) -> str:
+        return SENSITIVE_TOPIC_LABELS[self]
+
+
+SENSITIVE_TOPIC_LABELS: dict[str, str] = {  # keyed by SensitiveTopic (a str)
+    SensitiveTopic.HEALTH_SAFETY: "Health & safety",
+    SensitiveTopic.LEGAL_THREAT: "Legal threat",
+    SensitiveTopic.HARASSMENT: "Harassment",
+    SensitiveTopic.ACCESSIBILITY: "Accessibility",
+    SensitiveTopic.PRIVACY: "Privacy & data",
+    SensitiveTopic.OTHER: "Sensitive topic",
+}
+
+
 # The specific issues (rather than a mood or a confidence) that name a conversation's category
 # and queue; also what the VIP plans skip the bot for by default ("complex issues").
 COMPLEX_CATEGORIES = frozenset(
@@ -304,7 +330,7 @@ DEFAULT_RULES = (
         key="sensitive_topic",
         name="Sensitive topic",
         category=Category.SENSITIVE,
-        priority=Priority.HIGH,
+        priority=Priority.URGENT,
         target_queue="specialists",
         order=30,
     ),

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Subquery
+from django.db.models import Count, F, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
 
 from conversations.models import Conversation, Message
+from escalation import copy
 from escalation.engine import HISTORY_LIMIT, BotAnswer, Snapshot
-from escalation.models import Escalation, HandoffMessage, gathered_items
+from escalation.models import Escalation, HandoffMessage, SensitiveProtocol, gathered_items
 from escalation.policy import Policy
 from escalation.policy_store import policy_current
 from escalation.signals.entities import extract_entities
@@ -50,6 +51,9 @@ class TurnWindow:
     earlier: Sequence[WindowRow]  # the latest messages before `message`, oldest first
     later: Sequence[WindowRow]  # messages after it (a button clicked under its answer)
     visitor_turns: int  # visitor messages up to and including `message`
+    # The topic the conversation was escalated for, if ever for a sensitive one: then the
+    # bot never answers in it again (escalation.turn).
+    sensitive_topic: str = ""
 
     @property
     def rows(self) -> list[WindowRow]:
@@ -104,8 +108,9 @@ def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
             turns=Subquery(visitor_turns),
             status=F("conversation__status"),
             plan=F("conversation__customer__plan__name"),
+            sensitive=Subquery(_sensitive_topics(conversation_id)[:1]),
         )
-        .values(*fields, "turns", "status", "plan")
+        .values(*fields, "turns", "status", "plan", "sensitive")
         .order_by("-seq")
     )
     first = next((values for values in rows if values["seq"] == message_seq), None)
@@ -132,7 +137,54 @@ def turn_window(*, conversation_id: int, message_seq: int) -> TurnWindow:
         earlier=[row(values) for values in reversed(rows) if values["seq"] < message_seq],
         later=[row(values) for values in reversed(rows) if values["seq"] > message_seq],
         visitor_turns=first["turns"],
+        sensitive_topic=first["sensitive"] or "",
     )
+
+
+def _sensitive_topics(conversation_id: int) -> QuerySet[Escalation, str]:
+    """The conversation's sensitive topics, the latest first (a subquery of the turn's one
+    query: the database evaluates it once)."""
+    return (
+        Escalation.objects.filter(conversation_id=conversation_id)
+        .exclude(sensitive_topic="")
+        .order_by("-created", "-pk")
+        .values_list("sensitive_topic", flat=True)
+    )
+
+
+def conversation_sensitive_topic(*, conversation_id: int) -> str:
+    """The topic the conversation was last escalated for among sensitive ones ("" if none)."""
+    return _sensitive_topics(conversation_id).first() or ""
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A sensitive topic's response protocol: the admin's active row, else the built-in."""
+
+    topic: str
+    visitor_text: str
+    agent_guidance: str
+
+
+def sensitive_protocol(*, topic: str) -> Protocol:
+    row = SensitiveProtocol.objects.filter(topic=topic, active=True).first()
+    if row is not None:
+        return Protocol(topic, row.visitor_text, row.agent_guidance)
+    return Protocol(topic, *copy.sensitive_protocol(topic))
+
+
+def sensitive_protocols(*, topics: set[str]) -> dict[str, Protocol]:
+    """The protocols of several topics in one query (the console's open chats)."""
+    if not topics:
+        return {}
+    rows = {
+        row.topic: Protocol(row.topic, row.visitor_text, row.agent_guidance)
+        for row in SensitiveProtocol.objects.filter(topic__in=topics, active=True)
+    }
+    return {
+        topic: rows.get(topic) or Protocol(topic, *copy.sensitive_protocol(topic))
+        for topic in topics
+    }
 
 
 def snapshot_from(window: TurnWindow, *, policy: Policy) -> Snapshot:

@@ -17,8 +17,10 @@ from conversations.hooks import CsatResult
 from conversations.models import Conversation, Message
 from conversations.services import message_post_system
 from escalation import copy, selectors
+from escalation.buttons import SENSITIVE_FOLLOW_UP, sensitive_conversation
 from escalation.engine import Decision
 from escalation.models import Escalation, Outcome
+from escalation.policy_store import policy_current
 from escalation.routing import routing
 from escalation.summary import extractive_summary
 from escalation.tasks import summarise_escalation_enqueue
@@ -43,12 +45,21 @@ def conversation_escalate(
     put it in its queue (escalation.routing) and, on commit, ask for the LLM summary.
 
     Returns None if the bot no longer owns the conversation (already escalated, or taken).
+    A conversation once escalated for a sensitive topic goes back to the specialists whatever
+    the new reason ("Talk to a person", a failed turn, a takeover): the marker and the
+    protocol stay with it.
     """
     conversation = (
         Conversation.objects.select_for_update().select_related("customer").get(pk=conversation_id)
     )
     if conversation.status != Conversation.Status.BOT:
         return None
+    if not decision.sensitive_topic:
+        earlier = selectors.conversation_sensitive_topic(conversation_id=conversation.pk)
+        if earlier:
+            decision = sensitive_conversation(
+                policy_current(), topic=earlier, earlier=decision.reasons
+            )
     details = decision.to_dict()
     answers = selectors.ai_answers(conversation=conversation)
     first_reason = decision.reasons[0] if decision.reasons else None
@@ -59,6 +70,7 @@ def conversation_escalate(
         rule=first_reason.rule if first_reason else "",
         priority=str(decision.priority),
         target_queue=decision.target_queue,
+        sensitive_topic=decision.sensitive_topic,
         explanation=details["explanation"][:500],
         reasons=details["reasons"],
         signals=details["signals"],
@@ -75,7 +87,8 @@ def conversation_escalate(
     message_post_system(
         conversation=conversation,
         body=_handoff_text(decision),
-        metadata={"event": "handoff", "escalation_id": escalation.pk},
+        metadata={"event": "handoff", "escalation_id": escalation.pk}
+        | ({"sensitive_topic": decision.sensitive_topic} if decision.sensitive_topic else {}),
     )
     lifecycle.conversation_queue(conversation=conversation)  # after the handoff text, as heard
     escalation_id = escalation.pk
@@ -103,14 +116,20 @@ def message_record_feedback(*, message: Message, helpful: bool) -> bool:
 
 
 def _handoff_text(decision: Decision) -> str:
-    """The admin's text for this reason (or the default), with the team and the wait."""
+    """The admin's text for this reason (or the default), with the team and the wait; for a
+    sensitive topic its protocol's text (a short acknowledgement the next times)."""
     try:
         queue, minutes = routing().wait_for_newcomer(
             target_queue=decision.target_queue, category=decision.category
         )
     except RedisUnavailable:
         queue, minutes = decision.target_queue, None
-    template = selectors.handoff_template(category=decision.category)
+    if decision.sensitive_topic and decision.reasons[0].signal == SENSITIVE_FOLLOW_UP:
+        template: str | None = copy.SENSITIVE_FOLLOW_UP
+    elif decision.sensitive_topic:
+        template = selectors.sensitive_protocol(topic=decision.sensitive_topic).visitor_text
+    else:
+        template = selectors.handoff_template(category=decision.category)
     return copy.handoff_message(queue=queue, minutes=minutes, template=template)
 
 

@@ -41,7 +41,7 @@ from conversations.models import Conversation, Message
 from conversations.turns import TURN_ATTEMPTS
 from escalation import bot_rules, copy
 from escalation import selectors as escalation_selectors
-from escalation.buttons import bot_turn_failed, human_requested_by_button
+from escalation.buttons import bot_turn_failed, human_requested_by_button, sensitive_conversation
 from escalation.engine import Decision, Snapshot, decide
 from escalation.policy import Action, Category, Policy
 from escalation.policy_store import policy_current
@@ -68,6 +68,7 @@ class TurnContext:
     snapshot: Snapshot
     policy: Policy
     last_bot: WindowRow | None  # the bot's latest message before this one
+    sensitive_topic: str = ""  # the conversation was escalated for this sensitive topic
 
     @property
     def group(self) -> str:
@@ -102,6 +103,9 @@ async def bot_turn(context: TurnContext) -> None:
     been read in the hop that stored the visitor's message (turn_read)."""
     if context.status != Conversation.Status.BOT:
         return  # A person owns the conversation: the bot stays silent.
+    if context.sensitive_topic:  # ...and after a sensitive topic, for good (no responder)
+        await database_sync_to_async(_sensitive_follow_up)(context)
+        return
     act = read_act(context.message.body)
     before = decide(context.snapshot, context.policy, timezone.now())
     if before.escalates:
@@ -225,6 +229,24 @@ def _escalate(context: TurnContext, decision: Decision, act: str | None) -> None
             )
 
 
+def _sensitive_follow_up(context: TurnContext) -> None:
+    """The conversation was escalated for a sensitive topic before (then handed back, or
+    resolved and reopened): the message goes back to the specialists, acknowledged, and the
+    bot says nothing of its own."""
+    decision = sensitive_conversation(context.policy, topic=context.sensitive_topic)
+    if not _escalation_within_budget(context.conversation):
+        limit = replace(decision, action=Action.RESPOND)
+        _settle(
+            context, limit, None, copy.SENSITIVE_ESCALATION_LIMIT, {"escalation_budget": "exceeded"}
+        )
+        return
+    with transaction.atomic():
+        if _store_decision(context.message, decision):
+            conversation_escalate(
+                conversation_id=context.conversation.pk, decision=decision, message=context.message
+            )
+
+
 async def visitor_action(*, conversation: Conversation, action: str, seq: int) -> None:
     """A quick-reply button: "Talk to a person", or "Did this help?" yes / no."""
     await database_sync_to_async(_visitor_action)(conversation.pk, action, seq)
@@ -237,9 +259,13 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
         if conversation.status != Conversation.Status.BOT:
             return  # already with a person: a second click changes nothing
         if not _escalation_within_budget(conversation):
-            _post(conversation.pk, bot_rules.BotMessage(copy.ESCALATION_LIMIT))
+            sensitive = escalation_selectors.conversation_sensitive_topic(
+                conversation_id=conversation.pk
+            )
+            limit = copy.SENSITIVE_ESCALATION_LIMIT if sensitive else copy.ESCALATION_LIMIT
+            _post(conversation.pk, bot_rules.BotMessage(limit))
             return
-        conversation_escalate(
+        conversation_escalate(  # a sensitive conversation's goes to the specialists
             conversation_id=conversation.pk, decision=human_requested_by_button(policy)
         )
         return
@@ -251,6 +277,8 @@ def _visitor_action(conversation_id: int, action: str, seq: int) -> None:
         return  # Only the buttons that message showed count.
     if not message_record_feedback(message=message, helpful=helpful):
         return  # Already answered: a double click changes nothing.
+    if escalation_selectors.conversation_sensitive_topic(conversation_id=conversation.pk):
+        return  # A sensitive conversation: the click is recorded, the bot says nothing.
     if helpful:
         _post(conversation.pk, bot_rules.HELPFUL_THANKS)
         return
@@ -365,6 +393,7 @@ def turn_read(*, message: Message) -> TurnContext:
         last_bot=next(
             (m for m in reversed(window.earlier) if m.sender == Message.Sender.BOT), None
         ),
+        sensitive_topic=window.sensitive_topic,
     )
 
 

@@ -13,7 +13,7 @@ from agents.selectors.access import OWNER, WRITERS
 from agents.selectors.customers import CustomerCard, CustomerHistory, customer_histories
 from conversations.models import Conversation, Message
 from escalation.models import Escalation
-from escalation.selectors import gathered_from, sentiment_label
+from escalation.selectors import Protocol, gathered_from, sensitive_protocols, sentiment_label
 
 TREND_POINTS = 8
 TREND_STEP = 0.15  # a change in sentiment smaller than this reads as "steady"
@@ -79,6 +79,7 @@ class ChatView:
     @property
     def customer(self) -> CustomerCard:
         return CustomerCard(customer=self.conversation.customer, history=self.history)
+    protocol: Protocol | None = None  # a sensitive topic's: the guidance on the card
 
     @property
     def public_id(self) -> str:
@@ -170,16 +171,30 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
         )
     )
     histories = customer_histories(conversations=conversations)
+    # One more query, only when a sensitive chat is open: its protocol's guidance.
+    protocols = sensitive_protocols(
+        topics={
+            e.sensitive_topic
+            for c in conversations
+            for e in c.newest_escalations[:1]
+            if e.sensitive_topic
+        }
+    )
     views = []
     for conversation in conversations:
         role = _role(conversation, agent)
         if role is None:
             continue
-        views.append(_chat_view(conversation, role, histories[conversation.pk]))
+        views.append(_chat_view(conversation, role, histories[conversation.pk], protocols))
     return views
 
 
-def _chat_view(conversation: Conversation, role: str, history: CustomerHistory) -> ChatView:
+def _chat_view(
+    conversation: Conversation,
+    role: str,
+    history: CustomerHistory,
+    protocols: dict[str, Protocol],
+) -> ChatView:
     # Prefetch(to_attr=...) adds attributes that no type declares.
     escalation = first(conversation.newest_escalations)  # type: ignore[attr-defined]
     messages = conversation.all_messages  # type: ignore[attr-defined]
@@ -208,6 +223,7 @@ def _chat_view(conversation: Conversation, role: str, history: CustomerHistory) 
             escalation=escalation,
             texts=[m.body for m in messages if m.sender == Message.Sender.CUSTOMER],
         ),
+        protocol=protocols.get(escalation.sensitive_topic) if escalation else None,
     )
 
 

@@ -34,6 +34,7 @@ from conversations.services import message_append_agent, message_post_system
 from escalation import copy
 from escalation.buttons import taken_over_by_staff
 from escalation.policy_store import policy_current
+from escalation.selectors import conversation_sensitive_topic
 from escalation.services import (
     conversation_escalate,
     escalation_record_assigned,
@@ -139,9 +140,12 @@ def conversation_hand_back(
     message_post_agent(conversation=locked, agent=agent, body=note.strip())
     leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
     _note(locked, agent, Note.Kind.HAND_BACK, note)
+    # A sensitive conversation never goes back to the bot's answers (escalation.turn): say so.
+    sensitive = conversation_sensitive_topic(conversation_id=locked.pk)
+    handed_back = copy.HANDED_BACK_SENSITIVE if sensitive else copy.HANDED_BACK
     message_post_system(
         conversation=locked,
-        body=copy.HANDED_BACK.format(agent=agent.name, bot=settings.CHATSY_BOT_NAME),
+        body=handed_back.format(agent=agent.name, bot=settings.CHATSY_BOT_NAME),
         metadata={"event": "handed_back", "agent": agent.name, "note": note.strip()},
     )
     lifecycle.conversation_hand_back(conversation=locked)

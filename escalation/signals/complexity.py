@@ -1,5 +1,6 @@
 """Category 4 rules that are grammar, not vocabulary: a refund request (for the spec's
-order-age rule), technical issues needing system access, multi-step processes.
+order-age rule), technical issues needing system access, multi-step processes; and what makes
+a legal matter a legal *threat* (one of the spec's sensitive topics).
 
 Security, billing disputes, legal matters, policy exceptions and sensitive topics are
 questions of language: the trained classifiers (`classifier.py`) read those. Each detector
@@ -79,6 +80,61 @@ _DEPENDENCY = GatedPatterns.build(
     r"\bdepends? on (?:whether|if|the|my|it)\b",
     r"\bso (?:that )?(?:i|we) can\b|\bin order to\b|\bwhich requires?\b",
 )
+
+
+# A legal threat, as opposed to a legal or compliance question ("is your policy compliant with
+# EU law?"): the visitor says they will act. The engine asks only when the `legal` classifier
+# agrees the message is a legal matter, so "Sue from support" or "a court date" pass.
+LEGAL_THREAT = Detector.of(
+    GatedPatterns.build(
+        "sue suing sued lawsuit lawsuits",
+        r"\b(?:sue|suing) (?:you|your|this|the|them|him|her|over|for)\b",
+        r"\b(?:going to|gonna|will|ill|shall|to|might|may|can) sue\b",
+        r"\blaw ?suits?\b",
+    ),
+    GatedPatterns.build(
+        "lawyer lawyers attorney attorneys solicitor solicitors counsel",
+        r"\b(?:my|our|a) (?:\w+ )?(?:lawyers?|attorneys?|solicitors?|legal counsel)\b",
+    ),
+    GatedPatterns.build(
+        "court courts claims proceedings action",
+        r"\b(?:take|taking|see|drag|dragging) (?:you|your \w+|this|them|it)(?: \w+){0,3} "
+        r"(?:to|in) court\b",
+        r"\bsmall claims\b",
+        r"\b(?:legal|class|court) (?:action|proceedings)\b",
+    ),
+    GatedPatterns.build(
+        "report reporting complaint charges",
+        r"\breport(?:ing)? (?:you|your \w+|this|it|them)(?: \w+){0,3} to (?:the )?"
+        r"(?:ftc|bbb|police|authorities|regulators?|trading standards|attorney general|"
+        r"ombudsman|consumer protection|cfpb|ico)\b",
+        r"\b(?:file|filing|lodge|lodging) (?:a )?(?:formal )?complaint with\b",
+        r"\bpress(?:ing)? charges\b",
+    ),
+)
+
+
+def detect_legal_threat(text: Text) -> str | None:
+    """The words that make a legal matter a threat ("going to sue", "my lawyer"), or None."""
+    return LEGAL_THREAT.find(text)
+
+
+# A legal matter about the visitor's own data (GDPR / CCPA requests, "delete my data"): a
+# privacy/data concern, one of the spec's sensitive topics. Asked only when the `legal`
+# classifier is sure.
+DATA_REQUEST = Detector.of(
+    GatedPatterns.build("gdpr ccpa dsar", r"\b(?:gdpr|ccpa|dsar)\b"),
+    GatedPatterns.build(
+        "data information details",
+        r"\b(?:my|personal|our) (?:personal )?(?:data|information|details)\b",
+        also="delete erase remove copy access hold holding stored store keep sold share shared",
+    ),
+)
+
+
+def detect_data_request(text: Text) -> str | None:
+    """The words that make a legal matter a request about the visitor's data, or None."""
+    return DATA_REQUEST.find(text)
 
 
 def detect_refund_request(text: Text) -> str | None:

@@ -456,6 +456,206 @@
     '@media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none !important;transition:none !important;scroll-behavior:auto !important;}.chatsy-dots span{opacity:.8;}}'
   ].join('\n');
 
+  // ------------------------------------------------- transcript by email (issue 13) --
+  // The visitor emails themselves the conversation: offered under the rating when a person
+  // resolves the chat, and at any time from the header's mail button. One `transcript` frame
+  // per request; its client_id is reused when the same request is sent again (a reconnect, a
+  // retry after no answer), so the server sends one email (docs/widget-protocol.md).
+  var TRANSCRIPT_COPY = {
+    open: 'Email me the transcript',
+    title: 'Email me a copy of this chat',
+    label: 'Your email address',
+    placeholder: 'you@example.com',
+    send: 'Send',
+    sending: 'Sending\u2026',
+    invalid: 'Please enter a valid email address.',
+    offline: 'You\u2019re offline right now. Please try again in a moment.',
+    noAnswer: 'Not sent yet \u2014 please check your connection and try again.',
+    done: function (email) { return 'Done! The transcript is on its way to ' + email + '.'; },
+    empty: 'There\u2019s nothing to send yet.',
+    tooMany: 'You\u2019ve asked for several transcripts already. Please try again later.'
+  };
+  var TRANSCRIPT_ANSWER_MS = 10000;
+  var EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+  ICONS.mail = ['M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z', 'M22 6l-10 7L2 6'];
+  CSS += '\n' + [
+    '#chatsy-transcript{margin:14px 0 4px;padding:12px 14px;border:1px solid #e5e7eb;border-radius:14px;background:#fff;box-shadow:0 1px 2px rgba(17,24,39,.05);}',
+    '.chatsy-transcript-title{margin:0 0 8px;font-size:13.5px;font-weight:600;color:#111827;}',
+    '.chatsy-transcript-row{display:flex;gap:8px;}',
+    '#chatsy-transcript-email{flex:1;min-width:0;padding:7px 10px;border:1px solid #d1d5db;border-radius:10px;font:inherit;font-size:13px;color:#111827;outline:none;}',
+    '#chatsy-transcript-email:focus{border-color:var(--chatsy-brand);box-shadow:0 0 0 3px var(--chatsy-ring);}',
+    '#chatsy-transcript-email[aria-invalid="true"]{border-color:#dc2626;}',
+    '#chatsy-transcript-send{flex:none;padding:7px 14px;border:0;border-radius:9px;background:var(--chatsy-brand);color:#fff;font-size:13px;font-weight:600;}',
+    '#chatsy-transcript-send:disabled{opacity:.55;cursor:progress;}',
+    '#chatsy-transcript-status{margin:6px 0 0;font-size:12.5px;color:#374151;}',
+    '#chatsy-transcript-status:empty{margin:0;}',
+    '#chatsy-transcript-status.is-error{color:#b91c1c;}',
+    '#chatsy-transcript-status.is-done{color:#047857;font-weight:600;}'
+  ].join('\n');
+
+  // The request in flight: {clientId, email} until the server answers.
+  var T = { pending: null, fromMenu: false };
+
+  function buildTranscript() {
+    ui.transcriptEmail = h('input', {
+      id: 'chatsy-transcript-email', type: 'email', name: 'email', autocomplete: 'email',
+      inputmode: 'email', maxlength: '254', placeholder: TRANSCRIPT_COPY.placeholder,
+      'aria-describedby': 'chatsy-transcript-status', required: true
+    });
+    ui.transcriptSend = h('button', { type: 'submit', id: 'chatsy-transcript-send', text: TRANSCRIPT_COPY.send });
+    ui.transcriptRow = h('div', { class: 'chatsy-transcript-row' }, [
+      h('label', { class: 'chatsy-sr', for: 'chatsy-transcript-email', text: TRANSCRIPT_COPY.label }),
+      ui.transcriptEmail, ui.transcriptSend
+    ]);
+    ui.transcriptStatus = h('p', { id: 'chatsy-transcript-status', role: 'status', 'aria-live': 'polite' });
+    ui.transcriptForm = h('form', { id: 'chatsy-transcript-form', novalidate: true, 'aria-labelledby': 'chatsy-transcript-title' }, [
+      h('p', { class: 'chatsy-transcript-title', id: 'chatsy-transcript-title', text: TRANSCRIPT_COPY.title }),
+      ui.transcriptRow, ui.transcriptStatus
+    ]);
+    ui.transcriptForm.addEventListener('submit', function (e) {
+      e.preventDefault();
+      submitTranscript();
+    });
+    ui.transcriptForm.addEventListener('keydown', function (e) {
+      if (e.key !== 'Escape' || !T.fromMenu) return;
+      e.stopPropagation(); // closes the form, not the panel
+      toggleTranscript(false);
+    });
+    ui.transcriptEmail.addEventListener('input', function () {
+      if (ui.transcriptEmail.getAttribute('aria-invalid') === 'true') transcriptStatus('', '');
+    });
+    ui.transcriptBtn = h('button', {
+      id: 'chatsy-transcript-btn', type: 'button', class: 'chatsy-icon-btn',
+      'aria-label': TRANSCRIPT_COPY.open, title: TRANSCRIPT_COPY.open,
+      'aria-controls': 'chatsy-transcript', 'aria-expanded': 'false'
+    }, [icon('mail', 20)]);
+    ui.transcriptBtn.addEventListener('click', function () { toggleTranscript(ui.transcript.hidden); });
+    return h('section', { id: 'chatsy-transcript', hidden: true }, [ui.transcriptForm]);
+  }
+
+  // Open (a fresh form, focused) or close it from the header's button.
+  function toggleTranscript(open) {
+    T.fromMenu = open;
+    ui.transcriptBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (!open) {
+      ui.transcript.hidden = true;
+      ui.transcriptBtn.focus();
+      return;
+    }
+    offerTranscript();
+    ui.transcriptEmail.focus();
+    ui.transcript.scrollIntoView({ block: 'nearest' });
+  }
+
+  // Shown (again) with an empty status: at a resolve, or from the header's button.
+  function offerTranscript() {
+    if (!ui.transcript.hidden && ui.transcriptRow.hidden === false) return;
+    if (!T.pending) {
+      ui.transcriptRow.hidden = false;
+      transcriptStatus('', '');
+    }
+    ui.transcript.hidden = false;
+    ui.transcriptBtn.setAttribute('aria-expanded', 'true');
+    if (S.open && isNearBottom()) scrollToBottom();
+  }
+
+  function transcriptStatus(text, kind) {
+    ui.transcriptStatus.textContent = text;
+    ui.transcriptStatus.className = kind ? 'is-' + kind : '';
+    ui.transcriptEmail.setAttribute('aria-invalid', kind === 'error' ? 'true' : 'false');
+  }
+
+  function transcriptBusy(busy) {
+    ui.transcriptSend.disabled = busy;
+    ui.transcriptSend.textContent = busy ? TRANSCRIPT_COPY.sending : TRANSCRIPT_COPY.send;
+    ui.transcriptForm.setAttribute('aria-busy', busy ? 'true' : 'false');
+  }
+
+  function submitTranscript() {
+    if (T.pending) return; // one request at a time
+    var email = ui.transcriptEmail.value.trim();
+    if (!EMAIL_SHAPE.test(email) || email.length > 254) {
+      transcriptStatus(TRANSCRIPT_COPY.invalid, 'error');
+      ui.transcriptEmail.focus();
+      return;
+    }
+    // The same address again after no answer: the same request (one email at most).
+    var last = T.last && T.last.email === email ? T.last : null;
+    T.pending = last || { clientId: uuid(), email: email };
+    T.last = T.pending;
+    if (!sendTranscriptFrame()) {
+      T.pending = null;
+      transcriptStatus(TRANSCRIPT_COPY.offline, 'error');
+      return;
+    }
+    transcriptBusy(true);
+    transcriptStatus(TRANSCRIPT_COPY.sending, '');
+  }
+
+  function sendTranscriptFrame() {
+    var p = T.pending;
+    if (!p) return false;
+    var zone = '';
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { zone = ''; }
+    if (!rawSend({ type: 'transcript', client_id: p.clientId, email: p.email, time_zone: zone })) return false;
+    clearTimer('transcript');
+    timers.transcript = setTimeout(function () {
+      timers.transcript = null;
+      if (!T.pending) return;
+      T.pending = null;
+      transcriptBusy(false);
+      transcriptStatus(TRANSCRIPT_COPY.noAnswer, 'error');
+    }, TRANSCRIPT_ANSWER_MS);
+    return true;
+  }
+
+  // After a reconnect: the request in flight goes again, with the same client_id.
+  function transcriptOnReady() {
+    if (T.pending) sendTranscriptFrame();
+  }
+
+  function onTranscriptQueued(f) {
+    if (!T.pending || f.client_id !== T.pending.clientId) return;
+    clearTimer('transcript');
+    var email = str(f.email) || T.pending.email;
+    T.pending = null;
+    T.last = null;
+    transcriptBusy(false);
+    ui.transcriptRow.hidden = true;
+    ui.transcriptEmail.value = '';
+    transcriptStatus(TRANSCRIPT_COPY.done(email), 'done');
+  }
+
+  // An error about our request: shown in the form. True if it was ours.
+  function onTranscriptError(code, message, cid) {
+    if (!T.pending || cid !== T.pending.clientId) return false;
+    clearTimer('transcript');
+    T.pending = null;
+    transcriptBusy(false);
+    var text = code === 'invalid_email' ? TRANSCRIPT_COPY.invalid
+      : code === 'transcript_empty' ? TRANSCRIPT_COPY.empty
+      : code === 'rate_limited' ? TRANSCRIPT_COPY.tooMany
+      : (message || TRANSCRIPT_COPY.noAnswer);
+    if (code !== 'rate_limited') T.last = null; // a new request next time
+    transcriptStatus(text, 'error');
+    ui.transcriptEmail.focus();
+    return true;
+  }
+
+  function resetTranscript() {
+    clearTimer('transcript');
+    T.pending = null;
+    T.last = null;
+    T.fromMenu = false;
+    if (!ui.transcript) return;
+    transcriptBusy(false);
+    transcriptStatus('', '');
+    ui.transcriptRow.hidden = false;
+    ui.transcript.hidden = true;
+    ui.transcriptBtn.setAttribute('aria-expanded', 'false');
+  }
+  // ------------------------------------------------------ end of transcript by email --
+
   // -------------------------------------------------------------------- state --
   var S = {
     open: false,
@@ -538,6 +738,7 @@
     ui.root = root;
 
     // Header
+    ui.transcript = buildTranscript(); // its form, and the header's mail button
     ui.title = h('h2', { id: 'chatsy-title', text: siteName() });
     ui.closeBtn = h('button', {
       id: 'chatsy-close', type: 'button', class: 'chatsy-icon-btn',
@@ -546,6 +747,7 @@
     var header = h('div', { class: 'chatsy-header' }, [
       h('div', { class: 'chatsy-avatar', 'aria-hidden': 'true' }, [icon('chat', 20)]),
       h('div', { class: 'chatsy-heading' }, [ui.title, h('p', { class: 'chatsy-subtitle', text: COPY.subtitle })]),
+      ui.transcriptBtn, // transcript by email: built with ui.transcript below
       ui.closeBtn
     ]);
 
@@ -584,7 +786,7 @@
     ]);
     ui.csat = buildCsat();
     buildAlternatives(); // alternatives to waiting: ui.alt (in the log) and ui.altBar (its button)
-    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing, ui.csat, ui.alt]);
+    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing, ui.csat, ui.transcript, ui.alt]);
     ui.jump = h('button', { id: 'chatsy-jump', type: 'button', hidden: true }, [icon('arrowDown', 14), COPY.jump]);
     var body = h('div', { class: 'chatsy-body' }, [ui.scroll, ui.jump]);
 
@@ -997,6 +1199,7 @@
       case 'csat_thanks': onCsatThanks(f); break;
       case 'alternatives': onAlternatives(f); break;
       case 'ticket_created': onTicketCreated(f); break;
+      case 'transcript_queued': onTranscriptQueued(f); break;
       case 'error': onError(f); break;
       default: break; // pong and anything newer
     }
@@ -1022,6 +1225,7 @@
 
     S.awaitingHistory = false;
     requestResync();
+    transcriptOnReady();
 
     var ws = S.ws;
     clearTimer('ping');
@@ -1191,6 +1395,7 @@
     var conv = f.conversation && typeof f.conversation === 'object' ? f.conversation : null;
     if (conv && typeof conv.status === 'string') S.status = conv.status;
     if (S.status !== 'resolved') resetCsat(); // a new chat, rated again after its next resolve
+    if (S.status === 'resolved') offerTranscript();
     if (S.status !== 'queued') ui.queueLine.hidden = true;
     altStatus();
   }
@@ -1276,6 +1481,7 @@
     ui.csatForm.hidden = false;
     ui.csatThanks.hidden = true;
     ui.csat.hidden = false;
+    offerTranscript();
     if (S.open && isNearBottom()) scrollToBottom();
   }
 
@@ -1307,6 +1513,7 @@
     var code = str(f.code);
     var message = str(f.message);
     var cid = typeof f.client_id === 'string' ? f.client_id : null;
+    if (onTranscriptError(code, message, cid)) return;
     if (cid && pending[cid]) {
       markFailed(pending[cid], ERROR_COPY[code] || message || ERROR_COPY.invalid_frame);
       return;
@@ -1856,6 +2063,7 @@
     S.initialLoaded = false;
     clearRemoteTyping();
     if (ui.csat) resetCsat();
+    resetTranscript();
   }
 
   function loadConversationPrefs() {

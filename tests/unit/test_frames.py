@@ -16,6 +16,7 @@ from conversations.frames import (
     Resync,
     SendMessage,
     TicketRequest,
+    Transcript,
     Typing,
     history_frame,
     parse_frame,
@@ -65,6 +66,32 @@ CLIENT_ID = uuid.uuid4()
             {"type": "ticket", "request_id": str(CLIENT_ID), "kind": "callback", "name": None},
             TicketRequest(request_id=CLIENT_ID, kind="callback"),
         ),
+        (
+            {"type": "transcript", "client_id": str(CLIENT_ID), "email": " ada@example.com "},
+            Transcript(client_id=CLIENT_ID, email="ada@example.com", time_zone=""),
+        ),
+        (
+            {
+                "type": "transcript",
+                "client_id": str(CLIENT_ID),
+                "email": "ada@example.com",
+                "time_zone": "Europe/Paris",
+            },
+            Transcript(CLIENT_ID, "ada@example.com", "Europe/Paris"),
+        ),
+        # A zone we cannot read (or a path) falls back to UTC rather than failing the request.
+        *(
+            (
+                {
+                    "type": "transcript",
+                    "client_id": str(CLIENT_ID),
+                    "email": "a@b.co",
+                    "time_zone": zone,
+                },
+                Transcript(CLIENT_ID, "a@b.co", ""),
+            )
+            for zone in ("Mars/Olympus", "../../etc/passwd", "America", 5, None, "x" * 65)
+        ),
     ],
 )
 def test_valid_frames_parse(frame, expected):
@@ -107,6 +134,15 @@ def test_valid_frames_parse(frame, expected):
         # json.dumps spells a lone surrogate as the escape "\\ud800", as an attacker would.
         ({"type": "message", "client_id": str(CLIENT_ID), "body": "a \ud800 b"}, "bad_json"),
         ({"type": "csat", "score": 5, "comment": "\udfff"}, "bad_json"),
+        ({"type": "transcript", "email": "ada@example.com"}, "invalid_frame"),
+        ({"type": "transcript", "client_id": "x", "email": "ada@example.com"}, "invalid_frame"),
+        ({"type": "transcript", "client_id": str(CLIENT_ID)}, "invalid_email"),
+        ({"type": "transcript", "client_id": str(CLIENT_ID), "email": "ada"}, "invalid_email"),
+        ({"type": "transcript", "client_id": str(CLIENT_ID), "email": ["a@b.co"]}, "invalid_email"),
+        (
+            {"type": "transcript", "client_id": str(CLIENT_ID), "email": "a" * 250 + "@b.co"},
+            "invalid_email",
+        ),
     ],
 )
 def test_bad_frames_raise_a_stable_code(frame, code):

@@ -1,5 +1,6 @@
 """The spec's examples (seed/escalation-guide.txt), one table row each, through `decide`."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -221,8 +222,8 @@ def test_complexity_rules(
 # Read by trained classifiers: the visitor at least gets a person offered, in the issue's queue
 # (escalation when the classifier is sure, an offer in its uncertain band).
 CLASSIFIED_CASES = [
-    ("I'm sending a GDPR data deletion request for my account.", Category.LEGAL, "legal"),
-    ("My lawyer will be in touch about this faulty heater.", Category.LEGAL, "legal"),
+    ("Is your returns policy compliant with EU consumer law?", Category.LEGAL, "legal"),
+    ("Do your terms comply with the Consumer Rights Act?", Category.LEGAL, "legal"),
     (
         "Can you make an exception to the return policy for me?",
         Category.POLICY_EXCEPTION,
@@ -266,8 +267,15 @@ def test_refund_on_an_order_placed_on_an_explicit_date() -> None:
 
 # --- Sensitive topics -------------------------------------------------------------------------
 
+# The spec's five: health/safety, legal threats, harassment, accessibility, privacy/data. Legal
+# threats and data requests are legal matters (the `legal` classifier) that a grammar tells
+# apart from compliance questions (above).
 SENSITIVE_CASES = [
     ("The charger caught fire and burned my hand.", "health_safety"),
+    ("My lawyer will be in touch about this faulty heater.", "legal_threat"),
+    ("I will sue you if this is not fixed by Friday.", "legal_threat"),
+    ("I'm going to report you to the FTC and take you to small claims court", "legal_threat"),
+    ("I'm sending a GDPR data deletion request for my account.", "privacy"),
     ("One of your delivery drivers has been harassing me.", "harassment"),
     ("I'm blind and your checkout doesn't work with my screen reader.", "accessibility"),
     ("You sold my personal data to advertisers without asking.", "privacy"),
@@ -278,22 +286,46 @@ SENSITIVE_CASES = [
 
 
 @pytest.mark.parametrize(("message", "topic"), SENSITIVE_CASES)
-def test_sensitive_topics_go_to_specialists(message: str, topic: str) -> None:
+def test_sensitive_topics_go_to_the_specialists_at_urgent_priority(
+    message: str, topic: str
+) -> None:
     decision = run(message)
-    assert decision.action in (Action.OFFER, Action.ESCALATE), decision.explain()
+    assert decision.action is Action.ESCALATE, decision.explain()
     assert decision.category == Category.SENSITIVE
-    assert (decision.priority, decision.target_queue) == (Priority.HIGH, "specialists")
+    assert (decision.priority, decision.target_queue) == (Priority.URGENT, "specialists")
     assert decision.signals["sensitive"] == topic
-    assert f"sensitive topic, {topic.replace('_', ' and ')}" in decision.reasons[0].text
+    assert decision.sensitive_topic == topic and decision.to_dict()["sensitive_topic"] == topic
+    assert decision.reasons[0].text.startswith("sensitive topic, ")
 
 
-def test_legal_threats_go_to_the_legal_queue() -> None:
-    decision = run("I will sue you if this is not fixed by Friday.")
+def test_a_sensitive_topic_names_the_issue_over_a_legal_one_of_lower_order() -> None:
+    decision = run("My lawyer will be in touch about this faulty heater.")
+    assert decision.reasons[0].rule == "sensitive_topic"
+    assert any(reason.rule == "legal_compliance" for reason in decision.reasons[1:])
+
+
+def test_a_vip_with_a_sensitive_topic_goes_to_the_specialists_not_the_vip_queue() -> None:
+    decision = run("The charger caught fire and burned my hand.", plan=POLICY.plan_named("VIP"))
     assert (decision.category, decision.priority, decision.target_queue) == (
-        Category.LEGAL,
-        Priority.HIGH,
-        "legal",
+        Category.SENSITIVE,
+        Priority.URGENT,
+        "specialists",
     )
+    assert decision.sensitive_topic == "health_safety"
+
+
+def test_an_operators_keyword_on_the_sensitive_rule_is_the_topic_other() -> None:
+    rules = tuple(
+        replace(rule, phrases=("pharmacist",)) if rule.category == Category.SENSITIVE else rule
+        for rule in Policy.default().rules
+    )
+    policy = replace(Policy.default(), rules=rules).with_classifier(shipped_model())
+    decision = decide(Snapshot(message="I need to speak with your pharmacist"), policy, NOW)
+    assert (decision.category, decision.sensitive_topic) == (Category.SENSITIVE, "other")
+
+
+def test_only_an_escalation_carries_a_sensitive_topic() -> None:
+    assert run("How long does shipping take?").sensitive_topic == ""
 
 
 def test_routine_questions_are_left_to_the_bot() -> None:
