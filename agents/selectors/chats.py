@@ -75,11 +75,11 @@ class ChatView:
     handover_notes: list[Note] = field(default_factory=list)
     gathered: list[dict[str, str]] = field(default_factory=list)
     history: CustomerHistory = field(default_factory=CustomerHistory)
+    protocol: Protocol | None = None  # a sensitive topic's: the guidance on the card
 
     @property
     def customer(self) -> CustomerCard:
         return CustomerCard(customer=self.conversation.customer, history=self.history)
-    protocol: Protocol | None = None  # a sensitive topic's: the guidance on the card
 
     @property
     def public_id(self) -> str:
