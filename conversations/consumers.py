@@ -20,10 +20,12 @@ from chatsy import events, layer_health, realtime
 from chatsy.budgets import budget_take_async, lease_release, lease_take
 from chatsy.client_address import client_address_from_scope
 from chatsy.debounce import Debounce
+from chatsy.redis import RedisUnavailable
 from conversations import selectors, services
 from conversations.frames import (
     Action,
     Auth,
+    CancelWait,
     Csat,
     FrameError,
     Ping,
@@ -66,6 +68,7 @@ BUDGET_KINDS: dict[type, str] = {
     Action: "action",
     Csat: "csat",
     Ping: "ping",
+    CancelWait: "action",
 }
 UNAUTHENTICATED = "unauthenticated"
 
@@ -192,6 +195,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 )
         elif isinstance(frame, Csat):
             await self._rate(frame)
+        elif isinstance(frame, CancelWait):
+            await self._cancel_wait()
 
     async def _authenticate(self, frame: Auth) -> None:
         if self.conversation is not None:
@@ -223,6 +228,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "conversation": {"id": str(conversation.public_id), "status": conversation.status},
                 "last_seq": conversation.last_seq,
                 "site": {"name": site.name, "greeting": site.greeting},
+                # Waiting for a person: the place and estimate, so a reload shows them at once.
+                "queue": await database_sync_to_async(_queue_state)(conversation),
             }
         )
         if await database_sync_to_async(hooks().csat_pending)(conversation=conversation):
@@ -240,6 +247,13 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
         if turn is not None:
             turn_run(message_id=receipt.message.pk, turn=hooks().bot_turn(turn))
+
+    async def _cancel_wait(self) -> None:
+        cancelled = await database_sync_to_async(hooks().wait_cancel)(conversation=self.authed)
+        if not cancelled:
+            await self._send_error(
+                FrameError("not_waiting", "This chat is not waiting for a person.")
+            )
 
     async def _rate(self, frame: Csat) -> None:
         result = await database_sync_to_async(hooks().csat_record)(
@@ -458,6 +472,11 @@ def _message_store(
     receipt = services.message_receive(
         conversation=conversation, client_id=frame.client_id, body=frame.body
     )
+    if not receipt.duplicate and receipt.status == Conversation.Status.QUEUED:
+        try:  # the message is stored whatever happens to its acknowledgement
+            hooks().waiting_message(message=receipt.message)
+        except Exception:
+            logger.exception("acknowledging waiting message %s failed", receipt.message.pk)
     if receipt.duplicate or receipt.status != Conversation.Status.BOT:
         return receipt, None
     try:
@@ -465,6 +484,18 @@ def _message_store(
     except Exception:
         logger.exception("reading the bot's turn for message %s failed", receipt.message.pk)
         return receipt, None
+
+
+def _queue_state(conversation: Conversation) -> dict[str, Any] | None:
+    if conversation.status != Conversation.Status.QUEUED:
+        return None
+    try:
+        state = hooks().queue_state(conversation=conversation)
+    except RedisUnavailable:
+        return None
+    if state is None:
+        return None
+    return {key: state[key] for key in ("position", "wait_minutes", "text")}
 
 
 def _open_conversation(frame: Auth, scope: Mapping[str, Any]) -> Conversation:

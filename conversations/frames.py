@@ -69,9 +69,14 @@ class Csat:
     comment: str
 
 
+@dataclass(frozen=True)
+class CancelWait:
+    """The visitor no longer wants to wait for a person: back to the bot."""
+
+
 MAX_CSAT_COMMENT_CHARS = 1000
 
-Frame = Auth | SendMessage | Resync | Typing | Action | Ping | Csat
+Frame = Auth | SendMessage | Resync | Typing | Action | Ping | Csat | CancelWait
 
 
 def parse_frame(text: str, *, max_bytes: int, max_body_chars: int) -> Frame:
@@ -165,6 +170,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
     "action": _parse_action,
     "ping": lambda data, _max: Ping(),
     "csat": _parse_csat,
+    "cancel_wait": lambda data, _max: CancelWait(),
 }
 
 

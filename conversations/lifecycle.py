@@ -1,7 +1,8 @@
 """The conversation's state machine: every write of `Conversation.status` happens here.
 
     bot → queued → assigned → resolved → closed
-    queued → ticket · queued → closed · assigned → queued · assigned → bot · resolved → bot
+    queued → ticket · queued → closed · queued → bot · assigned → queued · assigned → bot ·
+    resolved → bot
 
 Each move is one conditional UPDATE (`… WHERE status = <from>`), so the database decides
 which of two concurrent moves wins; the loser gets InvalidTransition and nothing is written.
@@ -50,6 +51,11 @@ def conversation_ticket(*, conversation: Conversation) -> Conversation:
     """queued → ticket: the visitor chose an alternative (callback, email…) or it is after
     hours; a person follows up outside the chat."""
     return _move(conversation, source=Status.QUEUED, target=Status.TICKET, enqueued_at=None)
+
+
+def conversation_cancel_wait(*, conversation: Conversation) -> Conversation:
+    """queued → bot: the visitor cancelled the request and keeps chatting with the bot."""
+    return _move(conversation, source=Status.QUEUED, target=Status.BOT, enqueued_at=None)
 
 
 def conversation_abandon(*, conversation: Conversation) -> Conversation:

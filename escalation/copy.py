@@ -69,10 +69,23 @@ TRANSFERRED_TO_QUEUE = (
 )
 TRANSFERRED_TO_AGENT = "{agent} passed the conversation to {other}, who has the full context."
 SUPERVISOR_JOINED = "{agent} (supervisor) joined the chat."
+# While the visitor waits for a person (agents' queue): each message they write is added to
+# the notes the agent reads first, and they hear so, with their place in line.
+ADDED_TO_NOTES = "Thanks — I've added that to the notes for our {team} team."
+WAIT_CANCELLED = (
+    "No problem — I've cancelled the request, so you're no longer waiting in line. "
+    "I'm still here: what else can I help you with?"
+)
+CANCEL_WAIT_LABEL = "Cancel and keep chatting with the bot"
 
 
 def team_name(queue: str) -> str:
     return QUEUE_TEAMS.get(queue, queue.replace("-", " ").replace("_", " "))
+
+
+def added_to_notes(*, team: str, place: str = "") -> str:
+    """ "Thanks — I've added that to the notes for our billing team. You're 2nd in line, …" """
+    return f"{ADDED_TO_NOTES.format(team=team)} {place}".strip()
 
 
 def wait_words(minutes: tuple[int, int] | None) -> str:

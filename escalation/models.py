@@ -288,6 +288,15 @@ class Escalation(models.Model):
 
     @property
     def time_to_human_seconds(self) -> float | None:
+        """Escalation → the first message a person actually wrote (the spec's key metric);
+        None while nobody has written, however long ago someone was assigned."""
+        if self.first_agent_reply_at is None:
+            return None
+        return (self.first_agent_reply_at - self.created).total_seconds()
+
+    @property
+    def time_to_assignment_seconds(self) -> float | None:
+        """Escalation → an agent took the chat (auto-assign or a claim)."""
         if self.assigned_at is None:
             return None
         return (self.assigned_at - self.created).total_seconds()
