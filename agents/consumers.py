@@ -80,11 +80,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             held = await database_sync_to_async(self._held_chats)()
             for public_id in held:
                 await self._subscribe(public_id)
-        await self.accept()
-        await layer_health.socket_register(self)
         if not self.supervising:  # the supervisor's page holds no chats: not a console
             await database_sync_to_async(self._console_presence)(services.agent_console_connected)
-            await self._mark_opened(held)  # the console page shows the chats it holds
+        await self.accept()
+        await layer_health.socket_register(self)
+        await self._mark_opened(held)  # the console page shows the chats it holds
         self.heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     @property

@@ -110,7 +110,7 @@ def conversation_transfer_to_agent(
     }:
         raise NotAllowed(f"{target.name} is not in this chat's queue.")
     if target.pk not in presence.presence_online([target.pk]):
-        raise NotAllowed(f"{target.name} is not available (online with the console open).")
+        raise NotAllowed(f"{target.name} is not online with the console open.")
     if selectors.agent_load(target) >= target.max_concurrent_chats:
         raise AtCapacity(f"{target.name} has no room for another chat.")
     now = timezone.now()

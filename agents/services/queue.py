@@ -228,11 +228,11 @@ def _assign(
     """queued → assigned. The row is locked first, so the loser of a race writes nothing."""
     if lifecycle.conversation_lock(conversation=conversation) != Conversation.Status.QUEUED:
         raise AlreadyTaken("Another agent already took this conversation.")
-    now = timezone.now()
+    now = timezone.now()  # before the message: it counts as posted during this assignment
+    if opened:
+        _post_joined(conversation, agent)  # before the status, as the visitor reads it
     escalation_record_assigned(conversation=conversation, agent=agent, at=now)
     lifecycle.conversation_assign(conversation=conversation, agent=agent, at=now)
-    if opened:
-        _announce_joined(conversation, agent)
     queue_watchers_on_commit(conversation)
     chat_opened_on_commit(conversation, agent.pk)
     return conversation
@@ -255,12 +255,16 @@ def conversation_mark_opened(*, agent: AgentProfile, public_id: str) -> bool:
 def _announce_joined(conversation: Conversation, agent: AgentProfile) -> bool:
     if selectors.joined_announced(conversation):
         return False
+    _post_joined(conversation, agent)
+    return True
+
+
+def _post_joined(conversation: Conversation, agent: AgentProfile) -> None:
     message_post_system(
         conversation=conversation,
         body=f"{agent.name} joined the chat.",
         metadata={"event": "agent_joined", "agent": agent.name, "agent_id": agent.pk},
     )
-    return True
 
 
 # --- leaving an agent ---------------------------------------------------------------------

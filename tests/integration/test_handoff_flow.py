@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 
-from agents import presence, services
+from agents import services
 from agents.models import ChatParticipant, Note, Queue
 from agents.waiting_queue import waiting_line
 from conversations import services as conversation_services
@@ -17,6 +17,7 @@ from conversations.models import Conversation
 from escalation import turn
 from escalation.models import Escalation, HandoffMessage
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
+from tests.support.presence import agent_available
 
 
 @pytest.fixture
@@ -129,14 +130,14 @@ def test_transfer_to_a_colleague_who_is_online_in_the_queue(sarah, queues):
     chat = taken(sarah)
     tom = AgentFactory(user__first_name="Tom", queues=[queues["general"]])
     outsider = AgentFactory(queues=[queues["billing"]])
-    presence.presence_set(outsider.pk, "online")
+    agent_available(outsider)
     with pytest.raises(services.NotAllowed, match="not online"):
         services.conversation_transfer_to_agent(conversation=chat, agent=sarah, target=tom, note="")
     with pytest.raises(services.NotAllowed, match="queue"):
         services.conversation_transfer_to_agent(
             conversation=chat, agent=sarah, target=outsider, note=""
         )
-    presence.presence_set(tom.pk, "online")
+    agent_available(tom)
     moved = services.conversation_transfer_to_agent(
         conversation=chat, agent=sarah, target=tom, note="Order #4411, already refunded"
     )
@@ -244,7 +245,7 @@ def test_visitor_messages_carry_their_sentiment_while_a_person_owns_the_chat(sar
 
 @pytest.mark.django_db
 def test_the_handoff_text_is_editable_per_reason_and_says_how_long(sarah):
-    presence.presence_set(sarah.pk, "online")
+    agent_available(sarah)
     HandoffMessage.objects.create(
         category="human_request",
         text="Hang tight! Our {team} crew will be with you {wait}. Anything to add for them?",
