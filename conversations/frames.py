@@ -178,7 +178,7 @@ def message_payload(message: Any) -> MessagePayload:
     """The message object of docs/widget-protocol.md, built from a Message row."""
     public_meta = {
         key: message.metadata[key]
-        for key in ("confidence", "actions", "sources", "stream_id")
+        for key in ("confidence", "actions", "sources", "stream_id", "event")
         if key in (message.metadata or {})
     }
     return {

@@ -47,9 +47,7 @@ def status_of(conversation: Conversation) -> tuple[str, int | None]:
 async def test_closing_the_console_makes_the_agent_unavailable_and_nothing_is_assigned(
     client, general
 ):
-    sarah = await database_sync_to_async(AgentFactory)(
-        user__first_name="Sarah", queues=[general]
-    )
+    sarah = await database_sync_to_async(AgentFactory)(user__first_name="Sarah", queues=[general])
     await database_sync_to_async(services.agent_presence_update)(agent=sarah, status="online")
     assert await database_sync_to_async(presence.presence_online)([sarah.pk]) == set()
 
@@ -90,9 +88,7 @@ def test_a_console_whose_heartbeat_stopped_is_not_available(general):
 
 @pytest.mark.asyncio
 async def test_joined_is_posted_when_the_console_shows_the_chat_and_only_once(client, general):
-    sarah = await database_sync_to_async(AgentFactory)(
-        user__first_name="Sarah", queues=[general]
-    )
+    sarah = await database_sync_to_async(AgentFactory)(user__first_name="Sarah", queues=[general])
     # Available (a console entry) but no console on screen: auto-assign gives her the chat…
     await database_sync_to_async(agent_available)(sarah)
     chat = await database_sync_to_async(escalated_conversation)()

@@ -106,9 +106,7 @@ async def test_each_message_while_waiting_is_acknowledged_once_and_shown_on_the_
     await visitor.close()
 
 
-async def test_cancelling_the_wait_goes_back_to_the_bot_and_out_of_the_line(
-    new_visitor, general
-):
+async def test_cancelling_the_wait_goes_back_to_the_bot_and_out_of_the_line(new_visitor, general):
     visitor = await waiting_visitor(new_visitor)
     chat = await conversation()
     assert await database_sync_to_async(waiting_line().position)(str(chat.public_id)) == 1
