@@ -272,6 +272,24 @@ def test_the_default_handoff_text_promises_no_number_when_nobody_is_online(queue
     assert "add to the notes" in body
 
 
+@pytest.mark.django_db
+def test_the_handoff_says_what_the_team_can_help_with(queues):
+    """The spec's "Set Expectations on Wait Time": who, how long, what they can do, and
+    "anything to add?"; an admin's text may place {help} itself."""
+    dispute = escalated_conversation("I was charged $250 twice and I dispute it")
+    body = dispute.messages.get(metadata__event="handoff").body
+    assert body.startswith("I'm connecting you with our billing team.")
+    assert "review your account history and process any adjustments" in body
+    assert body.endswith("Is there anything specific you'd like me to add to the notes for them?")
+    HandoffMessage.objects.create(category="", text="Our {team} team is coming. {help}")
+    body = escalated_conversation().messages.get(metadata__event="handoff").body
+    assert body == (
+        "Our support team is coming. "
+        "They'll be able to look into your account and orders and sort this out with you."
+    )
+    HandoffMessage(category="security", text="{team}: {help} {wait}").full_clean()
+
+
 # --- CSAT over the widget socket ----------------------------------------------------------
 
 
