@@ -339,11 +339,15 @@ def agent_console_disconnected(*, agent: AgentProfile, connection_id: str) -> No
 
 
 def _availability_changed(agent: AgentProfile) -> None:
-    presence_changed_on_commit(agent.pk, presence.presence_get(agent.pk))
+    """Supervisors' counts and visitors' estimates change; the agent's own console does not."""
+    supervisors_refresh_on_commit()
     for queue in selectors.queues_of(agent):
         if queue.routing == Queue.Routing.AUTO:
             queue_auto_assign(queue=queue)
-        _queue_changed_quietly(queue)
+        try:
+            queue_positions_broadcast(queue=queue)
+        except RedisUnavailable:
+            logger.warning("queue unreachable; positions for %s not pushed", queue.slug)
 
 
 def agent_release_chats(*, agent_id: int, reason: str) -> int:
