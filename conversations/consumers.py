@@ -409,8 +409,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         """For the agent's card only (the console listens on the same group)."""
 
     async def layer_resync(self, event: events.LayerResync) -> None:
-        """Events may have been lost: the widget asks for everything after its last seq."""
+        """Events may have been lost: the widget asks for everything after its last seq, and
+        a waiting visitor's place (a lost `queue` frame) is sent again."""
         await self._send_json({"type": "resync"})
+        place = await database_sync_to_async(_queue_state_now)(self.authed)
+        if place is not None:
+            await self._send_json({"type": "queue", **place})
 
     async def conversation_status(self, event: events.ConversationStatus) -> None:
         """Relayed only: message_receive reads the stored status under a lock each time."""
@@ -496,6 +500,12 @@ def _queue_state(conversation: Conversation) -> dict[str, Any] | None:
     if state is None:
         return None
     return {key: state[key] for key in ("position", "wait_minutes", "text")}
+
+
+def _queue_state_now(conversation: Conversation) -> dict[str, Any] | None:
+    """As _queue_state, for a socket whose conversation may have moved since it connected."""
+    current = Conversation.objects.filter(pk=conversation.pk).first()
+    return _queue_state(current) if current is not None else None
 
 
 def _open_conversation(frame: Auth, scope: Mapping[str, Any]) -> Conversation:

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from agents import selectors, services
 from agents.models import Queue
 from agents.waiting_queue import waiting_line
+from chatsy import events, realtime
 from conversations.models import Conversation, Message
 from escalation import copy
 from tests.factories import AgentFactory, QueueFactory
@@ -67,6 +68,18 @@ async def test_the_place_in_line_is_in_the_ready_frame_after_a_reload(new_visito
     await again.close()
 
 
+async def test_a_layer_resync_sends_the_waiting_visitor_their_place_again(new_visitor, general):
+    visitor = await waiting_visitor(new_visitor)
+    chat = await conversation()
+    await realtime.group_send_async(
+        realtime.conversation_group(chat.public_id), events.layer_resync()
+    )
+    assert (await visitor.receive())["type"] == "resync"
+    place = await visitor.receive()
+    assert (place["type"], place["position"]) == ("queue", 1)
+    await visitor.close()
+
+
 async def test_a_conversation_with_the_bot_has_no_queue_in_its_ready_frame(new_visitor, general):
     visitor = await new_visitor()
     ready = await visitor.connect()
@@ -110,12 +123,16 @@ async def test_cancelling_the_wait_goes_back_to_the_bot_and_out_of_the_line(new_
     visitor = await waiting_visitor(new_visitor)
     chat = await conversation()
     assert await database_sync_to_async(waiting_line().position)(str(chat.public_id)) == 1
+    behind = await new_visitor()
+    await behind.connect()
+    await behind.say("Can I talk to a person?")
+    assert (await behind.receive_type("queue"))["position"] == 2
 
     await visitor.send({"type": "cancel_wait"})
     said = await visitor.receive_message_from("system")
     assert said["body"] == copy.WAIT_CANCELLED
     assert (await visitor.receive_type("status"))["conversation"]["status"] == "bot"
-    chat = await conversation()
+    chat = await database_sync_to_async(Conversation.objects.get)(pk=chat.pk)
     assert (chat.status, chat.enqueued_at) == ("bot", None)
     assert await database_sync_to_async(waiting_line().position)(str(chat.public_id)) is None
     assert (await system_events())[-1] == "wait_cancelled"
@@ -126,8 +143,12 @@ async def test_cancelling_the_wait_goes_back_to_the_bot_and_out_of_the_line(new_
     assert error["code"] == "not_waiting"
     assert (await system_events())[-1] == "wait_cancelled"
 
+    # The one behind moves up at once.
+    assert (await behind.receive_type("queue"))["position"] == 1
+
     # The bot answers again.
     await visitor.say("How long does shipping take?")
     answer = await visitor.receive_message_from("bot", timeout=10)
     assert "business days" in answer["body"]
-    await visitor.close()
+    for socket in (visitor, behind):
+        await socket.close()
