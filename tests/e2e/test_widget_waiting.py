@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from agents.models import Queue
 from agents.waiting_queue import waiting_line
 from conversations.models import Conversation, Message
 from escalation import copy
+from escalation.policy import Policy
+from escalation.policy_store import POLICY_VERSION, policy_replace
 from tests.e2e.test_widget_chat import ask, open_widget
 
 pytestmark = pytest.mark.e2e
@@ -18,8 +21,17 @@ QUEUE_TEXT = "#chatsy-queue-text"
 SYSTEM_MESSAGES = "#chatsy-messages li.chatsy-msg[data-sender=system]"
 
 
-def test_the_place_in_line_survives_a_reload_and_the_visitor_can_cancel(page, demo):
-    page.goto(demo + "/")
+@pytest.fixture
+def shop(demo):
+    """The demo with the spec's policy and manual queues: a chat waits in line."""
+    policy_replace(Policy.default())  # earlier transactional tests flushed the seeded rows
+    POLICY_VERSION.bump()  # the server rereads its cached policy within a second
+    Queue.objects.update(routing=Queue.Routing.MANUAL)
+    return demo
+
+
+def test_the_place_in_line_survives_a_reload_and_the_visitor_can_cancel(page, shop):
+    page.goto(shop + "/")
     open_widget(page)
     ask(page, "I want to talk to a human")
     expect(page.locator(QUEUE_TEXT)).to_contain_text("You're next in line", timeout=10_000)
