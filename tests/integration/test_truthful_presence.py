@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from agents import presence, selectors, services
 from agents.models import Queue
@@ -160,8 +162,6 @@ def test_time_to_human_is_measured_from_the_first_human_message(general):
     )
     assert escalation.time_to_human_seconds is None  # nobody wrote yet: no time to human
     view = selectors.chat_view(agent=sarah, public_id=str(chat.public_id))
-    from django.template.loader import render_to_string
-
     card = render_to_string("console/_handoff_card.html", {"chat": view})
     assert "Time to assignment" in card and "Time to human" not in card
 
@@ -173,3 +173,21 @@ def test_time_to_human_is_measured_from_the_first_human_message(general):
     assert escalation.time_to_human_seconds >= 300
     view = selectors.chat_view(agent=sarah, public_id=str(chat.public_id))
     assert "Time to human" in render_to_string("console/_handoff_card.html", {"chat": view})
+
+
+@pytest.mark.asyncio
+async def test_chats_outlive_a_closed_console_for_the_grace_period_then_go_back(client, general):
+    """A reload must not bounce the chats: they stay for the status TTL, then return."""
+    sarah = await database_sync_to_async(AgentFactory)(user__first_name="Sarah", queues=[general])
+    await database_sync_to_async(services.agent_presence_update)(agent=sarah, status="online")
+    console = await console_socket(client, sarah)
+    chat = await database_sync_to_async(escalated_conversation)()
+    await receive_until(console, "Sarah joined the chat.")
+    await console.disconnect()
+
+    now = timezone.now()
+    watch = database_sync_to_async(services.queue_sla_watch)
+    assert (await watch(now=now))["released"] == 0
+    assert await database_sync_to_async(status_of)(chat) == ("assigned", sarah.pk)
+    assert (await watch(now=now + timedelta(seconds=61)))["released"] == 1
+    assert await database_sync_to_async(status_of)(chat) == ("queued", None)

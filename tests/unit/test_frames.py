@@ -10,6 +10,7 @@ import pytest
 from conversations.frames import (
     Action,
     Auth,
+    CancelWait,
     FrameError,
     Ping,
     Resync,
@@ -48,6 +49,7 @@ CLIENT_ID = uuid.uuid4()
             Action(action="helpful_yes", seq=3),
         ),
         ({"type": "ping"}, Ping()),
+        ({"type": "cancel_wait"}, CancelWait()),
     ],
 )
 def test_valid_frames_parse(frame, expected):
