@@ -361,7 +361,8 @@ def agent_release_chats(*, agent_id: int, reason: str) -> int:
 
 
 def queue_auto_assign(*, queue: Queue) -> int:
-    """Hand waiting chats to the least-loaded online agents under capacity (round-robin ties)."""
+    """Hand waiting chats to the least-loaded available agents under capacity (round-robin
+    ties): online with a console open (agents.presence)."""
     assigned = 0
     if not presence.presence_online(list(queue.agents.values_list("pk", flat=True))):
         return 0  # nobody available: no need to look at the line
