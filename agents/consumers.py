@@ -20,8 +20,9 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from agents import fragments, presence, selectors
+from agents import fragments, presence, selectors, services
 from agents.models import AgentProfile
 from chatsy import events, layer_health, realtime
 from chatsy.redis import RedisUnavailable
@@ -43,7 +44,8 @@ _CLOSE_CODES = {
     selectors.SESSION_GONE: CLOSE_REAUTHENTICATE,
     selectors.PASSWORD_CHANGED: CLOSE_REAUTHENTICATE,
 }
-HEARTBEAT_SECONDS = 20  # presence lives 60 s: a missed beat or two is fine
+# The console TTL (30 s) covers two missed beats; the status (60 s) outlives it as a grace period.
+HEARTBEAT_SECONDS = settings.CHATSY_CONSOLE_TTL_SECONDS / 3
 MAX_FRAME_CHARS = 2048
 SUPERVISOR_DEBOUNCE_SECONDS = 0.25
 
@@ -73,11 +75,16 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         self.refresh_task: asyncio.Task | None = None
         for group in await database_sync_to_async(self._groups)():
             await self._join(group)
+        held: list[str] = []
         if not self.supervising:
-            for public_id in await database_sync_to_async(self._held_chats)():
+            held = await database_sync_to_async(self._held_chats)()
+            for public_id in held:
                 await self._subscribe(public_id)
+        if not self.supervising:  # the supervisor's page holds no chats: not a console
+            await database_sync_to_async(self._console_presence)(services.agent_console_connected)
         await self.accept()
         await layer_health.socket_register(self)
+        await self._mark_opened(held)  # the console page shows the chats it holds
         self.heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     @property
@@ -93,6 +100,10 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         await layer_health.socket_unregister(self)
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "heartbeat", None) is not None and not self.supervising:
+            await database_sync_to_async(self._console_presence)(
+                services.agent_console_disconnected
+            )
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Other parts of Chatsy talk to the conversation group too (bot streams, queue
@@ -135,6 +146,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             return
         await self._subscribe(public_id)
         await self._push(fragments.chat_opened, agent=self.authed, public_id=public_id)
+        await self._mark_opened([public_id])
 
     async def chat_closed(self, event: events.ChatClosed) -> None:
         public_id = event["conversation"]
@@ -170,6 +182,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
                 if public_id not in self.chats:
                     await self._subscribe(public_id)
                     await self._push(fragments.chat_opened, agent=self.authed, public_id=public_id)
+                    await self._mark_opened([public_id])
             for public_id in list(self.chats.difference(held)):
                 await self._can_see(public_id)  # closes the chat if no longer theirs
         await self.send(text_data=json.dumps({"type": "resync"}))
@@ -391,9 +404,24 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             return problem
         try:
             presence.presence_touch(self.authed.pk)
+            if not self.supervising:
+                presence.presence_console_beat(self.authed.pk, self.channel_name)
         except RedisUnavailable:  # presence then expires and the SLA watch returns the chats
             logger.warning("presence heartbeat for agent %s failed", self.authed.pk)
         return None
+
+    async def _mark_opened(self, public_ids: list[str]) -> None:
+        """The chats are on the agent's screen: the visitor may now read "<name> joined"."""
+        for public_id in public_ids:
+            await database_sync_to_async(services.conversation_mark_opened)(
+                agent=self.authed, public_id=public_id
+            )
+
+    def _console_presence(self, change) -> None:
+        try:
+            change(agent=self.authed, connection_id=self.channel_name)
+        except RedisUnavailable:  # the console entry then expires with its last beat
+            logger.warning("console presence for agent %s not recorded", self.authed.pk)
 
 
 def _parse_typing(text: str | None) -> tuple[str, bool] | None:

@@ -1,8 +1,13 @@
-"""Agent presence in Redis: online / away / offline, kept alive by the console's heartbeat.
+"""Agent presence in Redis: the chosen status (online / away / offline) and the live consoles.
 
 A status key per agent expires PRESENCE_TTL seconds after the last heartbeat; a sorted set of
-last heartbeats lets the reconciler find who expired without scanning keys. Keys live under the
-deployment's prefix (chatsy.redis.redis_key); every Redis failure leaves as RedisUnavailable.
+last heartbeats lets the reconciler find who expired without scanning keys (the grace period
+before their chats go back to the line). Apart from it, a sorted set per agent holds their open
+console sockets scored by last heartbeat: an agent is *available* (auto-assign, wait estimates)
+only while their status is online AND one of those sockets beat within CONSOLE_TTL seconds, so
+closing the console takes them out at once and a killed browser or server within the TTL.
+Keys live under the deployment's prefix (chatsy.redis.redis_key); every Redis failure leaves as
+RedisUnavailable.
 """
 
 from __future__ import annotations
@@ -25,8 +30,16 @@ def _seen_key() -> str:
     return redis_key("presence", "seen")
 
 
+def _consoles_key(agent_id: int) -> str:
+    return redis_key("presence", "consoles", agent_id)
+
+
 def presence_ttl() -> int:
     return settings.CHATSY_PRESENCE_TTL_SECONDS
+
+
+def console_ttl() -> int:
+    return settings.CHATSY_CONSOLE_TTL_SECONDS
 
 
 @redis_boundary
@@ -52,12 +65,47 @@ def presence_get(agent_id: int) -> str:
 
 
 @redis_boundary
-def presence_online(agent_ids: list[int]) -> set[int]:
-    """Which of these agents are online now (not away, not expired)."""
+def presence_online(agent_ids: list[int], *, now: float | None = None) -> set[int]:
+    """Which of these agents are available now: status online (not away, not expired) and a
+    console socket that beat within the console TTL. Two round trips, whatever the count."""
     if not agent_ids:
         return set()
-    statuses = redis_client().mget([_status_key(a) for a in agent_ids])
-    return {agent for agent, status in zip(agent_ids, statuses, strict=True) if status == "online"}
+    client = redis_client()
+    statuses = client.mget([_status_key(a) for a in agent_ids])
+    online = [a for a, status in zip(agent_ids, statuses, strict=True) if status == "online"]
+    if not online:
+        return set()
+    cutoff = (time.time() if now is None else now) - console_ttl()
+    pipe = client.pipeline()
+    for agent in online:
+        pipe.zcount(_consoles_key(agent), f"({cutoff}", "+inf")
+    live = pipe.execute()
+    return {agent for agent, count in zip(online, live, strict=True) if count}
+
+
+@redis_boundary
+def presence_console_beat(agent_id: int, connection_id: str, *, now: float | None = None) -> int:
+    """A console socket opened or beat: record it; returns how many of the agent's consoles
+    are live now (stale ones, from a server that died, are dropped on the way)."""
+    now = time.time() if now is None else now
+    key = _consoles_key(agent_id)
+    pipe = redis_client().pipeline()
+    pipe.zadd(key, {connection_id: now})
+    pipe.zremrangebyscore(key, "-inf", now - console_ttl())
+    pipe.expire(key, console_ttl())
+    pipe.zcard(key)
+    return int(pipe.execute()[-1])
+
+
+@redis_boundary
+def presence_console_close(agent_id: int, connection_id: str, *, now: float | None = None) -> int:
+    """A console socket closed; returns how many of the agent's consoles are still live."""
+    now = time.time() if now is None else now
+    key = _consoles_key(agent_id)
+    pipe = redis_client().pipeline()
+    pipe.zrem(key, connection_id)
+    pipe.zcount(key, f"({now - console_ttl()}", "+inf")
+    return int(pipe.execute()[-1])
 
 
 @redis_boundary

@@ -369,6 +369,9 @@ CHATSY_BOT_NAME = os.environ.get("CHATSY_BOT_NAME", "Chatsy bot")
 # Agents: presence expires this long after the console's last heartbeat; an assigned chat with
 # no agent reply for this long goes back to the front of its queue.
 CHATSY_PRESENCE_TTL_SECONDS = int(os.environ.get("CHATSY_PRESENCE_TTL_SECONDS", "60"))
+# An agent is available only while a console socket beat within this many seconds (it beats
+# every third of it); the status above outlives it, as the grace period before chats requeue.
+CHATSY_CONSOLE_TTL_SECONDS = int(os.environ.get("CHATSY_CONSOLE_TTL_SECONDS", "30"))
 CHATSY_AGENT_REPLY_TIMEOUT_SECONDS = int(
     os.environ.get("CHATSY_AGENT_REPLY_TIMEOUT_SECONDS", "120")
 )

@@ -20,11 +20,13 @@ from chatsy import events, layer_health, realtime
 from chatsy.budgets import budget_take_async, lease_release, lease_take
 from chatsy.client_address import client_address_from_scope
 from chatsy.debounce import Debounce
+from chatsy.redis import RedisUnavailable
 from conversations import selectors, services
 from conversations.frames import (
     Action,
     AlternativesRequest,
     Auth,
+    CancelWait,
     Csat,
     FrameError,
     Ping,
@@ -72,6 +74,7 @@ BUDGET_KINDS: dict[type, str] = {
     AlternativesRequest: "action",  # a button press, like a quick reply
     TicketRequest: "action",
     Transcript: "transcript",
+    CancelWait: "action",
 }
 UNAUTHENTICATED = "unauthenticated"
 
@@ -205,6 +208,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             await self._ticket_request(frame)
         elif isinstance(frame, Transcript):
             await self._transcript(frame)
+        elif isinstance(frame, CancelWait):
+            await self._cancel_wait()
 
     async def _authenticate(self, frame: Auth) -> None:
         if self.conversation is not None:
@@ -236,6 +241,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "conversation": {"id": str(conversation.public_id), "status": conversation.status},
                 "last_seq": conversation.last_seq,
                 "site": {"name": site.name, "greeting": site.greeting},
+                # Waiting for a person: the place and estimate, so a reload shows them at once.
+                "queue": await database_sync_to_async(_queue_state)(conversation),
             }
         )
         if await database_sync_to_async(hooks().csat_pending)(conversation=conversation):
@@ -256,6 +263,13 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
         if turn is not None:
             turn_run(message_id=receipt.message.pk, turn=hooks().bot_turn(turn))
+
+    async def _cancel_wait(self) -> None:
+        cancelled = await database_sync_to_async(hooks().wait_cancel)(conversation=self.authed)
+        if not cancelled:
+            await self._send_error(
+                FrameError("not_waiting", "This chat is not waiting for a person.")
+            )
 
     async def _rate(self, frame: Csat) -> None:
         result = await database_sync_to_async(hooks().csat_record)(
@@ -461,8 +475,12 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         """For the agent's card only (the console listens on the same group)."""
 
     async def layer_resync(self, event: events.LayerResync) -> None:
-        """Events may have been lost: the widget asks for everything after its last seq."""
+        """Events may have been lost: the widget asks for everything after its last seq, and
+        a waiting visitor's place (a lost `queue` frame) is sent again."""
         await self._send_json({"type": "resync"})
+        place = await database_sync_to_async(_queue_state_now)(self.authed)
+        if place is not None:
+            await self._send_json({"type": "queue", **place})
 
     async def conversation_status(self, event: events.ConversationStatus) -> None:
         """Relayed only: message_receive reads the stored status under a lock each time."""
@@ -528,6 +546,11 @@ def _message_store(
     receipt = services.message_receive(
         conversation=conversation, client_id=frame.client_id, body=frame.body
     )
+    if not receipt.duplicate and receipt.status == Conversation.Status.QUEUED:
+        try:  # the message is stored whatever happens to its acknowledgement
+            hooks().waiting_message(message=receipt.message)
+        except Exception:
+            logger.exception("acknowledging waiting message %s failed", receipt.message.pk)
     if receipt.duplicate or receipt.status != Conversation.Status.BOT:
         return receipt, None
     try:
@@ -535,6 +558,24 @@ def _message_store(
     except Exception:
         logger.exception("reading the bot's turn for message %s failed", receipt.message.pk)
         return receipt, None
+
+
+def _queue_state(conversation: Conversation) -> dict[str, Any] | None:
+    if conversation.status != Conversation.Status.QUEUED:
+        return None
+    try:
+        state = hooks().queue_state(conversation=conversation)
+    except RedisUnavailable:
+        return None
+    if state is None:
+        return None
+    return {key: state[key] for key in ("position", "wait_minutes", "text")}
+
+
+def _queue_state_now(conversation: Conversation) -> dict[str, Any] | None:
+    """As _queue_state, for a socket whose conversation may have moved since it connected."""
+    current = Conversation.objects.filter(pk=conversation.pk).first()
+    return _queue_state(current) if current is not None else None
 
 
 def _open_conversation(frame: Auth, scope: Mapping[str, Any]) -> Conversation:

@@ -74,6 +74,11 @@ class Csat:
     comment: str
 
 
+@dataclass(frozen=True)
+class CancelWait:
+    """The visitor no longer wants to wait for a person: back to the bot."""
+
+
 MAX_CSAT_COMMENT_CHARS = 1000
 
 
@@ -130,6 +135,7 @@ Frame = (
     | AlternativesRequest
     | TicketRequest
     | Transcript
+    | CancelWait
 )
 
 
@@ -295,6 +301,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
     "alternatives": _parse_alternatives,
     "ticket": _parse_ticket,
     "transcript": _parse_transcript,
+    "cancel_wait": lambda data, _max: CancelWait(),
 }
 
 
@@ -302,7 +309,7 @@ def message_payload(message: Any) -> MessagePayload:
     """The message object of docs/widget-protocol.md, built from a Message row."""
     public_meta = {
         key: message.metadata[key]
-        for key in ("confidence", "actions", "sources", "stream_id")
+        for key in ("confidence", "actions", "sources", "stream_id", "event")
         if key in (message.metadata or {})
     }
     return {

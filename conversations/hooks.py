@@ -44,6 +44,18 @@ class VisitorHooks(Protocol):
     async def visitor_action(self, *, conversation: Conversation, action: str, seq: int) -> None:
         """A quick-reply button the visitor clicked under bot message `seq`."""
 
+    def queue_state(self, *, conversation: Conversation) -> dict[str, Any] | None:
+        """Sync. A waiting conversation's place and estimate, the widget's `queue` frame
+        (position, wait_minutes, text); None when it is not waiting."""
+
+    def waiting_message(self, *, message: Message) -> None:
+        """Sync, in the hop that stored `message` while the chat waits for a person: tell the
+        visitor it was added to the notes (once per message)."""
+
+    def wait_cancel(self, *, conversation: Conversation) -> bool:
+        """Sync. The visitor cancelled their request: back to the bot, out of the line.
+        False if the conversation was not waiting (nothing changes)."""
+
     def csat_pending(self, *, conversation: Conversation) -> bool:
         """Resolved by a person and not rated yet: the widget asks for a rating."""
 

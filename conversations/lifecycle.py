@@ -1,8 +1,8 @@
 """The conversation's state machine: every write of `Conversation.status` happens here.
 
     bot → queued → assigned → resolved → closed
-    queued → ticket · ticket → bot · queued → closed · assigned → queued · assigned → bot ·
-    resolved → bot
+    queued → ticket · ticket → bot · queued → closed · queued → bot
+    assigned → queued · assigned → bot · resolved → bot
 
 Each move is one conditional UPDATE (`… WHERE status = <from>`), so the database decides
 which of two concurrent moves wins; the loser gets InvalidTransition and nothing is written.
@@ -57,6 +57,11 @@ def conversation_resume(*, conversation: Conversation) -> Conversation:
     """ticket → bot: the visitor wrote again after leaving a ticket; the bot answers while the
     ticket stays open for the team (its own status, agents.Ticket)."""
     return _move(conversation, source=Status.TICKET, target=Status.BOT)
+
+
+def conversation_cancel_wait(*, conversation: Conversation) -> Conversation:
+    """queued → bot: the visitor cancelled the request and keeps chatting with the bot."""
+    return _move(conversation, source=Status.QUEUED, target=Status.BOT, enqueued_at=None)
 
 
 def conversation_abandon(*, conversation: Conversation) -> Conversation:

@@ -50,9 +50,22 @@ ACTION_HELPFUL_NO = {"id": "helpful_no", "label": "No"}
 ACTION_REQUEST_HUMAN = {"id": "request_human", "label": "Talk to a person"}
 
 
+# What each team can do for the visitor ("Set Expectations on Wait Time": what the human can
+# help with), by queue slug; {help} in a handoff text.
+QUEUE_HELP = {
+    "general": "They'll be able to look into your account and orders and sort this out with you.",
+    "billing": "They'll be able to review your account history and process any adjustments.",
+    "security": "They'll be able to secure your account and check for any suspicious activity.",
+    "legal": "They'll be able to review your request and explain your options.",
+    "specialists": "They'll be able to give this the care and attention it needs.",
+    "manager": "They'll be able to review what happened and decide how to put it right.",
+    "vip": "They'll be able to handle this personally, with your account in front of them.",
+}
+DEFAULT_HELP = "They'll be able to look into this with you and sort it out."
+
 DEFAULT_HANDOFF = (
     "I'm connecting you with our {team} team. I've shared our conversation so they'll have "
-    "full context. Someone should be with you {wait}. "
+    "full context. Someone should be with you {wait}. {help} "
     "Is there anything specific you'd like me to add to the notes for them?"
 )
 WAIT_UNKNOWN = "as soon as possible"
@@ -80,10 +93,27 @@ TRANSFERRED_TO_QUEUE = (
 )
 TRANSFERRED_TO_AGENT = "{agent} passed the conversation to {other}, who has the full context."
 SUPERVISOR_JOINED = "{agent} (supervisor) joined the chat."
+# While the visitor waits for a person (agents' queue): each message they write is added to
+# the notes the agent reads first, and they hear so, with their place in line.
+ADDED_TO_NOTES = "Thanks — I've added that to the notes for our {team} team."
+WAIT_CANCELLED = (
+    "No problem — I've cancelled the request, so you're no longer waiting in line. "
+    "I'm still here: what else can I help you with?"
+)
+CANCEL_WAIT_LABEL = "Cancel and keep chatting with the bot"
 
 
 def team_name(queue: str) -> str:
     return QUEUE_TEAMS.get(queue, queue.replace("-", " ").replace("_", " "))
+
+
+def team_help(queue: str) -> str:
+    return QUEUE_HELP.get(queue, DEFAULT_HELP)
+
+
+def added_to_notes(*, team: str, place: str = "") -> str:
+    """ "Thanks — I've added that to the notes for our billing team. You're 2nd in line, …" """
+    return f"{ADDED_TO_NOTES.format(team=team)} {place}".strip()
 
 
 def wait_words(minutes: tuple[int, int] | None) -> str:
@@ -101,9 +131,10 @@ def wait_words(minutes: tuple[int, int] | None) -> str:
 def handoff_message(
     *, queue: str, minutes: tuple[int, int] | None = None, template: str | None = None
 ) -> str:
-    """The warm handoff: who is coming, that they have the context, about how long, and
-    "anything you'd like me to add?". `template` is the admin's text for this reason."""
-    values = {"team": team_name(queue), "wait": wait_words(minutes)}
+    """The warm handoff: who is coming, that they have the context, about how long, what they
+    can help with, and "anything you'd like me to add?". `template` is the admin's text for
+    this reason."""
+    values = {"team": team_name(queue), "wait": wait_words(minutes), "help": team_help(queue)}
     if minutes is None and template is None:
         return OFFLINE_HANDOFF.format(**values)
     try:

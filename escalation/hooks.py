@@ -5,9 +5,12 @@ Installed in EscalationConfig.ready(); the visitor's socket calls it by name.
 
 from __future__ import annotations
 
+from typing import Any
+
 from conversations.hooks import BotTurn, CsatResult
 from conversations.models import Conversation, Message
 from escalation import selectors, services, turn
+from escalation.routing import routing
 
 
 class EscalationVisitorHooks:
@@ -25,6 +28,15 @@ class EscalationVisitorHooks:
 
     async def visitor_action(self, *, conversation: Conversation, action: str, seq: int) -> None:
         await turn.visitor_action(conversation=conversation, action=action, seq=seq)
+
+    def queue_state(self, *, conversation: Conversation) -> dict[str, Any] | None:
+        return routing().queue_state(conversation=conversation)
+
+    def waiting_message(self, *, message: Message) -> None:
+        services.waiting_message_acknowledge(message=message)
+
+    def wait_cancel(self, *, conversation: Conversation) -> bool:
+        return services.escalation_wait_cancel(conversation=conversation)
 
     def csat_pending(self, *, conversation: Conversation) -> bool:
         return selectors.csat_pending(conversation=conversation)

@@ -328,6 +328,15 @@ class Escalation(models.Model):
 
     @property
     def time_to_human_seconds(self) -> float | None:
+        """Escalation → the first message a person actually wrote (the spec's key metric);
+        None while nobody has written, however long ago someone was assigned."""
+        if self.first_agent_reply_at is None:
+            return None
+        return (self.first_agent_reply_at - self.created).total_seconds()
+
+    @property
+    def time_to_assignment_seconds(self) -> float | None:
+        """Escalation → an agent took the chat (auto-assign or a claim)."""
         if self.assigned_at is None:
             return None
         return (self.assigned_at - self.created).total_seconds()
@@ -339,7 +348,11 @@ class Escalation(models.Model):
         return (self.first_agent_reply_at - self.created).total_seconds()
 
 
-HANDOFF_PLACEHOLDERS = {"team": "billing", "wait": "about 2–3 minutes"}
+HANDOFF_PLACEHOLDERS = {
+    "team": "billing",
+    "wait": "about 2–3 minutes",
+    "help": "They'll be able to review your account history and process any adjustments.",
+}
 
 
 def validate_handoff_text(value: str) -> None:
@@ -347,7 +360,7 @@ def validate_handoff_text(value: str) -> None:
         value.format(**HANDOFF_PLACEHOLDERS)
     except (KeyError, IndexError, ValueError) as error:
         raise ValidationError(
-            f"Use only the placeholders {{team}} and {{wait}} ({error})."
+            f"Use only the placeholders {{team}}, {{wait}} and {{help}} ({error})."
         ) from error
 
 
@@ -363,8 +376,9 @@ class HandoffMessage(models.Model):
     )
     text = models.TextField(
         validators=[validate_handoff_text],
-        help_text="Placeholders: {team} (e.g. “billing”) and {wait} (“in about 2–3 minutes”, or "
-        "“as soon as possible” when no one is online).",
+        help_text="Placeholders: {team} (e.g. “billing”), {wait} (“in about 2–3 minutes”, or "
+        "“as soon as possible” when no one is online) and {help} (what the team can do, e.g. "
+        "“They'll be able to review your account history and process any adjustments.”).",
     )
     active = models.BooleanField(default=True)
 

@@ -9,7 +9,7 @@ implementation in `AgentsConfig.ready()`. One implementation, called by name fro
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from conversations.models import Conversation
 
@@ -27,6 +27,12 @@ class Routing(Protocol):
 
     def queue_choices(self) -> list[tuple[str, str]]:
         """(slug, name) of the active queues, for the admin's queue pickers."""
+
+    def queue_state(self, *, conversation: Conversation) -> dict[str, Any] | None:
+        """Where it waits: {"position", "wait_minutes", "text", "queue"}; None if not waiting."""
+
+    def leave(self, *, conversation: Conversation) -> None:
+        """Take it out of the waiting line (Redis on commit) and tell the queue's watchers."""
 
 
 _installed: Routing | None = None

@@ -31,9 +31,12 @@ __all__ = [
     "CsatResult",
     "conversation_escalate",
     "escalation_record_assigned",
+    "escalation_record_first_reply",
     "escalation_record_csat",
     "escalation_record_resolution",
+    "escalation_wait_cancel",
     "message_record_feedback",
+    "waiting_message_acknowledge",
 ]
 
 
@@ -115,6 +118,50 @@ def message_record_feedback(*, message: Message, helpful: bool) -> bool:
     return True
 
 
+@transaction.atomic
+def waiting_message_acknowledge(*, message: Message) -> Message | None:
+    """The visitor wrote while waiting for a person: say it was added to the notes (the agent's
+    card lists it) and where they stand. Once per message: a retry finds the acknowledgement."""
+    conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+    if conversation.status != Conversation.Status.QUEUED:
+        return None
+    acknowledged = Message.objects.filter(
+        conversation=conversation, metadata__event="waiting_ack", metadata__for_seq=message.seq
+    )
+    if acknowledged.exists():
+        return None
+    try:
+        state = routing().queue_state(conversation=conversation)
+    except RedisUnavailable:
+        state = None
+    team = copy.team_name(state["queue"] if state else _queue_slug(conversation))
+    return message_post_system(
+        conversation=conversation,
+        body=copy.added_to_notes(team=team, place=state["text"] if state else ""),
+        metadata={"event": "waiting_ack", "for_seq": message.seq},
+    )
+
+
+@transaction.atomic
+def escalation_wait_cancel(*, conversation: Conversation) -> bool:
+    """queued → bot at the visitor's request: the bot says so, the line moves up. False (and
+    nothing written) if the conversation was no longer waiting."""
+    if lifecycle.conversation_lock(conversation=conversation) != Conversation.Status.QUEUED:
+        return False
+    conversation.refresh_from_db()
+    message_post_system(
+        conversation=conversation, body=copy.WAIT_CANCELLED, metadata={"event": "wait_cancelled"}
+    )
+    lifecycle.conversation_cancel_wait(conversation=conversation)
+    routing().leave(conversation=conversation)
+    return True
+
+
+def _queue_slug(conversation: Conversation) -> str:
+    latest = selectors.escalation_latest(conversation=conversation)
+    return latest.target_queue if latest is not None else "general"
+
+
 def _handoff_text(decision: Decision) -> str:
     """The admin's text for this reason (or the default), with the team and the wait; for a
     sensitive topic its protocol's text (a short acknowledgement the next times)."""
@@ -139,6 +186,15 @@ def escalation_record_assigned(*, conversation: Conversation, agent: Model, at: 
     if latest is not None:
         Escalation.objects.filter(pk=latest.pk).update(
             agent=agent, assigned_at=Coalesce(F("assigned_at"), Value(at))
+        )
+
+
+def escalation_record_first_reply(*, conversation: Conversation, at: datetime) -> None:
+    """A person wrote to the visitor: the first time is the escalation's time to human."""
+    latest = selectors.escalation_latest(conversation=conversation)
+    if latest is not None and at >= latest.created:
+        Escalation.objects.filter(pk=latest.pk, first_agent_reply_at__isnull=True).update(
+            first_agent_reply_at=at
         )
 
 

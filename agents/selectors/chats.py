@@ -72,6 +72,7 @@ class ChatView:
     previous_resolved: int
     visitor_note: Message | None
     sentiment: SentimentTrend
+    added_while_waiting: list[Message] = field(default_factory=list)
     handover_notes: list[Note] = field(default_factory=list)
     gathered: list[dict[str, str]] = field(default_factory=list)
     history: CustomerHistory = field(default_factory=CustomerHistory)
@@ -204,6 +205,7 @@ def _chat_view(
     scores = [
         _message_sentiment(m.metadata) for m in messages if m.sender == Message.Sender.CUSTOMER
     ]
+    waiting = _written_while_waiting(messages, escalation)
     return ChatView(
         conversation=conversation,
         role=role,
@@ -212,7 +214,8 @@ def _chat_view(
         previous_total=history.total,
         previous_resolved=history.resolved,
         history=history,
-        visitor_note=_visitor_note(messages, escalation),
+        visitor_note=waiting[0] if waiting else None,
+        added_while_waiting=waiting[1:],
         sentiment=SentimentTrend(
             public_id=str(conversation.public_id),
             points=[s for s in scores if s is not None][-TREND_POINTS:],
@@ -237,21 +240,22 @@ def _role(conversation: Conversation, agent: AgentProfile) -> str | None:
     return participation.role if participation else None
 
 
-def _visitor_note(messages: list[Message], escalation: Escalation | None) -> Message | None:
-    """The visitor's answer to "anything you'd like me to add?": their first message after the
-    handoff message, written while they were still waiting for a person."""
+def _written_while_waiting(messages: list[Message], escalation: Escalation | None) -> list[Message]:
+    """What the visitor wrote after the handoff message, before a person joined or wrote: the
+    first answers "anything you'd like me to add?" (the visitor's note), the rest were added
+    while waiting. Each was acknowledged to the visitor as added to the notes."""
     if escalation is None:
-        return None
-    after_handoff = False
+        return []
+    after_handoff, written = False, []
     for message in messages:
         event = message.metadata.get("event")
         if event == "handoff" and message.metadata.get("escalation_id") == escalation.pk:
             after_handoff = True
         elif after_handoff and (event == "agent_joined" or message.sender == "agent"):
-            return None
+            break
         elif after_handoff and message.sender == Message.Sender.CUSTOMER:
-            return message
-    return None
+            written.append(message)
+    return written
 
 
 def _message_sentiment(metadata: dict) -> float | None:

@@ -10,7 +10,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from agents import presence
-from agents.estimates import RECENT_CHATS, median_handle_seconds, wait_range_minutes
+from agents.estimates import (
+    RECENT_CHATS,
+    median_handle_seconds,
+    wait_phrase,
+    wait_range_minutes,
+)
 from agents.models import AgentProfile, Queue
 from agents.waiting_queue import WaitingEntry, waiting_line
 from chatsy.redis import RedisUnavailable
@@ -91,6 +96,27 @@ def queue_wait_for_newcomer(*, target_queue: str, category: str) -> tuple[str, t
     return queue.slug, queue_capacity(queue).wait_minutes(position)
 
 
+def queue_state_of(conversation: Conversation) -> dict | None:
+    """Where a waiting conversation stands, as the widget's `queue` frame carries it
+    ({"position", "wait_minutes", "text"}); None when it is not waiting (or Redis is down)."""
+    if conversation.status != Conversation.Status.QUEUED or conversation.queue_id is None:
+        return None
+    try:
+        position = waiting_line().position(str(conversation.public_id))
+    except RedisUnavailable:
+        return None
+    if position is None:
+        return None
+    queue = Queue.objects.get(pk=conversation.queue_id)
+    minutes = queue_capacity(queue).wait_minutes(position)
+    return {
+        "position": position,
+        "wait_minutes": list(minutes) if minutes else None,
+        "text": wait_phrase(position=position, minutes=minutes),
+        "queue": queue.slug,
+    }
+
+
 def agent_load(agent: AgentProfile) -> int:
     return agent.conversations.filter(status=Conversation.Status.ASSIGNED).count()
 
@@ -156,6 +182,28 @@ def last_agent_of(conversation: Conversation) -> int | None:
         .values_list("assigned_agent_id", flat=True)
         .first()
     )
+
+
+def agents_transferred_away(conversation: Conversation) -> set[int]:
+    """Agents who transferred this conversation to a queue: auto-assign never hands it back."""
+    transfers = Message.objects.filter(
+        conversation=conversation,
+        sender=Message.Sender.SYSTEM,
+        metadata__event="transferred",
+        metadata__has_key="from_agent",
+    ).values_list("metadata__from_agent", flat=True)
+    return {int(agent_id) for agent_id in transfers}
+
+
+def joined_announced(conversation: Conversation) -> bool:
+    """Whether the visitor was told its current agent joined (since this assignment)."""
+    return Message.objects.filter(
+        conversation=conversation,
+        sender=Message.Sender.SYSTEM,
+        metadata__event="agent_joined",
+        metadata__agent_id=conversation.assigned_agent_id,
+        created__gte=conversation.assigned_at,
+    ).exists()
 
 
 def queues_status() -> list[dict]:

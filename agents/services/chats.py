@@ -38,6 +38,7 @@ from escalation.selectors import conversation_sensitive_topic
 from escalation.services import (
     conversation_escalate,
     escalation_record_assigned,
+    escalation_record_first_reply,
     escalation_record_resolution,
 )
 
@@ -68,9 +69,11 @@ def message_post_agent(*, conversation: Conversation, agent: AgentProfile, body:
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if not selectors.agent_may_write(agent=agent, conversation=locked):
         raise InvalidTransition("Only the agent serving this conversation can write to it.")
-    return message_append_agent(
+    message = message_append_agent(
         conversation=locked, agent_id=agent.pk, agent_name=agent.name, body=body
     )
+    escalation_record_first_reply(conversation=locked, at=message.created)
+    return message
 
 
 @transaction.atomic
@@ -86,7 +89,7 @@ def conversation_transfer_to_queue(
     message_post_system(
         conversation=locked,
         body=copy.TRANSFERRED_TO_QUEUE.format(agent=agent.name, team=copy.team_name(queue.slug)),
-        metadata={"event": "transferred", "queue": queue.slug},
+        metadata={"event": "transferred", "queue": queue.slug, "from_agent": agent.pk},
     )
     line_mirror_on_commit(locked)
     lifecycle.conversation_requeue(conversation=locked, queue=queue)
@@ -107,8 +110,8 @@ def conversation_transfer_to_agent(
         q.pk for q in selectors.queues_of(target)
     }:
         raise NotAllowed(f"{target.name} is not in this chat's queue.")
-    if presence.presence_get(target.pk) != "online":
-        raise NotAllowed(f"{target.name} is not online.")
+    if target.pk not in presence.presence_online([target.pk]):
+        raise NotAllowed(f"{target.name} is not online with the console open.")
     if selectors.agent_load(target) >= target.max_concurrent_chats:
         raise AtCapacity(f"{target.name} has no room for another chat.")
     now = timezone.now()

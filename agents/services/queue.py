@@ -75,6 +75,27 @@ class QueueRouting:
     def queue_choices(self) -> list[tuple[str, str]]:
         return selectors.queue_choices()
 
+    def queue_state(self, *, conversation: Conversation) -> dict | None:
+        return selectors.queue_state_of(conversation)
+
+    def leave(self, *, conversation: Conversation) -> None:
+        conversation_leave_line(conversation=conversation)
+
+
+def conversation_leave_line(*, conversation: Conversation) -> None:
+    """The conversation stopped waiting without an agent (the visitor cancelled): out of
+    Redis's line once the transaction commits; the ones behind move up."""
+    public_id = str(conversation.public_id)
+
+    def leave() -> None:
+        try:
+            waiting_line().remove(public_id)
+        except RedisUnavailable:  # queue_reconcile drops it later: the database says so
+            logger.warning("queue unreachable; %s stays mirrored until reconcile", public_id)
+
+    transaction.on_commit(leave)
+    queue_watchers_on_commit(conversation)
+
 
 def conversation_enqueue(
     *, conversation: Conversation, target_queue: str, category: str, priority: str
@@ -145,9 +166,11 @@ def queue_positions_broadcast(*, queue: Queue) -> None:
 
 
 @transaction.atomic
-def conversation_claim(*, agent: AgentProfile, public_id: str) -> Conversation:
+def conversation_claim(*, agent: AgentProfile, public_id: str, opened: bool = True) -> Conversation:
     """Take one waiting conversation. Raises AlreadyTaken for the loser of a race and
-    NotInYourQueues for a conversation in a queue the agent does not serve."""
+    NotInYourQueues for a conversation in a queue the agent does not serve. `opened`: the
+    agent took it from their console and is looking at it (auto-assign is not: the visitor
+    hears "joined" once their console opens the chat, conversation_mark_opened)."""
     conversation = Conversation.objects.select_related("queue").filter(public_id=public_id).first()
     if conversation is None:
         raise AlreadyTaken("That conversation is not waiting in your queues.")
@@ -158,7 +181,7 @@ def conversation_claim(*, agent: AgentProfile, public_id: str) -> Conversation:
         waiting_line().claim(str(public_id))
     except RedisUnavailable:
         logger.warning("queue unreachable during claim; the database decides")
-    return _assign(conversation, agent)
+    return _assign(conversation, agent, opened=opened)
 
 
 @transaction.atomic
@@ -202,21 +225,49 @@ def _check_capacity(agent: AgentProfile) -> None:
         raise AtCapacity(f"You already have {agent.max_concurrent_chats} chats open.")
 
 
-def _assign(conversation: Conversation, agent: AgentProfile) -> Conversation:
+def _assign(
+    conversation: Conversation, agent: AgentProfile, *, opened: bool = True
+) -> Conversation:
     """queued → assigned. The row is locked first, so the loser of a race writes nothing."""
     if lifecycle.conversation_lock(conversation=conversation) != Conversation.Status.QUEUED:
         raise AlreadyTaken("Another agent already took this conversation.")
-    now = timezone.now()
-    message_post_system(
-        conversation=conversation,
-        body=f"{agent.name} joined the chat.",
-        metadata={"event": "agent_joined", "agent": agent.name},
-    )
+    now = timezone.now()  # before the message: it counts as posted during this assignment
+    if opened:
+        _post_joined(conversation, agent)  # before the status, as the visitor reads it
     escalation_record_assigned(conversation=conversation, agent=agent, at=now)
     lifecycle.conversation_assign(conversation=conversation, agent=agent, at=now)
     queue_watchers_on_commit(conversation)
     chat_opened_on_commit(conversation, agent.pk)
     return conversation
+
+
+@transaction.atomic
+def conversation_mark_opened(*, agent: AgentProfile, public_id: str) -> bool:
+    """The assigned agent's console shows the chat: the visitor reads "<name> joined", once
+    per assignment (a reload or a second tab posts nothing more). True if it was posted."""
+    conversation = Conversation.objects.select_for_update().filter(public_id=public_id).first()
+    if (
+        conversation is None
+        or conversation.status != Conversation.Status.ASSIGNED
+        or conversation.assigned_agent_id != agent.pk
+    ):
+        return False
+    return _announce_joined(conversation, agent)
+
+
+def _announce_joined(conversation: Conversation, agent: AgentProfile) -> bool:
+    if selectors.joined_announced(conversation):
+        return False
+    _post_joined(conversation, agent)
+    return True
+
+
+def _post_joined(conversation: Conversation, agent: AgentProfile) -> None:
+    message_post_system(
+        conversation=conversation,
+        body=f"{agent.name} joined the chat.",
+        metadata={"event": "agent_joined", "agent": agent.name, "agent_id": agent.pk},
+    )
 
 
 # --- leaving an agent ---------------------------------------------------------------------
@@ -275,6 +326,33 @@ def agent_presence_update(*, agent: AgentProfile, status: str) -> int:
     return 0
 
 
+def agent_console_connected(*, agent: AgentProfile, connection_id: str) -> None:
+    """A console socket opened. The first one makes an online agent available again: waiting
+    chats in their auto queues may go to them, and the waits shown to visitors shorten."""
+    if presence.presence_console_beat(agent.pk, connection_id) == 1:
+        _availability_changed(agent)
+
+
+def agent_console_disconnected(*, agent: AgentProfile, connection_id: str) -> None:
+    """A console socket closed. With the last one gone the agent is unavailable at once (no
+    auto-assign, not counted in waits); the chats they hold stay theirs for the presence TTL
+    (a reload reconnects well within it), after which queue_sla_watch returns them to the line."""
+    if presence.presence_console_close(agent.pk, connection_id) == 0:
+        _availability_changed(agent)
+
+
+def _availability_changed(agent: AgentProfile) -> None:
+    """Supervisors' counts and visitors' estimates change; the agent's own console does not."""
+    supervisors_refresh_on_commit()
+    for queue in selectors.queues_of(agent):
+        if queue.routing == Queue.Routing.AUTO:
+            queue_auto_assign(queue=queue)
+        try:
+            queue_positions_broadcast(queue=queue)
+        except RedisUnavailable:
+            logger.warning("queue unreachable; positions for %s not pushed", queue.slug)
+
+
 def agent_release_chats(*, agent_id: int, reason: str) -> int:
     chats = Conversation.objects.filter(
         assigned_agent_id=agent_id, status=Conversation.Status.ASSIGNED
@@ -286,15 +364,18 @@ def agent_release_chats(*, agent_id: int, reason: str) -> int:
 
 
 def queue_auto_assign(*, queue: Queue) -> int:
-    """Hand waiting chats to the least-loaded online agents under capacity (round-robin ties)."""
+    """Hand waiting chats to the least-loaded available agents under capacity (round-robin
+    ties): online with a console open (agents.presence)."""
     assigned = 0
+    if not presence.presence_online(list(queue.agents.values_list("pk", flat=True))):
+        return 0  # nobody available: no need to look at the line
     for entry in waiting_line().entries(queue.slug, limit=50):
         conversation = Conversation.objects.filter(public_id=entry.conversation_id).first()
         agent = _pick_agent(queue, conversation) if conversation else None
         if agent is None:
-            break
+            continue  # e.g. only the agent who transferred it away is free: try the next
         try:
-            conversation_claim(agent=agent, public_id=entry.conversation_id)
+            conversation_claim(agent=agent, public_id=entry.conversation_id, opened=False)
             assigned += 1
         except (AlreadyTaken, AtCapacity):
             continue
@@ -302,9 +383,16 @@ def queue_auto_assign(*, queue: Queue) -> int:
 
 
 def _pick_agent(queue: Queue, conversation: Conversation) -> AgentProfile | None:
-    agents = [a for a in selectors.agents_of(queue) if a.load < a.max_concurrent_chats]
-    online = presence.presence_online([a.pk for a in agents])
-    eligible = [a for a in agents if a.pk in online]
+    """An available agent with room, never one who transferred this chat away; a returning
+    customer gets the agent who served them last when that agent qualifies."""
+    transferred_away = selectors.agents_transferred_away(conversation)
+    agents = [
+        a
+        for a in selectors.agents_of(queue)
+        if a.load < a.max_concurrent_chats and a.pk not in transferred_away
+    ]
+    available = presence.presence_online([a.pk for a in agents])
+    eligible = [a for a in agents if a.pk in available]
     if not eligible:
         return None
     previous = selectors.last_agent_of(conversation)

@@ -47,6 +47,8 @@
 
   var COPY = {
     open: 'Open chat',
+    cancelWait: 'Cancel and keep chatting with the bot',
+    agentComing: 'Someone from our team is about to join.',
     close: 'Close chat',
     minimize: 'Minimize chat',
     subtitle: 'Ask us anything, we\u2019re here to help',
@@ -335,6 +337,8 @@
     '.chatsy-header .chatsy-icon-btn:focus-visible{outline:2px solid #fff;outline-offset:0;}',
 
     '#chatsy-queue{flex:none;padding:8px 14px;background:#eff6ff;color:#1e40af;border-bottom:1px solid #bfdbfe;font-size:13px;}',
+    '#chatsy-cancel-wait{display:block;margin-top:6px;padding:4px 10px;border:1px solid #93c5fd;border-radius:6px;background:#fff;color:#1e40af;font:inherit;cursor:pointer;}',
+    '#chatsy-cancel-wait[hidden]{display:none;}',
     '#chatsy-banner{flex:none;display:flex;align-items:center;gap:8px;padding:8px 14px;background:#fffbeb;color:#92400e;border-bottom:1px solid #fde68a;font-size:13px;}',
     '.chatsy-spinner{flex:none;width:14px;height:14px;border-radius:50%;border:2px solid currentColor;border-right-color:transparent;animation:chatsy-spin .8s linear infinite;}',
     '@keyframes chatsy-spin{to{transform:rotate(360deg);}}',
@@ -801,7 +805,7 @@
     ui.hint = h('div', { id: 'chatsy-hint', 'aria-live': 'polite' });
     ui.counter = h('div', { id: 'chatsy-counter', hidden: true });
     // Place in line and wait estimate while a person is on the way.
-    ui.queueLine = h('div', { id: 'chatsy-queue', role: 'status', hidden: true });
+    ui.queueLine = buildWaiting();
     var composer = h('div', { class: 'chatsy-composer' }, [
       h('div', { class: 'chatsy-compose-row' }, [ui.input, ui.send]),
       h('div', { class: 'chatsy-compose-meta' }, [ui.hint, ui.counter])
@@ -1222,6 +1226,7 @@
     if (typeof conv.status === 'string') S.status = conv.status;
     altStatus();
     if (f.site) setSite(f.site);
+    onReadyQueue(f);
 
     S.awaitingHistory = false;
     requestResync();
@@ -1302,6 +1307,7 @@
     if (m.meta && typeof m.meta === 'object' && m.meta.stream_id) endStream(str(m.meta.stream_id));
     var sender = normSender(m.sender);
     if (sender !== 'customer') clearRemoteTyping(sender);
+    waitingMessage(m, fromHistory);
     if (bySeq[seq]) return; // already rendered: de-duplicate
     var stick = isNearBottom();
     var cid = typeof m.client_id === 'string' ? m.client_id : null;
@@ -1396,7 +1402,7 @@
     if (conv && typeof conv.status === 'string') S.status = conv.status;
     if (S.status !== 'resolved') resetCsat(); // a new chat, rated again after its next resolve
     if (S.status === 'resolved') offerTranscript();
-    if (S.status !== 'queued') ui.queueLine.hidden = true;
+    waitingStatus();
     altStatus();
   }
 
@@ -1504,8 +1510,48 @@
 
   function onQueue(f) {
     if (typeof f.text !== 'string' || S.status === 'assigned') return;
-    ui.queueLine.textContent = f.text;
+    showWaiting(f.text);
+  }
+
+  // ------------------------------------------------ waiting for a person (issue 13) --
+  // The place in line also comes in the `ready` frame, so a reload shows it at once; the
+  // visitor can cancel the request (`cancel_wait`) and go back to the bot. Once assigned, the
+  // line stays until the agent's "joined" message (meta.event), posted when their console
+  // shows the chat.
+  function buildWaiting() {
+    ui.queueText = h('span', { id: 'chatsy-queue-text' });
+    ui.cancelWait = h('button', { id: 'chatsy-cancel-wait', type: 'button', hidden: true }, [COPY.cancelWait]);
+    ui.cancelWait.addEventListener('click', function () {
+      if (S.status !== 'queued') return;
+      if (rawSend({ type: 'cancel_wait' })) ui.cancelWait.disabled = true;
+    });
+    return h('div', { id: 'chatsy-queue', role: 'status', hidden: true }, [ui.queueText, ui.cancelWait]);
+  }
+
+  function showWaiting(text) {
+    ui.queueText.textContent = text;
     ui.queueLine.hidden = false;
+    ui.cancelWait.hidden = S.status !== 'queued';
+    ui.cancelWait.disabled = false;
+  }
+
+  function waitingStatus() {
+    if (S.status === 'queued') { S.joined = false; return; }
+    if (S.status === 'assigned' && !S.joined) { showWaiting(COPY.agentComing); return; }
+    ui.queueLine.hidden = true;
+  }
+
+  function onReadyQueue(f) {
+    if (S.status === 'queued' && f.queue && typeof f.queue === 'object') onQueue(f.queue);
+    else waitingStatus();
+  }
+
+  function waitingMessage(m, fromHistory) {
+    if (!m.meta || typeof m.meta !== 'object' || m.meta.event !== 'agent_joined') return;
+    // A "joined" replayed while waiting again (after a transfer) belongs to an earlier agent.
+    if (fromHistory && S.status !== 'assigned') return;
+    S.joined = true;
+    ui.queueLine.hidden = true;
   }
 
   function onError(f) {

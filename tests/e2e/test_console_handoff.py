@@ -163,6 +163,8 @@ def test_a_visitor_asks_for_a_human_and_an_agent_takes_over_live(visitor, agent_
     composer.fill("My order number is #48213, please hurry")
     composer.press("Enter")
     expect(visitor.locator(CUSTOMER)).to_have_count(2)
+    # Acknowledged while waiting, with the place in line (issue 13).
+    expect(visitor.locator(SYSTEM).last).to_contain_text("I've added that to the notes")
 
     row.get_by_role("button", name=re.compile("Take over")).click()
     pane = agent_page.locator(".chat-pane:not([hidden])")
@@ -243,6 +245,7 @@ def test_a_visitor_asks_for_a_human_and_an_agent_takes_over_live(visitor, agent_
         "customer",
         "system",
         "customer",
+        "system",  # the acknowledgement while waiting
         "system",
         "agent",
         "customer",

@@ -21,6 +21,7 @@ from escalation.policy import Policy
 from escalation.policy_store import policy_replace
 from escalation.services import conversation_escalate
 from tests.factories import ConversationFactory, StaffFactory
+from tests.support.presence import agent_available
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +45,7 @@ def make_agent(*queue_slugs: str, capacity: int = 3, online: bool = True) -> Age
     for slug in queue_slugs:
         QueueMembership.objects.create(agent=agent, queue=Queue.objects.get(slug=slug))
     if online:
-        presence.presence_set(agent.pk, "online")
+        agent_available(agent)
     return agent
 
 

@@ -9,7 +9,6 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
-from agents import presence
 from agents.models import Queue
 from agents.services import queue_rebuild
 from chatsy.asgi import application
@@ -21,6 +20,7 @@ from tests.factories import (
     StaffFactory,
     escalated_conversation,
 )
+from tests.support.presence import agent_available
 
 
 @pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_the_supervisor_sees_queues_agents_and_conversations_in_fixed_queries(
     general = QueueFactory(slug="general", routing=Queue.Routing.MANUAL)
     Queue.objects.update(routing=Queue.Routing.MANUAL)
     busy = AgentFactory(user__first_name="Tom", queues=[general], max_concurrent_chats=2)
-    presence.presence_set(busy.pk, "online")
+    agent_available(busy)
     escalated_conversation()  # waiting in general
     queue_rebuild()  # this test's transaction never commits, so mirror the line by hand
     older, newer = ConversationFactory(), ConversationFactory()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from agents import presence, services
+from agents import services
 from agents.models import ChatParticipant, Note, Queue
 from conversations.models import Conversation
 from escalation.models import Escalation
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
+from tests.support.presence import agent_available
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -96,7 +97,7 @@ def test_resolve_asks_the_three_questions_and_stores_the_answers(client, chat):
 def test_transfer_offers_queues_and_online_colleagues(client, chat, general):
     tom = AgentFactory(user__first_name="Tom", queues=[general])
     AgentFactory(user__first_name="Offline", queues=[general])
-    presence.presence_set(tom.pk, "online")
+    agent_available(tom)
     form = client.get(url(chat, "transfer"), headers=HTMX).content.decode()
     assert 'value="queue:billing"' in form and f'value="agent:{tom.pk}"' in form
     assert "Offline" not in form

@@ -18,6 +18,7 @@ from conversations import services as conversation_services
 from conversations.models import Conversation
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
 from tests.support.console_socket import console_socket, receive_until
+from tests.support.presence import agent_available
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -143,7 +144,7 @@ async def test_typing_for_a_chat_the_agent_does_not_hold_goes_nowhere(client, qu
 async def test_a_chat_that_leaves_the_agent_stops_reaching_their_console(handoff):
     agent, console, visitor, conversation = handoff
     colleague = await database_sync_to_async(make_agent)("general")
-    await database_sync_to_async(presence.presence_set)(colleague.pk, "online")
+    await database_sync_to_async(agent_available)(colleague)
     await database_sync_to_async(services.conversation_transfer_to_agent)(
         conversation=conversation, agent=agent, target=colleague, note="VIP, be nice"
     )

@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 
 from conversations.models import Conversation, Customer, Message
 from escalation.models import Escalation, Plan
+from tests.support.presence import agent_available
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -47,10 +48,18 @@ async def test_asking_for_a_human_escalates_at_once_without_a_bot_answer(new_vis
     )()
     assert "bot" not in senders
 
-    # Queued: the bot stays silent on the next message.
+    # Queued: the bot does not answer the next message; it is acknowledged, once, as added
+    # to the notes for the team, with the visitor's place in line.
     await visitor.say("Hello? Anyone there?")
     await visitor.receive_message_from("customer")
+    ack = await visitor.receive_message_from("system")
+    assert ack["body"].startswith("Thanks — I've added that to the notes for our support team.")
+    assert "in line" in ack["body"]
     assert await visitor.socket.receive_nothing(timeout=1)
+    senders = await database_sync_to_async(
+        lambda: list(Message.objects.order_by("seq").values_list("sender", flat=True))
+    )()
+    assert senders[-2:] == ["customer", "system"] and "bot" not in senders
 
 
 async def test_a_150_dollar_billing_dispute_is_escalated_to_billing_with_the_amount(new_visitor):
@@ -195,7 +204,6 @@ async def test_a_vip_customer_with_a_complex_issue_skips_the_bot(new_visitor):
 async def test_the_visitor_hears_their_place_in_line_and_who_joined(new_visitor):
     @database_sync_to_async
     def online_agent():
-        from agents import presence
         from agents.models import AgentProfile, Queue, QueueMembership
         from tests.factories import StaffFactory
 
@@ -204,7 +212,7 @@ async def test_the_visitor_hears_their_place_in_line_and_who_joined(new_visitor)
             user=StaffFactory(first_name="Sarah"), max_concurrent_chats=0
         )
         QueueMembership.objects.create(agent=agent, queue=queue)
-        presence.presence_set(agent.pk, "online")
+        agent_available(agent)
         return agent
 
     agent = await online_agent()

@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 
-from agents import presence, services
+from agents import services
 from agents.models import ChatParticipant, Note, Queue
 from agents.waiting_queue import waiting_line
 from conversations import services as conversation_services
@@ -17,6 +17,7 @@ from conversations.models import Conversation
 from escalation import turn
 from escalation.models import Escalation, HandoffMessage
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
+from tests.support.presence import agent_available
 
 
 @pytest.fixture
@@ -129,14 +130,14 @@ def test_transfer_to_a_colleague_who_is_online_in_the_queue(sarah, queues):
     chat = taken(sarah)
     tom = AgentFactory(user__first_name="Tom", queues=[queues["general"]])
     outsider = AgentFactory(queues=[queues["billing"]])
-    presence.presence_set(outsider.pk, "online")
+    agent_available(outsider)
     with pytest.raises(services.NotAllowed, match="not online"):
         services.conversation_transfer_to_agent(conversation=chat, agent=sarah, target=tom, note="")
     with pytest.raises(services.NotAllowed, match="queue"):
         services.conversation_transfer_to_agent(
             conversation=chat, agent=sarah, target=outsider, note=""
         )
-    presence.presence_set(tom.pk, "online")
+    agent_available(tom)
     moved = services.conversation_transfer_to_agent(
         conversation=chat, agent=sarah, target=tom, note="Order #4411, already refunded"
     )
@@ -244,7 +245,7 @@ def test_visitor_messages_carry_their_sentiment_while_a_person_owns_the_chat(sar
 
 @pytest.mark.django_db
 def test_the_handoff_text_is_editable_per_reason_and_says_how_long(sarah):
-    presence.presence_set(sarah.pk, "online")
+    agent_available(sarah)
     HandoffMessage.objects.create(
         category="human_request",
         text="Hang tight! Our {team} crew will be with you {wait}. Anything to add for them?",
@@ -269,6 +270,24 @@ def test_the_default_handoff_text_promises_no_number_when_nobody_is_online(queue
     body = escalated_conversation().messages.get(metadata__event="handoff").body
     assert "shared our conversation" in body and "nobody is available right now" in body
     assert "minutes" not in body and "as soon as possible" not in body
+
+
+@pytest.mark.django_db
+def test_the_handoff_says_what_the_team_can_help_with(queues):
+    """The spec's "Set Expectations on Wait Time": who, how long, what they can do, and
+    "anything to add?"; an admin's text may place {help} itself."""
+    dispute = escalated_conversation("I was charged $250 twice and I dispute it")
+    body = dispute.messages.get(metadata__event="handoff").body
+    assert body.startswith("I'm connecting you with our billing team.")
+    assert "review your account history and process any adjustments" in body
+    assert body.endswith("Is there anything specific you'd like me to add to the notes for them?")
+    HandoffMessage.objects.create(category="", text="Our {team} team is coming. {help}")
+    body = escalated_conversation().messages.get(metadata__event="handoff").body
+    assert body == (
+        "Our support team is coming. "
+        "They'll be able to look into your account and orders and sort this out with you."
+    )
+    HandoffMessage(category="security", text="{team}: {help} {wait}").full_clean()
 
 
 # --- CSAT over the widget socket ----------------------------------------------------------

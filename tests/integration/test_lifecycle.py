@@ -58,6 +58,13 @@ MOVES = [
         lambda c: {"enqueued_at": None, "resolved_at": None},
     ),
     Move(
+        "cancel_wait",
+        Status.QUEUED,
+        Status.BOT,
+        lambda c: lifecycle.conversation_cancel_wait(conversation=c),
+        lambda c: {"enqueued_at": None},
+    ),
+    Move(
         "assign",
         Status.QUEUED,
         Status.ASSIGNED,

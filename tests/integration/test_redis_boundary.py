@@ -22,6 +22,7 @@ from agents.waiting_queue import WaitingEntry, waiting_line
 from chatsy.redis import RedisUnavailable, redis_counter_next, redis_key, redis_mark_once
 from chatsy.redis_server import free_port
 from tests.factories import AgentFactory, escalated_conversation
+from tests.support.presence import agent_available
 
 
 def deployment(prefix: str) -> override_settings:
@@ -94,7 +95,7 @@ def test_two_deployments_report_their_own_queues_and_agents(redis_url, default_p
     general, _ = Queue.objects.update_or_create(slug="general", defaults={"routing": "manual"})
     agent = AgentFactory(queues=[general])
     with deployment("acme"):
-        presence.presence_set(agent.pk, "online")
+        agent_available(agent)
         waiting = escalated_conversation()
         assert waiting.queue == general
         assert _status("general") == {"depth": 1, "online": 1}

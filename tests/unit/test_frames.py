@@ -11,6 +11,7 @@ from conversations.frames import (
     Action,
     AlternativesRequest,
     Auth,
+    CancelWait,
     FrameError,
     Ping,
     Resync,
@@ -92,6 +93,7 @@ CLIENT_ID = uuid.uuid4()
             )
             for zone in ("Mars/Olympus", "../../etc/passwd", "America", 5, None, "x" * 65)
         ),
+        ({"type": "cancel_wait"}, CancelWait()),
     ],
 )
 def test_valid_frames_parse(frame, expected):
