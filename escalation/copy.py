@@ -72,8 +72,8 @@ WAIT_UNKNOWN = "as soon as possible"
 # Nobody online to serve the queue: no promise of a wait; the alternatives follow at once.
 OFFLINE_HANDOFF = (
     "I've shared our conversation with our {team} team so they'll have full context, but "
-    "nobody is available right now, so I can't promise a wait: leave your email below and "
-    "they'll get back to you. Is there anything specific you'd like me to add to the notes "
+    "nobody is available right now, so I can't promise a wait. {help} Leave your email below "
+    "and they'll get back to you. Is there anything specific you'd like me to add to the notes "
     "for them?"
 )
 RESOLVED = (

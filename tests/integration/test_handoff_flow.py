@@ -270,12 +270,14 @@ def test_the_default_handoff_text_promises_no_number_when_nobody_is_online(queue
     body = escalated_conversation().messages.get(metadata__event="handoff").body
     assert "shared our conversation" in body and "nobody is available right now" in body
     assert "minutes" not in body and "as soon as possible" not in body
+    assert "look into your account and orders" in body  # what they can help with, even so
 
 
 @pytest.mark.django_db
 def test_the_handoff_says_what_the_team_can_help_with(queues):
     """The spec's "Set Expectations on Wait Time": who, how long, what they can do, and
     "anything to add?"; an admin's text may place {help} itself."""
+    agent_available(AgentFactory(queues=[queues["billing"]]))
     dispute = escalated_conversation("I was charged $250 twice and I dispute it")
     body = dispute.messages.get(metadata__event="handoff").body
     assert body.startswith("I'm connecting you with our billing team.")
