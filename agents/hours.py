@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from chatsy.timezones import zone_or_utc
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SEARCH_DAYS = 21  # how far ahead next_opening looks before giving up (holidays, long closures)
@@ -46,14 +48,6 @@ class Schedule:
     @property
     def always_open(self) -> bool:
         return not self.intervals
-
-
-def zone_or_utc(name: str | None) -> ZoneInfo:
-    """The visitor's IANA zone as the browser reported it, or UTC for anything unknown."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def holiday(day: date, *, time_zone: str, label: str = "") -> Closure:

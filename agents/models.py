@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from chatsy.timezones import zone_named
+
 
 def validate_time_zone(value: str) -> None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError(
-            f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)."
-        ) from error
+    if zone_named(value) is None:
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin).")
 
 
 class Queue(models.Model):

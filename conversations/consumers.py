@@ -300,10 +300,14 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         offer = await database_sync_to_async(ticket_hooks().alternatives)(
             conversation=self.authed, time_zone=self.time_zone, reason="requested"
         )
-        if offer is None:
-            raise FrameError(
-                "alternatives_not_available", "Other ways to reach us are offered while waiting."
+        if offer is None:  # e.g. an agent took the chat as the visitor pressed the button
+            await self._send_error(
+                FrameError(
+                    "alternatives_not_available",
+                    "Other ways to reach us are offered while waiting.",
+                )
             )
+            return
         await self._send_json(offer)
 
     async def _ticket_request(self, frame: TicketRequest) -> None:
@@ -321,10 +325,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 email=frame.email,
                 time_zone=frame.time_zone,
             )
-        except services.TranscriptEmpty as error:
-            raise FrameError(
-                "transcript_empty", str(error), client_id=str(frame.client_id)
-            ) from error
+        except services.TranscriptEmpty as error:  # a state, not a protocol violation
+            await self._send_error(
+                FrameError("transcript_empty", str(error), client_id=str(frame.client_id))
+            )
+            return
         await self._send_json(
             {
                 "type": "transcript_queued",
@@ -537,6 +542,9 @@ def _typing_debounce() -> Debounce:
     return debounce
 
 
+_WAITING = (Conversation.Status.QUEUED, Conversation.Status.ASSIGNED)
+
+
 def _message_store(
     conversation: Conversation, frame: SendMessage
 ) -> tuple[services.Receipt, BotTurn | None]:
@@ -546,7 +554,8 @@ def _message_store(
     receipt = services.message_receive(
         conversation=conversation, client_id=frame.client_id, body=frame.body
     )
-    if not receipt.duplicate and receipt.status == Conversation.Status.QUEUED:
+    # While queued, or assigned to an agent who has not opened the chat yet: acknowledged.
+    if not receipt.duplicate and receipt.status in _WAITING:
         try:  # the message is stored whatever happens to its acknowledgement
             hooks().waiting_message(message=receipt.message)
         except Exception:

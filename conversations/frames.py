@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from chatsy.events import MessagePayload
+from chatsy.timezones import zone_name_or_blank
 
 
 class FrameError(Exception):
@@ -121,8 +121,7 @@ class Transcript:
     time_zone: str  # IANA ("Europe/Paris"), or "" for UTC
 
 
-# EmailField's length; an IANA zone name is far shorter than this.
-MAX_EMAIL_CHARS, MAX_TIME_ZONE_CHARS = 254, 64
+MAX_EMAIL_CHARS = 254  # EmailField's length
 
 Frame = (
     Auth
@@ -166,8 +165,7 @@ def _parse_auth(data: dict[str, Any], _max: int) -> Auth:
 
 
 def _time_zone(data: dict[str, Any]) -> str:
-    zone = data.get("time_zone", "")
-    return zone if isinstance(zone, str) and len(zone) <= 64 else ""
+    return zone_name_or_blank(data.get("time_zone"))
 
 
 def _parse_alternatives(data: dict[str, Any], _max: int) -> AlternativesRequest:
@@ -266,11 +264,8 @@ def _parse_transcript(data: dict[str, Any], _max: int) -> Transcript:
         raise FrameError(
             "invalid_email", "Please enter a valid email address.", client_id=str(client_id)
         ) from error
-    if zone is None:
-        zone = ""
-    if not isinstance(zone, str) or len(zone) > MAX_TIME_ZONE_CHARS or not _time_zone_ok(zone):
-        zone = ""  # a time zone we cannot read: the email shows UTC rather than failing
-    return Transcript(client_id=client_id, email=email, time_zone=zone)
+    # A time zone we cannot read: the email shows UTC rather than failing.
+    return Transcript(client_id=client_id, email=email, time_zone=zone_name_or_blank(zone))
 
 
 def _uuid(raw: Any) -> UUID | None:
@@ -278,16 +273,6 @@ def _uuid(raw: Any) -> UUID | None:
         return UUID(raw) if isinstance(raw, str) else None
     except ValueError:
         return None
-
-
-def _time_zone_ok(name: str) -> bool:
-    if not name:
-        return True
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # "../x", "America" (a folder)
-        return False
-    return True
 
 
 _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {

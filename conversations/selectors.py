@@ -75,3 +75,14 @@ def articles_published() -> QuerySet[Article]:
 
 def conversation_get(*, public_id) -> Conversation | None:
     return Conversation.objects.select_related("customer").filter(public_id=public_id).first()
+
+
+def agent_joined_announced(*, conversation: Conversation) -> bool:
+    """Whether the visitor was told its current agent joined (since this assignment)."""
+    return Message.objects.filter(
+        conversation=conversation,
+        sender=Message.Sender.SYSTEM,
+        metadata__event="agent_joined",
+        metadata__agent_id=conversation.assigned_agent_id,
+        created__gte=conversation.assigned_at,
+    ).exists()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta, tzinfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -20,6 +19,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from chatsy.timezones import zone_or_utc
 from conversations.models import Message, TranscriptRequest
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,16 @@ def transcript_send(*, request_id: int, now: datetime | None = None) -> bool:
 # queued again by conversations.tasks.transcripts_reconcile while younger than this.
 TRANSCRIPT_SWEEP_WINDOW = timedelta(hours=6)
 TRANSCRIPT_SWEEP_GRACE = timedelta(minutes=1)  # the usual job's time to run first
+# A request whose email failed this many times (an address the mail server refuses) is left
+# alone: the sweep stops hitting the mail server with it.
+TRANSCRIPT_MAX_ATTEMPTS = 10
 
 
 def transcript_requests_unsent(*, now: datetime) -> list[int]:
     return list(
         TranscriptRequest.objects.filter(
             sent_at__isnull=True,
+            attempts__lt=TRANSCRIPT_MAX_ATTEMPTS,
             created__gte=now - TRANSCRIPT_SWEEP_WINDOW,
             created__lt=now - TRANSCRIPT_SWEEP_GRACE,
         )
@@ -78,7 +82,7 @@ def transcript_requests_unsent(*, now: datetime) -> list[int]:
 
 def _email(request: TranscriptRequest) -> EmailMultiAlternatives:
     conversation = request.conversation
-    zone = _zone(request.time_zone)
+    zone = zone_or_utc(request.time_zone)
     lines = transcript_lines(conversation_id=conversation.pk, zone=zone)
     context = {
         "site": conversation.site,
@@ -117,10 +121,3 @@ def _who(sender: str, name: str) -> str:
     if sender == Message.Sender.SYSTEM:
         return ""
     return name or (settings.CHATSY_BOT_NAME if sender == Message.Sender.BOT else "Agent")
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name) if name else UTC
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return UTC

@@ -101,6 +101,8 @@ WAIT_CANCELLED = (
     "I'm still here: what else can I help you with?"
 )
 CANCEL_WAIT_LABEL = "Cancel and keep chatting with the bot"
+# Assigned, but the agent's console has not shown the chat yet (the widget says the same).
+AGENT_COMING = "Someone from our team is about to join."
 
 
 def team_name(queue: str) -> str:

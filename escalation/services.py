@@ -3,6 +3,7 @@ what the metrics need afterwards (time to human, the agent's verdict, the visito
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from chatsy.redis import RedisUnavailable
 from conversations import lifecycle
+from conversations import selectors as conversations_selectors
 from conversations.hooks import CsatResult
 from conversations.models import Conversation, Message
 from conversations.services import message_post_system
@@ -123,21 +125,27 @@ def waiting_message_acknowledge(*, message: Message) -> Message | None:
     """The visitor wrote while waiting for a person: say it was added to the notes (the agent's
     card lists it) and where they stand. Once per message: a retry finds the acknowledgement."""
     conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
-    if conversation.status != Conversation.Status.QUEUED:
+    # Assigned but not yet opened by its agent (auto-assign; "joined" comes when their console
+    # shows the chat): still waiting, as far as the visitor can tell.
+    assigned_unseen = conversation.status == Conversation.Status.ASSIGNED and not (
+        conversations_selectors.agent_joined_announced(conversation=conversation)
+    )
+    if conversation.status != Conversation.Status.QUEUED and not assigned_unseen:
         return None
     acknowledged = Message.objects.filter(
         conversation=conversation, metadata__event="waiting_ack", metadata__for_seq=message.seq
     )
     if acknowledged.exists():
         return None
-    try:
-        state = routing().queue_state(conversation=conversation)
-    except RedisUnavailable:
-        state = None
+    state = None
+    if not assigned_unseen:
+        with contextlib.suppress(RedisUnavailable):  # the acknowledgement goes without a place
+            state = routing().queue_state(conversation=conversation)
     team = copy.team_name(state["queue"] if state else _queue_slug(conversation))
+    place = copy.AGENT_COMING if assigned_unseen else (state["text"] if state else "")
     return message_post_system(
         conversation=conversation,
-        body=copy.added_to_notes(team=team, place=state["text"] if state else ""),
+        body=copy.added_to_notes(team=team, place=place),
         metadata={"event": "waiting_ack", "for_seq": message.seq},
     )
 

@@ -2,7 +2,7 @@
 came to us with before.
 
 `customer_histories` reads the customer's earlier contacts: their other conversations (the
-newest listed) and the follow-up tickets opened on them, counted.
+newest listed) and their follow-up tickets (this conversation's included), counted.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Contact:
 
 @dataclass(frozen=True)
 class TicketHistory:
-    """Follow-up tickets (agents.Ticket) opened on the customer's other conversations."""
+    """The customer's follow-up tickets (agents.Ticket), on any of their conversations."""
 
     total: int = 0
     done: int = 0
@@ -102,7 +102,7 @@ def customer_histories(*, conversations: list[Conversation]) -> dict[int, Custom
         tickets.setdefault(row["conversation__customer_id"], []).append(row)
     return {
         c.pk: _history(
-            c, by_customer.get(c.customer_id, []), _tickets(c, tickets.get(c.customer_id, []))
+            c, by_customer.get(c.customer_id, []), _tickets(tickets.get(c.customer_id, []))
         )
         for c in conversations
     }
@@ -120,11 +120,12 @@ def _ticket_counts(customer_ids: set[int]) -> list[dict]:
     )
 
 
-def _tickets(conversation: Conversation, rows: list[dict]) -> TicketHistory:
-    others = [row for row in rows if row["conversation_id"] != conversation.pk]
+def _tickets(rows: list[dict]) -> TicketHistory:
+    """All the customer's tickets, this conversation's included: one still open here (the
+    visitor left a ticket, then asked for a person again) is what the agent must see first."""
     return TicketHistory(
-        total=sum(row["n"] for row in others),
-        done=sum(row["n"] for row in others if row["state"] == Ticket.State.DONE),
+        total=sum(row["n"] for row in rows),
+        done=sum(row["n"] for row in rows if row["state"] == Ticket.State.DONE),
     )
 
 

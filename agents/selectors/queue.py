@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, TypedDict
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from agents import presence
+from agents import hours, presence
 from agents.estimates import (
+    DEFAULT_HANDLE_SECONDS,
     RECENT_CHATS,
     median_handle_seconds,
     wait_phrase,
@@ -79,7 +80,30 @@ class QueueCapacity:
         )
 
 
-def queue_capacity(queue: Queue) -> QueueCapacity:
+def queue_schedule(queue: Queue | None, *, now: datetime) -> hours.Schedule:
+    """The queue's week and its closures still to come (none: always open)."""
+    if queue is None:
+        return hours.Schedule()
+    intervals = tuple(
+        hours.Interval(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in queue.hours.all()
+    )
+    closures = tuple(
+        hours.Closure(starts=c.starts, ends=c.ends, label=c.label)
+        for c in queue.closures.filter(ends__gt=now)
+    )
+    return hours.Schedule(time_zone=queue.time_zone, intervals=intervals, closures=closures)
+
+
+def queue_open(queue: Queue, *, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return hours.is_open(queue_schedule(queue, now=now), now)
+
+
+def queue_capacity(queue: Queue, *, now: datetime | None = None) -> QueueCapacity:
+    """Who serves the queue now. Outside its hours nobody does, whoever is online: estimates,
+    the handoff text and the alternatives then agree that the team is away."""
+    if not queue_open(queue, now=now):
+        return QueueCapacity(free=0, online=0, handle_seconds=DEFAULT_HANDLE_SECONDS)
     agents = list(agents_of(queue))
     online = presence.presence_online([a.pk for a in agents])
     free = sum(max(0, a.max_concurrent_chats - a.load) for a in agents if a.pk in online)
@@ -185,25 +209,16 @@ def last_agent_of(conversation: Conversation) -> int | None:
 
 
 def agents_transferred_away(conversation: Conversation) -> set[int]:
-    """Agents who transferred this conversation to a queue: auto-assign never hands it back."""
+    """Agents who transferred this conversation to a queue during its current wait: auto-assign
+    never hands it back to them (a later escalation of the same chat starts afresh)."""
     transfers = Message.objects.filter(
         conversation=conversation,
+        created__gte=conversation.enqueued_at or conversation.created,
         sender=Message.Sender.SYSTEM,
         metadata__event="transferred",
         metadata__has_key="from_agent",
     ).values_list("metadata__from_agent", flat=True)
     return {int(agent_id) for agent_id in transfers}
-
-
-def joined_announced(conversation: Conversation) -> bool:
-    """Whether the visitor was told its current agent joined (since this assignment)."""
-    return Message.objects.filter(
-        conversation=conversation,
-        sender=Message.Sender.SYSTEM,
-        metadata__event="agent_joined",
-        metadata__agent_id=conversation.assigned_agent_id,
-        created__gte=conversation.assigned_at,
-    ).exists()
 
 
 def queues_status() -> list[dict]:

@@ -11,28 +11,14 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from agents import hours
-from agents.models import AgentProfile, Queue, Ticket
-from agents.selectors.queue import queue_capacity
+from agents.models import AgentProfile, Ticket
+from agents.selectors.queue import queue_capacity, queue_schedule
 from agents.waiting_queue import waiting_line
 from chatsy.redis import RedisUnavailable
 from conversations.models import Conversation, Message
 from escalation import copy
 
 SLOT_DAYS = 5
-
-
-def queue_schedule(queue: Queue | None, *, now: datetime) -> hours.Schedule:
-    """The queue's week and its closures still to come (none: always open)."""
-    if queue is None:
-        return hours.Schedule()
-    intervals = tuple(
-        hours.Interval(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in queue.hours.all()
-    )
-    closures = tuple(
-        hours.Closure(starts=c.starts, ends=c.ends, label=c.label)
-        for c in queue.closures.filter(ends__gt=now)
-    )
-    return hours.Schedule(time_zone=queue.time_zone, intervals=intervals, closures=closures)
 
 
 @dataclass(frozen=True)

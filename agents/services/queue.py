@@ -28,6 +28,7 @@ from chatsy import events, realtime
 from chatsy.redis import RedisUnavailable, redis_counter_next, redis_mark_once
 from conversations import lifecycle
 from conversations.models import Conversation
+from conversations.selectors import agent_joined_announced
 from conversations.services import message_post_system
 from escalation.services import escalation_record_assigned
 
@@ -256,7 +257,7 @@ def conversation_mark_opened(*, agent: AgentProfile, public_id: str) -> bool:
 
 
 def _announce_joined(conversation: Conversation, agent: AgentProfile) -> bool:
-    if selectors.joined_announced(conversation):
+    if agent_joined_announced(conversation=conversation):
         return False
     _post_joined(conversation, agent)
     return True
@@ -369,11 +370,17 @@ def queue_auto_assign(*, queue: Queue) -> int:
     assigned = 0
     if not presence.presence_online(list(queue.agents.values_list("pk", flat=True))):
         return 0  # nobody available: no need to look at the line
+    if not selectors.queue_open(queue):
+        return 0  # after hours the visitors were offered a ticket; agents may still claim
     for entry in waiting_line().entries(queue.slug, limit=50):
         conversation = Conversation.objects.filter(public_id=entry.conversation_id).first()
-        agent = _pick_agent(queue, conversation) if conversation else None
+        if conversation is None:
+            continue
+        agent, room = _pick_agent(queue, conversation)
         if agent is None:
-            continue  # e.g. only the agent who transferred it away is free: try the next
+            if not room:
+                break  # every available agent is full: the rest of the line waits too
+            continue  # only an agent who transferred this chat away has room: try the next
         try:
             conversation_claim(agent=agent, public_id=entry.conversation_id, opened=False)
             assigned += 1
@@ -382,27 +389,26 @@ def queue_auto_assign(*, queue: Queue) -> int:
     return assigned
 
 
-def _pick_agent(queue: Queue, conversation: Conversation) -> AgentProfile | None:
+def _pick_agent(queue: Queue, conversation: Conversation) -> tuple[AgentProfile | None, bool]:
     """An available agent with room, never one who transferred this chat away; a returning
-    customer gets the agent who served them last when that agent qualifies."""
+    customer gets the agent who served them last when that agent qualifies. Second: whether
+    any available agent has room at all (False: no later chat in the line can be assigned)."""
+    with_room = [a for a in selectors.agents_of(queue) if a.load < a.max_concurrent_chats]
+    available = presence.presence_online([a.pk for a in with_room])
+    if not available:
+        return None, False
     transferred_away = selectors.agents_transferred_away(conversation)
-    agents = [
-        a
-        for a in selectors.agents_of(queue)
-        if a.load < a.max_concurrent_chats and a.pk not in transferred_away
-    ]
-    available = presence.presence_online([a.pk for a in agents])
-    eligible = [a for a in agents if a.pk in available]
+    eligible = [a for a in with_room if a.pk in available and a.pk not in transferred_away]
     if not eligible:
-        return None
+        return None, True
     previous = selectors.last_agent_of(conversation)
     returning = next((a for a in eligible if a.pk == previous), None)
     if returning is not None:
-        return returning
+        return returning, True
     least = min(a.load for a in eligible)
     tied = sorted((a for a in eligible if a.load == least), key=lambda a: a.pk)
     turn = redis_counter_next("rr", queue.slug)
-    return tied[turn % len(tied)]
+    return tied[turn % len(tied)], True
 
 
 # --- rebuild, reconcile, watch ------------------------------------------------------------

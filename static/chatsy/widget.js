@@ -1509,7 +1509,9 @@
   }
 
   function onQueue(f) {
-    if (typeof f.text !== 'string' || S.status === 'assigned') return;
+    // Only while waiting in line: a late frame after a cancel, a ticket or the agent's arrival
+    // must not bring the line back.
+    if (typeof f.text !== 'string' || S.status !== 'queued') return;
     showWaiting(f.text);
   }
 
@@ -1519,13 +1521,15 @@
   // line stays until the agent's "joined" message (meta.event), posted when their console
   // shows the chat.
   function buildWaiting() {
-    ui.queueText = h('span', { id: 'chatsy-queue-text' });
+    // The live region is the text alone, so a screen reader announces the new place in line
+    // without reading the button's label each time.
+    ui.queueText = h('span', { id: 'chatsy-queue-text', role: 'status' });
     ui.cancelWait = h('button', { id: 'chatsy-cancel-wait', type: 'button', hidden: true }, [COPY.cancelWait]);
     ui.cancelWait.addEventListener('click', function () {
       if (S.status !== 'queued') return;
       if (rawSend({ type: 'cancel_wait' })) ui.cancelWait.disabled = true;
     });
-    return h('div', { id: 'chatsy-queue', role: 'status', hidden: true }, [ui.queueText, ui.cancelWait]);
+    return h('div', { id: 'chatsy-queue', hidden: true }, [ui.queueText, ui.cancelWait]);
   }
 
   function showWaiting(text) {

@@ -89,7 +89,7 @@ def test_the_card_has_everything_the_agent_view_lists(client, agent):
     assert "John Smith" in html and "Pro plan" in html and "john@example.com" in html
     assert "2\xa0years" in html  # account age
     assert "Previous conversations</dt><dd>6 (4 resolved)" in html
-    assert "Previous tickets</dt><dd>2 (1 open)" in html
+    assert "Tickets</dt><dd>2 (1 open)" in html
     assert "Billing dispute" in html and "Rule <code>billing_dispute</code>" in html
     assert "billing dispute of $150" in html.lower()
     assert 'AI attempts <span class="count">0</span>' in html

@@ -17,7 +17,7 @@ from django.utils import timezone
 from conversations import services
 from conversations.models import Conversation, Message, TranscriptRequest
 from conversations.tasks import send_transcript, transcripts_reconcile
-from conversations.transcripts import transcript_send
+from conversations.transcripts import TRANSCRIPT_MAX_ATTEMPTS, transcript_send
 from tests.factories import ConversationFactory
 
 
@@ -178,6 +178,13 @@ def test_the_reconciler_queues_requests_the_broker_never_took(mailoutbox):
     )
     TranscriptRequest.objects.create(  # just made: its own job runs first
         conversation=conversation, client_id=uuid.uuid4(), email="new@example.com"
+    )
+    TranscriptRequest.objects.create(  # refused every time so far: given up
+        conversation=conversation,
+        client_id=uuid.uuid4(),
+        email="refused@example.com",
+        created=old,
+        attempts=TRANSCRIPT_MAX_ATTEMPTS,
     )
     assert transcripts_reconcile() == 1
     assert [m.to for m in mailoutbox] == [["lost@example.com"]]

@@ -9,6 +9,7 @@ real database; the callbacks that run on commit run as they do in production.
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -17,9 +18,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from agents import presence, selectors, services
-from agents.models import Queue
+from agents.models import Queue, QueueClosure
 from conversations.models import Conversation, Message
+from conversations.services import message_receive
 from escalation.models import Escalation
+from escalation.services import waiting_message_acknowledge
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
 from tests.support.console_socket import console_socket, receive_until
 from tests.support.presence import agent_available
@@ -191,3 +194,63 @@ async def test_chats_outlive_a_closed_console_for_the_grace_period_then_go_back(
     assert await database_sync_to_async(status_of)(chat) == ("assigned", sarah.pk)
     assert (await watch(now=now + timedelta(seconds=61)))["released"] == 1
     assert await database_sync_to_async(status_of)(chat) == ("queued", None)
+
+
+def test_a_chat_assigned_but_not_yet_opened_still_acknowledges_the_visitor(general):
+    """Auto-assigned to an agent whose console has not shown it yet: to the visitor it is still
+    waiting, so what they write is acknowledged (never silence); once "joined", it is not."""
+    sarah = AgentFactory(user__first_name="Sarah", queues=[general])
+    agent_available(sarah)
+    chat = escalated_conversation()
+    assert status_of(chat) == ("assigned", sarah.pk) and joined_messages(chat) == []
+
+    def write(body: str) -> Message:
+        return message_receive(conversation=chat, client_id=uuid.uuid4(), body=body).message
+
+    ack = waiting_message_acknowledge(message=write("Hello? Is anyone there?"))
+    assert ack is not None and ack.body == (
+        "Thanks — I've added that to the notes for our support team. "
+        "Someone from our team is about to join."
+    )
+    services.conversation_mark_opened(agent=sarah, public_id=str(chat.public_id))
+    assert joined_messages(chat) == ["Sarah joined the chat."]
+    assert waiting_message_acknowledge(message=write("Hi Sarah")) is None
+
+
+def test_a_closed_queue_has_nobody_to_serve_it_whoever_is_online(general):
+    """Outside its hours (here a closure) the estimate, the handoff text and auto-assign agree
+    with the after-hours offer: nobody is there, even with an agent's console open."""
+    now = timezone.now()
+    QueueClosure.objects.create(
+        queue=general,
+        label="Staff day",
+        starts=now - timedelta(hours=1),
+        ends=now + timedelta(hours=1),
+    )
+    sarah = AgentFactory(user__first_name="Sarah", queues=[general])
+    agent_available(sarah)
+    chat = escalated_conversation()
+    assert status_of(chat) == ("queued", None)
+    assert "nobody is available right now" in chat.messages.get(metadata__event="handoff").body
+    capacity = selectors.queue_capacity(general)
+    assert capacity.online == 0 and capacity.wait_minutes(1) is None
+    assert services.queue_auto_assign(queue=general) == 0
+    # An agent working late may still take it by hand.
+    services.conversation_claim(agent=sarah, public_id=str(chat.public_id))
+    assert status_of(chat) == ("assigned", sarah.pk)
+
+
+def test_a_transfer_away_counts_only_for_the_wait_it_happened_in(default_policy):
+    general = QueueFactory(slug="general", routing=Queue.Routing.MANUAL)
+    sarah = AgentFactory(user__first_name="Sarah", queues=[general])
+    chat = escalated_conversation()
+    services.conversation_claim(agent=sarah, public_id=str(chat.public_id))
+    services.conversation_transfer_to_queue(
+        conversation=chat, agent=sarah, queue=general, note="Back to the team"
+    )
+    chat.refresh_from_db()
+    assert selectors.agents_transferred_away(chat) == {sarah.pk}
+    # A later escalation of the same chat waits afresh: she may serve it again.
+    Conversation.objects.filter(pk=chat.pk).update(enqueued_at=timezone.now() + timedelta(days=1))
+    chat.refresh_from_db()
+    assert selectors.agents_transferred_away(chat) == set()
