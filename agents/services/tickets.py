@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from agents import hours
@@ -344,20 +345,37 @@ def ticket_reply_send(*, reply_id: int) -> bool:
 
 EMAIL_SWEEP_AFTER = timedelta(minutes=1)  # the task had its chance
 EMAIL_SWEEP_WINDOW = timedelta(days=1)  # older than this, an email would surprise
+EMAIL_ATTEMPTS_MAX = 5  # sweeps per email: one the mail server always refuses is given up
 
 
 def ticket_emails_reconcile(*, now: datetime | None = None) -> int:
-    """Send what is still unsent between one minute and a day old. Returns how many went."""
+    """Send what is still unsent between one minute and a day old. Returns how many went.
+
+    Each email is tried on its own: one that fails (a refused recipient, a bad header) is
+    logged and counted, never stops the others, and is given up after EMAIL_ATTEMPTS_MAX."""
     now = now or timezone.now()
     window = {"created__lt": now - EMAIL_SWEEP_AFTER, "created__gte": now - EMAIL_SWEEP_WINDOW}
-    tickets = Ticket.objects.filter(confirmation_sent_at__isnull=True, **window).exclude(
+    tries = {"email_attempts__lt": EMAIL_ATTEMPTS_MAX}
+    tickets = Ticket.objects.filter(confirmation_sent_at__isnull=True, **window, **tries).exclude(
         contact_email=""
     )
-    replies = TicketReply.objects.filter(sent_at__isnull=True, **window)
-    sent = sum(
-        ticket_confirmation_send(ticket_id=pk) for pk in tickets.values_list("pk", flat=True)
-    )
-    return sent + sum(ticket_reply_send(reply_id=pk) for pk in replies.values_list("pk", flat=True))
+    replies = TicketReply.objects.filter(sent_at__isnull=True, **window, **tries)
+    sent = 0
+    for pk in tickets.values_list("pk", flat=True):
+        sent += _email_attempt(Ticket, pk, lambda pk=pk: ticket_confirmation_send(ticket_id=pk))
+    for pk in replies.values_list("pk", flat=True):
+        sent += _email_attempt(TicketReply, pk, lambda pk=pk: ticket_reply_send(reply_id=pk))
+    return sent
+
+
+def _email_attempt(model: type[Ticket] | type[TicketReply], pk: int, send: Any) -> bool:
+    """Count the attempt first (a failed send rolls its own transaction back), then send."""
+    model.objects.filter(pk=pk).update(email_attempts=F("email_attempts") + 1)
+    try:
+        return bool(send())
+    except Exception as error:  # noqa: BLE001 - the next email must still go out
+        logger.warning("%s %s email not sent: %r", model.__name__, pk, error)
+        return False
 
 
 # --- the console --------------------------------------------------------------------------
