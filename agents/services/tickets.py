@@ -24,9 +24,7 @@ from django.utils import timezone
 from agents import hours
 from agents.models import AgentProfile, Ticket, TicketReply
 from agents.selectors.tickets import alternatives_frame, call_slots_for, queue_schedule
-from agents.services.queue import queue_watchers_on_commit
-from agents.waiting_queue import waiting_line
-from chatsy.redis import RedisUnavailable
+from agents.services.queue import conversation_leave_line
 from conversations import lifecycle
 from conversations.frames import TicketRequest
 from conversations.models import Conversation
@@ -140,10 +138,8 @@ def ticket_create(
             "promise": promise,  # the email repeats it, without the chat's last words
         },
     )
-    public_id = str(conversation.public_id)
-    transaction.on_commit(lambda: _line_leave(public_id))
     lifecycle.conversation_ticket(conversation=conversation)
-    queue_watchers_on_commit(conversation)
+    conversation_leave_line(conversation=conversation)  # and its watchers, once
     if ticket.contact_email:
         ticket_id = ticket.pk
         transaction.on_commit(lambda: _email_enqueue("confirmation", ticket_id))
@@ -228,16 +224,6 @@ def _slot_parse(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-def _line_leave(public_id: str) -> None:
-    """Off the Redis line; the reconciler removes it later if Redis is down now."""
-    try:
-        waiting_line().remove(public_id)
-    except RedisUnavailable:
-        logger.warning(
-            "queue unreachable; ticketed conversation %s left for the reconciler", public_id
-        )
 
 
 def _email_enqueue(kind: str, object_id: int) -> None:
