@@ -30,7 +30,7 @@ from conversations.frames import TicketRequest
 from conversations.models import Conversation
 from conversations.services import message_post_system
 from escalation import copy
-from escalation.selectors import escalation_latest
+from escalation.selectors import conversation_sensitive_topic, escalation_latest
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,8 @@ def ticket_create(
     )
     ticket = _ticket_store(conversation, request, values, now=now)
     promise, wording = _confirmation(ticket, now=now)
-    text = f"{promise} {copy.ticket_chat_tail(wording)}"
+    sensitive = bool(conversation_sensitive_topic(conversation_id=conversation.pk))
+    text = f"{promise} {copy.ticket_chat_tail(wording, sensitive=sensitive)}"
     message_post_system(
         conversation=conversation,
         body=text,
