@@ -255,6 +255,8 @@ class Ticket(models.Model):
     updated = models.DateTimeField(auto_now=True)
     done_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # Sweeps that tried to send the confirmation: a permanently failing one is given up.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["state", "follow_up_due", "created"]
@@ -272,6 +274,7 @@ class TicketReply(models.Model):
     body = models.TextField()
     created = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)  # as Ticket.email_attempts
 
     class Meta:
         ordering = ["created", "pk"]

@@ -159,14 +159,14 @@ def ticket(request: AgentRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 @agent_required
 def ticket_assign(request: AgentRequest, ticket_id: int) -> HttpResponse:
-    services.ticket_assign(ticket=_ticket(ticket_id), agent=request.agent)
+    services.ticket_assign(ticket=_ticket(request, ticket_id), agent=request.agent)
     return redirect("console:ticket", ticket_id=ticket_id)
 
 
 @require_POST
 @agent_required
 def ticket_done(request: AgentRequest, ticket_id: int) -> HttpResponse:
-    services.ticket_mark_done(ticket=_ticket(ticket_id), agent=request.agent)
+    services.ticket_mark_done(ticket=_ticket(request, ticket_id), agent=request.agent)
     return redirect("console:ticket", ticket_id=ticket_id)
 
 
@@ -174,7 +174,7 @@ def ticket_done(request: AgentRequest, ticket_id: int) -> HttpResponse:
 @agent_required
 def ticket_reply(request: AgentRequest, ticket_id: int) -> HttpResponse:
     """Email the visitor (Celery, once); the reply is recorded on the ticket."""
-    ticket = _ticket(ticket_id)
+    ticket = _ticket(request, ticket_id)
     form = TicketReplyForm(request.POST)
     if form.is_valid():
         try:
@@ -189,8 +189,9 @@ def ticket_reply(request: AgentRequest, ticket_id: int) -> HttpResponse:
     return render(request, "console/ticket.html", {"t": detail, "form": form}, status=400)
 
 
-def _ticket(ticket_id: int):
-    ticket = selectors.ticket_get(ticket_id=ticket_id)
+def _ticket(request: AgentRequest, ticket_id: int):
+    """The ticket if this agent may act on it; another queue's is 404, as chats are."""
+    ticket = selectors.ticket_get(agent=request.agent, ticket_id=ticket_id)
     if ticket is None:
         raise Http404("No such ticket.")
     return ticket

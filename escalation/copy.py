@@ -203,6 +203,10 @@ AFTER_HOURS_TAIL = (
     "ticket, and I'll answer what I can meanwhile."
 )
 OTHER_QUESTIONS_TAIL = "Meanwhile I'm still here if you have other questions."
+# A sensitive conversation: the bot never answers there (escalation.turn), so no bot promise.
+SENSITIVE_TICKET_TAIL = (
+    "Anything else you write here stays with the ticket and goes to our specialists."
+)
 EMAIL_SUBJECT = "We've got your request (ticket #{ticket})"
 EMAIL_INTRO = "Hi {name},\n\nThanks for contacting {site}."
 EMAIL_FOOTER = (
@@ -211,7 +215,9 @@ EMAIL_FOOTER = (
 )
 
 
-def ticket_chat_tail(kind: str) -> str:
+def ticket_chat_tail(kind: str, *, sensitive: bool = False) -> str:
+    if sensitive:
+        return SENSITIVE_TICKET_TAIL
     return AFTER_HOURS_TAIL if kind.startswith("after_hours") else OTHER_QUESTIONS_TAIL
 
 

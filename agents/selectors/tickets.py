@@ -8,15 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from agents import hours
-from agents.models import AgentProfile, Ticket
+from agents.models import AgentProfile, Queue, QueueMembership, Ticket
 from agents.selectors.queue import queue_capacity, queue_schedule
 from agents.waiting_queue import waiting_line
 from chatsy.redis import RedisUnavailable
 from conversations.models import Conversation, Message
 from escalation import copy
+from escalation.models import Escalation
 
 SLOT_DAYS = 5
 
@@ -111,26 +112,58 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def tickets_for(
-    *, agent: AgentProfile, state: str = "open", mine: bool = False
-) -> QuerySet[Ticket]:
-    """The console's list: open or done (or all), optionally only the agent's own."""
+def tickets_visible(*, agent: AgentProfile) -> QuerySet[Ticket]:
+    """The tickets an agent may list, read and act on: those of the queues they serve (and any
+    assigned to them); a supervisor, all. Like chats, another queue's ticket is not there."""
     tickets = Ticket.objects.select_related(
         "conversation__customer", "assigned_agent__user", "queue"
     )
+    if agent.is_supervisor:
+        return tickets
+    return tickets.filter(
+        Q(queue__in=QueueMembership.objects.filter(agent=agent).values("queue"))
+        | Q(assigned_agent=agent)
+    )
+
+
+# Urgent, then high, then normal: the order an agent should call back in.
+PRIORITY_RANK = Case(
+    When(priority=Ticket.Priority.URGENT, then=Value(0)),
+    When(priority=Ticket.Priority.HIGH, then=Value(1)),
+    default=Value(2),
+)
+
+
+def tickets_for(
+    *, agent: AgentProfile, state: str = "open", mine: bool = False
+) -> QuerySet[Ticket]:
+    """The console's list: open or done (or all), optionally only the agent's own; open first,
+    then urgent and high before normal, then the soonest follow-up."""
+    tickets = tickets_visible(agent=agent)
     if state in Ticket.State.values:
         tickets = tickets.filter(state=state)
     if mine:
         tickets = tickets.filter(assigned_agent=agent)
-    return tickets.order_by("state", "follow_up_due", "created")
+    return tickets.order_by("state", PRIORITY_RANK, "follow_up_due", "created")
 
 
-def ticket_get(*, ticket_id: int) -> Ticket | None:
-    return (
-        Ticket.objects.select_related("conversation__customer", "assigned_agent__user", "queue")
-        .filter(pk=ticket_id)
-        .first()
+def ticket_get(*, agent: AgentProfile, ticket_id: int) -> Ticket | None:
+    """The ticket if the agent may see it (tickets_visible), else None: the views' 404."""
+    return tickets_visible(agent=agent).filter(pk=ticket_id).first()
+
+
+def sensitive_escalations(conversation_ids: list[int]) -> dict[int, Escalation]:
+    """Each conversation's latest escalation for a sensitive topic (the bot stays out of those
+    conversations), for the console's marker; one query."""
+    latest: dict[int, Escalation] = {}
+    rows = (
+        Escalation.objects.filter(conversation_id__in=conversation_ids)
+        .exclude(sensitive_topic="")
+        .order_by("conversation_id", "-created", "-pk")
     )
+    for escalation in rows:
+        latest.setdefault(escalation.conversation_id, escalation)
+    return latest
 
 
 # --- the console ----------------------------------------------------------------------------
@@ -145,6 +178,7 @@ class TicketRow:
     ticket: Ticket
     due: str  # the follow-up time in the agent's zone
     requested: str  # the requested call time in the agent's zone, or ""
+    escalation: Escalation | None = None  # a sensitive one: the console's marker
 
 
 @dataclass(frozen=True)
@@ -168,11 +202,18 @@ TICKETS_SHOWN = 200
 
 def tickets_page(*, agent: AgentProfile, state: str, mine: bool) -> TicketsPage:
     zone = agent_zone(agent)
+    tickets = list(tickets_for(agent=agent, state=state, mine=mine)[:TICKETS_SHOWN])
+    sensitive = sensitive_escalations([t.conversation_id for t in tickets])
     rows = [
-        TicketRow(t, _local(t.follow_up_due, zone), _local(t.requested_time, zone))
-        for t in tickets_for(agent=agent, state=state, mine=mine)[:TICKETS_SHOWN]
+        TicketRow(
+            t,
+            _local(t.follow_up_due, zone),
+            _local(t.requested_time, zone),
+            sensitive.get(t.conversation_id),
+        )
+        for t in tickets
     ]
-    open_count = Ticket.objects.filter(state=Ticket.State.OPEN).count()
+    open_count = tickets_visible(agent=agent).filter(state=Ticket.State.OPEN).count()
     return TicketsPage(rows=rows, state=state, mine=mine, zone=zone, open_count=open_count)
 
 
@@ -188,11 +229,16 @@ class TicketDetail:
 
 
 def ticket_detail(*, agent: AgentProfile, ticket_id: int) -> TicketDetail | None:
-    ticket = ticket_get(ticket_id=ticket_id)
+    ticket = ticket_get(agent=agent, ticket_id=ticket_id)
     if ticket is None:
         return None
     zone = agent_zone(agent)
-    row = TicketRow(ticket, _local(ticket.follow_up_due, zone), _local(ticket.requested_time, zone))
+    row = TicketRow(
+        ticket,
+        _local(ticket.follow_up_due, zone),
+        _local(ticket.requested_time, zone),
+        sensitive_escalations([ticket.conversation_id]).get(ticket.conversation_id),
+    )
     return TicketDetail(
         ticket=ticket,
         row=row,

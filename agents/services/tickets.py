@@ -18,20 +18,19 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from agents import hours
 from agents.models import AgentProfile, Ticket, TicketReply
 from agents.selectors.tickets import alternatives_frame, call_slots_for, queue_schedule
-from agents.services.queue import queue_watchers_on_commit
-from agents.waiting_queue import waiting_line
-from chatsy.redis import RedisUnavailable
+from agents.services.queue import conversation_leave_line
 from conversations import lifecycle
 from conversations.frames import TicketRequest
 from conversations.models import Conversation
 from conversations.services import message_post_system
 from escalation import copy
-from escalation.selectors import escalation_latest
+from escalation.selectors import conversation_sensitive_topic, escalation_latest
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +127,8 @@ def ticket_create(
     )
     ticket = _ticket_store(conversation, request, values, now=now)
     promise, wording = _confirmation(ticket, now=now)
-    text = f"{promise} {copy.ticket_chat_tail(wording)}"
+    sensitive = bool(conversation_sensitive_topic(conversation_id=conversation.pk))
+    text = f"{promise} {copy.ticket_chat_tail(wording, sensitive=sensitive)}"
     message_post_system(
         conversation=conversation,
         body=text,
@@ -139,10 +139,8 @@ def ticket_create(
             "promise": promise,  # the email repeats it, without the chat's last words
         },
     )
-    public_id = str(conversation.public_id)
-    transaction.on_commit(lambda: _line_leave(public_id))
     lifecycle.conversation_ticket(conversation=conversation)
-    queue_watchers_on_commit(conversation)
+    conversation_leave_line(conversation=conversation)  # and its watchers, once
     if ticket.contact_email:
         ticket_id = ticket.pk
         transaction.on_commit(lambda: _email_enqueue("confirmation", ticket_id))
@@ -227,16 +225,6 @@ def _slot_parse(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-def _line_leave(public_id: str) -> None:
-    """Off the Redis line; the reconciler removes it later if Redis is down now."""
-    try:
-        waiting_line().remove(public_id)
-    except RedisUnavailable:
-        logger.warning(
-            "queue unreachable; ticketed conversation %s left for the reconciler", public_id
-        )
 
 
 def _email_enqueue(kind: str, object_id: int) -> None:
@@ -344,20 +332,37 @@ def ticket_reply_send(*, reply_id: int) -> bool:
 
 EMAIL_SWEEP_AFTER = timedelta(minutes=1)  # the task had its chance
 EMAIL_SWEEP_WINDOW = timedelta(days=1)  # older than this, an email would surprise
+EMAIL_ATTEMPTS_MAX = 5  # sweeps per email: one the mail server always refuses is given up
 
 
 def ticket_emails_reconcile(*, now: datetime | None = None) -> int:
-    """Send what is still unsent between one minute and a day old. Returns how many went."""
+    """Send what is still unsent between one minute and a day old. Returns how many went.
+
+    Each email is tried on its own: one that fails (a refused recipient, a bad header) is
+    logged and counted, never stops the others, and is given up after EMAIL_ATTEMPTS_MAX."""
     now = now or timezone.now()
     window = {"created__lt": now - EMAIL_SWEEP_AFTER, "created__gte": now - EMAIL_SWEEP_WINDOW}
-    tickets = Ticket.objects.filter(confirmation_sent_at__isnull=True, **window).exclude(
+    tries = {"email_attempts__lt": EMAIL_ATTEMPTS_MAX}
+    tickets = Ticket.objects.filter(confirmation_sent_at__isnull=True, **window, **tries).exclude(
         contact_email=""
     )
-    replies = TicketReply.objects.filter(sent_at__isnull=True, **window)
-    sent = sum(
-        ticket_confirmation_send(ticket_id=pk) for pk in tickets.values_list("pk", flat=True)
-    )
-    return sent + sum(ticket_reply_send(reply_id=pk) for pk in replies.values_list("pk", flat=True))
+    replies = TicketReply.objects.filter(sent_at__isnull=True, **window, **tries)
+    sent = 0
+    for pk in tickets.values_list("pk", flat=True):
+        sent += _email_attempt(Ticket, pk, lambda pk=pk: ticket_confirmation_send(ticket_id=pk))
+    for pk in replies.values_list("pk", flat=True):
+        sent += _email_attempt(TicketReply, pk, lambda pk=pk: ticket_reply_send(reply_id=pk))
+    return sent
+
+
+def _email_attempt(model: type[Ticket] | type[TicketReply], pk: int, send: Any) -> bool:
+    """Count the attempt first (a failed send rolls its own transaction back), then send."""
+    model.objects.filter(pk=pk).update(email_attempts=F("email_attempts") + 1)
+    try:
+        return bool(send())
+    except Exception as error:  # noqa: BLE001 - the next email must still go out
+        logger.warning("%s %s email not sent: %r", model.__name__, pk, error)
+        return False
 
 
 # --- the console --------------------------------------------------------------------------

@@ -11,11 +11,12 @@ from channels.db import database_sync_to_async
 from django.core import mail
 from django.utils import timezone
 
-from agents import hours, presence, services, tasks
+from agents import hours, services, tasks
 from agents.models import Queue, QueueClosure, Ticket
 from agents.waiting_queue import waiting_line
 from conversations.models import Conversation
 from tests.factories import AgentFactory, QueueFactory
+from tests.support.presence import agent_available
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ def general_queue(*, agent_online: bool, alternatives_after_minutes: int = 5) ->
     Queue.objects.filter(pk=queue.pk).update(alternatives_after_minutes=alternatives_after_minutes)
     if agent_online:
         agent = AgentFactory(user__first_name="Sarah", queues=[queue])
-        presence.presence_set(agent.pk, "online")
+        agent_available(agent)  # online with a live console: presence_online counts them
     return queue
 
 
@@ -287,3 +288,33 @@ async def test_a_ticket_moves_the_next_visitor_up_the_line(new_visitor):
     assert len(line) == 1
     await first.close()
     await second.close()
+
+
+async def test_a_ticket_tells_the_queues_watchers_once(new_visitor):
+    """The ticket leaves the line through queue.conversation_leave_line, which also tells the
+    watchers: one queue.changed, not one from it and one from the ticket."""
+    from channels.layers import get_channel_layer
+
+    from chatsy import events, realtime
+
+    await general_queue(agent_online=True, alternatives_after_minutes=30)
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(realtime.queue_group("general"), channel)
+    realtime.publisher_start()
+
+    async def changes_until(mark: str) -> list[dict]:
+        """Every queue.changed before the marker (broadcasts keep their order)."""
+        realtime.group_send(realtime.queue_group("general"), events.queue_changed(queue=mark))
+        seen = []
+        while (message := await layer.receive(channel)).get("queue") != mark:
+            seen.append(message)
+        return [m for m in seen if m["type"] == "queue.changed"]
+
+    visitor = await new_visitor()
+    await escalate(visitor)
+    await changes_until("before")
+    await visitor.send(ticket_frame("email", email="once@example.com"))
+    await visitor.receive_type("ticket_created")
+    assert [m["queue"] for m in await changes_until("after")] == ["general"]
+    await visitor.close()

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agent(db):
-    QueueFactory(slug="general", routing=Queue.Routing.MANUAL)
-    return AgentFactory(user__first_name="Sarah", time_zone="Europe/Berlin")
+    general = QueueFactory(slug="general", routing=Queue.Routing.MANUAL)
+    return AgentFactory(user__first_name="Sarah", time_zone="Europe/Berlin", queues=[general])
 
 
 def ticket(kind: str = "email", text: str = "I want to talk to a human", **fields) -> Ticket:
@@ -67,6 +67,7 @@ def test_the_detail_shows_the_conversation_context_and_the_call_time_in_the_agen
         time_zone="America/New_York",
     )
     made = services.ticket_create(conversation=conversation, request=request).ticket
+    agent.queues.add(made.queue)  # the dispute waits in billing: the agent serves it too
     client.force_login(agent.user)
     page = client.get(f"/console/tickets/{made.pk}/").content.decode()
     assert "+1 555 123 4567" in page
@@ -148,3 +149,99 @@ def test_the_demo_gives_specialist_queues_office_hours_and_keeps_an_admins_own(a
     QueueHours.objects.filter(queue=billing, weekday=5).delete()  # an admin's change
     demo_load()
     assert billing.hours.count() == 5
+
+
+def test_one_failing_email_does_not_stop_the_sweep_and_is_given_up_after_n(agent):
+    """A stored address the mail library refuses (a newline: BadHeaderError) fails every time;
+    the ticket after it still gets its confirmation, and the bad one stops being retried."""
+    broken = ticket(email="broken@example.com")
+    ticket(email="fine@example.com")
+    Ticket.objects.filter(pk=broken.pk).update(contact_email="broken@example.com\nBcc: x@y.z")
+    later = timezone.now() + timedelta(minutes=2)
+
+    assert services.ticket_emails_reconcile(now=later) == 1
+    assert [m.to for m in mail.outbox] == [["fine@example.com"]]
+    for _ in range(services.tickets.EMAIL_ATTEMPTS_MAX + 2):
+        assert services.ticket_emails_reconcile(now=later) == 0
+    broken.refresh_from_db()
+    assert broken.confirmation_sent_at is None
+    assert broken.email_attempts == services.tickets.EMAIL_ATTEMPTS_MAX
+    assert len(mail.outbox) == 1
+
+
+def queued_in(slug: str, text: str = "I want to talk to a human"):
+    conversation = escalated_conversation(text)
+    conversation.queue = Queue.objects.get(slug=slug)
+    conversation.save(update_fields=["queue"])
+    return conversation
+
+
+def make_ticket(conversation, **fields) -> Ticket:
+    request = TicketRequest(
+        request_id=uuid.uuid4(), kind="email", time_zone="UTC", email="a@example.com", **fields
+    )
+    return services.ticket_create(conversation=conversation, request=request).ticket
+
+
+def test_agents_see_the_tickets_of_their_queues_and_supervisors_all(client, agent):
+    QueueFactory(slug="billing", routing=Queue.Routing.MANUAL)
+    ours = make_ticket(queued_in("general"))
+    theirs = make_ticket(queued_in("billing"))
+    client.force_login(agent.user)
+
+    page = client.get("/console/tickets/?state=all").content.decode()
+    assert f'id="ticket-row-{ours.pk}"' in page and f'id="ticket-row-{theirs.pk}"' not in page
+    assert "1 open" in page
+    assert client.get(f"/console/tickets/{ours.pk}/").status_code == 200
+    for url in ("", "assign/", "done/", "reply/"):
+        method = client.get if not url else client.post
+        kwargs = {"data": {"body": "Hello"}} if url == "reply/" else {}
+        response = method(f"/console/tickets/{theirs.pk}/{url}", **kwargs)
+        assert response.status_code == 404, url
+    theirs.refresh_from_db()
+    assert theirs.assigned_agent is None and theirs.state == "open"
+    assert not TicketReply.objects.exists()
+
+    supervisor = AgentFactory(is_supervisor=True)
+    client.force_login(supervisor.user)
+    page = client.get("/console/tickets/?state=all").content.decode()
+    assert f'id="ticket-row-{ours.pk}"' in page and f'id="ticket-row-{theirs.pk}"' in page
+    assert client.get(f"/console/tickets/{theirs.pk}/").status_code == 200
+
+
+def test_the_list_puts_urgent_and_high_first_and_marks_sensitive_tickets(client, agent):
+    from escalation.models import Escalation
+
+    normal = make_ticket(queued_in("general"))
+    urgent = make_ticket(queued_in("general"))
+    high = make_ticket(queued_in("general"))
+    Ticket.objects.filter(pk=urgent.pk).update(priority="urgent")
+    Ticket.objects.filter(pk=high.pk).update(priority="high")
+    Escalation.objects.filter(conversation=urgent.conversation).update(
+        sensitive_topic="health_safety"
+    )
+    client.force_login(agent.user)
+    page = client.get("/console/tickets/").content.decode()
+    rows = [page.index(f'id="ticket-row-{t.pk}"') for t in (urgent, high, normal)]
+    assert rows == sorted(rows)
+    urgent_row = page[rows[0] : rows[1]]
+    assert "Sensitive · " in urgent_row and "Sensitive · " not in page[rows[1] :]
+
+
+def test_a_sensitive_conversations_ticket_does_not_promise_the_bot(agent):
+    from escalation import copy
+    from escalation.models import Escalation
+
+    conversation = queued_in("general")
+    Escalation.objects.filter(conversation=conversation).update(sensitive_topic="legal_threat")
+    result = services.ticket_create(
+        conversation=conversation,
+        request=TicketRequest(
+            request_id=uuid.uuid4(), kind="email", time_zone="UTC", email="a@example.com"
+        ),
+    )
+    assert result.text.endswith(copy.SENSITIVE_TICKET_TAIL)
+    assert "meanwhile" not in result.text.lower()
+    plain = make_ticket(queued_in("general"))
+    told = plain.conversation.messages.get(metadata__event="ticket_created").body
+    assert told.endswith(copy.OTHER_QUESTIONS_TAIL)
