@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from agents import hours
-from agents.models import AgentProfile, Queue, QueueMembership, Ticket
+from agents.models import AgentProfile, QueueMembership, Ticket
 from agents.selectors.queue import queue_capacity, queue_schedule
 from agents.waiting_queue import waiting_line
 from chatsy.redis import RedisUnavailable
