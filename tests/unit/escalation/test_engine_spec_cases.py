@@ -398,7 +398,8 @@ def test_vip_with_a_simple_question_still_gets_the_bot() -> None:
 
 
 SECURITY = "Someone hacked my account and changed my password."
-LEGAL = "I will contact my lawyer about this contract breach."
+# A legal question, not a threat (a threat is a sensitive topic: the specialists take it).
+LEGAL = "Is your returns policy compliant with EU consumer law?"
 BILLING = "I want to dispute a $50 charge on my last invoice."
 
 
