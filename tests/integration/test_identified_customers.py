@@ -257,6 +257,49 @@ async def test_the_devices_anonymous_chat_merges_into_the_identified_customer(si
     await visitor.close()
 
 
+async def test_after_a_merge_the_chat_waiting_for_a_person_is_the_one_resumed(site, queues):
+    # On the laptop, not logged in yet, the user asks for a person: queued (the older chat).
+    laptop = await session(site)
+    visitor = Visitor(laptop["token"], site.key)
+    waiting = (await visitor.connect())["conversation"]["id"]
+    await visitor.say(HACKED)
+    await expect_handoff(visitor)
+    await visitor.close()
+    # On the phone, logged in, they chat with the bot: a newer chat, the bot's.
+    phone = await session(site, identity=claims(site, plan=""))
+    visitor = Visitor(phone["token"], site.key)
+    with_bot = (await visitor.connect())["conversation"]["id"]
+    await visitor.say("How long does shipping take?")
+    await visitor.receive_message_from("bot")
+    await visitor.close()
+    assert with_bot != waiting
+
+    # They log in on the laptop: both chats are the user's now. Both devices resume the one in
+    # the line (the newest would leave it there with no one to answer the agent who takes it).
+    merged = await session(site, token=laptop["token"], identity=claims(site, plan=""))
+    for token in (merged["token"], phone["token"]):
+        visitor = Visitor(token, site.key)
+        ready = await visitor.connect()
+        assert (ready["conversation"]["id"], ready["conversation"]["status"]) == (
+            waiting,
+            "queued",
+        )
+        await visitor.close()
+
+    # The bot's chat is kept, open, with its history: the widget resumes it once the other ends.
+    @database_sync_to_async
+    def end_the_waiting_one() -> tuple[str, int]:
+        bot_chat = Conversation.objects.get(public_id=with_bot)
+        Conversation.objects.filter(public_id=waiting).update(status="closed")
+        return bot_chat.status, bot_chat.messages.count()
+
+    status, messages = await end_the_waiting_one()
+    assert status == "bot" and messages >= 2
+    visitor = Visitor(merged["token"], site.key)
+    assert (await visitor.connect())["conversation"]["id"] == with_bot
+    await visitor.close()
+
+
 async def test_a_first_identification_promotes_the_devices_anonymous_visitor(site, queues):
     anonymous = await session(site)
     identified = await session(site, token=anonymous["token"], identity=claims(site))
