@@ -27,8 +27,11 @@ def vip_checkins() -> int:
 
 
 @shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def vip_checkin_email(conversation_id: int, text: str) -> int:
-    return services.vip_checkin_email_send(conversation_id=conversation_id, text=text)
+def vip_checkin_email(conversation_id: int, text: str, subject: str = "VIP check-in") -> int:
+    # `subject` defaults for tasks queued before it existed.
+    return services.vip_checkin_email_send(
+        conversation_id=conversation_id, text=text, subject=subject
+    )
 
 
 @shared_task(ignore_result=True, acks_late=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, Max, Q, QuerySet, Value, When
 
 from conversations.models import Article, Conversation, Customer, Message, Site
 
@@ -16,10 +16,19 @@ def customer_get(*, visitor_id, site: Site) -> Customer | None:
 
 
 def conversation_latest_open(*, customer: Customer) -> Conversation | None:
+    """The chat the widget resumes: the newest not closed, but one with a person first (assigned,
+    then queued). A customer has several only after devices merged (conversations.services,
+    `_customer_identify`): resuming the newest would leave an older waiting or assigned chat in
+    the line, or with an agent, with no one to read the answers."""
+    person_first = Case(
+        When(status=Conversation.Status.ASSIGNED, then=Value(0)),
+        When(status=Conversation.Status.QUEUED, then=Value(1)),
+        default=Value(2),
+    )
     return (
         Conversation.objects.filter(customer=customer)
         .exclude(status=Conversation.Status.CLOSED)
-        .order_by("-created")
+        .order_by(person_first, "-created")
         .first()
     )
 

@@ -88,6 +88,8 @@ def visitor_session(
             logger.info("identity refused on site %s: %s", site.key, refusal)
             refused = True
         else:
+            if verified.plan_dropped:
+                logger.info("plan claim dropped on site %s: %s", site.key, verified.plan_dropped)
             customer = customer_identify(site=site, identity=verified, device=current)
             return Session(customer, _token_for(customer, site), identified=True)
     # Refused claims on an identified device: whoever is at the keyboard now is not proven to

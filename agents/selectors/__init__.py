@@ -28,6 +28,7 @@ from agents.selectors.chats import (
 )
 from agents.selectors.checkin import (
     VIP_WAITING_STATUSES,
+    checkin_subject,
     checkin_text,
     supervisor_emails,
     supervisors_to_alert,
@@ -79,6 +80,7 @@ from agents.selectors.tickets import ticket_detail, ticket_get, tickets_page
 
 __all__ = [
     "VIP_WAITING_STATUSES",
+    "checkin_subject",
     "checkin_text",
     "supervisor_emails",
     "supervisors_to_alert",

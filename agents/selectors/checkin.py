@@ -55,6 +55,15 @@ def checkin_text(*, conversation: Conversation, now: datetime) -> str:
     return f"VIP check-in: {customer}{plan_name} has waited {minutes} min{where} {state}."
 
 
+def checkin_subject(*, conversation: Conversation, now: datetime) -> str:
+    """ "VIP check-in: VIP customer waiting 16 min": the email subject holds no customer-given
+    text (a CR/LF in a name would make it an invalid header and lose the email)."""
+    plan = conversation.customer.plan
+    minutes = int((now - conversation.enqueued_at).total_seconds() // 60)  # type: ignore[operator]
+    plan_name = " ".join(plan.name.split()) if plan else "VIP"
+    return f"VIP check-in: {plan_name} customer waiting {minutes} min"
+
+
 def supervisors_to_alert() -> list[AgentProfile]:
     return list(AgentProfile.objects.filter(is_supervisor=True, user__is_active=True))
 

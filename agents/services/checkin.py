@@ -31,7 +31,8 @@ def vip_checkins_send(*, now: datetime) -> int:
             text = selectors.checkin_text(conversation=conversation, now=now)
             supervisors = selectors.supervisors_to_alert()
             checkin_alert_on_commit(conversation, text=text, agent_ids=[s.pk for s in supervisors])
-            _checkin_email_on_commit(conversation.pk, text)
+            subject = selectors.checkin_subject(conversation=conversation, now=now)
+            _checkin_email_on_commit(conversation.pk, text, subject)
             sent += 1
     if sent:
         logger.info("VIP check-in: %d wait(s) reported to the managers", sent)
@@ -51,21 +52,22 @@ def _checkin_claim(conversation: Conversation, *, now: datetime) -> bool:
     )
 
 
-def _checkin_email_on_commit(conversation_id: int, text: str) -> None:
+def _checkin_email_on_commit(conversation_id: int, text: str, subject: str) -> None:
     # Imported here: agents.tasks imports this package.
     from agents.tasks import vip_checkin_email
 
     def enqueue() -> None:
         try:
-            vip_checkin_email.delay(conversation_id, text)
+            vip_checkin_email.delay(conversation_id, text, subject)
         except Exception:  # noqa: BLE001 - the console alert stands; the log says what failed
             logger.exception("VIP check-in email for conversation %s not queued", conversation_id)
 
     transaction.on_commit(enqueue)
 
 
-def vip_checkin_email_send(*, conversation_id: int, text: str) -> int:
-    """The check-in email to every manager with an address: how many were sent."""
+def vip_checkin_email_send(*, conversation_id: int, text: str, subject: str) -> int:
+    """The check-in email to every manager with an address: how many were sent. The subject is
+    fixed text (selectors.checkin_subject); the customer's name is only in the body."""
     recipients = selectors.supervisor_emails()
     if not recipients:
         logger.warning("VIP check-in: no manager has an email address; console alert only")
@@ -74,4 +76,4 @@ def vip_checkin_email_send(*, conversation_id: int, text: str) -> int:
         f"{text}\n\nOpen the supervisor view of the Chatsy console to check in on the "
         f"customer (conversation {conversation_id}).\n"
     )
-    return send_mail(subject=text, message=body, from_email=None, recipient_list=recipients)
+    return send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)

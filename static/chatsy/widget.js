@@ -2242,9 +2242,10 @@
 
   // ----------------------------------------------------------------- identity --
   // The host site says who is logged in: data-user-* attributes on our <script> tag, or
-  // Chatsy.identify({id, email, name, plan, created, hash}) before or after we load. The
-  // server believes it only if `hash` is the site's HMAC of the id (docs/identity.md); the
-  // token it then issues is the user's, on every device.
+  // Chatsy.identify({id, email, name, plan, planHash, created, hash}) before or after we load.
+  // The server believes the user only if `hash` is the site's HMAC of the id, and the plan only
+  // if `planHash` is its HMAC of "id:plan" (docs/identity.md); the token it then issues is the
+  // user's, on every device.
   function identityFromScript() {
     var id = script.getAttribute('data-user-id');
     if (!id) return null;
@@ -2253,6 +2254,7 @@
       email: script.getAttribute('data-user-email'),
       name: script.getAttribute('data-user-name'),
       plan: script.getAttribute('data-user-plan'),
+      plan_hash: script.getAttribute('data-user-plan-hash'),
       created: script.getAttribute('data-user-created'),
       hash: script.getAttribute('data-user-hash')
     });
@@ -2261,12 +2263,13 @@
   function identityClean(u) {
     if (!u || typeof u !== 'object' || u.id == null || u.id === '') return null;
     var out = {};
-    var names = ['id', 'email', 'name', 'plan', 'created', 'hash'];
+    var names = ['id', 'email', 'name', 'plan', 'plan_hash', 'created', 'hash'];
     for (var i = 0; i < names.length; i++) {
       var v = u[names[i]];
       if (v != null && v !== '') out[names[i]] = typeof v === 'number' ? v : str(v);
     }
     if (out.hash == null && u.user_hash != null) out.hash = str(u.user_hash);
+    if (out.plan_hash == null && u.planHash != null) out.plan_hash = str(u.planHash);
     return out;
   }
 

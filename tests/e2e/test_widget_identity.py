@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from agents.models import AgentProfile, Queue
 from conversations.demo.loader import DEMO_SITE_KEY
-from conversations.identity import user_hash
+from conversations.identity import plan_hash, user_hash
 from conversations.models import Customer, Site
 from escalation.models import Escalation
 from escalation.policy import Policy
@@ -82,6 +82,7 @@ def test_the_host_page_identifies_the_user_and_the_agent_card_shows_them(browser
                 "data-user-email": "john@example.com",
                 "data-user-name": "John Smith",
                 "data-user-plan": "VIP",
+                "data-user-plan-hash": plan_hash(secret=secret, user_id="u-1001", plan="VIP"),
                 "data-user-created": signed_up,
                 "data-user-hash": user_hash(secret=secret, user_id="u-1001"),
             },
@@ -152,6 +153,51 @@ def test_a_tampered_hash_leaves_the_visitor_anonymous_on_the_card(browser, vip_d
         visitor_context.close()
 
 
+def test_a_plan_edited_in_devtools_is_dropped_and_the_user_stays_identified(browser, vip_desk):
+    """A logged-in user edits data-user-plan to Enterprise, keeping the page's (valid) user_hash
+    and the plan_hash of their real plan: identified, but no plan, so the bot answers first."""
+    base = vip_desk
+    secret = Site.objects.get(key=DEMO_SITE_KEY).identity_secret
+    agent_context = browser.new_context(viewport={"width": 1440, "height": 900})
+    visitor_context = browser.new_context(viewport={"width": 1100, "height": 760})
+    try:
+        agent_page = agent_context.new_page()
+        log_in(agent_page, base)
+        agent_page.locator("#presence button", has_text="Online").click()
+
+        visitor = visitor_context.new_page()
+        signed_in_host_page(
+            visitor,
+            {
+                "data-user-id": "u-1001",
+                "data-user-name": "John Smith",
+                "data-user-plan": "Enterprise",  # edited; the site signed "Free"
+                "data-user-plan-hash": plan_hash(secret=secret, user_id="u-1001", plan="Free"),
+                "data-user-hash": user_hash(secret=secret, user_id="u-1001"),
+            },
+        )
+        visitor.goto(base + "/")
+        visitor.locator("#chatsy-launcher").click()
+        composer = visitor.locator("#chatsy-input")
+        composer.fill("I want to talk to a human")
+        composer.press("Enter")
+
+        row = agent_page.locator(".queue-row").first
+        expect(row).to_be_visible(timeout=10_000)
+        row.get_by_role("button", name=re.compile("Take over")).click()
+        card = agent_page.locator(".chat-pane:not([hidden]) .handoff-card")
+        expect(card).to_contain_text("John Smith")
+        expect(card).to_contain_text("verified")
+        expect(card).not_to_contain_text("Enterprise plan")
+        customer = Customer.objects.get(external_id="u-1001")
+        assert customer.plan is None
+        escalation = Escalation.objects.get()
+        assert escalation.target_queue != "vip" and escalation.priority != "urgent"
+    finally:
+        agent_context.close()
+        visitor_context.close()
+
+
 def test_identify_after_an_anonymous_chat_merges_it_and_logout_forgets_the_user(browser, vip_desk):
     """A single-page app: the visitor chats anonymously, logs in (Chatsy.identify), then logs
     out (Chatsy.logout)."""
@@ -173,6 +219,7 @@ def test_identify_after_an_anonymous_chat_merges_it_and_logout_forgets_the_user(
             "id": "u-2002",
             "name": "Mia Chen",
             "plan": "enterprise",
+            "planHash": plan_hash(secret=secret, user_id="u-2002", plan="enterprise"),
             "hash": user_hash(secret=secret, user_id="u-2002"),
         }
         visitor.evaluate("(user) => window.Chatsy.identify(user)", user)

@@ -14,7 +14,7 @@ from django.test import AsyncClient, Client
 
 from agents import services as agent_services
 from agents.models import Queue
-from conversations.identity import user_hash
+from conversations.identity import plan_hash, user_hash
 from conversations.models import Conversation, Customer, Message, Site
 from conversations.tokens import read_token
 from escalation.models import Escalation
@@ -27,15 +27,17 @@ ORIGIN = "https://shop.example.com"
 HACKED = "Someone hacked my account and changed my password."
 
 
-def claims(site: Site, user_id: str = "u-42", **extra: Any) -> dict[str, Any]:
-    """What the host page passes: the claims and its server's HMAC of the id."""
+def claims(site: Site, user_id: str = "u-42", plan: str = "vip", **extra: Any) -> dict[str, Any]:
+    """What the host page passes: the claims, its server's HMAC of the id and of id:plan."""
+    secret = site.identity_secret
     return {
         "id": user_id,
         "email": "john@example.com",
         "name": "John Smith",
-        "plan": "vip",  # any case: the plan is "VIP"
+        "plan": plan,  # any case: "vip" is the plan "VIP"
+        "plan_hash": plan_hash(secret=secret, user_id=user_id, plan=plan),
         "created": "2024-06-01T09:00:00Z",
-        "hash": user_hash(secret=site.identity_secret, user_id=user_id),
+        "hash": user_hash(secret=secret, user_id=user_id),
         **extra,
     }
 
@@ -168,6 +170,37 @@ async def test_unsigned_or_tampered_claims_leave_the_visitor_anonymous(
     assert all(reason["signal"] != "plan" for reason in escalation.reasons)
 
 
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param({"plan": "Enterprise"}, id="plan-edited-old-plan-hash"),
+        pytest.param({"plan_hash": None}, id="no-plan-hash"),
+    ],
+)
+async def test_an_edited_or_unsigned_plan_is_dropped_and_the_user_stays_identified(
+    site, queues, caplog, tamper
+):
+    # A logged-in user edits data-user-plan in devtools: their user_hash is still valid.
+    identity = {k: v for k, v in {**claims(site), **tamper}.items() if v is not None}
+    with caplog.at_level(logging.INFO, logger="conversations.services"):
+        body = await session(site, identity=identity)
+    assert body["identified"] is True
+    assert "plan claim dropped" in caplog.text
+    customer = await customer_of(body["token"], site)
+    assert (customer.external_id, customer.name, customer.plan) == ("u-42", "John Smith", None)
+
+    # No plan: no skipping the AI, no VIP queue.
+    visitor = Visitor(body["token"], site.key)
+    await visitor.connect()
+    await visitor.say(HACKED)
+    await expect_handoff(visitor)
+    await visitor.close()
+    escalation = await database_sync_to_async(Escalation.objects.get)()
+    assert (escalation.target_queue, escalation.priority) != ("vip", "urgent")
+    assert escalation.target_queue == "security"
+    assert all(reason["signal"] != "plan" for reason in escalation.reasons)
+
+
 async def test_two_devices_with_the_same_verified_user_are_one_customer(site, queues):
     phone = await session(site, identity=claims(site))
     laptop = await session(site, identity=claims(site, name="John S."))
@@ -221,6 +254,49 @@ async def test_the_devices_anonymous_chat_merges_into_the_identified_customer(si
     # The identified socket resumes the same conversation, history included.
     visitor = Visitor(merged["token"], site.key)
     assert (await visitor.connect())["conversation"]["id"] == ready["conversation"]["id"]
+    await visitor.close()
+
+
+async def test_after_a_merge_the_chat_waiting_for_a_person_is_the_one_resumed(site, queues):
+    # On the laptop, not logged in yet, the user asks for a person: queued (the older chat).
+    laptop = await session(site)
+    visitor = Visitor(laptop["token"], site.key)
+    waiting = (await visitor.connect())["conversation"]["id"]
+    await visitor.say(HACKED)
+    await expect_handoff(visitor)
+    await visitor.close()
+    # On the phone, logged in, they chat with the bot: a newer chat, the bot's.
+    phone = await session(site, identity=claims(site, plan=""))
+    visitor = Visitor(phone["token"], site.key)
+    with_bot = (await visitor.connect())["conversation"]["id"]
+    await visitor.say("How long does shipping take?")
+    await visitor.receive_message_from("bot")
+    await visitor.close()
+    assert with_bot != waiting
+
+    # They log in on the laptop: both chats are the user's now. Both devices resume the one in
+    # the line (the newest would leave it there with no one to answer the agent who takes it).
+    merged = await session(site, token=laptop["token"], identity=claims(site, plan=""))
+    for token in (merged["token"], phone["token"]):
+        visitor = Visitor(token, site.key)
+        ready = await visitor.connect()
+        assert (ready["conversation"]["id"], ready["conversation"]["status"]) == (
+            waiting,
+            "queued",
+        )
+        await visitor.close()
+
+    # The bot's chat is kept, open, with its history: the widget resumes it once the other ends.
+    @database_sync_to_async
+    def end_the_waiting_one() -> tuple[str, int]:
+        bot_chat = Conversation.objects.get(public_id=with_bot)
+        Conversation.objects.filter(public_id=waiting).update(status="closed")
+        return bot_chat.status, bot_chat.messages.count()
+
+    status, messages = await end_the_waiting_one()
+    assert status == "bot" and messages >= 2
+    visitor = Visitor(merged["token"], site.key)
+    assert (await visitor.connect())["conversation"]["id"] == with_bot
     await visitor.close()
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agents import services, tasks
 from chatsy.settings import CELERY_BEAT_SCHEDULE
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Customer, Message
 from escalation.models import Plan
 from tests.factories import AgentFactory, ConversationFactory, CustomerFactory, QueueFactory
 from tests.support.console_socket import console_socket, receive_until
@@ -59,7 +59,8 @@ async def test_the_check_in_fires_once_after_the_plans_minutes(
     assert f'id="checkin-{waiting_vip.public_id}"' in html
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["boss@example.com"]
-    assert "Ann Lee (VIP plan) has waited 16 min" in mailoutbox[0].subject
+    assert mailoutbox[0].subject == "VIP check-in: VIP customer waiting 16 min"
+    assert "Ann Lee (VIP plan) has waited 16 min" in mailoutbox[0].body
 
     assert await sweep(17) == 0  # run again: still one
     assert await sweep(60) == 0
@@ -104,7 +105,24 @@ async def test_an_assigned_vip_waits_until_a_person_writes(waiting_vip, managers
     assert await sweep(30) == 0  # a person answered: no check-in
     await database_sync_to_async(Message.objects.all().delete)()
     assert await sweep(30) == 1  # assigned, silent for 30 minutes: managers hear
-    assert "with no reply yet" in mailoutbox[0].subject
+    assert "with no reply yet" in mailoutbox[0].body
+
+
+async def test_a_name_with_a_line_break_cannot_lose_or_redirect_the_email(
+    waiting_vip, managers, mailoutbox
+):
+    # A name stored before identity claims were cleaned (or typed by an admin): the subject
+    # holds no customer text, so a CR/LF cannot make it an invalid header (BadHeaderError,
+    # email lost) nor add a header.
+    rename = Customer.objects.filter(pk=waiting_vip.customer_id).update
+    await database_sync_to_async(rename)(name="Ann\r\nBcc: x@y.z")
+    assert await sweep(16) == 1
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.subject == "VIP check-in: VIP customer waiting 16 min"
+    assert email.to == ["boss@example.com"] and email.bcc == []
+    assert "Bcc" not in email.message()  # no header was added
+    assert "Ann\r\nBcc: x@y.z (VIP plan) has waited 16 min" in email.body  # the body only
 
 
 async def test_other_plans_never_trigger_it(waiting_vip, managers, mailoutbox):

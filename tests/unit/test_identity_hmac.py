@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conversations.identity import IdentityRefused, identity_verify, user_hash
+from conversations.identity import IdentityRefused, identity_verify, plan_hash, user_hash
 
 SECRET = "s3cret-of-the-site"
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -26,7 +26,11 @@ def test_the_hash_is_hex_hmac_sha256_of_the_id() -> None:
 def test_a_signed_identity_is_believed_with_its_claims() -> None:
     identity = identity_verify(
         claims=claims(
-            email="ann@example.com", name="Ann Lee", plan="VIP", created="2024-11-05T08:00:00Z"
+            email="ann@example.com",
+            name="Ann Lee",
+            plan="VIP",
+            plan_hash=plan_hash(secret=SECRET, user_id="u-42", plan="VIP"),
+            created="2024-11-05T08:00:00Z",
         ),
         secret=SECRET,
         now=NOW,
@@ -93,3 +97,61 @@ def test_malformed_optional_claims_are_dropped_not_fatal() -> None:
         claims=claims(email="not-an-email", name=["x"], plan="  "), secret=SECRET, now=NOW
     )
     assert (identity.email, identity.name, identity.plan) == ("", "", "")
+
+
+def test_text_claims_are_one_line_without_control_characters() -> None:
+    identity = identity_verify(
+        claims=claims(name="Ann\r\nBcc: x@y.z", email="ann@example.com\n"), secret=SECRET, now=NOW
+    )
+    assert identity.name == "Ann Bcc: x@y.z"
+    assert identity.email == "ann@example.com"
+    assert identity_verify(claims=claims(name="A\x00n\x7fn\tLee"), secret=SECRET, now=NOW).name == (
+        "Ann Lee"
+    )
+
+
+def test_the_plan_hash_is_hex_hmac_sha256_of_id_colon_plan() -> None:
+    # The value Python's and Node's snippets in docs/identity.md print for these inputs.
+    assert plan_hash(secret="secret", user_id="42", plan="Enterprise") == (
+        "a122bfdc3a77013c3d76479b3ff20687dd281c43990ab6be5188f2443d6c971f"
+    )
+
+
+def test_a_signed_plan_is_believed() -> None:
+    signed = plan_hash(secret=SECRET, user_id="u-42", plan="Enterprise")
+    identity = identity_verify(
+        claims=claims(plan="Enterprise", plan_hash=signed.upper()), secret=SECRET, now=NOW
+    )
+    assert (identity.plan, identity.plan_dropped) == ("Enterprise", "")
+
+
+@pytest.mark.parametrize(
+    ("extra", "why"),
+    [
+        pytest.param({"plan": "Enterprise"}, "unsigned", id="no-plan-hash"),
+        pytest.param(
+            {
+                "plan": "Enterprise",
+                "plan_hash": plan_hash(secret=SECRET, user_id="u-42", plan="VIP"),
+            },
+            "does not match",
+            id="plan-edited-old-hash",
+        ),
+        pytest.param(
+            {"plan": "VIP", "plan_hash": plan_hash(secret=SECRET, user_id="u-43", plan="VIP")},
+            "does not match",
+            id="another-users-plan-hash",
+        ),
+        pytest.param(
+            {"plan": "VIP", "plan_hash": user_hash(secret=SECRET, user_id="u-42")},
+            "does not match",
+            id="the-user-hash",
+        ),
+    ],
+)
+def test_an_unsigned_or_edited_plan_is_dropped_and_the_identity_stays(
+    extra: dict[str, object], why: str
+) -> None:
+    identity = identity_verify(claims=claims(name="Ann", **extra), secret=SECRET, now=NOW)
+    assert (identity.user_id, identity.name, identity.plan) == ("u-42", "Ann", "")
+    assert why in identity.plan_dropped
