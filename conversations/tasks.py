@@ -2,18 +2,14 @@
 
 import logging
 
-from celery import current_app, shared_task
+from celery import shared_task
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
+from chatsy.enqueue import task_enqueue
 from conversations.transcripts import transcript_requests_unsent, transcript_send
 from conversations.turns import turns_answer_overdue
 
 logger = logging.getLogger(__name__)
-
-# Queueing runs after the request commits, on the caller's thread (often Channels' one
-# database thread): one attempt, and no wait longer than this on the broker.
-ENQUEUE_TIMEOUT_SECONDS = 0.5
 
 
 @shared_task(ignore_result=True)
@@ -35,28 +31,9 @@ def send_transcript(request_id: int) -> bool:
 
 
 def transcript_send_enqueue(request_id: int) -> bool:
-    """Queue the email without holding the caller or failing it. False if the broker could
-    not take it: transcripts_reconcile queues it again."""
-    if current_app.conf.task_always_eager:
-        send_transcript.apply_async((request_id,))
-        return True
-    timeouts = {
-        "socket_timeout": ENQUEUE_TIMEOUT_SECONDS,
-        "socket_connect_timeout": ENQUEUE_TIMEOUT_SECONDS,
-        "max_retries": 0,
-    }
-    try:
-        with current_app.connection_for_write(
-            connect_timeout=ENQUEUE_TIMEOUT_SECONDS, transport_options=timeouts
-        ) as connection:
-            send_transcript.apply_async((request_id,), connection=connection, retry=False)
-    except (KombuError, OSError) as error:
-        logger.warning("transcript %s not queued: %s", request_id, error)
-        return False
-    except Exception as error:  # noqa: BLE001 - a broker hiccup must never fail the frame
-        logger.warning("transcript %s not queued: %r", request_id, error)
-        return False
-    return True
+    """Queue the email. False if the broker could not take it: transcripts_reconcile queues
+    it again."""
+    return task_enqueue(send_transcript, request_id, what=f"transcript {request_id}")
 
 
 @shared_task(ignore_result=True)

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 
 from agents import selectors
 from agents.services.console_events import checkin_alert_on_commit
+from chatsy.enqueue import task_enqueue
 from conversations.models import Conversation
 
 logger = logging.getLogger(__name__)
@@ -56,13 +57,16 @@ def _checkin_email_on_commit(conversation_id: int, text: str, subject: str) -> N
     # Imported here: agents.tasks imports this package.
     from agents.tasks import vip_checkin_email
 
-    def enqueue() -> None:
-        try:
-            vip_checkin_email.delay(conversation_id, text, subject)
-        except Exception:  # noqa: BLE001 - the console alert stands; the log says what failed
-            logger.exception("VIP check-in email for conversation %s not queued", conversation_id)
-
-    transaction.on_commit(enqueue)
+    # The console alert stands whatever the broker does; the log says what failed.
+    transaction.on_commit(
+        lambda: task_enqueue(
+            vip_checkin_email,
+            conversation_id,
+            text,
+            subject,
+            what=f"VIP check-in email for conversation {conversation_id}",
+        )
+    )
 
 
 def vip_checkin_email_send(*, conversation_id: int, text: str, subject: str) -> int:

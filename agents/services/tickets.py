@@ -25,6 +25,7 @@ from agents import hours
 from agents.models import AgentProfile, Ticket, TicketReply
 from agents.selectors.tickets import alternatives_frame, call_slots_for, queue_schedule
 from agents.services.queue import conversation_leave_line
+from chatsy.enqueue import task_enqueue
 from conversations import lifecycle
 from conversations.frames import TicketRequest
 from conversations.models import Conversation
@@ -233,10 +234,7 @@ def _email_enqueue(kind: str, object_id: int) -> None:
     from agents import tasks
 
     task = tasks.ticket_confirmation_email if kind == "confirmation" else tasks.ticket_reply_email
-    try:
-        task.apply_async((object_id,), retry=False)
-    except Exception as error:  # noqa: BLE001 - the ticket is stored; the email can wait
-        logger.warning("%s email %s not queued: %r", kind, object_id, error)
+    task_enqueue(task, object_id, what=f"{kind} email {object_id}")
 
 
 class WidgetTickets:

@@ -64,7 +64,7 @@ def test_a_closed_console_gets_no_chat_and_the_visitor_reads_no_joined(browser, 
     composer.press("Enter")
     # The line's first broadcast comes after auto-assign had its go: nobody was given it.
     expect(visitor.locator("#chatsy-queue-text")).to_contain_text(
-        "Our team is offline right now", timeout=10_000
+        "Nobody from our team is available right now", timeout=10_000
     )
     conversation = Conversation.objects.get()
     assert (conversation.status, conversation.assigned_agent_id) == ("queued", None)

@@ -64,7 +64,7 @@ async def test_the_place_in_line_is_in_the_ready_frame_after_a_reload(new_visito
     assert ready["queue"]["position"] == 1
     # Nobody is available to serve the queue: no number, and the widget says so.
     assert ready["queue"]["wait_minutes"] is None
-    assert ready["queue"]["text"].startswith("You're next in line. Our team is offline")
+    assert ready["queue"]["text"].startswith("You're next in line. Nobody from our team is")
     await again.close()
 
 
@@ -96,7 +96,8 @@ async def test_each_message_while_waiting_is_acknowledged_once_and_shown_on_the_
     ack = await visitor.receive_message_from("system")
     assert ack["body"] == (
         "Thanks — I've added that to the notes for our support team. You're next in line. "
-        "Our team is offline right now; we'll follow up as soon as someone is back."
+        "Nobody from our team is available right now: leave your email under "
+        "“Other ways to reach us” and we'll follow up."
     )
     retried = await visitor.say("My order number is #48213", client_id=client_id)  # a retry
     assert retried["duplicate"] and retried["seq"] == first["seq"]
