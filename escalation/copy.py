@@ -100,6 +100,10 @@ WAIT_CANCELLED = (
     "No problem — I've cancelled the request, so you're no longer waiting in line. "
     "I'm still here: what else can I help you with?"
 )
+SENSITIVE_WAIT_CANCELLED = (
+    "No problem — I've cancelled the request, so you're no longer waiting in line. If you "
+    "write again, your message goes straight to our specialist team."
+)
 CANCEL_WAIT_LABEL = "Cancel and keep chatting with the bot"
 # Assigned, but the agent's console has not shown the chat yet (the widget says the same).
 AGENT_COMING = "Someone from our team is about to join."

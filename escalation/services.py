@@ -157,8 +157,12 @@ def escalation_wait_cancel(*, conversation: Conversation) -> bool:
     if lifecycle.conversation_lock(conversation=conversation) != Conversation.Status.QUEUED:
         return False
     conversation.refresh_from_db()
+    # In a sensitive conversation the bot never answers: say where the next message goes.
+    sensitive = selectors.conversation_sensitive_topic(conversation_id=conversation.pk)
     message_post_system(
-        conversation=conversation, body=copy.WAIT_CANCELLED, metadata={"event": "wait_cancelled"}
+        conversation=conversation,
+        body=copy.SENSITIVE_WAIT_CANCELLED if sensitive else copy.WAIT_CANCELLED,
+        metadata={"event": "wait_cancelled"},
     )
     lifecycle.conversation_cancel_wait(conversation=conversation)
     routing().leave(conversation=conversation)

@@ -19,6 +19,7 @@ from agents.waiting_queue import waiting_line
 from conversations.models import Conversation, Message
 from escalation import copy
 from escalation.models import Escalation, SensitiveProtocol
+from escalation.services import escalation_wait_cancel
 from escalation.turn import _visitor_action
 from tests.factories import AgentFactory, ConversationFactory, QueueFactory, escalated_conversation
 from tests.support.fake_openai import FakeOpenAI, normal
@@ -342,3 +343,13 @@ async def test_past_the_handoff_budget_a_sensitive_chat_still_gets_no_bot_answer
     assert [m.body for m in messages if m.sender == "bot"] == [copy.SENSITIVE_ESCALATION_LIMIT]
     assert messages[-2].body == "How long does shipping take?"  # stored: nothing is lost
     await visitor.close()
+
+
+@pytest.mark.django_db
+def test_cancelling_the_wait_in_a_sensitive_conversation_promises_no_bot(queues):
+    """The bot never answers here, so the cancellation says where the next message goes."""
+    conversation = escalated_conversation("Your driver keeps sending me threatening messages")
+    assert escalation_wait_cancel(conversation=conversation)
+    cancelled = conversation.messages.get(metadata__event="wait_cancelled")
+    assert cancelled.body == copy.SENSITIVE_WAIT_CANCELLED
+    assert "bot" not in cancelled.body and "specialist" in cancelled.body
