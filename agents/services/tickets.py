@@ -286,7 +286,7 @@ def ticket_confirmation_send(*, ticket_id: int) -> bool:
     a redelivered task a no-op. False if there was nothing (left) to send."""
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))  # queue is a nullable join
             .select_related("conversation__site", "queue")
             .filter(pk=ticket_id)
             .first()
@@ -310,7 +310,7 @@ def ticket_reply_send(*, reply_id: int) -> bool:
     """Email an agent's reply once (same guard as the confirmation)."""
     with transaction.atomic():
         reply = (
-            TicketReply.objects.select_for_update()
+            TicketReply.objects.select_for_update(of=("self",))
             .select_related("ticket__conversation__site")
             .filter(pk=reply_id)
             .first()
