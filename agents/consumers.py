@@ -204,7 +204,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             self.queue_heads = {}
         heads = self.queue_heads
         html, head = await database_sync_to_async(fragments.queue_changes)(
-            agent=self.authed, slug=slug, shown=heads.get(slug)
+            agent=self.authed, slug=slug, shown=heads.get(slug), changed=event.get("rows", ())
         )
         if head is None:
             heads.pop(slug, None)

@@ -7,6 +7,7 @@ stable id; appends use `hx-swap-oob="beforeend:#…"` and the console drops ids 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.template.loader import render_to_string
 
@@ -23,11 +24,12 @@ def queue_panel(*, agent: AgentProfile) -> str:
 
 
 def queue_changes(
-    *, agent: AgentProfile, slug: str, shown: list[str] | None
+    *, agent: AgentProfile, slug: str, shown: list[str] | None, changed: Iterable[str] = ()
 ) -> tuple[str, list[str] | None]:
     """What a console showing `shown` (the ids of a queue's first rows, in order) needs to
     show the queue now: the counts, the rows that left, the rows that came in — never more
-    than the first rows (CHATSY_CONSOLE_QUEUE_ROWS), however long the queue. With `shown`
+    than the first rows (CHATSY_CONSOLE_QUEUE_ROWS), however long the queue. `changed`: rows
+    whose content changed (the visitor wrote), redrawn where they are. With `shown`
     None (the socket has pushed nothing for it yet) the queue's section is sent whole.
     Returns the fragment and the ids now shown (None: not one of the agent's queues)."""
     panel = selectors.queue_panel(agent=agent)
@@ -40,6 +42,7 @@ def queue_changes(
         html = render_to_string("console/_queue_summary.html", context)
         return html + render_to_string("console/_queue_section.html", context), head
     left, moved = head_changes(shown, head)
+    moved |= set(changed) & set(shown) & set(head)  # redrawn in place: delete, then insert
     pushed_down = selectors.queue_still_waiting(queue=section.queue, public_ids=left)
     rows = {row.public_id: row for row in section.rows}
     context["gone"] = [i for i in shown if (i in left and i not in pushed_down) or i in moved]

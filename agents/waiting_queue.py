@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast
 
 import redis
@@ -54,6 +54,10 @@ class WaitingQueue(Protocol):
     def claim_next(self, queues: Sequence[str]) -> WaitingEntry | None:
         """Take the first waiting conversation across these queues, atomically."""
 
+    def reprioritise(self, conversation_id: str, priority: str) -> bool:
+        """Re-score a waiting conversation at `priority`, keeping its queue and enqueue time
+        (it moves to its place in the new band). False, and nothing written, if not waiting."""
+
     def position(self, conversation_id: str) -> int | None:
         """1 for the front of its queue; None if not waiting."""
 
@@ -93,6 +97,14 @@ class MemoryWaitingQueue:
                 return None
             first = min(candidates, key=_order)
             return self._entries.pop(first.conversation_id)
+
+    def reprioritise(self, conversation_id: str, priority: str) -> bool:
+        with self._lock:
+            entry = self._entries.get(conversation_id)
+            if entry is None:
+                return False
+            self._entries[conversation_id] = replace(entry, priority=priority)
+            return True
 
     def position(self, conversation_id: str) -> int | None:
         entry = self._entries.get(conversation_id)
@@ -152,6 +164,18 @@ end
 return false
 """
 
+# Only a conversation still waiting moves: one claimed meanwhile is not put back in line.
+# The score is formatted as an integer (%d): Lua's default number format would round it.
+_REPRIORITISE = """
+local queue = redis.call('HGET', KEYS[1], 'queue')
+if not queue or not redis.call('ZSCORE', ARGV[5] .. queue, ARGV[1]) then return 0 end
+local enqueued_ms = tonumber(redis.call('HGET', KEYS[1], 'enqueued_ms'))
+local score = string.format('%d', tonumber(ARGV[3]) * tonumber(ARGV[4]) + enqueued_ms)
+redis.call('ZADD', ARGV[5] .. queue, score, ARGV[1])
+redis.call('HSET', KEYS[1], 'priority', ARGV[2])
+return 1
+"""
+
 _CLAIM_NEXT = """
 local best_key, best_member, best_score = nil, nil, nil
 for _, key in ipairs(KEYS) do
@@ -189,6 +213,7 @@ class RedisWaitingQueue:
         self._enqueue = client.register_script(_ENQUEUE)
         self._claim = client.register_script(_CLAIM)
         self._claim_next = client.register_script(_CLAIM_NEXT)
+        self._reprioritise = client.register_script(_REPRIORITISE)
 
     @redis_boundary
     def enqueue(self, entry: WaitingEntry) -> None:
@@ -222,6 +247,16 @@ class RedisWaitingQueue:
             return None
         raw = self._claim_next(keys=[_queue_key(q) for q in queues], args=[_entry_key("")])
         return _from_flat(raw)
+
+    @redis_boundary
+    def reprioritise(self, conversation_id: str, priority: str) -> bool:
+        """One script: the new band with the entry's own enqueue time, if it still waits."""
+        band = PRIORITY_BANDS.get(priority, PRIORITY_BANDS["normal"])
+        moved = self._reprioritise(
+            keys=[_entry_key(conversation_id)],
+            args=[conversation_id, priority, band, BAND_WIDTH, _queue_key("")],
+        )
+        return bool(moved)
 
     @redis_boundary
     def position(self, conversation_id: str) -> int | None:

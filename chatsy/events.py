@@ -102,6 +102,7 @@ class ConversationUpdated(TypedDict):
 class QueueChanged(TypedDict):
     type: Literal["queue.changed"]
     queue: str
+    rows: NotRequired[list[str]]  # conversations whose row changed in place (sentiment, line)
 
 
 class ChatOpened(TypedDict):
@@ -252,8 +253,12 @@ def conversation_updated(*, conversation: UUID | str) -> ConversationUpdated:
     return {"type": "conversation.updated", "conversation_id": str(conversation)}
 
 
-def queue_changed(*, queue: str) -> QueueChanged:
-    return {"type": "queue.changed", "queue": queue}
+def queue_changed(*, queue: str, rows: Sequence[UUID | str] = ()) -> QueueChanged:
+    """The queue moved; `rows`: conversations whose rows must be redrawn even if not moved."""
+    event: QueueChanged = {"type": "queue.changed", "queue": queue}
+    if rows:
+        event["rows"] = [str(row) for row in rows]
+    return event
 
 
 def chat_opened(*, conversation: UUID | str) -> ChatOpened:

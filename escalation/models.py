@@ -262,6 +262,15 @@ class Escalation(models.Model):
     signals = models.JSONField(default=dict, blank=True)
     sentiment = models.FloatField(default=0.0)
     sentiment_breakdown = models.JSONField(default=dict, blank=True)
+    # What the visitor wrote last while waiting for a person, for the live queue row.
+    waiting_sentiment = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Sentiment of the visitor's latest message while waiting; empty: none yet.",
+    )
+    waiting_line = models.CharField(
+        max_length=200, blank=True, help_text="The visitor's latest message while waiting."
+    )
     ai_attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Bot answers before handoff."
     )

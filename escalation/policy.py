@@ -404,3 +404,32 @@ DEFAULT_PLANS = (
         proactive_checkin_minutes=15,
     ),
 )
+
+
+# --- priority while waiting -----------------------------------------------------------------
+# A visitor who writes while queued can change how urgent the chat is ("Useless!", "someone
+# used my card"): the queue re-sorts on it. Raise only: an agent's or a rule's priority is
+# never undone by a calmer message, and a row never jumps back down under a watching agent.
+
+_PRIORITY_ORDER = (Priority.NORMAL, Priority.HIGH, Priority.URGENT)
+# Issues that put a waiting chat first however it came in (the spec's "escalate_priority"
+# security keywords, legal questions, the sensitive topics' "priority routing").
+URGENT_WHILE_WAITING = frozenset({Category.SECURITY, Category.LEGAL, Category.SENSITIVE})
+
+
+def priority_while_waiting(
+    *, current: str, sentiment: float, issue: str, thresholds: Thresholds
+) -> Priority:
+    """The priority after a message written while waiting. `issue`: the category the engine
+    would escalate this message for ("" for none). A security, legal or sensitive issue makes
+    it urgent; strong negativity (a score below `sentiment_escalate_below`, or the engine
+    escalating for the mood) at least high; it never goes down."""
+    wanted = Priority.NORMAL
+    if issue in URGENT_WHILE_WAITING:
+        wanted = Priority.URGENT
+    elif (
+        sentiment < thresholds.sentiment_escalate_below or issue == Category.NEGATIVE_SENTIMENT
+    ):
+        wanted = Priority.HIGH
+    now = Priority(current) if current in Priority._value2member_map_ else Priority.NORMAL
+    return max(now, wanted, key=_PRIORITY_ORDER.index)

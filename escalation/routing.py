@@ -34,6 +34,10 @@ class Routing(Protocol):
     def leave(self, *, conversation: Conversation) -> None:
         """Take it out of the waiting line (Redis on commit) and tell the queue's watchers."""
 
+    def waiting_changed(self, *, conversation: Conversation, priority: str) -> None:
+        """The waiting visitor wrote: store `priority` (raised or not), re-score the line on
+        commit if it rose, and redraw the conversation's queue row in every console."""
+
 
 _installed: Routing | None = None
 

@@ -20,8 +20,9 @@ from conversations.models import Conversation, Message
 from conversations.services import message_post_system
 from escalation import copy, selectors
 from escalation.buttons import SENSITIVE_FOLLOW_UP, sensitive_conversation
-from escalation.engine import Decision
+from escalation.engine import Decision, Snapshot, decide
 from escalation.models import Escalation, Outcome
+from escalation.policy import priority_while_waiting
 from escalation.policy_store import policy_current
 from escalation.routing import routing
 from escalation.summary import extractive_summary
@@ -143,11 +144,33 @@ def waiting_message_acknowledge(*, message: Message) -> Message | None:
             state = routing().queue_state(conversation=conversation)
     team = copy.team_name(state["queue"] if state else _queue_slug(conversation))
     place = copy.AGENT_COMING if assigned_unseen else (state["text"] if state else "")
-    return message_post_system(
+    acknowledgement = message_post_system(
         conversation=conversation,
         body=copy.added_to_notes(team=team, place=place),
         metadata={"event": "waiting_ack", "for_seq": message.seq},
     )
+    _waiting_reassess(conversation, message)
+    return acknowledgement
+
+
+def _waiting_reassess(conversation: Conversation, message: Message) -> None:
+    """The queue row follows what the waiting visitor writes: their mood now, their latest
+    line, and a priority that may rise (policy.priority_while_waiting) and re-sort the line."""
+    policy = policy_current()
+    decision = decide(Snapshot(message=message.body), policy, message.created)
+    issue = decision.category if decision.escalates or decision.sensitive_topic else ""
+    priority = priority_while_waiting(
+        current=conversation.priority,
+        sentiment=decision.sentiment.score,
+        issue=issue,
+        thresholds=policy.thresholds,
+    )
+    latest = selectors.escalation_latest(conversation=conversation)
+    if latest is not None:
+        Escalation.objects.filter(pk=latest.pk).update(
+            waiting_sentiment=decision.sentiment.score, waiting_line=message.body[:200]
+        )
+    routing().waiting_changed(conversation=conversation, priority=str(priority))
 
 
 @transaction.atomic

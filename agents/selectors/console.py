@@ -61,8 +61,17 @@ class WaitingChat:
     escalation: Escalation | None
 
     @property
+    def sentiment_now(self) -> float | None:
+        """The visitor's mood in their latest message while waiting, else at the handoff."""
+        if self.escalation is None:
+            return None
+        latest = self.escalation.waiting_sentiment
+        return self.escalation.sentiment if latest is None else latest
+
+    @property
     def sentiment_label(self) -> str:
-        return sentiment_label(self.escalation.sentiment) if self.escalation else "neutral"
+        now = self.sentiment_now
+        return "neutral" if now is None else sentiment_label(now)
 
     @property
     def public_id(self) -> str:

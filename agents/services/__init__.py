@@ -40,6 +40,7 @@ from agents.services.queue import (
     queue_reconcile,
     queue_sla_watch,
 )
+from agents.services.waiting_rows import conversation_waiting_update
 from agents.services.tickets import (
     TicketInvalid,
     TicketNotAvailable,
@@ -56,6 +57,7 @@ from agents.services.tickets import (
 __all__ = [
     "vip_checkin_email_send",
     "vip_checkins_send",
+    "conversation_waiting_update",
     "FOLLOW_UP_WHEN_QUEUE_DOWN",
     "AlreadyTaken",
     "AtCapacity",

@@ -82,6 +82,12 @@ class QueueRouting:
     def leave(self, *, conversation: Conversation) -> None:
         conversation_leave_line(conversation=conversation)
 
+    def waiting_changed(self, *, conversation: Conversation, priority: str) -> None:
+        # Imported here: waiting_rows builds on this module (positions broadcast).
+        from agents.services.waiting_rows import conversation_waiting_update
+
+        conversation_waiting_update(conversation=conversation, priority=priority)
+
 
 def conversation_leave_line(*, conversation: Conversation) -> None:
     """The conversation stopped waiting without an agent (the visitor cancelled): out of

@@ -36,6 +36,19 @@ def wait_clock(since: datetime | None) -> str:
 
 
 @register.filter
+def wait_minutes(since: datetime | None) -> str:
+    """How long a visitor has waited, to the minute: "under 1 min", "4 min", "1 h 05 min".
+    static/console/queue-clock.js writes the same words from the row's `data-since`."""
+    if since is None:
+        return ""
+    minutes = max(0, int((timezone.now() - since).total_seconds()) // 60)
+    if minutes < 1:
+        return "under 1 min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02} min" if hours else f"{minutes} min"
+
+
+@register.filter
 def seconds_clock(seconds) -> str:
     """125 → "2:05"."""
     if not isinstance(seconds, int | float):

@@ -39,6 +39,40 @@ def test_urgent_before_high_before_normal_then_first_come_first_served(line):
     assert line.depth("general") == 4
 
 
+def test_reprioritise_moves_a_waiting_chat_into_its_new_band_keeping_its_wait(line):
+    """A visitor who wrote "Useless!" while waiting: high now, ahead of every normal chat but
+    behind the high ones who waited longer; its enqueue time (real epoch milliseconds) kept."""
+    now_ms = 1_796_000_000_000  # December 2026: the score must not lose a millisecond
+    first, second, angry = entry(at=now_ms), entry(at=now_ms + 1), entry(at=now_ms + 2)
+    earlier_high = entry(priority="high", at=now_ms + 3)
+    for item in (first, second, angry, earlier_high):
+        line.enqueue(item)
+    later_high = entry(priority="high", at=now_ms + 5)
+    line.enqueue(later_high)
+
+    assert line.reprioritise(angry.conversation_id, "high") is True
+
+    assert [e.conversation_id for e in line.entries("general")] == [
+        angry.conversation_id,  # high, and it joined (now_ms + 2) before the high ones
+        earlier_high.conversation_id,
+        later_high.conversation_id,
+        first.conversation_id,
+        second.conversation_id,
+    ]
+    moved = next(e for e in line.all_entries() if e.conversation_id == angry.conversation_id)
+    assert (moved.priority, moved.enqueued_ms, moved.queue) == ("high", now_ms + 2, "general")
+    assert line.position(angry.conversation_id) == 1
+
+
+def test_reprioritise_never_puts_a_claimed_chat_back_in_line(line):
+    taken = entry()
+    line.enqueue(taken)
+    assert line.claim(taken.conversation_id) == taken
+    assert line.reprioritise(taken.conversation_id, "urgent") is False
+    assert line.reprioritise(str(uuid.uuid4()), "urgent") is False
+    assert line.depth("general") == 0 and line.all_entries() == []
+
+
 def test_claim_takes_a_conversation_once(line):
     waiting = entry()
     line.enqueue(waiting)

@@ -50,6 +50,7 @@ BUILT: list[events.Event] = [
     events.note_created(note_id=4),
     events.conversation_updated(conversation=CONVERSATION),
     events.queue_changed(queue="general"),
+    events.queue_changed(queue="general", rows=[CONVERSATION]),
     events.chat_opened(conversation=CONVERSATION),
     events.chat_closed(conversation=str(CONVERSATION)),
     events.presence_changed(status="away"),

@@ -1,0 +1,42 @@
+/*
+ * The queue rows' waiting times, ticking in the browser: each row carries when the visitor
+ * started waiting (<time class="queue-wait" data-since="<epoch seconds>">) and this rewrites
+ * its words every 15 s and whenever rows arrive. The server pushes rows only when they change,
+ * never for the clock. Same words as the `wait_minutes` template filter.
+ */
+(function () {
+  'use strict';
+
+  var EVERY_MS = 15000;
+
+  function words(seconds) {
+    var minutes = Math.floor(Math.max(0, seconds) / 60);
+    if (minutes < 1) return 'under 1 min';
+    var hours = Math.floor(minutes / 60);
+    var rest = minutes % 60;
+    return hours ? hours + ' h ' + String(rest).padStart(2, '0') + ' min' : minutes + ' min';
+  }
+
+  function update() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll('time.queue-wait[data-since]').forEach(function (el) {
+      var since = Number(el.getAttribute('data-since'));
+      if (!isFinite(since) || since <= 0) return;
+      var text = words(now - since);
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+
+  // Rows pushed over the socket or fetched over HTTP show the right words at once.
+  ['htmx:oobAfterSwap', 'htmx:afterSettle', 'htmx:wsAfterMessage'].forEach(function (name) {
+    document.addEventListener(name, update);
+  });
+
+  function start() {
+    update();
+    setInterval(update, EVERY_MS);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
