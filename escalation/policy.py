@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from escalation.engine import Decision
     from escalation.signals.classifier import TriageModel
 
 
@@ -417,19 +418,17 @@ _PRIORITY_ORDER = (Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 URGENT_WHILE_WAITING = frozenset({Category.SECURITY, Category.LEGAL, Category.SENSITIVE})
 
 
-def priority_while_waiting(
-    *, current: str, sentiment: float, issue: str, thresholds: Thresholds
-) -> Priority:
-    """The priority after a message written while waiting. `issue`: the category the engine
-    would escalate this message for ("" for none). A security, legal or sensitive issue makes
-    it urgent; strong negativity (a score below `sentiment_escalate_below`, or the engine
-    escalating for the mood) at least high; it never goes down."""
+def priority_while_waiting(*, current: str, decision: Decision) -> Priority:
+    """The priority after a message written while waiting, from the engine's decision on it.
+    A security, legal or sensitive issue it would escalate for makes it urgent; a mood it acts
+    on (frustration acknowledged, or anger escalated: the policy's sentiment thresholds and
+    the classifier) makes it at least high. It never goes down."""
     wanted = Priority.NORMAL
-    if issue in URGENT_WHILE_WAITING:
-        wanted = Priority.URGENT
-    elif (
-        sentiment < thresholds.sentiment_escalate_below or issue == Category.NEGATIVE_SENTIMENT
+    if decision.sensitive_topic or (
+        decision.escalates and decision.category in URGENT_WHILE_WAITING
     ):
+        wanted = Priority.URGENT
+    elif any(reason.signal == "sentiment" for reason in decision.reasons):
         wanted = Priority.HIGH
     now = Priority(current) if current in Priority._value2member_map_ else Priority.NORMAL
     return max(now, wanted, key=_PRIORITY_ORDER.index)

@@ -156,15 +156,8 @@ def waiting_message_acknowledge(*, message: Message) -> Message | None:
 def _waiting_reassess(conversation: Conversation, message: Message) -> None:
     """The queue row follows what the waiting visitor writes: their mood now, their latest
     line, and a priority that may rise (policy.priority_while_waiting) and re-sort the line."""
-    policy = policy_current()
-    decision = decide(Snapshot(message=message.body), policy, message.created)
-    issue = decision.category if decision.escalates or decision.sensitive_topic else ""
-    priority = priority_while_waiting(
-        current=conversation.priority,
-        sentiment=decision.sentiment.score,
-        issue=issue,
-        thresholds=policy.thresholds,
-    )
+    decision = decide(Snapshot(message=message.body), policy_current(), message.created)
+    priority = priority_while_waiting(current=conversation.priority, decision=decision)
     latest = selectors.escalation_latest(conversation=conversation)
     if latest is not None:
         Escalation.objects.filter(pk=latest.pk).update(

@@ -1,0 +1,139 @@
+"""Issue 14, item 3: queue rows follow what the waiting visitor writes. Sentiment, priority
+and their latest line update in every console showing the queue (an agent's and a
+supervisor's), row by row; a raised priority re-sorts Redis's line and the row moves.
+
+Real pieces only: the widget's and the consoles' sockets on the real ASGI app, the engine with
+the shipped classifier, a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+
+from agents.models import Queue
+from agents.waiting_queue import waiting_line
+from conversations.models import Conversation
+from escalation.models import Escalation
+from tests.factories import AgentFactory, QueueFactory
+from tests.support.console_socket import console_socket, receive_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROW = re.compile(r'<li class="queue-row[^"]*" id="queue-row-([0-9a-f-]{36})"')
+
+
+def general_queue_only() -> Queue:
+    general = QueueFactory(slug="general", routing=Queue.Routing.MANUAL)
+    Queue.objects.exclude(pk=general.pk).update(active=False)
+    return general
+
+
+async def escalate_over_the_widget(new_visitor):
+    visitor = await new_visitor()
+    await visitor.connect()
+    await visitor.say("I want to talk to a human")
+    assert (await visitor.receive_type("status"))["conversation"]["status"] == "queued"
+    chat = await database_sync_to_async(
+        Conversation.objects.filter(status="queued").order_by("-pk").first
+    )()
+    return visitor, str(chat.public_id)
+
+
+def redis_order() -> list[str]:
+    return [entry.conversation_id for entry in waiting_line().entries("general")]
+
+
+def stored(public_id: str) -> tuple[str, float | None, str]:
+    conversation = Conversation.objects.get(public_id=public_id)
+    escalation = Escalation.objects.get(conversation=conversation)
+    return conversation.priority, escalation.waiting_sentiment, escalation.waiting_line
+
+
+def row_html(frame: str, public_id: str) -> str:
+    """The inserted row of this chat in a pushed frame (exactly one)."""
+    rows = re.findall(rf'<li class="queue-row[^"]*" id="queue-row-{public_id}".*?</li>', frame, re.S)
+    assert len(rows) == 1, frame
+    return rows[0]
+
+
+async def place_of(visitor, position: int) -> dict:
+    """Skip the visitor's frames until their place in line is `position` (bounded)."""
+    async with asyncio.timeout(5):
+        while True:
+            frame = await visitor.receive_type("queue")
+            if frame["position"] == position:
+                return frame
+
+
+@pytest.mark.asyncio
+async def test_rows_follow_what_the_waiting_visitor_writes_and_re_sort(client, new_visitor):
+    general = await database_sync_to_async(general_queue_only)()
+    agent = await database_sync_to_async(AgentFactory)(queues=[general])
+    supervisor = await database_sync_to_async(AgentFactory)(is_supervisor=True)
+    consoles = [await console_socket(client, agent), await console_socket(Client(), supervisor)]
+
+    first, a = await escalate_over_the_widget(new_visitor)
+    second, b = await escalate_over_the_widget(new_visitor)
+    third, c = await escalate_over_the_widget(new_visitor)
+    for console in consoles:
+        seen = await receive_until(console, f'id="queue-row-{c}"')
+        assert 'class="mood mood-neutral"' in row_html(seen, c)  # at the handoff
+    assert redis_order() == [a, b, c]
+
+    # The third visitor loses patience: strongly negative, so at least high; first in line.
+    await third.say("Useless!")
+    for console in consoles:
+        frame = await receive_until(console, f'id="queue-row-{c}" hx-swap-oob="delete"')
+        assert ROW.findall(frame) == [c]  # only that row is redrawn: no other row, no twin
+        assert frame.count(f'id="queue-row-{c}"') == 2  # deleted, then inserted once
+        assert 'hx-swap-oob="afterbegin:#queue-rows-general"' in frame  # ahead of the others
+        row = row_html(frame, c)
+        assert 'class="queue-row priority-high"' in row and ">high</span>" in row
+        assert 'class="mood mood-angry"' in row
+        assert "“Useless!”" in row
+    priority, mood, line = await database_sync_to_async(stored)(c)
+    assert priority == "high" and mood is not None and mood < -0.5 and line == "Useless!"
+    assert redis_order() == [c, a, b]
+    # The visitors hear their new places: the third is next, the first moved down.
+    assert (await place_of(third, 1))["position"] == 1
+    assert (await place_of(first, 2))["position"] == 2
+
+    # A calmer line from the first visitor: its row is redrawn where it is (after the row
+    # above it); the priority never moves down or up for it, and the line keeps its order.
+    await first.say("Thanks, I'll wait here.")
+    for console in consoles:
+        frame = await receive_until(console, f'id="queue-row-{a}" hx-swap-oob="delete"')
+        assert ROW.findall(frame) == [a]
+        assert f'hx-swap-oob="afterend:#queue-row-{c}"' in frame
+        row = row_html(frame, a)
+        assert 'class="queue-row priority-normal"' in row and 'class="mood mood-positive"' in row
+        assert "“Thanks, I&#x27;ll wait here.”" in row
+    assert (await database_sync_to_async(stored)(a))[0] == "normal"
+    assert redis_order() == [c, a, b]
+
+    # A security issue named while waiting: urgent, ahead of the high one.
+    await second.say("Someone hacked my account and changed my password!")
+    for console in consoles:
+        frame = await receive_until(console, f'id="queue-row-{b}" hx-swap-oob="delete"')
+        assert ROW.findall(frame) == [b]
+        assert 'hx-swap-oob="afterbegin:#queue-rows-general"' in frame
+        assert 'class="queue-row priority-urgent"' in row_html(frame, b)
+    assert (await database_sync_to_async(stored)(b))[0] == "urgent"
+    assert redis_order() == [b, c, a]
+
+    # And an angry line after that never lowers urgent to high.
+    await second.say("This is ridiculous, USELESS!!!")
+    for console in consoles:
+        frame = await receive_until(console, f'id="queue-row-{b}" hx-swap-oob="delete"')
+        assert 'class="queue-row priority-urgent"' in row_html(frame, b)
+    assert (await database_sync_to_async(stored)(b))[0] == "urgent"
+    assert redis_order() == [b, c, a]
+
+    for console in consoles:
+        await console.disconnect()
+    for visitor in (first, second, third):
+        await visitor.close()
