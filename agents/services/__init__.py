@@ -40,7 +40,6 @@ from agents.services.queue import (
     queue_reconcile,
     queue_sla_watch,
 )
-from agents.services.waiting_rows import conversation_waiting_update
 from agents.services.tickets import (
     TicketInvalid,
     TicketNotAvailable,
@@ -53,6 +52,7 @@ from agents.services.tickets import (
     ticket_reply,
     ticket_reply_send,
 )
+from agents.services.waiting_rows import conversation_waiting_update
 
 __all__ = [
     "vip_checkin_email_send",

@@ -55,7 +55,8 @@ def stored(public_id: str) -> tuple[str, float | None, str]:
 
 def row_html(frame: str, public_id: str) -> str:
     """The inserted row of this chat in a pushed frame (exactly one)."""
-    rows = re.findall(rf'<li class="queue-row[^"]*" id="queue-row-{public_id}".*?</li>', frame, re.S)
+    row = rf'<li class="queue-row[^"]*" id="queue-row-{public_id}".*?</li>'
+    rows = re.findall(row, frame, re.S)
     assert len(rows) == 1, frame
     return rows[0]
 

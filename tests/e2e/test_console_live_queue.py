@@ -1,0 +1,86 @@
+"""Live queue rows in Chromium on Daphne (issue 14, item 3): a visitor who writes "Useless!"
+while waiting turns their row's sentiment badge from neutral to frustrated and its priority
+to high, and the row moves above the visitor who waited longer, in the agent's open console;
+the waiting time ticks in the browser (static/console/queue-clock.js), with no push for it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from agents.models import AgentProfile, Queue
+from conversations.models import Conversation
+from escalation.policy import Policy
+from escalation.policy_store import POLICY_VERSION, policy_replace
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_console_handoff import log_in, open_widget
+from tests.factories import QueueFactory
+
+pytestmark = pytest.mark.e2e
+
+ROWS = "#queue-rows-general > li.queue-row"
+
+
+@pytest.fixture
+def manual_desk(demo):
+    """The spec's policy; chats wait in a manual `general` queue that every agent serves."""
+    policy_replace(Policy.default())  # earlier transactional tests flushed the seeded rows
+    POLICY_VERSION.bump()  # the server rereads its cached policy within a second
+    general = QueueFactory(slug="general", name="General support")
+    Queue.objects.update(routing=Queue.Routing.MANUAL)
+    for agent in AgentProfile.objects.all():
+        agent.queues.add(general)
+    return demo
+
+
+def ask_for_a_human(browser, base: str):
+    context = browser.new_context(viewport={"width": 1100, "height": 760})
+    page = context.new_page()
+    composer = open_widget(page, base)
+    composer.fill("I want to talk to a human")
+    composer.press("Enter")
+    expect(page.locator("#chatsy-queue")).to_be_visible(timeout=10_000)
+    return context, composer
+
+
+def test_the_row_follows_the_visitor_and_re_sorts_and_the_wait_ticks(browser, manual_desk):
+    base = manual_desk
+    console = browser.new_context(viewport={"width": 1440, "height": 900})
+    agent_page = console.new_page()
+    agent_page.clock.install()  # real time flows; the test can jump it forward later
+    log_in(agent_page, base)
+
+    first_context, _first = ask_for_a_human(browser, base)
+    second_context, second = ask_for_a_human(browser, base)
+    first_id, second_id = (
+        str(c.public_id) for c in Conversation.objects.filter(status="queued").order_by("pk")
+    )
+    rows = agent_page.locator(ROWS)
+    expect(rows).to_have_count(2, timeout=10_000)
+    expect(rows.nth(0)).to_have_id(f"queue-row-{first_id}")
+    second_row = agent_page.locator(f"#queue-row-{second_id}")
+    expect(second_row.locator(".mood")).to_have_text("neutral")
+    expect(second_row.locator(".prio")).to_have_count(0)  # normal shows no badge
+    expect(second_row.locator("time.queue-wait")).to_have_text("under 1 min")
+
+    second.fill("Useless!")
+    second.press("Enter")
+
+    # The badge changes, the priority shows, the latest line is quoted, and the row moves up.
+    second_row = agent_page.locator(f"#queue-row-{second_id}")
+    expect(second_row.locator(".mood")).to_have_text("frustrated", timeout=10_000)
+    expect(second_row.locator(".prio")).to_have_text("high")
+    expect(second_row.locator(".latest-line")).to_have_text("“Useless!”")
+    expect(rows.nth(0)).to_have_id(f"queue-row-{second_id}")
+    expect(rows.nth(1)).to_have_id(f"queue-row-{first_id}")
+    expect(rows).to_have_count(2)  # moved, not copied
+    screenshot(agent_page, "console-live-queue-resorted.png")
+
+    # Two minutes later the waits read "2 min" (the ticker runs every 15 s in the page).
+    agent_page.clock.fast_forward("02:05")
+    for row_id in (second_id, first_id):
+        expect(agent_page.locator(f"#queue-row-{row_id} time.queue-wait")).to_have_text("2 min")
+    screenshot(agent_page, "console-live-queue-clock.png")
+
+    for context in (first_context, second_context, console):
+        context.close()
