@@ -8,29 +8,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from agents.models import AgentProfile, Queue
 from conversations.models import Conversation
-from escalation.policy import Policy
-from escalation.policy_store import POLICY_VERSION, policy_replace
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_console_handoff import log_in, open_widget
-from tests.factories import QueueFactory
+from tests.e2e.test_console_handoff import desk, log_in, open_widget  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
 ROWS = "#queue-rows-general > li.queue-row"
-
-
-@pytest.fixture
-def manual_desk(demo):
-    """The spec's policy; chats wait in a manual `general` queue that every agent serves."""
-    policy_replace(Policy.default())  # earlier transactional tests flushed the seeded rows
-    POLICY_VERSION.bump()  # the server rereads its cached policy within a second
-    general = QueueFactory(slug="general", name="General support")
-    Queue.objects.update(routing=Queue.Routing.MANUAL)
-    for agent in AgentProfile.objects.all():
-        agent.queues.add(general)
-    return demo
 
 
 def ask_for_a_human(browser, base: str):
@@ -43,8 +27,9 @@ def ask_for_a_human(browser, base: str):
     return context, composer
 
 
-def test_the_row_follows_the_visitor_and_re_sorts_and_the_wait_ticks(browser, manual_desk):
-    base = manual_desk
+def test_the_row_follows_the_visitor_and_re_sorts_and_the_wait_ticks(browser, desk):  # noqa: F811
+    """`desk`: the spec's policy, a manual general queue every agent serves."""
+    base = desk
     console = browser.new_context(viewport={"width": 1440, "height": 900})
     agent_page = console.new_page()
     agent_page.clock.install()  # real time flows; the test can jump it forward later
