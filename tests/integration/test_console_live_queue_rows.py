@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 
 import pytest
 from channels.db import database_sync_to_async
@@ -17,9 +18,12 @@ from django.test import Client
 from agents.models import Queue
 from agents.waiting_queue import waiting_line
 from conversations.models import Conversation
+from conversations.services import message_receive
 from escalation.models import Escalation
-from tests.factories import AgentFactory, QueueFactory
+from escalation.services import waiting_message_acknowledge
+from tests.factories import AgentFactory, QueueFactory, escalated_conversation
 from tests.support.console_socket import console_socket, receive_until
+from tests.support.presence import agent_available
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,3 +142,27 @@ async def test_rows_follow_what_the_waiting_visitor_writes_and_re_sort(client, n
         await console.disconnect()
     for visitor in (first, second, third):
         await visitor.close()
+
+
+def test_assigned_but_not_yet_opened_stores_the_mood_and_priority_and_never_requeues(
+    default_policy,
+):
+    """Auto-assigned to an agent who has not opened the chat yet: to the visitor it is still
+    a wait, so their mood, line and a raised priority are kept (the card and a return to the
+    queue use them); it has no queue row and never goes back into Redis's line."""
+    general = general_queue_only()
+    Queue.objects.filter(pk=general.pk).update(routing=Queue.Routing.AUTO)
+    sarah = AgentFactory(queues=[general])
+    agent_available(sarah)
+    chat = escalated_conversation()
+    chat.refresh_from_db()
+    assert chat.status == "assigned" and redis_order() == []
+
+    message = message_receive(conversation=chat, client_id=uuid.uuid4(), body="Useless!").message
+    assert waiting_message_acknowledge(message=message) is not None
+
+    assert stored(str(chat.public_id)) == ("high", -0.3, "Useless!")
+    assert redis_order() == []
+    # A second run for the same message (a retried hook) changes nothing and adds nothing.
+    assert waiting_message_acknowledge(message=message) is None
+    assert redis_order() == []
