@@ -22,6 +22,7 @@ from conversations.services import message_receive
 from escalation.models import Escalation
 from escalation.services import waiting_message_acknowledge
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
+from tests.integration.test_queue_abandoned import escalate_over_the_widget
 from tests.support.console_socket import console_socket, receive_until
 from tests.support.presence import agent_available
 
@@ -36,14 +37,9 @@ def general_queue_only() -> Queue:
     return general
 
 
-async def escalate_over_the_widget(new_visitor):
-    visitor = await new_visitor()
-    await visitor.connect()
-    await visitor.say("I want to talk to a human")
-    assert (await visitor.receive_type("status"))["conversation"]["status"] == "queued"
-    chat = await database_sync_to_async(
-        Conversation.objects.filter(status="queued").order_by("-pk").first
-    )()
+async def ask_for_a_human(new_visitor):
+    """A visitor escalated over the widget's socket, and their chat's public id."""
+    visitor, chat = await escalate_over_the_widget(new_visitor)
     return visitor, str(chat.public_id)
 
 
@@ -81,9 +77,9 @@ async def test_rows_follow_what_the_waiting_visitor_writes_and_re_sort(client, n
     supervisor = await database_sync_to_async(AgentFactory)(is_supervisor=True)
     consoles = [await console_socket(client, agent), await console_socket(Client(), supervisor)]
 
-    first, a = await escalate_over_the_widget(new_visitor)
-    second, b = await escalate_over_the_widget(new_visitor)
-    third, c = await escalate_over_the_widget(new_visitor)
+    first, a = await ask_for_a_human(new_visitor)
+    second, b = await ask_for_a_human(new_visitor)
+    third, c = await ask_for_a_human(new_visitor)
     for console in consoles:
         seen = await receive_until(console, f'id="queue-row-{c}"')
         assert 'class="mood mood-neutral"' in row_html(seen, c)  # at the handoff
