@@ -71,7 +71,7 @@ def test_the_card_reads_at_a_glance_on_a_laptop(visitor, laptop, desk):
     gathered = card.locator(".gathered-block")
     expect(summary).to_contain_text("I was charged $240 twice")
     expect(gathered.locator(".chip")).not_to_have_count(0)
-    expect(gathered).to_contain_text("#48213")
+    expect(gathered).to_contain_text("48213")
     expect(gathered).to_contain_text("ada@example.com")
     # Nothing in the card is cut off by a scroll box of its own...
     assert card.evaluate(INNER_SCROLLERS) == []
@@ -80,6 +80,7 @@ def test_the_card_reads_at_a_glance_on_a_laptop(visitor, laptop, desk):
     # ...and the summary and the gathered information are on screen as the chat opens.
     expect(summary).to_be_in_viewport()
     expect(gathered).to_be_in_viewport()
+    expect(pane.locator(".composer textarea")).to_be_in_viewport()  # and the agent can reply
     expect(card.locator(".ai-block")).to_contain_text(
         "Not answered by the AI: handed to a person."
     )
