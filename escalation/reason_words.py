@@ -90,12 +90,13 @@ def reason_in_words(
         return f"Billing dispute, amount not stated (disputes over {over} go to a person)"
     if signal == "order_age_days" and threshold is not None:
         return (
-            f"Refund for an order {_count(value)} days old "
-            f"(the policy covers {threshold:g} days)"
+            f"Refund for an order {_count(value)} days old (the policy covers {threshold:g} days)"
         )
     if signal == "confidence":
         sure = _number(value)
-        return f"The AI was only {sure:.0%} sure of its answer" if sure is not None else category_words
+        return (
+            f"The AI was only {sure:.0%} sure of its answer" if sure is not None else category_words
+        )
     if signal == "sentiment":
         return "The visitor is upset"
     if signal == "plan":
@@ -140,9 +141,7 @@ def attempts_with_questions(
         if question_seq is None:
             continue  # a greeting or an answer to nothing the visitor wrote
         confidence = _number(answer.get("confidence"))
-        attempt = Attempt(
-            asked[question_seq], str(answer.get("text") or ""), confidence, False
-        )
+        attempt = Attempt(asked[question_seq], str(answer.get("text") or ""), confidence, False)
         attempts.append((question_seq, attempt))
     if escalating_seq is None or escalating_seq not in asked:
         return [attempt for _, attempt in attempts]

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from conversations.models import Conversation
 from escalation.models import Escalation
 from escalation.selectors import escalations_unreviewed_count
-from tests.e2e.conftest import screenshot
 from tests.e2e import test_console_handoff as handoff
+from tests.e2e.conftest import screenshot
 from tests.e2e.test_console_handoff import SYSTEM, log_in, open_widget
 
 pytestmark = pytest.mark.e2e
@@ -81,9 +81,7 @@ def test_the_card_reads_at_a_glance_on_a_laptop(visitor, laptop, desk):
     expect(summary).to_be_in_viewport()
     expect(gathered).to_be_in_viewport()
     expect(pane.locator(".composer textarea")).to_be_in_viewport()  # and the agent can reply
-    expect(card.locator(".ai-block")).to_contain_text(
-        "Not answered by the AI: handed to a person."
-    )
+    expect(card.locator(".ai-block")).to_contain_text("Not answered by the AI: handed to a person.")
     screenshot(laptop, "console-card-1366.png")
 
     # The long sections fold: a click closes the summary and the transcript gains the room.

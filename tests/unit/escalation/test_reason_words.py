@@ -58,7 +58,13 @@ def reason(signal: str, value=None, rule: str = "", threshold=None) -> dict:
             "",
             "Refund for an order 120 days old (the policy covers 90 days)",
         ),
-        ("human_request", reason("explicit_request", "agent", "human_request"), "USD", "", "Asked for a person"),
+        (
+            "human_request",
+            reason("explicit_request", "agent", "human_request"),
+            "USD",
+            "",
+            "Asked for a person",
+        ),
         (
             "low_confidence",
             reason("confidence", 0.32, "offer_above", 0.4),
@@ -116,7 +122,13 @@ def reason(signal: str, value=None, rule: str = "", threshold=None) -> dict:
             "Sensitive topic: Legal threat",
         ),
         ("technical", None, "USD", "", "Technical issue that needs system access"),
-        ("something_new", reason("mystery_signal", 1, "mystery_rule"), "USD", "", "Handed to a person"),
+        (
+            "something_new",
+            reason("mystery_signal", 1, "mystery_rule"),
+            "USD",
+            "",
+            "Handed to a person",
+        ),
     ],
 )
 def test_each_trigger_reads_as_a_sentence(category, stored, currency, topic, expected):
