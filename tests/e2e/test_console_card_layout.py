@@ -14,7 +14,8 @@ from tests.e2e.test_console_handoff import SYSTEM, log_in, open_widget
 
 pytestmark = pytest.mark.e2e
 
-desk = handoff.desk  # the demo store, the spec's policy, a manual general queue
+# The demo store with the spec's policy and a manual general queue, and the visitor's browser.
+desk, visitor = handoff.desk, handoff.visitor
 
 DISPUTE = "I was charged $240 twice for order #48213 and I dispute it. Email me at ada@example.com"
 
@@ -31,14 +32,6 @@ INNER_SCROLLERS = """(card) => [card, ...card.querySelectorAll('*')]
 @pytest.fixture
 def laptop(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def visitor(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 760})
     page = context.new_page()
     yield page
     context.close()
