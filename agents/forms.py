@@ -25,19 +25,26 @@ class ComposeForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
+    """Every answer is optional: "Resolve" posts none of them (one click). A verdict left
+    empty is stored as NULL, "not reviewed", and counted as such (escalations_unreviewed)."""
+
     outcome = forms.ChoiceField(
-        choices=Outcome.choices, widget=forms.RadioSelect, initial=Outcome.RESOLVED
+        choices=Outcome.choices, widget=forms.RadioSelect, initial=Outcome.RESOLVED, required=False
     )
     appropriate = forms.TypedChoiceField(
         label="Was this escalation appropriate?",
         choices=[("yes", "Yes"), ("no", "No — the AI could have handled it")],
         coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
         widget=forms.RadioSelect,
     )
     handoff_quality = forms.TypedChoiceField(
         label="Handoff quality",
         choices=[(str(n), str(n)) for n in range(1, 6)],
         coerce=int,
+        empty_value=None,
+        required=False,
         widget=forms.RadioSelect,
     )
     handoff_comment = forms.CharField(
@@ -46,6 +53,9 @@ class ResolveForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def clean_outcome(self) -> str:
+        return self.cleaned_data.get("outcome") or Outcome.RESOLVED
 
 
 class HandBackForm(forms.Form):

@@ -266,7 +266,8 @@ def resolve(request: AgentRequest, public_id) -> HttpResponse:
     conversation = _conversation_in_console(request, public_id)
     if conversation is None:
         return _toast(GONE, status=404)
-    form = ResolveForm(request.POST or None)
+    # "Resolve" posts nothing (one click); "Resolve with review…" posts the dialog's answers.
+    form = ResolveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.conversation_resolve(

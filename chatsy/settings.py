@@ -382,6 +382,9 @@ CHATSY_QUEUE_ABANDONED_MINUTES = float(os.environ.get("CHATSY_QUEUE_ABANDONED_MI
 # by row; "Show more" loads the next rows over HTTP. Keeps every pushed frame small, however
 # many visitors wait (Daphne closes a socket whose frame passes --websocket-max-message-size).
 CHATSY_CONSOLE_QUEUE_ROWS = int(os.environ.get("CHATSY_CONSOLE_QUEUE_ROWS", "25"))
+# The store's currency (ISO 4217): rule thresholds are in it; the handoff card writes them
+# with its symbol ("Billing dispute over $100").
+CHATSY_CURRENCY = os.environ.get("CHATSY_CURRENCY", "USD").strip().upper() or "USD"
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 

@@ -221,6 +221,12 @@ def ai_answers(*, conversation: Conversation) -> list[dict[str, Any]]:
     ]
 
 
+def escalations_unreviewed_count() -> int:
+    """Resolved escalations nobody gave the "appropriate?" verdict (NULL = not reviewed): the
+    appropriate-escalation rate is over the reviewed ones, and this says how many it leaves out."""
+    return Escalation.objects.filter(resolved_at__isnull=False, appropriate__isnull=True).count()
+
+
 def escalation_get(*, escalation_id: int) -> Escalation | None:
     return Escalation.objects.select_related("conversation").filter(pk=escalation_id).first()
 

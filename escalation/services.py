@@ -231,14 +231,15 @@ def escalation_record_resolution(
     conversation: Conversation,
     agent: Model,
     outcome: str,
-    appropriate: bool,
-    handoff_quality: int,
+    appropriate: bool | None = None,
+    handoff_quality: int | None = None,
     handoff_comment: str = "",
     at: datetime | None = None,
 ) -> Escalation | None:
-    """The agent's verdict at resolve time, with the first agent reply derived from the chat."""
-    if outcome not in Outcome.values or not 1 <= handoff_quality <= 5:
-        raise ValueError("outcome must be resolved/not_resolved and quality 1–5")
+    """The agent's verdict at resolve time, with the first agent reply derived from the chat.
+    A verdict left out stays NULL: "not reviewed" (escalations_unreviewed counts them)."""
+    if outcome not in Outcome.values or handoff_quality not in (None, 1, 2, 3, 4, 5):
+        raise ValueError("outcome must be resolved/not_resolved and quality 1–5 or none")
     escalation = selectors.escalation_latest(conversation=conversation)
     if escalation is None:
         return None
@@ -246,7 +247,8 @@ def escalation_record_resolution(
     escalation.resolved_at = at or timezone.now()
     escalation.outcome = outcome
     escalation.appropriate = appropriate
-    escalation.could_ai_have_handled = not appropriate
+    # One question answers both: "No — the AI could have handled it".
+    escalation.could_ai_have_handled = None if appropriate is None else not appropriate
     escalation.handoff_quality = handoff_quality
     escalation.handoff_comment = handoff_comment.strip()[:2000]
     escalation.first_agent_reply_at = selectors.first_agent_reply_at(escalation=escalation)

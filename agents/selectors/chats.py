@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
 
 from agents.models import AgentProfile, CannedReply, ChatParticipant, Note
@@ -13,6 +14,7 @@ from agents.selectors.access import OWNER, WRITERS
 from agents.selectors.customers import CustomerCard, CustomerHistory, customer_histories
 from conversations.models import Conversation, Message
 from escalation.models import Escalation
+from escalation.reason_words import Attempt, attempts_with_questions, reason_in_words
 from escalation.selectors import Protocol, gathered_from, sensitive_protocols, sentiment_label
 
 TREND_POINTS = 8
@@ -77,6 +79,9 @@ class ChatView:
     gathered: list[dict[str, str]] = field(default_factory=list)
     history: CustomerHistory = field(default_factory=CustomerHistory)
     protocol: Protocol | None = None  # a sensitive topic's: the guidance on the card
+    reason: str = ""  # the deciding trigger in plain words ("Billing dispute over $100")
+    trigger_quote: str = ""  # the visitor message that escalated
+    attempts: list[Attempt] = field(default_factory=list)  # AI answers with their questions
 
     @property
     def customer(self) -> CustomerCard:
@@ -227,7 +232,31 @@ def _chat_view(
             texts=[m.body for m in messages if m.sender == Message.Sender.CUSTOMER],
         ),
         protocol=protocols.get(escalation.sensitive_topic) if escalation else None,
+        **_card_words(escalation, messages),
     )
+
+
+def _card_words(escalation: Escalation | None, messages: list[Message]) -> dict:
+    """The reason in plain words, the message that escalated, and each AI attempt with the
+    question it answered (from the prefetched messages: no query)."""
+    if escalation is None:
+        return {}
+    asked = [(m.seq, m.body) for m in messages if m.sender == Message.Sender.CUSTOMER]
+    trigger = next((m for m in messages if m.pk == escalation.message_id), None)
+    return {
+        "reason": reason_in_words(
+            category=escalation.category,
+            reason=escalation.reasons[0] if escalation.reasons else None,
+            currency=settings.CHATSY_CURRENCY,
+            topic=escalation.sensitive_label,
+        ),
+        "trigger_quote": trigger.body if trigger else "",
+        "attempts": attempts_with_questions(
+            answers=escalation.ai_answers or [],
+            visitor_messages=asked,
+            escalating_seq=trigger.seq if trigger else None,
+        ),
+    }
 
 
 def _role(conversation: Conversation, agent: AgentProfile) -> str | None:

@@ -23,7 +23,7 @@ from agents.selectors.chats import (
 from agents.selectors.queue import agent_load, agents_of, queues_of
 from conversations.models import Conversation
 from escalation.models import Escalation
-from escalation.selectors import sentiment_label
+from escalation.selectors import escalations_unreviewed_count, sentiment_label
 
 _ASSIGNED = Q(conversations__status=Conversation.Status.ASSIGNED)
 _PRIORITY_RANK = Case(
@@ -304,6 +304,7 @@ class SupervisorOverview:
 class SupervisorPage:
     overview: SupervisorOverview
     conversations: Page
+    unreviewed: int = 0  # resolved escalations without the agent's verdict
 
 
 def supervisor_overview() -> SupervisorOverview:
@@ -338,7 +339,11 @@ def supervisor_page() -> SupervisorPage:
     """The overview and the latest conversations, which a supervisor can observe or join."""
     conversations = live_conversations()
     assert conversations is not None
-    return SupervisorPage(overview=supervisor_overview(), conversations=conversations)
+    return SupervisorPage(
+        overview=supervisor_overview(),
+        conversations=conversations,
+        unreviewed=escalations_unreviewed_count(),
+    )
 
 
 # --- pages and forms ----------------------------------------------------------------------

@@ -162,12 +162,13 @@ def conversation_resolve(
     *,
     conversation: Conversation,
     agent: AgentProfile,
-    outcome: str,
-    appropriate: bool,
-    handoff_quality: int,
+    outcome: str = "resolved",
+    appropriate: bool | None = None,
+    handoff_quality: int | None = None,
     handoff_comment: str = "",
 ) -> Conversation:
-    """assigned → resolved, with the agent's verdict for the metrics; the visitor gets CSAT."""
+    """assigned → resolved, with the agent's verdict for the metrics if they gave one (None:
+    not reviewed); the visitor gets CSAT."""
     locked = _lock_for_handler(conversation, agent)
     leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
     now = timezone.now()

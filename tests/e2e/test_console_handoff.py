@@ -171,7 +171,8 @@ def test_a_visitor_asks_for_a_human_and_an_agent_takes_over_live(visitor, agent_
     expect(pane).to_be_visible()
     card = pane.locator(".handoff-card")
     expect(card).to_contain_text("The visitor asked for a human")
-    expect(card).to_contain_text("human_request")
+    expect(card.locator(".reason-text")).to_contain_text("Asked for a person")
+    expect(card).not_to_contain_text("human_request")  # no rule keys for agents
     expect(card).to_contain_text("Visitor's note")
     expect(card).to_contain_text("#48213")
     expect(pane.locator(".transcript")).to_contain_text("I want to talk to a human")
@@ -203,14 +204,14 @@ def test_a_visitor_asks_for_a_human_and_an_agent_takes_over_live(visitor, agent_
     expect(pane.locator(".transcript .msg-note")).to_contain_text("Refund approved")
     screenshot(agent_page, "console-handoff-card.png")
 
-    # Resolve, and say the escalation was appropriate.
-    pane.get_by_role("button", name="Resolve").click()
+    # Resolve with the review, and say the escalation was appropriate.
+    pane.get_by_role("button", name="Resolve with review…").click()
     dialog = agent_page.locator("dialog[open]")
     expect(dialog).to_be_visible()
     dialog.get_by_label("Yes").check()
     dialog.locator("input[name=handoff_quality][value='5']").check()
     dialog.locator("textarea[name=handoff_comment]").fill("Great context, no questions needed.")
-    dialog.get_by_role("button", name="Resolve").click()
+    dialog.get_by_role("button", name="Resolve with review").click()
     expect(agent_page.locator(".chat-pane")).to_have_count(0)
     expect(agent_page.locator(".workspace-empty")).to_be_visible()
 

@@ -9,6 +9,7 @@ from agents import services
 from agents.models import ChatParticipant, Note, Queue
 from conversations.models import Conversation
 from escalation.models import Escalation
+from escalation.selectors import escalations_unreviewed_count
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
 from tests.support.presence import agent_available
 
@@ -73,14 +74,17 @@ def test_someone_else_s_chat_refuses_replies_notes_and_actions(client, chat, gen
     assert Conversation.objects.get(pk=chat.pk).status == "assigned"
 
 
-def test_resolve_asks_the_three_questions_and_stores_the_answers(client, chat):
+def test_resolve_with_review_asks_the_questions_and_stores_the_answers(client, chat):
     form = client.get(url(chat, "resolve"), headers=HTMX).content.decode()
     assert "Was this escalation appropriate?" in form and "the AI could have handled it" in form
     assert 'name="handoff_quality"' in form and "data-autoshow" in form
 
-    invalid = client.post(url(chat, "resolve"), {"outcome": "resolved"}, headers=HTMX)
-    assert invalid.status_code == 422 and "This field is required." in invalid.content.decode()
+    invalid = client.post(
+        url(chat, "resolve"), {"outcome": "resolved", "handoff_quality": "9"}, headers=HTMX
+    )
+    assert invalid.status_code == 422 and "Select a valid choice." in invalid.content.decode()
     assert Conversation.objects.get(pk=chat.pk).status == "assigned"
+    assert Escalation.objects.get().resolved_at is None  # nothing stored from a bad answer
 
     done = client.post(
         url(chat, "resolve"),
@@ -92,6 +96,28 @@ def test_resolve_asks_the_three_questions_and_stores_the_answers(client, chat):
     escalation = Escalation.objects.get()
     assert (escalation.appropriate, escalation.could_ai_have_handled) == (False, True)
     assert (escalation.outcome, escalation.handoff_quality) == ("resolved", 3)
+    assert escalations_unreviewed_count() == 0
+
+
+def test_resolve_in_one_click_leaves_the_verdict_unreviewed_and_counts_it(client, chat):
+    pane = client.get(f"/console/chats/{chat.public_id}/", headers=HTMX).content.decode()
+    assert f'hx-post="{url(chat, "resolve")}" hx-swap="none"' in pane  # no dialog in between
+    assert "Resolve with review…" in pane
+    assert escalations_unreviewed_count() == 0
+
+    done = client.post(url(chat, "resolve"), {}, headers=HTMX)
+    assert done.status_code == 200
+    assert f'id="chat-{chat.public_id}" hx-swap-oob="delete"' in done.content.decode()
+    assert Conversation.objects.get(pk=chat.pk).status == "resolved"
+    escalation = Escalation.objects.get()
+    assert escalation.resolved_at is not None and escalation.outcome == "resolved"
+    assert (escalation.appropriate, escalation.could_ai_have_handled) == (None, None)
+    assert escalation.handoff_quality is None
+    assert escalations_unreviewed_count() == 1
+
+    client.force_login(AgentFactory(is_supervisor=True).user)
+    page = client.get("/console/supervisor/").content.decode()
+    assert 'data-unreviewed="1"' in page and "<strong>1</strong> resolved escalation not" in page
 
 
 def test_transfer_offers_queues_and_online_colleagues(client, chat, general):

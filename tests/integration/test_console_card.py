@@ -90,14 +90,17 @@ def test_the_card_has_everything_the_agent_view_lists(client, agent):
     assert "2\xa0years" in html  # account age
     assert "Previous conversations</dt><dd>6 (4 resolved)" in html
     assert "Tickets</dt><dd>2 (1 open)" in html
-    assert "Billing dispute" in html and "Rule <code>billing_dispute</code>" in html
-    assert "billing dispute of $150" in html.lower()
+    reason = html.split('class="reason-text">')[1].split("</p>")[0]
+    assert reason.startswith('<span class="reason-words">Billing dispute over $100</span>: <q')
+    assert "I was charged $150 twice for order #48213" in reason
+    assert "billing_dispute" not in reason and "Rule <code>" not in html
+    assert "billing dispute of $150" in html.lower()  # how it was detected, folded
     assert 'AI attempts <span class="count">0</span>' in html
     assert "The AI did not answer before the handoff." in html
     assert "AI summary" in html and "extractive" in html and "Customer wrote:" in html
     assert "#48213" in html and "$150" in html and "ada@example.com" in html
     assert "Visitor&#x27;s note" in html or "Visitor's note" in html
-    assert "I cancelled before the renewal date." in html.split("Visitor")[1]
+    assert "I cancelled before the renewal date." in html.split("s note</h4>")[1]
     assert 'id="sentiment-' in html and "At handoff" in html
 
 
@@ -198,5 +201,46 @@ def test_a_classifier_escalation_names_the_words_that_showed_it(client, agent):
     services.conversation_claim(agent=agent, public_id=str(conversation.public_id))
     page = htmllib.unescape(card(client, conversation))
     reason = page.split('class="reason-text">')[1].split("</p>")[0]
-    assert reason.startswith("Account security concern (security ")  # its probability, then
-    assert "'my account'" in reason  # the words that pushed the classifier over
+    assert reason.startswith('<span class="reason-words">Account security concern</span>: <q')
+    assert "someone is using my account" in reason
+    detected = page.split('class="reason-detail">')[1].split("</details>")[0]
+    assert "Account security concern (security " in detected  # its probability, then
+    assert "'my account'" in detected  # the words that pushed the classifier over
+
+
+def test_each_ai_attempt_names_the_question_it_answered_and_the_escalating_one_comes_last(
+    client, agent
+):
+    """A confident answer to an earlier question never reads as the answer to the dispute."""
+    chat = ConversationFactory()
+    say(chat, "What are your opening hours?")
+    bot_answer(chat, "We're open 9 to 5, Monday to Friday.", 0.95)
+    from escalation.engine import decide
+    from escalation.policy_store import policy_current
+    from escalation.selectors import snapshot_for
+    from escalation.services import conversation_escalate
+
+    dispute = say(chat, DISPUTE)
+    snapshot = snapshot_for(conversation=chat, message=dispute)
+    decision = decide(snapshot, policy_current(), timezone.now())
+    conversation_escalate(conversation_id=chat.pk, decision=decision, message=dispute)
+    services.conversation_claim(agent=agent, public_id=str(chat.public_id))
+
+    page = htmllib.unescape(card(client, chat))
+    attempts = page.split('class="ai-attempts">')[1].split("</ol>")[0].split("<li")[1:]
+    assert len(attempts) == 2
+    assert "What are your opening hours?" in attempts[0]
+    assert "We're open 9 to 5" in attempts[0] and "95% confident" in attempts[0]
+    assert "escalating" not in attempts[0]
+    assert 'class="attempt escalating"' in attempts[1]
+    assert "I was charged $150 twice" in attempts[1]
+    assert "Not answered by the AI: handed to a person." in attempts[1]
+
+
+@pytest.mark.parametrize(("currency", "shown"), [("EUR", "€100"), ("GBP", "£100")])
+def test_the_threshold_is_shown_in_the_store_currency(client, agent, settings, currency, shown):
+    settings.CHATSY_CURRENCY = currency
+    chat = escalated_conversation(DISPUTE)
+    services.conversation_claim(agent=agent, public_id=str(chat.public_id))
+    reason = card(client, chat).split('class="reason-text">')[1].split("</p>")[0]
+    assert f"Billing dispute over {shown}</span>" in reason
