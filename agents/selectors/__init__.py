@@ -76,6 +76,17 @@ from agents.selectors.queue import (
     queues_status,
     waiting_entries,
 )
+from agents.selectors.history import (
+    ConversationRecord,
+    HistoryFilters,
+    HistoryPage,
+    NotVisible,
+    conversation_record,
+    conversations_search,
+    conversations_visible,
+    history_page,
+    history_queues,
+)
 from agents.selectors.tickets import ticket_detail, ticket_get, tickets_page
 
 __all__ = [
@@ -148,4 +159,13 @@ __all__ = [
     "ticket_detail",
     "ticket_get",
     "tickets_page",
+    "ConversationRecord",
+    "HistoryFilters",
+    "HistoryPage",
+    "NotVisible",
+    "conversation_record",
+    "conversations_search",
+    "conversations_visible",
+    "history_page",
+    "history_queues",
 ]

@@ -2,7 +2,8 @@
 came to us with before.
 
 `customer_histories` reads the customer's earlier contacts: their other conversations (the
-newest listed) and their follow-up tickets (this conversation's included), counted.
+newest listed) and their follow-up tickets (this conversation's included, the newest
+listed), counted; the card links each to its page (docs/console.md, "History").
 """
 
 from __future__ import annotations
@@ -32,11 +33,23 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class TicketContact:
+    """One of the customer's tickets, for a link to its page."""
+
+    pk: int
+    kind: str  # the display label: "Callback", "Email follow-up"…
+    state: str  # "Open" or "Done"
+    created: datetime
+    done: bool
+
+
+@dataclass(frozen=True)
 class TicketHistory:
     """The customer's follow-up tickets (agents.Ticket), on any of their conversations."""
 
     total: int = 0
     done: int = 0
+    recent: list[TicketContact] = field(default_factory=list)  # the newest PREVIOUS_SHOWN
 
     @property
     def summary(self) -> str:
@@ -109,24 +122,47 @@ def customer_histories(*, conversations: list[Conversation]) -> dict[int, Custom
 
 
 def _ticket_counts(customer_ids: set[int]) -> list[dict]:
-    """Tickets per (customer, conversation, state): a handful of rows per customer."""
+    """The newest PREVIOUS_SHOWN tickets of each customer, each row with its customer's
+    totals: windows, so one query whatever the number of tickets."""
     if not customer_ids:
         return []
+    per_customer = [F("conversation__customer_id")]
+    done = Case(
+        When(state=Ticket.State.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
     return list(
         Ticket.objects.filter(conversation__customer_id__in=customer_ids)
-        .values("conversation__customer_id", "conversation_id", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
+        .annotate(
+            row=Window(
+                RowNumber(), partition_by=per_customer, order_by=[F("created").desc(), F("pk").desc()]
+            ),
+            total=Window(Count("pk"), partition_by=per_customer),
+            done_total=Window(Sum(done), partition_by=per_customer),
+        )
+        .filter(row__lte=PREVIOUS_SHOWN)
+        .values(
+            "pk", "row", "conversation__customer_id", "kind", "state", "created", "total", "done_total"
+        )
     )
 
 
 def _tickets(rows: list[dict]) -> TicketHistory:
     """All the customer's tickets, this conversation's included: one still open here (the
     visitor left a ticket, then asked for a person again) is what the agent must see first."""
-    return TicketHistory(
-        total=sum(row["n"] for row in rows),
-        done=sum(row["n"] for row in rows if row["state"] == Ticket.State.DONE),
-    )
+    if not rows:
+        return TicketHistory()
+    kinds, states = dict(Ticket.Kind.choices), dict(Ticket.State.choices)
+    recent = [
+        TicketContact(
+            pk=row["pk"],
+            kind=kinds.get(row["kind"], row["kind"]),
+            state=states.get(row["state"], row["state"]),
+            created=row["created"],
+            done=row["state"] == Ticket.State.DONE,
+        )
+        for row in sorted(rows, key=lambda r: r["row"])
+    ]
+    return TicketHistory(total=rows[0]["total"], done=rows[0]["done_total"] or 0, recent=recent)
 
 
 def _recent_conversations(customer_ids: set[int]) -> list[dict]:
