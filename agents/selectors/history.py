@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 
 from agents import hours
 from agents.models import AgentProfile, Note, Queue, QueueMembership, Ticket
@@ -103,8 +103,9 @@ def _with_row_facts(found: QuerySet[Conversation], text: str) -> QuerySet[Conver
     text) the first matching message as subqueries: one query for a whole page."""
     escalations = Escalation.objects.filter(conversation=OuterRef("pk")).order_by("-created", "-pk")
     found = found.select_related("customer", "queue", "assigned_agent__user").annotate(
+        # The deciding reason in words (Escalation.reason_sentence), else the explanation.
+        reasons=Subquery(escalations.values("reasons")[:1], output_field=JSONField()),
         reason=Subquery(escalations.values("explanation")[:1]),
-        category=Subquery(escalations.values("category")[:1]),
     )
     if text:
         matches = Message.objects.filter(conversation=OuterRef("pk"), body__icontains=text)
