@@ -108,9 +108,7 @@ SEARCH = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
 class HistoryFilterForm(forms.Form):
     """The history search: every field optional; a wrong one is an error on that field."""
 
-    q = forms.CharField(
-        label="Text in the messages", required=False, max_length=200, widget=SEARCH
-    )
+    q = forms.CharField(label="Text in the messages", required=False, max_length=200, widget=SEARCH)
     customer = forms.CharField(
         label="Customer name or email", required=False, max_length=200, widget=SEARCH
     )
@@ -134,7 +132,7 @@ class HistoryFilterForm(forms.Form):
             self.fields[name].error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         first, last = data.get("date_from"), data.get("date_to")
         if first and last and first > last:
             self.add_error("date_to", "The end date is before the start date.")

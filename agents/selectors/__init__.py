@@ -57,6 +57,17 @@ from agents.selectors.console import (
     supervisor_page,
     transfer_targets,
 )
+from agents.selectors.history import (
+    ConversationRecord,
+    HistoryFilters,
+    HistoryPage,
+    NotVisible,
+    conversation_record,
+    conversations_search,
+    conversations_visible,
+    history_page,
+    history_queues,
+)
 from agents.selectors.queue import (
     QueueCapacity,
     agent_load,
@@ -75,17 +86,6 @@ from agents.selectors.queue import (
     queues_of,
     queues_status,
     waiting_entries,
-)
-from agents.selectors.history import (
-    ConversationRecord,
-    HistoryFilters,
-    HistoryPage,
-    NotVisible,
-    conversation_record,
-    conversations_search,
-    conversations_visible,
-    history_page,
-    history_queues,
 )
 from agents.selectors.tickets import ticket_detail, ticket_get, tickets_page
 

@@ -134,14 +134,23 @@ def _ticket_counts(customer_ids: set[int]) -> list[dict]:
         Ticket.objects.filter(conversation__customer_id__in=customer_ids)
         .annotate(
             row=Window(
-                RowNumber(), partition_by=per_customer, order_by=[F("created").desc(), F("pk").desc()]
+                RowNumber(),
+                partition_by=per_customer,
+                order_by=[F("created").desc(), F("pk").desc()],
             ),
             total=Window(Count("pk"), partition_by=per_customer),
             done_total=Window(Sum(done), partition_by=per_customer),
         )
         .filter(row__lte=PREVIOUS_SHOWN)
         .values(
-            "pk", "row", "conversation__customer_id", "kind", "state", "created", "total", "done_total"
+            "pk",
+            "row",
+            "conversation__customer_id",
+            "kind",
+            "state",
+            "created",
+            "total",
+            "done_total",
         )
     )
 

@@ -9,7 +9,7 @@ handled alone has no queue, so only supervisors see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
@@ -67,9 +67,7 @@ def conversations_visible(*, agent: AgentProfile) -> QuerySet[Conversation]:
     )
 
 
-def conversations_search(
-    *, agent: AgentProfile, filters: HistoryFilters
-) -> QuerySet[Conversation]:
+def conversations_search(*, agent: AgentProfile, filters: HistoryFilters) -> QuerySet[Conversation]:
     """The visible conversations matching `filters`, newest first, each once (the text is
     matched by EXISTS over messages, never a join), with what a result row shows."""
     found = conversations_visible(agent=agent)

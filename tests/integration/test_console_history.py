@@ -178,9 +178,7 @@ def test_the_record_page_and_its_access_rule(client, agent):
 def test_the_record_shows_transcript_status_queue_reason_customer_and_tickets(client, agent):
     ada = CustomerFactory(name="Ada Lovelace", email="ada@example.com")
     earlier = chat(ada, bodies=("An earlier question",))
-    live = escalated_conversation(
-        "I want to talk to a human about <b>my order</b>", customer=ada
-    )
+    live = escalated_conversation("I want to talk to a human about <b>my order</b>", customer=ada)
     ticket = Ticket.objects.create(
         conversation=live, request_id=uuid.uuid4(), kind="callback", queue=live.queue
     )
@@ -218,6 +216,7 @@ def test_the_cards_customer_block_links_earlier_chats_tickets_and_all_of_them(cl
 
     _, html, found = results(client, customer_id=ada.pk)
     assert found == ids(live, earlier) and "Only Ada's conversations" in html
+    assert "The visitor asked for a human" in html  # the deciding reason, in words
 
 
 @pytest.mark.parametrize(
