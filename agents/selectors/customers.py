@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from agents.models import Ticket
@@ -122,17 +122,30 @@ def customer_histories(*, conversations: list[Conversation]) -> dict[int, Custom
 
 
 def _ticket_counts(customer_ids: set[int]) -> list[dict]:
-    """The newest PREVIOUS_SHOWN tickets of each customer, each row with its customer's
-    totals: windows, so one query whatever the number of tickets."""
+    """The newest PREVIOUS_SHOWN tickets of each customer, with the customer's totals."""
     if not customer_ids:
         return []
-    per_customer = [F("conversation__customer_id")]
     done = Case(
         When(state=Ticket.State.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
     )
+    tickets = Ticket.objects.filter(conversation__customer_id__in=customer_ids)
+    return _newest_with_totals(
+        tickets,
+        customer="conversation__customer_id",
+        limit=PREVIOUS_SHOWN,
+        done=done,
+        fields=("kind", "state"),
+    )
+
+
+def _newest_with_totals(
+    rows: QuerySet, *, customer: str, limit: int, done: Case, fields: tuple[str, ...]
+) -> list[dict]:
+    """The newest `limit` rows of each customer (`row` 1, 2…), each with its customer's
+    `total` and `done_total` and its own `is_done`: windows, so one query whatever the history."""
+    per_customer = [F(customer)]
     return list(
-        Ticket.objects.filter(conversation__customer_id__in=customer_ids)
-        .annotate(
+        rows.annotate(
             row=Window(
                 RowNumber(),
                 partition_by=per_customer,
@@ -140,18 +153,10 @@ def _ticket_counts(customer_ids: set[int]) -> list[dict]:
             ),
             total=Window(Count("pk"), partition_by=per_customer),
             done_total=Window(Sum(done), partition_by=per_customer),
+            is_done=done,
         )
-        .filter(row__lte=PREVIOUS_SHOWN)
-        .values(
-            "pk",
-            "row",
-            "conversation__customer_id",
-            "kind",
-            "state",
-            "created",
-            "total",
-            "done_total",
-        )
+        .filter(row__lte=limit)
+        .values("pk", "row", customer, "created", "total", "done_total", "is_done", *fields)
     )
 
 
@@ -176,39 +181,21 @@ def _tickets(rows: list[dict]) -> TicketHistory:
 
 def _recent_conversations(customer_ids: set[int]) -> list[dict]:
     """The newest PREVIOUS_SHOWN + 1 conversations of each customer (one may be the current
-    one), each row with its customer's totals: windows, so one query whatever the history."""
+    one), each row with its customer's totals (`done_total`: resolved)."""
     if not customer_ids:
         return []
-    per_customer = [F("customer_id")]
     resolved = Case(
         When(Q(status__in=_DONE, resolved_at__isnull=False), then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
-    return list(
-        Conversation.objects.filter(customer_id__in=customer_ids)
-        .annotate(
-            row=Window(
-                RowNumber(),
-                partition_by=per_customer,
-                order_by=[F("created").desc(), F("pk").desc()],
-            ),
-            total=Window(Count("pk"), partition_by=per_customer),
-            resolved_total=Window(Sum(resolved), partition_by=per_customer),
-            is_resolved=resolved,
-        )
-        .filter(row__lte=PREVIOUS_SHOWN + 1)
-        .values(
-            "pk",
-            "row",
-            "customer_id",
-            "public_id",
-            "status",
-            "created",
-            "total",
-            "resolved_total",
-            "is_resolved",
-        )
+    conversations = Conversation.objects.filter(customer_id__in=customer_ids)
+    return _newest_with_totals(
+        conversations,
+        customer="customer_id",
+        limit=PREVIOUS_SHOWN + 1,
+        done=resolved,
+        fields=("public_id", "status"),
     )
 
 
@@ -225,14 +212,14 @@ def _history(
             public_id=str(row["public_id"]),
             status=labels.get(row["status"], row["status"]),
             created=row["created"],
-            resolved=bool(row["is_resolved"]),
+            resolved=bool(row["is_done"]),
         )
         for row in sorted(rows, key=lambda r: r["row"])
         if row["pk"] != conversation.pk
     ][:PREVIOUS_SHOWN]
     return CustomerHistory(
         total=rows[0]["total"] - 1,
-        resolved=(rows[0]["resolved_total"] or 0) - int(this_resolved),
+        resolved=(rows[0]["done_total"] or 0) - int(this_resolved),
         recent=recent,
         tickets=tickets,
     )
