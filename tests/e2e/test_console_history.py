@@ -52,14 +52,6 @@ def desk(demo):
     return {"url": demo, "earlier": earlier, "live": live, "ticket": ticket}
 
 
-@pytest.fixture
-def agent_page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def log_in(page, base: str) -> None:
     page.goto(base + "/console/login/")
     page.locator("#id_username").fill("agent")
@@ -68,8 +60,8 @@ def log_in(page, base: str) -> None:
     expect(page).to_have_url(re.compile(r"/console/$"))
 
 
-def test_an_agent_searches_the_history_and_follows_the_cards_links(agent_page, desk):
-    page, base = agent_page, desk["url"]
+def test_an_agent_searches_the_history_and_follows_the_cards_links(page, desk):
+    base = desk["url"]
     log_in(page, base)
     page.get_by_role("link", name="History").click()
     expect(page).to_have_url(re.compile(r"/console/conversations/$"))
