@@ -112,3 +112,11 @@ def test_an_agent_searches_the_history_and_follows_the_cards_links(page, desk):
     page.get_by_role("link", name="Open in the console").click()
     expect(page).to_have_url(re.compile(rf"/console/\?chat={live.public_id}$"))
     expect(page.locator(f"#chat-{live.public_id}")).to_be_visible()
+
+    # On a phone each result is a block with its labels; nothing runs off the side.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{base}/console/conversations/?customer=ada")
+    expect(page.locator("#history-results thead")).to_be_hidden()
+    expect(page.locator(ROWS)).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "console-history-mobile.png")

@@ -289,3 +289,5 @@ def test_the_record_costs_the_same_queries_however_long(
 def test_the_console_navigation_links_the_history(client, agent):
     html = client.get("/console/tickets/").content.decode()
     assert f'<a href="{URL}">History</a>' in html
+    html = client.get(URL).content.decode()
+    assert f'<a href="{URL}" aria-current="page">History</a>' in html
