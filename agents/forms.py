@@ -8,6 +8,8 @@ from django.conf import settings
 from agents import presence
 from agents.models import AgentProfile, Queue
 from agents.selectors.console import TransferTargets
+from agents.selectors.history import HistoryFilters
+from conversations.models import Conversation
 from escalation.models import Outcome
 
 MAX_NOTE_CHARS = 4000
@@ -105,3 +107,55 @@ class TicketFilterForm(forms.Form):
         choices=[("open", "Open"), ("done", "Done"), ("all", "All")], required=False
     )
     mine = forms.BooleanField(required=False)
+
+
+# --- conversation history (docs/console.md, "History") --------------------------------------
+
+
+SEARCH = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+
+
+class HistoryFilterForm(forms.Form):
+    """The history search: every field optional; a wrong one is an error on that field."""
+
+    q = forms.CharField(label="Text in the messages", required=False, max_length=200, widget=SEARCH)
+    customer = forms.CharField(
+        label="Customer name or email", required=False, max_length=200, widget=SEARCH
+    )
+    customer_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    status = forms.ChoiceField(label="Status", required=False)
+    queue = forms.ChoiceField(label="Queue", required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, queues: list[Queue], **kwargs):
+        super().__init__(*args, **kwargs)
+        status, queue = self.fields["status"], self.fields["queue"]
+        assert isinstance(status, forms.ChoiceField) and isinstance(queue, forms.ChoiceField)
+        status.choices = [("", "Any status"), *Conversation.Status.choices]
+        queue.choices = [("", "Any queue"), *((q.slug, q.name) for q in queues)]
+        for name in ("date_from", "date_to"):
+            self.fields[name].error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+
+    def clean(self):
+        data = super().clean() or {}
+        first, last = data.get("date_from"), data.get("date_to")
+        if first and last and first > last:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> HistoryFilters:
+        data = self.cleaned_data
+        return HistoryFilters(
+            text=data["q"],
+            customer=data["customer"],
+            customer_id=data["customer_id"],
+            status=data["status"],
+            queue=data["queue"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )

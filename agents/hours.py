@@ -159,3 +159,14 @@ def slot_label(moment: datetime, *, visitor_zone: str | None) -> str:
     """ "Tue 9 Dec, 9:00 AM" in the visitor's zone (the widget says "your time")."""
     local = moment.astimezone(zone_or_utc(visitor_zone))
     return f"{slot_day(local)}, {clock(local)}"
+
+
+def local_days(
+    first: date | None, last: date | None, *, time_zone: str
+) -> tuple[datetime | None, datetime | None]:
+    """[start, end) of the days `first`..`last` (inclusive) as `time_zone` counts them, aware:
+    "from 3 March to 3 March" in Berlin is 23:00 UTC on the 2nd up to 23:00 UTC on the 3rd."""
+    zone = zone_or_utc(time_zone)
+    start = datetime.combine(first, time.min, tzinfo=zone) if first else None
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone) if last else None
+    return start, end

@@ -31,6 +31,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="ticket-assign"),
     path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:ticket_id>/done/", views.ticket_done, name="ticket-done"),
+    path("conversations/", views.conversations, name="conversations"),
+    path("conversations/<uuid:public_id>/", views.conversation, name="conversation"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -20,6 +20,7 @@ from agents import fragments, selectors, services
 from agents.forms import (
     ComposeForm,
     HandBackForm,
+    HistoryFilterForm,
     PresenceForm,
     ResolveForm,
     TicketFilterForm,
@@ -391,3 +392,38 @@ def _dialog(request: AgentRequest, template: str, form, conversation: Conversati
 
 def _toast(text: str, *, status: int, level: str = "error") -> HttpResponse:
     return reswap(HttpResponse(fragments.toast(text=text, level=level), status=status), "none")
+
+
+# --- conversation history (docs/console.md, "History") ------------------------------------
+
+
+@require_GET
+@agent_required
+def conversations(request: AgentRequest) -> HttpResponse:
+    """Search every conversation the agent may read: the page, or (htmx, from the filter form
+    or a page link) only the results. A wrong filter is a 400 that names it."""
+    form = HistoryFilterForm(request.GET, queues=selectors.history_queues(agent=request.agent))
+    page = None
+    if form.is_valid():
+        page = selectors.history_page(
+            agent=request.agent, filters=form.filters(), page=request.GET.get("page", 1)
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "history_nav": True}
+    partial = request.htmx and request.htmx.target == "history-results"
+    template = "console/_conversation_results.html" if partial else "console/conversations.html"
+    return render(request, template, context, status=200 if page else 400)
+
+
+@require_GET
+@agent_required
+def conversation(request: AgentRequest, public_id) -> HttpResponse:
+    """One conversation, read-only: transcript, escalations, customer and tickets."""
+    try:
+        record = selectors.conversation_record(agent=request.agent, public_id=str(public_id))
+    except selectors.NotVisible:
+        return render(request, "console/forbidden.html", {"history": True}, status=403)
+    if record is None:
+        raise Http404("No such conversation.")
+    return render(request, "console/conversation.html", {"record": record, "history_nav": True})

@@ -57,6 +57,17 @@ from agents.selectors.console import (
     supervisor_page,
     transfer_targets,
 )
+from agents.selectors.history import (
+    ConversationRecord,
+    HistoryFilters,
+    HistoryPage,
+    NotVisible,
+    conversation_record,
+    conversations_search,
+    conversations_visible,
+    history_page,
+    history_queues,
+)
 from agents.selectors.queue import (
     QueueCapacity,
     agent_load,
@@ -148,4 +159,13 @@ __all__ = [
     "ticket_detail",
     "ticket_get",
     "tickets_page",
+    "ConversationRecord",
+    "HistoryFilters",
+    "HistoryPage",
+    "NotVisible",
+    "conversation_record",
+    "conversations_search",
+    "conversations_visible",
+    "history_page",
+    "history_queues",
 ]

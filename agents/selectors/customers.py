@@ -2,7 +2,8 @@
 came to us with before.
 
 `customer_histories` reads the customer's earlier contacts: their other conversations (the
-newest listed) and their follow-up tickets (this conversation's included), counted.
+newest listed) and their follow-up tickets (this conversation's included, the newest
+listed), counted; the card links each to its page (docs/console.md, "History").
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from agents.models import Ticket
@@ -32,11 +33,23 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class TicketContact:
+    """One of the customer's tickets, for a link to its page."""
+
+    pk: int
+    kind: str  # the display label: "Callback", "Email follow-up"…
+    state: str  # "Open" or "Done"
+    created: datetime
+    done: bool
+
+
+@dataclass(frozen=True)
 class TicketHistory:
     """The customer's follow-up tickets (agents.Ticket), on any of their conversations."""
 
     total: int = 0
     done: int = 0
+    recent: list[TicketContact] = field(default_factory=list)  # the newest PREVIOUS_SHOWN
 
     @property
     def summary(self) -> str:
@@ -109,61 +122,80 @@ def customer_histories(*, conversations: list[Conversation]) -> dict[int, Custom
 
 
 def _ticket_counts(customer_ids: set[int]) -> list[dict]:
-    """Tickets per (customer, conversation, state): a handful of rows per customer."""
+    """The newest PREVIOUS_SHOWN tickets of each customer, with the customer's totals."""
     if not customer_ids:
         return []
+    done = Case(
+        When(state=Ticket.State.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    tickets = Ticket.objects.filter(conversation__customer_id__in=customer_ids)
+    return _newest_with_totals(
+        tickets,
+        customer="conversation__customer_id",
+        limit=PREVIOUS_SHOWN,
+        done=done,
+        fields=("kind", "state"),
+    )
+
+
+def _newest_with_totals(
+    rows: QuerySet, *, customer: str, limit: int, done: Case, fields: tuple[str, ...]
+) -> list[dict]:
+    """The newest `limit` rows of each customer (`row` 1, 2…), each with its customer's
+    `total` and `done_total` and its own `is_done`: windows, so one query whatever the history."""
+    per_customer = [F(customer)]
     return list(
-        Ticket.objects.filter(conversation__customer_id__in=customer_ids)
-        .values("conversation__customer_id", "conversation_id", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-def _tickets(rows: list[dict]) -> TicketHistory:
-    """All the customer's tickets, this conversation's included: one still open here (the
-    visitor left a ticket, then asked for a person again) is what the agent must see first."""
-    return TicketHistory(
-        total=sum(row["n"] for row in rows),
-        done=sum(row["n"] for row in rows if row["state"] == Ticket.State.DONE),
-    )
-
-
-def _recent_conversations(customer_ids: set[int]) -> list[dict]:
-    """The newest PREVIOUS_SHOWN + 1 conversations of each customer (one may be the current
-    one), each row with its customer's totals: windows, so one query whatever the history."""
-    if not customer_ids:
-        return []
-    per_customer = [F("customer_id")]
-    resolved = Case(
-        When(Q(status__in=_DONE, resolved_at__isnull=False), then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return list(
-        Conversation.objects.filter(customer_id__in=customer_ids)
-        .annotate(
+        rows.annotate(
             row=Window(
                 RowNumber(),
                 partition_by=per_customer,
                 order_by=[F("created").desc(), F("pk").desc()],
             ),
             total=Window(Count("pk"), partition_by=per_customer),
-            resolved_total=Window(Sum(resolved), partition_by=per_customer),
-            is_resolved=resolved,
+            done_total=Window(Sum(done), partition_by=per_customer),
+            is_done=done,
         )
-        .filter(row__lte=PREVIOUS_SHOWN + 1)
-        .values(
-            "pk",
-            "row",
-            "customer_id",
-            "public_id",
-            "status",
-            "created",
-            "total",
-            "resolved_total",
-            "is_resolved",
+        .filter(row__lte=limit)
+        .values("pk", "row", customer, "created", "total", "done_total", "is_done", *fields)
+    )
+
+
+def _tickets(rows: list[dict]) -> TicketHistory:
+    """All the customer's tickets, this conversation's included: one still open here (the
+    visitor left a ticket, then asked for a person again) is what the agent must see first."""
+    if not rows:
+        return TicketHistory()
+    kinds, states = dict(Ticket.Kind.choices), dict(Ticket.State.choices)
+    recent = [
+        TicketContact(
+            pk=row["pk"],
+            kind=kinds.get(row["kind"], row["kind"]),
+            state=states.get(row["state"], row["state"]),
+            created=row["created"],
+            done=row["state"] == Ticket.State.DONE,
         )
+        for row in sorted(rows, key=lambda r: r["row"])
+    ]
+    return TicketHistory(total=rows[0]["total"], done=rows[0]["done_total"] or 0, recent=recent)
+
+
+def _recent_conversations(customer_ids: set[int]) -> list[dict]:
+    """The newest PREVIOUS_SHOWN + 1 conversations of each customer (one may be the current
+    one), each row with its customer's totals (`done_total`: resolved)."""
+    if not customer_ids:
+        return []
+    resolved = Case(
+        When(Q(status__in=_DONE, resolved_at__isnull=False), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    conversations = Conversation.objects.filter(customer_id__in=customer_ids)
+    return _newest_with_totals(
+        conversations,
+        customer="customer_id",
+        limit=PREVIOUS_SHOWN + 1,
+        done=resolved,
+        fields=("public_id", "status"),
     )
 
 
@@ -180,14 +212,14 @@ def _history(
             public_id=str(row["public_id"]),
             status=labels.get(row["status"], row["status"]),
             created=row["created"],
-            resolved=bool(row["is_resolved"]),
+            resolved=bool(row["is_done"]),
         )
         for row in sorted(rows, key=lambda r: r["row"])
         if row["pk"] != conversation.pk
     ][:PREVIOUS_SHOWN]
     return CustomerHistory(
         total=rows[0]["total"] - 1,
-        resolved=(rows[0]["resolved_total"] or 0) - int(this_resolved),
+        resolved=(rows[0]["done_total"] or 0) - int(this_resolved),
         recent=recent,
         tickets=tickets,
     )
