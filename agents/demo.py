@@ -37,6 +37,7 @@ DEMO_HOURS = {
     "legal": WEEKDAYS_9_TO_5,
     "manager": WEEKDAYS_9_TO_5,
     "specialists": [(day, time(8), time(20)) for day in range(6)],
+    "technical": WEEKDAYS_9_TO_5,
 }
 
 
