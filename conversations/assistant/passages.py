@@ -25,6 +25,10 @@ NEIGHBOUR_SHARE = 0.8
 LEAD_IN_WORDS = 12
 PASSAGE_LENGTH_NORMALISATION = 0.5
 STEPS_BONUS = 1.5
+# Each of the title's terms counts as one more occurrence in the lead passage.
+TITLE_WEIGHT = 1
+# Later passages are asides more often than answers ("see also", exceptions).
+POSITION_DECAY = 0.1
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*\u2022\u2013])\s+")
 _NUMBERED_RE = re.compile(r"^\s*\d+[.)]\s+")
@@ -82,21 +86,23 @@ def passage_scores(
     title_terms: Sequence[str] = (),
 ) -> list[float]:
     """BM25 of each passage for the question's terms, with the caller's idf. The title's terms
-    count for the first passage: an article's lead answers its title ("opening hours")."""
+    count for the first passage (an article's lead answers its title: "opening hours"), and
+    later passages count a little less."""
     if not passages:
         return []
     average = sum(len(p.terms) for p in passages) / len(passages) or 1.0
     wanted = set(query_terms)
     scores = []
     for position, passage in enumerate(passages):
-        terms = (*passage.terms, *title_terms) if position == 0 else passage.terms
-        counts = Counter(term for term in terms if term in wanted)
+        counts: Counter[str] = Counter(term for term in passage.terms if term in wanted)
+        if position == 0:
+            for term in set(title_terms) & wanted:
+                counts[term] += TITLE_WEIGHT
         norm = 1 - PASSAGE_LENGTH_NORMALISATION + PASSAGE_LENGTH_NORMALISATION * (
             len(passage.terms) / average
         )
-        scores.append(
-            sum(idf(t) * n * (K1 + 1) / (n + K1 * norm) for t, n in counts.items())
-        )
+        bm25 = sum(idf(t) * n * (K1 + 1) / (n + K1 * norm) for t, n in counts.items())
+        scores.append(bm25 / (1 + POSITION_DECAY * position))
     return scores
 
 
