@@ -227,8 +227,7 @@ class Article(models.Model):
         "URL",
         max_length=500,
         blank=True,
-        help_text="The article on your help centre. Offline answers end with "
-        "“Read more: <URL>”.",
+        help_text="The article on your help centre. Offline answers end with “Read more: <URL>”.",
     )
     published = models.BooleanField(default=True)
     updated = models.DateTimeField(auto_now=True)

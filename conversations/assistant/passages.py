@@ -50,6 +50,10 @@ class Passage:
     def is_list(self) -> bool:
         return any(_is_list_line(line) for line in self.text.splitlines())
 
+    @property
+    def has_steps(self) -> bool:
+        return any(_NUMBERED_RE.match(line) for line in self.text.splitlines())
+
 
 def _is_list_line(line: str) -> bool:
     return bool(_BULLET_RE.match(line) or _NUMBERED_RE.match(line))
@@ -98,8 +102,10 @@ def passage_scores(
         if position == 0:
             for term in set(title_terms) & wanted:
                 counts[term] += TITLE_WEIGHT
-        norm = 1 - PASSAGE_LENGTH_NORMALISATION + PASSAGE_LENGTH_NORMALISATION * (
-            len(passage.terms) / average
+        norm = (
+            1
+            - PASSAGE_LENGTH_NORMALISATION
+            + PASSAGE_LENGTH_NORMALISATION * (len(passage.terms) / average)
         )
         bm25 = sum(idf(t) * n * (K1 + 1) / (n + K1 * norm) for t, n in counts.items())
         scores.append(bm25 / (1 + POSITION_DECAY * position))
@@ -114,8 +120,8 @@ def steps_preferred(
     if not _HOW_TO_RE.match(question):
         return list(scores)
     return [
-        score * STEPS_BONUS if any(_NUMBERED_RE.match(line) for line in p.text.splitlines()) else score
-        for p, score in zip(passages, scores, strict=True)
+        score * STEPS_BONUS if passage.has_steps else score
+        for passage, score in zip(passages, scores, strict=True)
     ]
 
 
@@ -169,12 +175,9 @@ def lead_in(question: str, passages: Sequence[Passage], *, hedged: bool) -> str:
     itself (it is written in the store's voice: "You can return most items within 30 days")."""
     if hedged:
         return "I think this is what you're after:"
-    first = passages[0] if passages else None
-    if first is not None and first.is_list and _HOW_TO_RE.match(question):
-        # Steps with their own lead-in line ("To unsubscribe:") need no second one.
-        if _is_list_line(first.text.splitlines()[0]):
-            return "Here's how:"
-    return ""
+    # Bare steps get an opener; steps with their own lead-in line ("To unsubscribe:") don't.
+    bare_list = bool(passages) and _is_list_line(passages[0].text.splitlines()[0])
+    return "Here's how:" if bare_list and _HOW_TO_RE.match(question) else ""
 
 
 def reply_compose(
@@ -183,4 +186,5 @@ def reply_compose(
     """The reply: an opener by question shape, the passage(s), and where to read more."""
     body = text_cap("\n\n".join(passage.text for passage in passages))
     more = f"Read more: {url}" if url else f"More in our help centre: \u201c{title}\u201d."
-    return "\n\n".join(part for part in (lead_in(question, passages, hedged=hedged), body, more) if part)
+    opener = lead_in(question, passages, hedged=hedged)
+    return "\n\n".join(part for part in (opener, body, more) if part)

@@ -20,9 +20,9 @@ def failed_responses(page) -> list[str]:
     failed: list[str] = []
     page.on(
         "response",
-        lambda response: failed.append(f"{response.status} {response.url}")
-        if response.status >= 400
-        else None,
+        lambda response: (
+            failed.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
     )
     return failed
 

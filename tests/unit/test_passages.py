@@ -50,7 +50,7 @@ BILLING = ArticleDoc(
     "exactly, or the payment may be declined.\n\n"
     "To change the billing address saved with us:\n"
     "1. Go to Account > Payment methods.\n"
-    "2. Click \"Edit\" next to the card and update its billing address.\n"
+    '2. Click "Edit" next to the card and update its billing address.\n'
     "3. Save. Your next order uses the new address.\n\n"
     "Invoices show the billing address at the time of the order; to correct an old invoice, "
     "ask us on chat.",
