@@ -17,8 +17,9 @@ from conversations.assistant.passages import (
     passage_scores,
     passages_select,
     passages_split,
+    question_shape,
     reply_compose,
-    steps_preferred,
+    shape_preferred,
 )
 from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex, tokenize
 from conversations.assistant.small_talk import small_talk_answer
@@ -125,8 +126,11 @@ def best_passages(
 ) -> list[Passage]:
     """The passage(s) of the article that answer the question best."""
     passages = passages_split(article.body)
+    shape = question_shape(question)
+    if shape is not None:
+        terms = [term for term in terms if term not in shape.framing_terms]
     scores = passage_scores(passages, terms, index.idf, title_terms=tokenize(article.title))
-    return passages_select(passages, steps_preferred(question, passages, scores))
+    return passages_select(passages, shape_preferred(shape, passages, scores))
 
 
 def load_article_docs(path: Path = DEMO_KB_PATH) -> list[ArticleDoc]:

@@ -24,7 +24,7 @@ NEIGHBOUR_SHARE = 0.8
 # ...or when the best is this short (a lead-in line like "Here's how to do it:").
 LEAD_IN_WORDS = 12
 PASSAGE_LENGTH_NORMALISATION = 0.5
-STEPS_BONUS = 1.5
+ANSWER_BONUS = 2.0
 # Each of the title's terms counts as one more occurrence in the lead passage.
 TITLE_WEIGHT = 1
 # Later passages are asides more often than answers ("see also", exceptions).
@@ -49,10 +49,6 @@ class Passage:
     @property
     def is_list(self) -> bool:
         return any(_is_list_line(line) for line in self.text.splitlines())
-
-    @property
-    def has_steps(self) -> bool:
-        return any(_NUMBERED_RE.match(line) for line in self.text.splitlines())
 
 
 def _is_list_line(line: str) -> bool:
@@ -112,15 +108,52 @@ def passage_scores(
     return scores
 
 
-def steps_preferred(
-    question: str, passages: Sequence[Passage], scores: Sequence[float]
+@dataclass(frozen=True)
+class QuestionShape:
+    """What kind of answer a question asks for: a passage holding one counts half as much
+    again, and the words that only frame the question are not matched against passages
+    ("take" in "how long does shipping take" is no topic)."""
+
+    name: str
+    question: re.Pattern[str]
+    answer: re.Pattern[str]
+    framing_terms: frozenset[str] = frozenset()
+
+
+QUESTION_SHAPES = (
+    QuestionShape("steps", _HOW_TO_RE, re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)),
+    QuestionShape(
+        "time",
+        re.compile(r"^\s*(?:how\s+(?:long|soon|quickly|fast)|when)\b", re.IGNORECASE),
+        re.compile(
+            r"\b\d+(?:\s*(?:[\u2013-]|to)\s*\d+)?\s*(?:business\s+|working\s+)?"
+            r"(?:days?|hours?|minutes?|weeks?|months?)\b|\bnext\s+(?:business\s+)?day\b"
+            r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b",
+            re.IGNORECASE,
+        ),
+        frozenset({"long", "soon", "quick", "fast", "take"}),
+    ),
+    QuestionShape(
+        "amount",
+        re.compile(r"\bhow\s+much\b|\b(?:cost|costs|price|prices)\b", re.IGNORECASE),
+        re.compile(r"[$\u20ac\u00a3]\s?\d|\bfree\b", re.IGNORECASE),
+    ),
+)
+
+
+def question_shape(question: str) -> QuestionShape | None:
+    return next((shape for shape in QUESTION_SHAPES if shape.question.search(question)), None)
+
+
+def shape_preferred(
+    shape: QuestionShape | None, passages: Sequence[Passage], scores: Sequence[float]
 ) -> list[float]:
-    """For "how do I …" questions, passages with numbered steps count half as much again: the
-    visitor asked for a procedure, and every passage of the article mentions its topic."""
-    if not _HOW_TO_RE.match(question):
+    """Passages holding the kind of answer asked for (steps, a duration, an amount) count
+    ANSWER_BONUS times: every passage of the article mentions its topic, few answer."""
+    if shape is None:
         return list(scores)
     return [
-        score * STEPS_BONUS if passage.has_steps else score
+        score * ANSWER_BONUS if shape.answer.search(passage.text) else score
         for passage, score in zip(passages, scores, strict=True)
     ]
 

@@ -12,6 +12,7 @@ from conversations.assistant.passages import (
     passage_scores,
     passages_select,
     passages_split,
+    question_shape,
     reply_compose,
     text_cap,
 )
@@ -56,10 +57,21 @@ BILLING = ArticleDoc(
     "ask us on chat.",
 )
 
+DELIVERY = ArticleDoc(
+    4,
+    "Delivery times: when will my order arrive?",
+    "Delivery time is the processing time plus the shipping time of the option you chose.\n\n"
+    "Shipping times inside the US:\n"
+    "- Standard: 3–5 business days\n"
+    "- Express: 1–2 business days\n\n"
+    "International orders take 5–14 business days, depending on the country and customs.",
+    keywords=("how long does delivery take",),
+)
+
 
 @pytest.fixture(scope="module")
 def index() -> KnowledgeIndex:
-    return KnowledgeIndex.build([RETURNS, SHIPPING, BILLING])
+    return KnowledgeIndex.build([RETURNS, SHIPPING, BILLING, DELIVERY])
 
 
 def texts(passages: list[Passage]) -> list[str]:
@@ -123,6 +135,36 @@ def test_a_how_to_question_gets_the_steps_rather_than_the_explanation(
         '2. Click "Edit" next to the card and update its billing address.\n'
         "3. Save. Your next order uses the new address."
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("How long does shipping take?", "time"),
+        ("when will my refund arrive", "time"),
+        ("how much does express shipping cost", "amount"),
+        ("how do I return an item", "steps"),
+        ("can I return a sale item?", None),
+    ],
+)
+def test_the_question_shape_names_the_kind_of_answer_wanted(question: str, shape: str) -> None:
+    found = question_shape(question)
+
+    assert (found.name if found else None) == shape
+
+
+def test_a_how_long_question_gets_the_durations_not_a_passage_sharing_the_verb(
+    index: KnowledgeIndex,
+) -> None:
+    # "take" is in the question and only in the international line; it frames the question.
+    question = "How long does shipping take?"
+
+    chosen = best_passages(index, DELIVERY, question, index.parse(question).terms)
+
+    assert any(
+        text.startswith("Shipping times inside the US:\n- Standard") for text in texts(chosen)
+    )
+    assert not any("International" in passage.text for passage in chosen)
 
 
 def test_without_any_matching_term_the_article_lead_is_chosen() -> None:
