@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AgentsConfig(AppConfig):
@@ -7,6 +8,7 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         from agents import receivers  # noqa: F401  (logout closes the console)
+        from agents.checks import check_routing_queues_exist
         from agents.demo import demo_agents_load
         from agents.services.queue import QueueRouting
         from agents.services.tickets import WidgetTickets
@@ -19,3 +21,5 @@ class AgentsConfig(AppConfig):
         # The visitor's socket reaches alternatives and tickets through this (conversations.hooks).
         ticket_hooks_install(WidgetTickets())
         demo_seeder_register(demo_agents_load)
+        # Every rule and plan routes to an existing queue (agents.E001).
+        checks.register(check_routing_queues_exist)

@@ -11,7 +11,7 @@ from datetime import time
 from django.contrib.auth import get_user_model
 
 from agents.models import AgentProfile, CannedReply, Queue, QueueHours, QueueMembership
-from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
+from conversations.demo.logins import DEMO_ADMIN, DEMO_ADMIN_NAME, DEMO_AGENT, DEMO_AGENT_NAME
 
 CANNED_REPLIES = [
     ("hello", "Greeting", "Hi, I'm here to help. I've read your conversation with our assistant."),
@@ -37,6 +37,7 @@ DEMO_HOURS = {
     "legal": WEEKDAYS_9_TO_5,
     "manager": WEEKDAYS_9_TO_5,
     "specialists": [(day, time(8), time(20)) for day in range(6)],
+    "technical": WEEKDAYS_9_TO_5,
 }
 
 
@@ -60,8 +61,8 @@ def demo_agents_load() -> None:
             shortcut=shortcut, defaults={"title": title, "body": body}
         )
     _hours_ensure()
-    agent = _user_ensure(*DEMO_AGENT, first_name="Sarah", superuser=False)
-    admin = _user_ensure(*DEMO_ADMIN, first_name="Alex", superuser=True)
+    agent = _user_ensure(*DEMO_AGENT, first_name=DEMO_AGENT_NAME, superuser=False)
+    admin = _user_ensure(*DEMO_ADMIN, first_name=DEMO_ADMIN_NAME, superuser=True)
     _agent_ensure(agent, queues=Queue.objects.exclude(slug__in=["legal", "manager"]))
     _agent_ensure(admin, queues=Queue.objects.all(), supervisor=True)
 

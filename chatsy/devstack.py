@@ -156,20 +156,26 @@ def step(text: str) -> None:
 
 
 def banner(port: int, redis_url: str) -> None:
-    from conversations.demo.logins import DEMO_ADMIN, DEMO_AGENT
+    print(banner_text(port, redis_url), flush=True)
+
+
+def banner_text(port: int, redis_url: str) -> str:
+    """The URLs and demo logins, on the port actually served (PORT)."""
+    from conversations.demo.logins import DEMO_ADMIN, DEMO_ADMIN_NAME, DEMO_AGENT, DEMO_AGENT_NAME
 
     base = f"http://127.0.0.1:{port}"
-    print(
-        f"""
-  Chatsy is running (Ctrl-C stops everything).
-
-  Demo store with the chat widget   {base}/
-  Agent console                     {base}/console/   login: {DEMO_AGENT[0]} / {DEMO_AGENT[1]}
-  Admin                             {base}/admin/     login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}
-  Redis                             {redis_url}
-""",
-        flush=True,
-    )
+    agent = f"login: {DEMO_AGENT[0]} / {DEMO_AGENT[1]} (shown as {DEMO_AGENT_NAME})"
+    admin = f"login: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]} (shown as {DEMO_ADMIN_NAME}, supervisor)"
+    rows = [
+        ("Demo store with the chat widget", f"{base}/", ""),
+        ("Agent console", f"{base}/console/", agent),
+        ("Supervisor view", f"{base}/console/supervisor/", admin),
+        ("Admin", f"{base}/admin/", admin),
+        ("Redis", redis_url, ""),
+    ]
+    width = max(len(url) for _, url, _ in rows) + 3
+    lines = [f"  {what:<34}{url:<{width}}{login}".rstrip() for what, url, login in rows]
+    return "\n  Chatsy is running (Ctrl-C stops everything).\n\n" + "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

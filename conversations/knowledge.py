@@ -44,7 +44,7 @@ def knowledge_index_fresh() -> KnowledgeIndex:
     with _lock:
         fingerprint = selectors.articles_fingerprint()
         docs = [
-            ArticleDoc(id=a.pk, title=a.title, body=a.body, keywords=a.keyword_list)
+            ArticleDoc(id=a.pk, title=a.title, body=a.body, keywords=a.keyword_list, url=a.url)
             for a in selectors.articles_published()
         ]
         _cached = (version, fingerprint, time.monotonic(), KnowledgeIndex.build(docs))

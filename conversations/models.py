@@ -223,6 +223,12 @@ class Article(models.Model):
     keywords = models.CharField(
         max_length=500, blank=True, help_text="Comma-separated extra search terms."
     )
+    url = models.URLField(
+        "URL",
+        max_length=500,
+        blank=True,
+        help_text="The article on your help centre. Offline answers end with “Read more: <URL>”.",
+    )
     published = models.BooleanField(default=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ import math
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -23,6 +23,13 @@ from conversations.origins import origin_allowed, request_own_origin
 def demo_store(request: HttpRequest) -> HttpResponse:
     """A fictional shop's page with the widget embedded by one tag."""
     return render(request, "demo/store.html", {"site_key": DEMO_SITE_KEY})
+
+
+def demo_article(request: HttpRequest, slug: str) -> HttpResponse:
+    """The demo store's help-centre page of one article: what offline answers' "Read more"
+    links to (the demo loader sets each article's URL to it)."""
+    article = get_object_or_404(selectors.articles_published(), slug=slug)
+    return render(request, "demo/article.html", {"article": article, "site_key": DEMO_SITE_KEY})
 
 
 @csrf_exempt  # Cross-origin and cookie-less: the signed token, not a cookie, is the credential.

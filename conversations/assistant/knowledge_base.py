@@ -1,4 +1,4 @@
-"""The offline responder: answers from the best knowledge-base article, with no LLM.
+"""The offline responder: answers from the best passage of the best article, with no LLM.
 
 It retrieves with BM25 (retrieval.py), scores its own confidence (confidence.py) and, when
 that confidence is low, says so instead of passing off a loosely related article as an answer.
@@ -7,13 +7,20 @@ that confidence is low, says so instead of passing off a loosely related article
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 from conversations.assistant.base import Answer, DeltaCallback, Source, Turn
 from conversations.assistant.confidence import Assessment, assess
+from conversations.assistant.passages import (
+    Passage,
+    passage_scores,
+    passages_select,
+    passages_split,
+    question_shape,
+    reply_compose,
+    shape_preferred,
+)
 from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex, tokenize
 from conversations.assistant.small_talk import small_talk_answer
 from escalation.signals.dialogue import Act, read_act
@@ -26,10 +33,6 @@ LOW_CONFIDENCE = 0.4
 HEDGED_CONFIDENCE = 0.6
 # Under this, the closest article is too far off to be worth naming.
 NOT_WORTH_NAMING = 0.2
-# Articles longer than this are quoted by their most relevant paragraph, not whole.
-LONG_ARTICLE_WORDS = 100
-# A chosen paragraph shorter than this (a lead-in line) is quoted with the one after it.
-SHORT_PARAGRAPH_WORDS = 30
 
 EMPTY_KB_TEXT = (
     "I'm sorry, I don't have any help articles to check yet, so I can't answer that "
@@ -62,7 +65,7 @@ class KnowledgeBaseResponder:
         index = self._index_source()
         query = follow_up_query(question, history)
         assessment = assess(index, query)
-        text = EMPTY_KB_TEXT if len(index) == 0 else reply_text(index, assessment)
+        text = EMPTY_KB_TEXT if len(index) == 0 else reply_text(index, assessment, question)
         if on_delta is not None:
             await on_delta(text)  # not a streaming responder: one delta with the whole reply
         signals = assessment.signals.as_dict()
@@ -90,8 +93,9 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> str:
     return f"{earlier[-1]} {question}" if earlier else question
 
 
-def reply_text(index: KnowledgeIndex, assessment: Assessment) -> str:
-    """A short reply quoting the best article, or an honest "not sure" when confidence is low."""
+def reply_text(index: KnowledgeIndex, assessment: Assessment, question: str = "") -> str:
+    """The best passage of the best article, phrased as a reply and linking the article; or an
+    honest "not sure" when confidence is low."""
     if not assessment.hits or assessment.confidence < NOT_WORTH_NAMING:
         return NOT_COVERED_TEXT
     article = assessment.hits[0].doc
@@ -100,10 +104,13 @@ def reply_text(index: KnowledgeIndex, assessment: Assessment) -> str:
             "I'm not sure our help centre covers that. The closest article I found is "
             f"\u201c{article.title}\u201d, but it may not answer your question."
         )
-    excerpt = relevant_excerpt(index, article, assessment.parsed.terms)
-    if assessment.confidence < HEDGED_CONFIDENCE:
-        return f"This might help \u2014 from our article \u201c{article.title}\u201d:\n\n{excerpt}"
-    return f"Here\u2019s what our article \u201c{article.title}\u201d says:\n\n{excerpt}"
+    return reply_compose(
+        question=question,
+        passages=best_passages(index, article, question, assessment.parsed.terms),
+        title=article.title,
+        url=article.url,
+        hedged=assessment.confidence < HEDGED_CONFIDENCE,
+    )
 
 
 def reply_sources(assessment: Assessment) -> tuple[Source, ...]:
@@ -114,28 +121,16 @@ def reply_sources(assessment: Assessment) -> tuple[Source, ...]:
     return (Source(article_id=top.doc.id, title=top.doc.title, score=round(top.score, 4)),)
 
 
-def relevant_excerpt(index: KnowledgeIndex, article: ArticleDoc, terms: Sequence[str]) -> str:
-    """The whole body of a short article; otherwise the paragraph sharing most query idf."""
-    paragraphs = _paragraphs(article.body)
-    if len(paragraphs) < 2 or len(article.body.split()) <= LONG_ARTICLE_WORDS:
-        return article.body.strip()
-    wanted = set(terms)
-    overlaps = [
-        sum(index.idf(term) for term in wanted & para_terms) for _, para_terms in paragraphs
-    ]
-    # index() finds the first of equal paragraphs, so ties go to the article's own order.
-    best = overlaps.index(max(overlaps))
-    chosen = [paragraphs[best][0]]
-    if len(chosen[0].split()) < SHORT_PARAGRAPH_WORDS and best + 1 < len(paragraphs):
-        chosen.append(paragraphs[best + 1][0])
-    return "\n\n".join(chosen)
-
-
-@lru_cache(maxsize=1024)
-def _paragraphs(body: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """Paragraphs of a body with their terms; cached, as the same articles come up again."""
-    texts = [text.strip() for text in re.split(r"\n\s*\n", body) if text.strip()]
-    return tuple((text, frozenset(tokenize(text))) for text in texts)
+def best_passages(
+    index: KnowledgeIndex, article: ArticleDoc, question: str, terms: Sequence[str]
+) -> list[Passage]:
+    """The passage(s) of the article that answer the question best."""
+    passages = passages_split(article.body)
+    shape = question_shape(question)
+    if shape is not None:
+        terms = [term for term in terms if term not in shape.framing_terms]
+    scores = passage_scores(passages, terms, index.idf, title_terms=tokenize(article.title))
+    return passages_select(passages, shape_preferred(shape, passages, scores))
 
 
 def load_article_docs(path: Path = DEMO_KB_PATH) -> list[ArticleDoc]:
@@ -147,6 +142,7 @@ def load_article_docs(path: Path = DEMO_KB_PATH) -> list[ArticleDoc]:
             title=record["title"],
             body=record["body"],
             keywords=tuple(record.get("keywords", ())),
+            url=record.get("url", ""),
         )
         for position, record in enumerate(records, start=1)
     ]

@@ -213,6 +213,7 @@ class ArticleDoc:
     title: str
     body: str
     keywords: tuple[str, ...] = ()
+    url: str = ""  # the article on the store's help centre; offline answers link it
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ def demo_load(*, extra_origins: Sequence[str] = ()) -> dict[str, object]:
         },
     )
     articles = json.loads(ARTICLES_FILE.read_text(encoding="utf-8"))
+    # The demo store's help centre is served by Chatsy itself (/help/<slug>/), on the first
+    # origin given (`make run`: http://localhost:$PORT), so "Read more" links open.
+    store_url = (list(extra_origins) or DEMO_ORIGINS)[0].rstrip("/")
     for article in articles:
         Article.objects.update_or_create(
             slug=article["slug"],
@@ -43,6 +46,7 @@ def demo_load(*, extra_origins: Sequence[str] = ()) -> dict[str, object]:
                 "title": article["title"],
                 "body": article["body"],
                 "keywords": ", ".join(article.get("keywords", [])),
+                "url": f"{store_url}/help/{article['slug']}/",
                 "published": True,
             },
         )

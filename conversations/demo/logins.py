@@ -2,3 +2,6 @@
 
 DEMO_AGENT = ("agent", "chatsy-agent")
 DEMO_ADMIN = ("admin", "chatsy-admin")
+# First names, shown to visitors ("Sarah joined") and in the console.
+DEMO_AGENT_NAME = "Sarah"
+DEMO_ADMIN_NAME = "Alex"

@@ -1,0 +1,76 @@
+"""System check: every escalation rule, VIP plan and the default queue route to a queue that
+exists. A missing queue does not fail at runtime (routing falls back to a queue handling the
+category, then to "general"), so without this check a typo sends chats to the wrong team
+silently. Registered in AgentsConfig.ready(): agents sees both the rules and the queues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.checks import Error
+from django.db import DatabaseError
+
+MISSING_QUEUE_ID = "agents.E001"
+
+
+@dataclass(frozen=True)
+class RoutingTarget:
+    owner: str  # "Escalation rule 'technical_issue'"
+    queue_slug: str
+
+
+def targets_missing(
+    targets: Iterable[RoutingTarget], queue_slugs: Iterable[str]
+) -> list[RoutingTarget]:
+    """The targets naming no active queue, in the order given. Blank slugs mean "none"."""
+    existing = set(queue_slugs)
+    return [t for t in targets if t.queue_slug and t.queue_slug not in existing]
+
+
+def missing_queue_errors(
+    targets: Iterable[RoutingTarget], queue_slugs: Iterable[str]
+) -> list[Error]:
+    slugs = sorted(set(queue_slugs))
+    return [
+        Error(
+            f"{target.owner} routes to queue '{target.queue_slug}', which does not exist "
+            "or is inactive.",
+            hint=f"Create an active queue with slug '{target.queue_slug}' (Admin \u2192 Queues), "
+            f"or point it at an existing one: {', '.join(slugs) or 'none exists yet'}.",
+            id=MISSING_QUEUE_ID,
+        )
+        for target in targets_missing(targets, slugs)
+    ]
+
+
+def routing_targets_read() -> tuple[list[RoutingTarget], list[str]]:
+    """Every queue the configuration routes to, and the active queues' slugs."""
+    from agents.models import Queue
+    from escalation.models import EscalationRule, EscalationSettings, Plan
+
+    targets = [
+        RoutingTarget(f"Escalation rule '{key}'", slug)
+        for key, slug in EscalationRule.objects.filter(active=True).values_list(
+            "key", "target_queue"
+        )
+    ]
+    targets += [
+        RoutingTarget(f"Plan '{name}'", slug)
+        for name, slug in Plan.objects.values_list("name", "dedicated_queue")
+    ]
+    targets += [
+        RoutingTarget("The escalation thresholds' default queue", slug)
+        for slug in EscalationSettings.objects.values_list("default_queue", flat=True)
+    ]
+    return targets, list(Queue.objects.filter(active=True).values_list("slug", flat=True))
+
+
+def check_routing_queues_exist(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Before `migrate` has created the tables there is nothing to check yet."""
+    try:
+        targets, slugs = routing_targets_read()
+    except DatabaseError:
+        return []
+    return missing_queue_errors(targets, slugs)
