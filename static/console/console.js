@@ -98,6 +98,31 @@
     });
   });
 
+  // Removals (agents.fragments.removal): take the named elements away if they are here. The
+  // claim's answer and the socket's push both carry them; the second finds nothing to do.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var fragment = e.detail.fragment;
+    var marker = fragment && fragment.querySelector && fragment.querySelector('[data-remove]');
+    if (!marker) return;
+    e.detail.shouldSwap = false;
+    marker.getAttribute('data-remove').split(' ').forEach(function (id) {
+      var gone = id && document.getElementById(id);
+      if (gone) gone.remove();
+    });
+  });
+
+  // Claims ("Take over" on a row, "Take next") are sent from #chat-panes, which is never
+  // swapped: htmx resolves a response's out-of-band targets within the requesting element's
+  // tree, and the socket's push of the same claim usually replaces the clicked row or summary
+  // before the answer arrives (the new tab would then have nowhere to go).
+  document.addEventListener('htmx:confirm', function (e) {
+    var button = e.detail.elt;
+    var source = document.getElementById('chat-panes');
+    if (e.detail.verb !== 'post' || !source || !button.closest || !button.closest('#queue-panel')) return;
+    e.preventDefault();
+    htmx.ajax('POST', e.detail.path, { source: source, swap: 'none' });
+  });
+
   // ------------------------------------------------------- bounded lists --
   // A list with data-limit shows its first rows, kept live by the socket row by row; "Show
   // more" fetches the rows after the last one shown (its data-cursor) and marks the list
@@ -222,9 +247,19 @@
     target.focus();
   });
 
+  // A claim's answer names the chat it opened; the event comes before its tab is swapped in
+  // (or before the socket's push brings it), so it is activated as soon as the tab exists.
+  var openedChat = null;
   document.body.addEventListener('chat-opened', function (e) {
-    if (e.detail && e.detail.id) activate(e.detail.id, true);
+    if (e.detail && e.detail.id) openedChat = e.detail.id;
   });
+
+  function activateOpened() {
+    var id = openedChat;
+    if (!id || !document.getElementById('tab-' + id) || !document.getElementById('chat-' + id)) return;
+    openedChat = null;
+    activate(id, true);
+  }
 
   function scrollToEnd(pane, force) {
     var box = pane.querySelector('[data-scroll]');
@@ -247,6 +282,7 @@
       }
     }
     if (id.indexOf('typing-') === 0) expireTyping(target);
+    activateOpened();
     syncTabs();
     boundLists();
     scanQueue();
@@ -517,21 +553,40 @@
   }
 
   // ------------------------------------------------------ dialogs, toasts --
+  // Dialogs load into #modal, which sits outside every swapped region (base.html); their
+  // buttons name hx-target and hx-swap themselves. Opening focuses the first field; Cancel,
+  // ✕ and Escape close it; focus then returns to the button that opened it.
+  var dialogOpener = null;
+
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    var target = e.detail && e.detail.target;
+    if (target && target.id === 'modal') dialogOpener = e.detail.elt;
+  });
+
   function showDialogs() {
     $all('dialog[data-autoshow]').forEach(function (d) {
       if (d.open) return;
       d.showModal();
-      var first = d.querySelector('input:not([type=hidden]), select, textarea');
+      var first = d.querySelector('.has-error input, .has-error select, .has-error textarea') ||
+        d.querySelector('input:not([type=hidden]), select, textarea');
       if (first) first.focus();
     });
   }
 
+  function closeDialog(d) {
+    d.remove();
+    var opener = dialogOpener;
+    dialogOpener = null;
+    if (opener && document.body.contains(opener)) opener.focus();
+  }
+
   document.addEventListener('click', function (e) {
     var closer = e.target.closest('[data-close]');
-    if (closer) closer.closest('dialog').remove();
+    if (closer) closeDialog(closer.closest('dialog'));
   });
   document.addEventListener('close', function (e) {
-    if (e.target.tagName === 'DIALOG') e.target.remove(); // Escape closes and forgets it
+    // Escape closes it and forgets it; a dialog replaced by its re-render is already gone.
+    if (e.target.tagName === 'DIALOG' && e.target.isConnected) closeDialog(e.target);
   }, true);
 
   function expireToasts() {

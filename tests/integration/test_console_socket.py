@@ -148,8 +148,8 @@ async def test_a_chat_that_leaves_the_agent_stops_reaching_their_console(handoff
     await database_sync_to_async(services.conversation_transfer_to_agent)(
         conversation=conversation, agent=agent, target=colleague, note="VIP, be nice"
     )
-    closed = await receive_until(console, 'hx-swap-oob="delete"')
-    assert f'id="chat-{conversation.public_id}" hx-swap-oob="delete"' in closed
+    closed = await receive_until(console, "data-remove=")
+    assert f'data-remove="tab-{conversation.public_id} chat-{conversation.public_id}"' in closed
     await visitor.say("Hello? Who am I talking to?")
     assert "Who am I talking to?" not in await drain(console)  # no longer Sarah's chat
 
@@ -163,8 +163,8 @@ async def test_resolving_closes_the_chat_in_the_console_and_asks_the_visitor_to_
         appropriate=True,
         handoff_quality=4,
     )
-    closed = await receive_until(console, 'hx-swap-oob="delete"')
-    assert f'id="tab-{conversation.public_id}" hx-swap-oob="delete"' in closed
+    closed = await receive_until(console, "data-remove=")
+    assert f'data-remove="tab-{conversation.public_id} chat-{conversation.public_id}"' in closed
     request = await visitor.receive_type("csat_request")
     assert request["text"] == "How did Sarah do? Rate this chat."
 
