@@ -47,6 +47,9 @@ _CLOSE_CODES = {
 # The console TTL (30 s) covers two missed beats; the status (60 s) outlives it as a grace period.
 HEARTBEAT_SECONDS = settings.CHATSY_CONSOLE_TTL_SECONDS / 3
 MAX_FRAME_CHARS = 2048
+# console.js sends exactly this frame; anything else is parsed as a typing frame.
+PING_FRAME = '{"type":"ping"}'
+PONG_FRAME = '{"type":"pong"}'
 SUPERVISOR_DEBOUNCE_SECONDS = 0.25
 
 
@@ -117,7 +120,13 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     # --- frames from the browser ---------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Only typing frames: {"type": "typing", "conversation": uuid, "active": bool}."""
+        """Typing frames, {"type": "typing", "conversation": uuid, "active": bool}, and pings.
+        A ping is answered at once with no database hop: console.js measures the socket with
+        it (the heartbeat still re-checks the session)."""
+        if text_data == PING_FRAME:
+            if not self.revoked:
+                await self.send(text_data=PONG_FRAME)
+            return
         frame = _parse_typing(text_data)
         if frame is None or self.revoked:
             return

@@ -382,6 +382,12 @@ CHATSY_QUEUE_ABANDONED_MINUTES = float(os.environ.get("CHATSY_QUEUE_ABANDONED_MI
 # by row; "Show more" loads the next rows over HTTP. Keeps every pushed frame small, however
 # many visitors wait (Daphne closes a socket whose frame passes --websocket-max-message-size).
 CHATSY_CONSOLE_QUEUE_ROWS = int(os.environ.get("CHATSY_CONSOLE_QUEUE_ROWS", "25"))
+# The console pings its socket this often and, when no frame comes back within the deadline,
+# shows "Offline" and reconnects (a cut network otherwise leaves a socket open and silent).
+CHATSY_CONSOLE_PING_SECONDS = float(os.environ.get("CHATSY_CONSOLE_PING_SECONDS", "10"))
+CHATSY_CONSOLE_PONG_DEADLINE_SECONDS = float(
+    os.environ.get("CHATSY_CONSOLE_PONG_DEADLINE_SECONDS", "5")
+)
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 

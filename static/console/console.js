@@ -23,15 +23,17 @@
   // ------------------------------------------------------------------ socket --
   document.addEventListener('htmx:wsOpen', function (e) {
     socket = e.detail.socketWrapper;
+    watchSocket(e.detail.event && e.detail.event.target);
     setLive('live', 'Live');
     // Anything pushed while we were away (or before the first connect) is re-fetched.
     htmx.trigger(document.body, 'console:resync');
   });
   document.addEventListener('htmx:wsClose', function (e) {
     socket = null;
+    watchSocket(null);
     var code = e.detail && e.detail.event ? e.detail.event.code : 0;
     if (code === 4401 || code === 4403) setLive('closed', 'Signed out');
-    else setLive('down', 'Reconnecting…');
+    else setLive('down', OFFLINE);
     // The session changed (a password change gave this browser a new one): reconnect now and
     // authenticate afresh from the cookie. htmx's ws extension itself retries only 1006/1011-1013.
     if (code === 4012 && e.detail.socketWrapper) e.detail.socketWrapper.reconnect();
@@ -45,6 +47,7 @@
     if (typeof text !== 'string' || text.charAt(0) !== '{') return;
     var frame;
     try { frame = JSON.parse(text); } catch (err) { return; }
+    // {"type":"pong"} (and any other JSON frame) is handled here, not swapped.
     e.preventDefault();
     if (frame && frame.type === 'resync') htmx.trigger(document.body, 'console:resync');
   });
@@ -70,6 +73,67 @@
       });
     });
   });
+
+  // ------------------------------------------------------------ connection --
+  // Application-level ping/pong, as the widget does: a cut network leaves a socket open and
+  // silent, so "Live" would stay up while nothing arrives. A ping goes out every PING_MS; when
+  // no frame at all comes back within the deadline the indicator says so at once and a fresh
+  // socket is opened (htmx's ws extension retries a failed one with the backoff below); its
+  // open re-fetches the queue and the open chats (console:resync). Times: body[data-ping-ms],
+  // from CHATSY_CONSOLE_PING_SECONDS and CHATSY_CONSOLE_PONG_DEADLINE_SECONDS.
+  var OFFLINE = 'Offline \u2014 reconnecting\u2026';
+  var pingTimes = (document.body.getAttribute('data-ping-ms') || '10000 5000').split(' ').map(Number);
+  var PING_MS = pingTimes[0] || 10000;
+  var PONG_DEADLINE_MS = pingTimes[1] || 5000;
+  var BACKOFF_MIN_MS = 500;
+  var BACKOFF_MAX_MS = 15000;
+  var BACKOFF_JITTER = 0.3;
+  var liveSocket = null;    // the browser WebSocket under htmx's wrapper
+  var pingTimer = null;
+  var pongTimer = null;
+
+  if (window.htmx) {
+    htmx.config.wsReconnectDelay = function (retries) {
+      var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, retries));
+      return base * (1 - BACKOFF_JITTER + Math.random() * 2 * BACKOFF_JITTER);
+    };
+  }
+
+  function watchSocket(ws) {
+    clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    pingTimer = pongTimer = null;
+    liveSocket = ws || null;
+    if (liveSocket) pingTimer = setInterval(ping, PING_MS);
+  }
+
+  function ping() {
+    if (!liveSocket || liveSocket.readyState !== WebSocket.OPEN || pongTimer) return;
+    liveSocket.send('{"type":"ping"}');
+    pongTimer = setTimeout(dropSocket, PONG_DEADLINE_MS);
+  }
+
+  // Any frame shows the socket is alive.
+  document.addEventListener('htmx:wsBeforeMessage', function () {
+    clearTimeout(pongTimer);
+    pongTimer = null;
+  });
+
+  // The deadline passed: say so now, and replace the socket rather than wait for the browser
+  // to notice (it may take minutes). The dead one is silenced first so that its late close
+  // neither reports a second outage nor makes htmx open yet another socket.
+  function dropSocket() {
+    var dead = liveSocket;
+    var wrapper = socket;
+    watchSocket(null);
+    socket = null;
+    setLive('down', OFFLINE);
+    if (!dead || !wrapper) return;
+    dead.onclose = null;
+    dead.onerror = null;
+    try { dead.close(4000, 'no pong'); } catch (err) { /* already closing */ }
+    wrapper.reconnect();
+  }
 
   function setLive(state, text) {
     var el = $('#live-indicator');
