@@ -91,3 +91,30 @@ def test_every_dialog_opens_after_others_closed_or_submitted(browser, demo):
         assert page.evaluate("window.__htmxErrors") == []
     finally:
         context.close()
+
+
+def test_take_next_opens_the_chat_it_took(browser, demo):
+    """Issue 14, item 3: the tab and pane of the chat "Take next" took become the active ones,
+    though another chat was open and active before."""
+    agent = desk_agent()
+    held, waiting = escalated_conversation(), escalated_conversation()
+    agent_services.conversation_claim(agent=agent, public_id=str(held.public_id))
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(RECORD_HTMX_ERRORS)
+    page = context.new_page()
+    try:
+        log_in(page, demo)
+        expect(page.locator(f"#chat-{held.public_id}")).to_be_visible()
+        page.locator("#take-next").click()
+
+        tab, pane = page.locator(f"#tab-{waiting.public_id}"), page.locator(f"#chat-{waiting.public_id}")
+        expect(tab).to_have_attribute("aria-selected", "true")
+        expect(pane).to_be_visible()
+        expect(pane.locator("textarea")).to_be_focused()
+        expect(page.locator(f"#chat-{held.public_id}")).to_be_hidden()
+        expect(page.locator(f"#tab-{held.public_id}")).to_have_attribute("aria-selected", "false")
+        assert Conversation.objects.get(pk=waiting.pk).status == Conversation.Status.ASSIGNED
+        assert page.evaluate("window.__htmxErrors") == []
+    finally:
+        context.close()

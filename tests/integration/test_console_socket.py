@@ -236,3 +236,15 @@ async def test_the_heartbeat_never_brings_an_offline_agent_back(client, queues):
     await socket.receive_nothing(timeout=0.3)
     assert await database_sync_to_async(presence.presence_get)(agent.pk) == "offline"
     await socket.disconnect()
+
+
+async def test_a_ping_is_answered_with_a_pong(client, queues):
+    """console.js measures its socket with pings (docs/console.md, "Connection")."""
+    agent = await database_sync_to_async(make_agent)("general")
+    console = await console_socket(client, agent)
+    await drain(console, quiet=0.3)
+    await console.send_to(text_data='{"type":"ping"}')
+    assert await console.receive_from(timeout=5) == '{"type":"pong"}'
+    await console.send_to(text_data='{"type":"ping", "extra": 1}')  # not the ping frame
+    assert await console.receive_nothing(timeout=0.3)
+    await console.disconnect()
