@@ -22,7 +22,9 @@ from tests.support.pausable_proxy import PausableProxy
 pytestmark = pytest.mark.e2e
 
 PING_SECONDS, DEADLINE_SECONDS = 1, 2
-COUNT_OPENS = "window.__opens = 0; document.addEventListener('htmx:wsOpen', () => window.__opens++);"
+COUNT_OPENS = (
+    "window.__opens = 0; document.addEventListener('htmx:wsOpen', () => window.__opens++);"
+)
 
 
 def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(

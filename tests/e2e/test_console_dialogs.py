@@ -21,8 +21,10 @@ pytestmark = pytest.mark.e2e
 RECORD_HTMX_ERRORS = """
 window.__htmxErrors = [];
 ['htmx:targetError', 'htmx:oobErrorNoTarget', 'htmx:swapError', 'htmx:responseError']
-    .forEach((name) => document.addEventListener(name, (e) => window.__htmxErrors.push(
-        name + ' ' + String((e.detail && (e.detail.target || e.detail.elt && e.detail.elt.id)) || ''))));
+    .forEach((name) => document.addEventListener(name, (e) => {
+        const where = e.detail && (e.detail.target || (e.detail.elt && e.detail.elt.id));
+        window.__htmxErrors.push(name + ' ' + String(where || ''));
+    }));
 """
 
 
@@ -108,7 +110,10 @@ def test_take_next_opens_the_chat_it_took(browser, demo):
         expect(page.locator(f"#chat-{held.public_id}")).to_be_visible()
         page.locator("#take-next").click()
 
-        tab, pane = page.locator(f"#tab-{waiting.public_id}"), page.locator(f"#chat-{waiting.public_id}")
+        tab, pane = (
+            page.locator(f"#tab-{waiting.public_id}"),
+            page.locator(f"#chat-{waiting.public_id}"),
+        )
         expect(tab).to_have_attribute("aria-selected", "true")
         expect(pane).to_be_visible()
         expect(pane.locator("textarea")).to_be_focused()

@@ -3,6 +3,7 @@ it, and `cut()` makes it behave like a dead network (not a closed server)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -57,8 +58,12 @@ class PausableProxy:
             server = socket.create_connection(("127.0.0.1", self.target_port))
             with self._lock:
                 self._pairs.append((browser, server))
-            threading.Thread(target=self._pump, args=(browser, server, "to_server"), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, browser, "to_browser"), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(browser, server, "to_server"), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump, args=(server, browser, "to_browser"), daemon=True
+            ).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, direction: str) -> None:
         try:
@@ -76,8 +81,6 @@ class PausableProxy:
 
 def _close(*sockets: socket.socket) -> None:
     for sock in sockets:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         sock.close()
