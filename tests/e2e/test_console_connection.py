@@ -11,11 +11,10 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from agents import services as agent_services
 from conversations import services
 from tests.e2e.conftest import daphne_server, demo_data_for
-from tests.e2e.test_console_handoff import log_in
-from tests.e2e.test_console_resync import desk_agent, in_thread
+from tests.e2e.test_console_dialogs import console_page, one_held_one_waiting
+from tests.e2e.test_console_resync import in_thread
 from tests.factories import escalated_conversation
 from tests.support.pausable_proxy import PausableProxy
 
@@ -36,46 +35,43 @@ def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
         CHATSY_CONSOLE_PONG_DEADLINE_SECONDS=str(DEADLINE_SECONDS),
     ) as direct:
         proxy = PausableProxy(int(direct.rsplit(":", 1)[-1]))
-        url = f"http://localhost:{proxy.port}"
-        demo_data_for(url)
-        agent = desk_agent()
-        held = escalated_conversation()
-        agent_services.conversation_claim(agent=agent, public_id=str(held.public_id))
-
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        context.add_init_script(COUNT_OPENS)
-        page = context.new_page()
+        url = demo_data_for(f"http://localhost:{proxy.port}")
+        held, _ = one_held_one_waiting()
         try:
-            log_in(page, url)
-            indicator = page.locator("#live-indicator")
-            transcript = page.locator(f"#messages-{held.public_id}")
-            expect(transcript).to_contain_text("I want to talk to a human")
-            assert page.evaluate("window.__opens") == 1
-
-            proxy.cut()
-            in_thread(
-                lambda: services.message_receive(
-                    conversation=held, client_id=uuid.uuid4(), body="Sent during the cut"
-                )
-            )
-            waiting: list = []
-            in_thread(lambda: waiting.append(escalated_conversation("I need a person please")))
-
-            # Within one ping interval and the deadline (and a second's slack).
-            expect(indicator).not_to_have_attribute(
-                "data-state", "live", timeout=(PING_SECONDS + DEADLINE_SECONDS + 1) * 1000
-            )
-            expect(indicator).to_have_text("Offline — reconnecting…")
-            # The cut was real: the server pushed the message, nothing reached the page.
-            assert proxy.withheld["to_browser"] > 0
-            expect(transcript).not_to_contain_text("Sent during the cut")
-            expect(page.locator(f"#queue-row-{waiting[0].public_id}")).to_have_count(0)
-
-            proxy.restore()
-            expect(indicator).to_have_attribute("data-state", "live", timeout=20_000)
-            expect(transcript).to_contain_text("Sent during the cut")
-            expect(page.locator(f"#queue-row-{waiting[0].public_id}")).to_have_count(1)
-            assert page.evaluate("window.__opens") >= 2  # a new socket, not the old one
+            with console_page(browser, url, COUNT_OPENS) as page:
+                cut_and_restore(page, proxy, held)
         finally:
-            context.close()
             proxy.close()
+
+
+def cut_and_restore(page, proxy: PausableProxy, held) -> None:
+    indicator = page.locator("#live-indicator")
+    transcript = page.locator(f"#messages-{held.public_id}")
+    expect(transcript).to_contain_text("I want to talk to a human")
+    assert page.evaluate("window.__opens") == 1
+
+    proxy.cut()
+    in_thread(
+        lambda: services.message_receive(
+            conversation=held, client_id=uuid.uuid4(), body="Sent during the cut"
+        )
+    )
+    waiting: list = []
+    in_thread(lambda: waiting.append(escalated_conversation("I need a person please")))
+    new_row = page.locator(f"#queue-row-{waiting[0].public_id}")
+
+    # Within one ping interval and the deadline (and a second's slack).
+    expect(indicator).not_to_have_attribute(
+        "data-state", "live", timeout=(PING_SECONDS + DEADLINE_SECONDS + 1) * 1000
+    )
+    expect(indicator).to_have_text("Offline — reconnecting…")
+    # The cut was real: the server pushed the message, nothing of it reached the page.
+    assert proxy.withheld["to_browser"] > 0
+    expect(transcript).not_to_contain_text("Sent during the cut")
+    expect(new_row).to_have_count(0)
+
+    proxy.restore()
+    expect(indicator).to_have_attribute("data-state", "live", timeout=20_000)
+    expect(transcript).to_contain_text("Sent during the cut")
+    expect(new_row).to_have_count(1)
+    assert page.evaluate("window.__opens") >= 2  # a new socket, not the old one

@@ -5,6 +5,8 @@ log a swap into a missing target (issue 14, item 1)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -28,6 +30,27 @@ window.__htmxErrors = [];
 """
 
 
+def one_held_one_waiting() -> tuple[Conversation, Conversation]:
+    """The demo agent holds one escalated chat; another waits in their queue."""
+    agent = desk_agent()
+    held, waiting = escalated_conversation(), escalated_conversation()
+    agent_services.conversation_claim(agent=agent, public_id=str(held.public_id))
+    return held, waiting
+
+
+@contextmanager
+def console_page(browser, url: str, init_script: str) -> Iterator:
+    """The demo agent's console in a fresh context, `init_script` run before every page."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(init_script)
+    try:
+        page = context.new_page()
+        log_in(page, url)
+        yield page
+    finally:
+        context.close()
+
+
 def open_dialog(page, pane, button: str):
     opener = pane.get_by_role("button", name=button)
     opener.click()
@@ -37,15 +60,8 @@ def open_dialog(page, pane, button: str):
 
 
 def test_every_dialog_opens_after_others_closed_or_submitted(browser, demo):
-    agent = desk_agent()
-    first, second = escalated_conversation(), escalated_conversation()
-    agent_services.conversation_claim(agent=agent, public_id=str(second.public_id))
-
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_init_script(RECORD_HTMX_ERRORS)
-    page = context.new_page()
-    try:
-        log_in(page, demo)
+    second, first = one_held_one_waiting()
+    with console_page(browser, demo, RECORD_HTMX_ERRORS) as page:
         # A claim from the queue: the chat opens in its own tab.
         row = page.locator(f"#queue-row-{first.public_id}")
         row.get_by_role("button", name=re.compile("Take over")).click()
@@ -91,22 +107,13 @@ def test_every_dialog_opens_after_others_closed_or_submitted(browser, demo):
         expect(page.locator("#modal")).to_have_count(1)
 
         assert page.evaluate("window.__htmxErrors") == []
-    finally:
-        context.close()
 
 
 def test_take_next_opens_the_chat_it_took(browser, demo):
     """Issue 14, item 3: the tab and pane of the chat "Take next" took become the active ones,
     though another chat was open and active before."""
-    agent = desk_agent()
-    held, waiting = escalated_conversation(), escalated_conversation()
-    agent_services.conversation_claim(agent=agent, public_id=str(held.public_id))
-
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_init_script(RECORD_HTMX_ERRORS)
-    page = context.new_page()
-    try:
-        log_in(page, demo)
+    held, waiting = one_held_one_waiting()
+    with console_page(browser, demo, RECORD_HTMX_ERRORS) as page:
         expect(page.locator(f"#chat-{held.public_id}")).to_be_visible()
         page.locator("#take-next").click()
 
@@ -121,5 +128,3 @@ def test_take_next_opens_the_chat_it_took(browser, demo):
         expect(page.locator(f"#tab-{held.public_id}")).to_have_attribute("aria-selected", "false")
         assert Conversation.objects.get(pk=waiting.pk).status == Conversation.Status.ASSIGNED
         assert page.evaluate("window.__htmxErrors") == []
-    finally:
-        context.close()
