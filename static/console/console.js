@@ -25,8 +25,12 @@
     socket = e.detail.socketWrapper;
     watchSocket(e.detail.event && e.detail.event.target);
     setLive('live', 'Live');
-    // Anything pushed while we were away (or before the first connect) is re-fetched.
+    // Anything pushed while we were away (or before the first connect) is re-fetched, and the
+    // socket is told which chats this page shows: it pushes the ones given to the agent meanwhile.
     htmx.trigger(document.body, 'console:resync');
+    if (!$('#chat-tabs')) return; // the single-chat page and the supervisor's view have no tabs
+    var shown = $all('.chat-pane').map(function (pane) { return pane.getAttribute('data-chat'); });
+    send({ type: 'shown', chats: shown });
   });
   document.addEventListener('htmx:wsClose', function (e) {
     socket = null;

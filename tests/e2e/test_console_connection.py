@@ -11,6 +11,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from agents import services as agent_services
+from agents.models import AgentProfile
 from conversations import services
 from tests.e2e.conftest import daphne_server, demo_data_for
 from tests.e2e.test_console_dialogs import console_page, one_held_one_waiting
@@ -36,15 +38,17 @@ def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
     ) as direct:
         proxy = PausableProxy(int(direct.rsplit(":", 1)[-1]))
         url = demo_data_for(f"http://localhost:{proxy.port}")
-        held, _ = one_held_one_waiting()
+        held, given = one_held_one_waiting()
         try:
             with console_page(browser, url, COUNT_OPENS) as page:
-                cut_and_restore(page, proxy, held)
+                cut_and_restore(page, proxy, held, given)
         finally:
             proxy.close()
 
 
-def cut_and_restore(page, proxy: PausableProxy, held) -> None:
+def cut_and_restore(page, proxy: PausableProxy, held, given) -> None:
+    """During the cut: a visitor writes in the open chat, a new chat joins the queue and
+    another is given to the agent; all three reach the page after it."""
     indicator = page.locator("#live-indicator")
     transcript = page.locator(f"#messages-{held.public_id}")
     expect(transcript).to_contain_text("I want to talk to a human")
@@ -59,6 +63,10 @@ def cut_and_restore(page, proxy: PausableProxy, held) -> None:
     waiting: list = []
     in_thread(lambda: waiting.append(escalated_conversation("I need a person please")))
     new_row = page.locator(f"#queue-row-{waiting[0].public_id}")
+    agent = AgentProfile.objects.get(user__username="agent")
+    in_thread(
+        lambda: agent_services.conversation_claim(agent=agent, public_id=str(given.public_id))
+    )
 
     # Within one ping interval and the deadline (and a second's slack).
     expect(indicator).not_to_have_attribute(
@@ -74,4 +82,6 @@ def cut_and_restore(page, proxy: PausableProxy, held) -> None:
     expect(indicator).to_have_attribute("data-state", "live", timeout=20_000)
     expect(transcript).to_contain_text("Sent during the cut")
     expect(new_row).to_have_count(1)
+    expect(page.locator(f"#tab-{given.public_id}")).to_have_count(1)
+    expect(page.locator(f"#messages-{given.public_id}")).to_contain_text("talk to a human")
     assert page.evaluate("window.__opens") >= 2  # a new socket, not the old one

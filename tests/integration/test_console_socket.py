@@ -248,3 +248,24 @@ async def test_a_ping_is_answered_with_a_pong(client, queues):
     await console.send_to(text_data='{"type":"ping", "extra": 1}')  # not the ping frame
     assert await console.receive_nothing(timeout=0.3)
     await console.disconnect()
+
+
+async def test_a_reconnected_page_gets_the_chats_it_does_not_show(client, queues):
+    """console.js lists the chats it shows after each (re)connect; the socket pushes the tab and
+    pane of every chat the agent holds that is missing from the list, and nothing else."""
+    agent = await database_sync_to_async(make_agent)("general")
+    shown, missing = [await database_sync_to_async(escalated_conversation)() for _ in range(2)]
+    for chat in (shown, missing):
+        await database_sync_to_async(services.conversation_claim)(
+            agent=agent, public_id=str(chat.public_id)
+        )
+    console = await console_socket(client, agent)
+    await drain(console, quiet=0.5)
+    await console.send_to(text_data=json.dumps({"type": "shown", "chats": [str(shown.public_id)]}))
+    pushed = await receive_until(console, 'hx-swap-oob="beforeend:#chat-panes"')
+    assert f'id="chat-{missing.public_id}"' in pushed
+    assert f'id="chat-{shown.public_id}"' not in pushed
+    everything = [str(shown.public_id), str(missing.public_id)]
+    await console.send_to(text_data=json.dumps({"type": "shown", "chats": everything}))
+    assert await console.receive_nothing(timeout=0.5)
+    await console.disconnect()
