@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from agents import services as agent_services
 from agents.models import AgentProfile
 from conversations import services
-from tests.e2e.conftest import daphne_server, demo_data_for
+from tests.e2e.conftest import daphne_server, demo_data_for, screenshot
 from tests.e2e.test_console_dialogs import console_page, one_held_one_waiting
 from tests.e2e.test_console_resync import in_thread
 from tests.factories import escalated_conversation
@@ -73,6 +73,7 @@ def cut_and_restore(page, proxy: PausableProxy, held, given) -> None:
         "data-state", "live", timeout=(PING_SECONDS + DEADLINE_SECONDS + 1) * 1000
     )
     expect(indicator).to_have_text("Offline — reconnecting…")
+    screenshot(page, "console-offline.png")
     # The cut was real: the server pushed the message, nothing of it reached the page.
     assert proxy.withheld["to_browser"] > 0
     expect(transcript).not_to_contain_text("Sent during the cut")
