@@ -47,6 +47,9 @@ _CLOSE_CODES = {
 # The console TTL (30 s) covers two missed beats; the status (60 s) outlives it as a grace period.
 HEARTBEAT_SECONDS = settings.CHATSY_CONSOLE_TTL_SECONDS / 3
 MAX_FRAME_CHARS = 2048
+# console.js sends exactly this frame; anything else is parsed as a typing frame.
+PING_FRAME = '{"type":"ping"}'
+PONG_FRAME = '{"type":"pong"}'
 SUPERVISOR_DEBOUNCE_SECONDS = 0.25
 
 
@@ -117,7 +120,17 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     # --- frames from the browser ---------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Only typing frames: {"type": "typing", "conversation": uuid, "active": bool}."""
+        """Typing frames, {"type": "typing", "conversation": uuid, "active": bool}, and pings.
+        A ping is answered at once with no database hop: console.js measures the socket with
+        it (the heartbeat still re-checks the session)."""
+        if text_data == PING_FRAME:
+            if not self.revoked:
+                await self.send(text_data=PONG_FRAME)
+            return
+        shown = _parse_shown(text_data)
+        if shown is not None:
+            await self._catch_up(shown)
+            return
         frame = _parse_typing(text_data)
         if frame is None or self.revoked:
             return
@@ -135,6 +148,24 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
                 active=active,
             ),
         )
+
+    async def _catch_up(self, shown: set[str]) -> None:
+        """After a reconnect the page lists the chats it shows: push the ones the agent was
+        given meanwhile (its resync re-fetches the others, and drops those no longer theirs)."""
+        if self.supervising or self.revoked:
+            return
+        try:
+            held = await database_sync_to_async(self._held_chats_checked)()
+        except Revoked as revoked:
+            await self._revoke(_CLOSE_CODES[revoked.args[0]])
+            return
+        for public_id in held:
+            if public_id not in shown:
+                await self._push(fragments.chat_opened, agent=self.authed, public_id=public_id)
+
+    def _held_chats_checked(self) -> list[str]:
+        self._session_still_valid()
+        return self._held_chats()
 
     # --- the agent's own events ----------------------------------------------------------
 
@@ -422,6 +453,19 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             change(agent=self.authed, connection_id=self.channel_name)
         except RedisUnavailable:  # the console entry then expires with its last beat
             logger.warning("console presence for agent %s not recorded", self.authed.pk)
+
+
+def _parse_shown(text: str | None) -> set[str] | None:
+    """The chat ids of {"type": "shown", "chats": [uuid, …]}; None for anything else."""
+    if not text or len(text) > MAX_FRAME_CHARS or '"shown"' not in text:
+        return None
+    try:
+        frame = json.loads(text)
+        if frame.get("type") != "shown" or not isinstance(frame.get("chats"), list):
+            return None
+        return {str(uuid.UUID(str(chat))) for chat in frame["chats"]}
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _parse_typing(text: str | None) -> tuple[str, bool] | None:

@@ -100,9 +100,17 @@ def queue_more(*, agent: AgentProfile, slug: str, after: str) -> str | None:
     return render_to_string("console/_queue_rows_more.html", {"section": section})
 
 
+def removal(*ids: str) -> str:
+    """Removes the elements with these ids if the page has them (console.js): the HTTP answer
+    and the socket's push both remove a taken row or a closed chat, and whichever comes second
+    finds nothing, which an `hx-swap-oob="delete"` would report as htmx:oobErrorNoTarget.
+    `body` is always there to swap into."""
+    return render_to_string("console/_removal.html", {"ids": " ".join(ids)})
+
+
 def queue_row_gone(*, public_id: str) -> str:
     """Takes a row off the agent's queue panel (taken, by them or by someone else)."""
-    return f'<li id="queue-row-{uuid.UUID(str(public_id))}" hx-swap-oob="delete"></li>'
+    return removal(f"queue-row-{uuid.UUID(str(public_id))}")
 
 
 def chat_opened(*, agent: AgentProfile, public_id: str) -> str:
@@ -114,7 +122,8 @@ def chat_opened(*, agent: AgentProfile, public_id: str) -> str:
 
 
 def chat_closed(*, public_id: str) -> str:
-    return render_to_string("console/_chat_closed.html", {"public_id": public_id})
+    """The chat's tab and pane leave the console (the chat is no longer theirs)."""
+    return removal(f"tab-{public_id}", f"chat-{public_id}")
 
 
 def message(*, public_id: str, seq: int) -> str:

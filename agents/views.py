@@ -110,7 +110,7 @@ def chat(request: AgentRequest, public_id) -> HttpResponse:
     chat = selectors.chat_view(agent=request.agent, public_id=str(public_id))
     if request.htmx:
         if chat is None:
-            return render(request, "console/_chat_closed.html", {"public_id": str(public_id)})
+            return reswap(HttpResponse(fragments.chat_closed(public_id=str(public_id))), "none")
         return render(request, "console/_chat_pane.html", {"chat": chat})
     if chat is None:
         raise Http404("No such chat in your console.")
@@ -375,6 +375,9 @@ GONE = "This chat is no longer in your console."
 
 
 def _opened(request: AgentRequest, public_id: str) -> HttpResponse:
+    """The chat's tab and pane, made the active ones by console.js once they are on the page.
+    The event fires on receipt: the clicked queue row is gone after the swap, and an event on a
+    detached button would never reach the page."""
     response = HttpResponse(fragments.chat_opened(agent=request.agent, public_id=public_id))
     return trigger_client_event(response, "chat-opened", {"id": public_id})
 

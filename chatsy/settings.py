@@ -385,6 +385,12 @@ CHATSY_CONSOLE_QUEUE_ROWS = int(os.environ.get("CHATSY_CONSOLE_QUEUE_ROWS", "25"
 # The store's currency (ISO 4217): rule thresholds are in it; the handoff card writes them
 # with its symbol ("Billing dispute over $100").
 CHATSY_CURRENCY = os.environ.get("CHATSY_CURRENCY", "USD").strip().upper() or "USD"
+# The console pings its socket this often and, when no frame comes back within the deadline,
+# shows "Offline" and reconnects (a cut network otherwise leaves a socket open and silent).
+CHATSY_CONSOLE_PING_SECONDS = float(os.environ.get("CHATSY_CONSOLE_PING_SECONDS", "10"))
+CHATSY_CONSOLE_PONG_DEADLINE_SECONDS = float(
+    os.environ.get("CHATSY_CONSOLE_PONG_DEADLINE_SECONDS", "5")
+)
 # Serve /static/ from the ASGI app itself (off when a CDN or reverse proxy serves it).
 CHATSY_SERVE_STATIC = env_bool("CHATSY_SERVE_STATIC", True)
 

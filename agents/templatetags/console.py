@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -81,3 +82,11 @@ def account_age(since: datetime | None) -> str:
     if timezone.now() - since < timedelta(days=1):
         return "New today"
     return timesince(since, depth=1)
+
+
+@register.simple_tag
+def console_ping_ms() -> str:
+    """The socket's ping interval and pong deadline in ms, for console.js (data attributes)."""
+    ping = round(settings.CHATSY_CONSOLE_PING_SECONDS * 1000)
+    deadline = round(settings.CHATSY_CONSOLE_PONG_DEADLINE_SECONDS * 1000)
+    return f"{ping} {deadline}"

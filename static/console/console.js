@@ -23,15 +23,21 @@
   // ------------------------------------------------------------------ socket --
   document.addEventListener('htmx:wsOpen', function (e) {
     socket = e.detail.socketWrapper;
+    watchSocket(e.detail.event && e.detail.event.target);
     setLive('live', 'Live');
-    // Anything pushed while we were away (or before the first connect) is re-fetched.
+    // Anything pushed while we were away (or before the first connect) is re-fetched, and the
+    // socket is told which chats this page shows: it pushes the ones given to the agent meanwhile.
     htmx.trigger(document.body, 'console:resync');
+    if (!$('#chat-tabs')) return; // the single-chat page and the supervisor's view have no tabs
+    var shown = $all('.chat-pane').map(function (pane) { return pane.getAttribute('data-chat'); });
+    send({ type: 'shown', chats: shown });
   });
   document.addEventListener('htmx:wsClose', function (e) {
     socket = null;
+    watchSocket(null);
     var code = e.detail && e.detail.event ? e.detail.event.code : 0;
     if (code === 4401 || code === 4403) setLive('closed', 'Signed out');
-    else setLive('down', 'Reconnecting…');
+    else setLive('down', OFFLINE);
     // The session changed (a password change gave this browser a new one): reconnect now and
     // authenticate afresh from the cookie. htmx's ws extension itself retries only 1006/1011-1013.
     if (code === 4012 && e.detail.socketWrapper) e.detail.socketWrapper.reconnect();
@@ -45,6 +51,7 @@
     if (typeof text !== 'string' || text.charAt(0) !== '{') return;
     var frame;
     try { frame = JSON.parse(text); } catch (err) { return; }
+    // {"type":"pong"} (and any other JSON frame) is handled here, not swapped.
     e.preventDefault();
     if (frame && frame.type === 'resync') htmx.trigger(document.body, 'console:resync');
   });
@@ -71,6 +78,67 @@
     });
   });
 
+  // ------------------------------------------------------------ connection --
+  // Application-level ping/pong, as the widget does: a cut network leaves a socket open and
+  // silent, so "Live" would stay up while nothing arrives. A ping goes out every PING_MS; when
+  // no frame at all comes back within the deadline the indicator says so at once and a fresh
+  // socket is opened (htmx's ws extension retries a failed one with the backoff below); its
+  // open re-fetches the queue and the open chats (console:resync). Times: body[data-ping-ms],
+  // from CHATSY_CONSOLE_PING_SECONDS and CHATSY_CONSOLE_PONG_DEADLINE_SECONDS.
+  var OFFLINE = 'Offline \u2014 reconnecting\u2026';
+  var pingTimes = (document.body.getAttribute('data-ping-ms') || '10000 5000').split(' ').map(Number);
+  var PING_MS = pingTimes[0] || 10000;
+  var PONG_DEADLINE_MS = pingTimes[1] || 5000;
+  var BACKOFF_MIN_MS = 500;
+  var BACKOFF_MAX_MS = 15000;
+  var BACKOFF_JITTER = 0.3;
+  var liveSocket = null;    // the browser WebSocket under htmx's wrapper
+  var pingTimer = null;
+  var pongTimer = null;
+
+  if (window.htmx) {
+    htmx.config.wsReconnectDelay = function (retries) {
+      var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, retries));
+      return base * (1 - BACKOFF_JITTER + Math.random() * 2 * BACKOFF_JITTER);
+    };
+  }
+
+  function watchSocket(ws) {
+    clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    pingTimer = pongTimer = null;
+    liveSocket = ws || null;
+    if (liveSocket) pingTimer = setInterval(ping, PING_MS);
+  }
+
+  function ping() {
+    if (!liveSocket || liveSocket.readyState !== WebSocket.OPEN || pongTimer) return;
+    liveSocket.send('{"type":"ping"}');
+    pongTimer = setTimeout(dropSocket, PONG_DEADLINE_MS);
+  }
+
+  // Any frame shows the socket is alive.
+  document.addEventListener('htmx:wsBeforeMessage', function () {
+    clearTimeout(pongTimer);
+    pongTimer = null;
+  });
+
+  // The deadline passed: say so now, and replace the socket rather than wait for the browser
+  // to notice (it may take minutes). The dead one is silenced first so that its late close
+  // neither reports a second outage nor makes htmx open yet another socket.
+  function dropSocket() {
+    var dead = liveSocket;
+    var wrapper = socket;
+    watchSocket(null);
+    socket = null;
+    setLive('down', OFFLINE);
+    if (!dead || !wrapper) return;
+    dead.onclose = null;
+    dead.onerror = null;
+    try { dead.close(4000, 'no pong'); } catch (err) { /* already closing */ }
+    wrapper.reconnect();
+  }
+
   function setLive(state, text) {
     var el = $('#live-indicator');
     if (!el) return;
@@ -96,6 +164,31 @@
       if (child.hasAttribute('data-cursor') && old.hasAttribute('data-cursor') && old !== target) old.remove();
       else child.remove();
     });
+  });
+
+  // Removals (agents.fragments.removal): take the named elements away if they are here. The
+  // claim's answer and the socket's push both carry them; the second finds nothing to do.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var fragment = e.detail.fragment;
+    var marker = fragment && fragment.querySelector && fragment.querySelector('[data-remove]');
+    if (!marker) return;
+    e.detail.shouldSwap = false;
+    marker.getAttribute('data-remove').split(' ').forEach(function (id) {
+      var gone = id && document.getElementById(id);
+      if (gone) gone.remove();
+    });
+  });
+
+  // Claims ("Take over" on a row, "Take next") are sent from #chat-panes, which is never
+  // swapped: htmx resolves a response's out-of-band targets within the requesting element's
+  // tree, and the socket's push of the same claim usually replaces the clicked row or summary
+  // before the answer arrives (the new tab would then have nowhere to go).
+  document.addEventListener('htmx:confirm', function (e) {
+    var button = e.detail.elt;
+    var source = document.getElementById('chat-panes');
+    if (e.detail.verb !== 'post' || !source || !button.closest || !button.closest('#queue-panel')) return;
+    e.preventDefault();
+    htmx.ajax('POST', e.detail.path, { source: source, swap: 'none' });
   });
 
   // ------------------------------------------------------- bounded lists --
@@ -222,9 +315,19 @@
     target.focus();
   });
 
+  // A claim's answer names the chat it opened; the event comes before its tab is swapped in
+  // (or before the socket's push brings it), so it is activated as soon as the tab exists.
+  var openedChat = null;
   document.body.addEventListener('chat-opened', function (e) {
-    if (e.detail && e.detail.id) activate(e.detail.id, true);
+    if (e.detail && e.detail.id) openedChat = e.detail.id;
   });
+
+  function activateOpened() {
+    var id = openedChat;
+    if (!id || !document.getElementById('tab-' + id) || !document.getElementById('chat-' + id)) return;
+    openedChat = null;
+    activate(id, true);
+  }
 
   function scrollToEnd(pane, force) {
     var box = pane.querySelector('[data-scroll]');
@@ -247,6 +350,7 @@
       }
     }
     if (id.indexOf('typing-') === 0) expireTyping(target);
+    activateOpened();
     syncTabs();
     boundLists();
     scanQueue();
@@ -517,21 +621,40 @@
   }
 
   // ------------------------------------------------------ dialogs, toasts --
+  // Dialogs load into #modal, which sits outside every swapped region (base.html); their
+  // buttons name hx-target and hx-swap themselves. Opening focuses the first field; Cancel,
+  // ✕ and Escape close it; focus then returns to the button that opened it.
+  var dialogOpener = null;
+
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    var target = e.detail && e.detail.target;
+    if (target && target.id === 'modal') dialogOpener = e.detail.elt;
+  });
+
   function showDialogs() {
     $all('dialog[data-autoshow]').forEach(function (d) {
       if (d.open) return;
       d.showModal();
-      var first = d.querySelector('input:not([type=hidden]), select, textarea');
+      var first = d.querySelector('.has-error input, .has-error select, .has-error textarea') ||
+        d.querySelector('input:not([type=hidden]), select, textarea');
       if (first) first.focus();
     });
   }
 
+  function closeDialog(d) {
+    d.remove();
+    var opener = dialogOpener;
+    dialogOpener = null;
+    if (opener && document.body.contains(opener)) opener.focus();
+  }
+
   document.addEventListener('click', function (e) {
     var closer = e.target.closest('[data-close]');
-    if (closer) closer.closest('dialog').remove();
+    if (closer) closeDialog(closer.closest('dialog'));
   });
   document.addEventListener('close', function (e) {
-    if (e.target.tagName === 'DIALOG') e.target.remove(); // Escape closes and forgets it
+    // Escape closes it and forgets it; a dialog replaced by its re-render is already gone.
+    if (e.target.tagName === 'DIALOG' && e.target.isConnected) closeDialog(e.target);
   }, true);
 
   function expireToasts() {

@@ -92,7 +92,7 @@ def test_resolve_with_review_asks_the_questions_and_stores_the_answers(client, c
         headers=HTMX,
     )
     assert done.status_code == 200
-    assert f'id="chat-{chat.public_id}" hx-swap-oob="delete"' in done.content.decode()
+    assert f'data-remove="tab-{chat.public_id} chat-{chat.public_id}"' in done.content.decode()
     escalation = Escalation.objects.get()
     assert (escalation.appropriate, escalation.could_ai_have_handled) == (False, True)
     assert (escalation.outcome, escalation.handoff_quality) == ("resolved", 3)

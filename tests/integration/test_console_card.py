@@ -157,7 +157,7 @@ def test_a_chat_that_is_not_theirs_is_not_shown(client, agent):
     chat = escalated_conversation()
     assert client.get(f"/console/chats/{chat.public_id}/").status_code == 404
     resync = client.get(f"/console/chats/{chat.public_id}/", headers={"HX-Request": "true"})
-    assert f'id="chat-{chat.public_id}" hx-swap-oob="delete"' in resync.content.decode()
+    assert f'data-remove="tab-{chat.public_id} chat-{chat.public_id}"' in resync.content.decode()
     assert client.get(f"/console/chats/{chat.public_id}/resolve/").status_code == 404
 
 

@@ -148,8 +148,8 @@ async def test_a_chat_that_leaves_the_agent_stops_reaching_their_console(handoff
     await database_sync_to_async(services.conversation_transfer_to_agent)(
         conversation=conversation, agent=agent, target=colleague, note="VIP, be nice"
     )
-    closed = await receive_until(console, 'hx-swap-oob="delete"')
-    assert f'id="chat-{conversation.public_id}" hx-swap-oob="delete"' in closed
+    closed = await receive_until(console, "data-remove=")
+    assert f'data-remove="tab-{conversation.public_id} chat-{conversation.public_id}"' in closed
     await visitor.say("Hello? Who am I talking to?")
     assert "Who am I talking to?" not in await drain(console)  # no longer Sarah's chat
 
@@ -163,8 +163,8 @@ async def test_resolving_closes_the_chat_in_the_console_and_asks_the_visitor_to_
         appropriate=True,
         handoff_quality=4,
     )
-    closed = await receive_until(console, 'hx-swap-oob="delete"')
-    assert f'id="tab-{conversation.public_id}" hx-swap-oob="delete"' in closed
+    closed = await receive_until(console, "data-remove=")
+    assert f'data-remove="tab-{conversation.public_id} chat-{conversation.public_id}"' in closed
     request = await visitor.receive_type("csat_request")
     assert request["text"] == "How did Sarah do? Rate this chat."
 
@@ -236,3 +236,36 @@ async def test_the_heartbeat_never_brings_an_offline_agent_back(client, queues):
     await socket.receive_nothing(timeout=0.3)
     assert await database_sync_to_async(presence.presence_get)(agent.pk) == "offline"
     await socket.disconnect()
+
+
+async def test_a_ping_is_answered_with_a_pong(client, queues):
+    """console.js measures its socket with pings (docs/console.md, "Connection")."""
+    agent = await database_sync_to_async(make_agent)("general")
+    console = await console_socket(client, agent)
+    await drain(console, quiet=0.3)
+    await console.send_to(text_data='{"type":"ping"}')
+    assert await console.receive_from(timeout=5) == '{"type":"pong"}'
+    await console.send_to(text_data='{"type":"ping", "extra": 1}')  # not the ping frame
+    assert await console.receive_nothing(timeout=0.3)
+    await console.disconnect()
+
+
+async def test_a_reconnected_page_gets_the_chats_it_does_not_show(client, queues):
+    """console.js lists the chats it shows after each (re)connect; the socket pushes the tab and
+    pane of every chat the agent holds that is missing from the list, and nothing else."""
+    agent = await database_sync_to_async(make_agent)("general")
+    shown, missing = [await database_sync_to_async(escalated_conversation)() for _ in range(2)]
+    for chat in (shown, missing):
+        await database_sync_to_async(services.conversation_claim)(
+            agent=agent, public_id=str(chat.public_id)
+        )
+    console = await console_socket(client, agent)
+    await drain(console, quiet=0.5)
+    await console.send_to(text_data=json.dumps({"type": "shown", "chats": [str(shown.public_id)]}))
+    pushed = await receive_until(console, 'hx-swap-oob="beforeend:#chat-panes"')
+    assert f'id="chat-{missing.public_id}"' in pushed
+    assert f'id="chat-{shown.public_id}"' not in pushed
+    everything = [str(shown.public_id), str(missing.public_id)]
+    await console.send_to(text_data=json.dumps({"type": "shown", "chats": everything}))
+    assert await console.receive_nothing(timeout=0.5)
+    await console.disconnect()

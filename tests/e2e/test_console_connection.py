@@ -1,0 +1,88 @@
+"""The console's connection indicator tells the truth (issue 14, item 2): in headless Chromium,
+behind a TCP proxy whose network is cut, the console's socket stays open and silent; the
+ping's deadline passes, the indicator leaves "Live" at once, and once the network is back a new
+socket brings what happened meanwhile: the visitor's message in the open chat, a new chat in
+the queue."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from agents import services as agent_services
+from agents.models import AgentProfile
+from conversations import services
+from tests.e2e.conftest import daphne_server, demo_data_for, screenshot
+from tests.e2e.test_console_dialogs import console_page, one_held_one_waiting
+from tests.e2e.test_console_resync import in_thread
+from tests.factories import escalated_conversation
+from tests.support.pausable_proxy import PausableProxy
+
+pytestmark = pytest.mark.e2e
+
+PING_SECONDS, DEADLINE_SECONDS = 1, 2
+COUNT_OPENS = (
+    "window.__opens = 0; document.addEventListener('htmx:wsOpen', () => window.__opens++);"
+)
+
+
+def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
+    browser, transactional_db, redis_url
+):
+    with daphne_server(
+        redis_url,
+        CHATSY_CONSOLE_PING_SECONDS=str(PING_SECONDS),
+        CHATSY_CONSOLE_PONG_DEADLINE_SECONDS=str(DEADLINE_SECONDS),
+    ) as direct:
+        proxy = PausableProxy(int(direct.rsplit(":", 1)[-1]))
+        url = demo_data_for(f"http://localhost:{proxy.port}")
+        held, given = one_held_one_waiting()
+        try:
+            with console_page(browser, url, COUNT_OPENS) as page:
+                cut_and_restore(page, proxy, held, given)
+        finally:
+            proxy.close()
+
+
+def cut_and_restore(page, proxy: PausableProxy, held, given) -> None:
+    """During the cut: a visitor writes in the open chat, a new chat joins the queue and
+    another is given to the agent; all three reach the page after it."""
+    indicator = page.locator("#live-indicator")
+    transcript = page.locator(f"#messages-{held.public_id}")
+    expect(transcript).to_contain_text("I want to talk to a human")
+    assert page.evaluate("window.__opens") == 1
+
+    proxy.cut()
+    in_thread(
+        lambda: services.message_receive(
+            conversation=held, client_id=uuid.uuid4(), body="Sent during the cut"
+        )
+    )
+    waiting: list = []
+    in_thread(lambda: waiting.append(escalated_conversation("I need a person please")))
+    new_row = page.locator(f"#queue-row-{waiting[0].public_id}")
+    agent = AgentProfile.objects.get(user__username="agent")
+    in_thread(
+        lambda: agent_services.conversation_claim(agent=agent, public_id=str(given.public_id))
+    )
+
+    # Within one ping interval and the deadline (and a second's slack).
+    expect(indicator).not_to_have_attribute(
+        "data-state", "live", timeout=(PING_SECONDS + DEADLINE_SECONDS + 1) * 1000
+    )
+    expect(indicator).to_have_text("Offline — reconnecting…")
+    screenshot(page, "console-offline.png")
+    # The cut was real: the server pushed the message, nothing of it reached the page.
+    assert proxy.withheld["to_browser"] > 0
+    expect(transcript).not_to_contain_text("Sent during the cut")
+    expect(new_row).to_have_count(0)
+
+    proxy.restore()
+    expect(indicator).to_have_attribute("data-state", "live", timeout=20_000)
+    expect(transcript).to_contain_text("Sent during the cut")
+    expect(new_row).to_have_count(1)
+    expect(page.locator(f"#tab-{given.public_id}")).to_have_count(1)
+    expect(page.locator(f"#messages-{given.public_id}")).to_contain_text("talk to a human")
+    assert page.evaluate("window.__opens") >= 2  # a new socket, not the old one
