@@ -52,7 +52,7 @@ def console_page(browser, url: str, init_script: str) -> Iterator:
 
 
 def open_dialog(page, pane, button: str):
-    opener = pane.get_by_role("button", name=button)
+    opener = pane.get_by_role("button", name=button, exact=True)
     opener.click()
     dialog = page.locator("#modal dialog[open]")
     expect(dialog).to_have_count(1)
@@ -84,13 +84,11 @@ def test_every_dialog_opens_after_others_closed_or_submitted(browser, demo):
         expect(opener).to_be_focused()
 
         # Resolve, submitted: the chat leaves the console.
-        _, dialog = open_dialog(page, pane, "Resolve")
+        _, dialog = open_dialog(page, pane, "Resolve with review…")
         dialog.locator("input[name=outcome][value=resolved]").check()
         for name, value in (("appropriate", "yes"), ("handoff_quality", "4")):
-            choice = dialog.locator(f"input[name={name}][value='{value}']")
-            if choice.count():  # the verdict may be optional (issue 14, item 5)
-                choice.check()
-        dialog.get_by_role("button", name="Resolve").click()
+            dialog.locator(f"input[name={name}][value='{value}']").check()
+        dialog.get_by_role("button", name="Resolve with review").click()
         expect(pane).to_have_count(0)
         expect(page.locator("#toasts")).to_contain_text("Resolved")
         assert Conversation.objects.get(pk=first.pk).status == Conversation.Status.RESOLVED
