@@ -40,12 +40,15 @@ def triage_model_store(
 ) -> TriageModelVersion:
     """Save the model as a new version (its id set here); activate it if asked."""
     model = replace(model, version=model_version_id(model, now=now))
-    row = TriageModelVersion.objects.create(
+    # The same weights stored within the same second are the same version: stored once.
+    row, _ = TriageModelVersion.objects.get_or_create(
         version=model.version,
-        metrics=metrics,
-        examples=examples,
-        note=note[:300],
-        model=model.to_dict(),
+        defaults={
+            "metrics": metrics,
+            "examples": examples,
+            "note": note[:300],
+            "model": model.to_dict(),
+        },
     )
     if activate:
         triage_model_activate(version=row.version, now=now)

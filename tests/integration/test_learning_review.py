@@ -125,7 +125,9 @@ def test_an_unknown_label_is_refused_and_nothing_is_stored(client, boss, avoidab
     response = client.post(
         f"/console/review/{avoidable.pk}/example/", {"label": "fraud"}, headers=HTMX
     )
-    assert response.status_code == 400 and "Choose a label from the list." in response.content.decode()
+    assert (
+        response.status_code == 400 and "Choose a label from the list." in response.content.decode()
+    )
     assert not TriageExample.objects.exists()
 
 
