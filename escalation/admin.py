@@ -229,7 +229,8 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
 
     list_display = ["version", "active", "created_at", "activated_at", "macro_f1", "examples"]
     fields = ["version", "active", "created_at", "activated_at", "examples", "note", "scores"]
-    readonly_fields = fields
+    readonly_fields = ["version", "active", "created_at", "activated_at", "examples", "note",
+                       "scores"]  # fmt: skip
     change_list_template = "admin/escalation/triagemodelversion/change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

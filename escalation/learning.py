@@ -17,6 +17,19 @@ from conversations.models import Article, Message
 from escalation.models import NONE_LABEL, Escalation, TriageExample
 from escalation.signals.classifier import LABELS
 
+__all__ = [
+    "EXAMPLE_LABELS",
+    "NONE_LABEL",
+    "ReviewRow",
+    "UnknownLabel",
+    "article_draft_from_escalation",
+    "review_escalation_get",
+    "review_escalations",
+    "review_row",
+    "triage_example_rows",
+    "triage_example_save",
+]
+
 EXAMPLE_LABELS = (NONE_LABEL, *LABELS)
 # Rows from supervisors' labels: `escalation.evaluation.is_validation` never puts them in the
 # frozen validation split (a model must not be judged on the examples it was taught).

@@ -84,7 +84,7 @@ def triage_model_active() -> TriageModel:
 def _stored_model(version: str) -> TriageModel:
     """Parsed once per process and version (a stored version never changes)."""
     data = TriageModelVersion.objects.values_list("model", flat=True).get(version=version)
-    model = TriageModel.from_dict(data)
+    model = TriageModel.from_dict(data or {})
     model.pushes(model.labels[0])  # index the explanations now, not on a visitor's message
     return model
 
