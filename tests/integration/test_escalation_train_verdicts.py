@@ -14,34 +14,15 @@ from django.core.management.base import CommandError
 
 from escalation.evaluation import is_validation
 from escalation.learning import triage_example_rows
+from escalation.model_store import shipped_model
 from escalation.model_versions import triage_model_active, triage_model_active_info
 from escalation.models import TriageExample, TriageModelVersion
 from escalation.policy_store import policy_current
 from escalation.training import load_rows, train
+from tests.support.synthetic_triage import HUMAN, ROUTINE, SECURITY
 
 pytestmark = pytest.mark.django_db
 
-SECURITY = [
-    "someone hacked my account",
-    "my account was hacked",
-    "a stranger logged into my account",
-    "unknown login on my account from abroad",
-    "my password was changed, not by me",
-]
-HUMAN = [
-    "let me talk to a real person",
-    "I want to speak with someone from your team",
-    "can a human help me",
-    "put me through to a representative",
-]
-ROUTINE = [
-    "where is my order",
-    "how do I return shoes",
-    "do you ship to canada",
-    "what sizes do you have",
-    "can I pay with paypal",
-    "how long is delivery",
-]
 TAILS = ["please", "today", "thanks", "asap", "now", ""]
 
 
@@ -153,3 +134,18 @@ def test_examples_never_join_the_validation_split(data_file):
     with_examples, _ = train([*rows, *examples], **quiet)
     assert with_examples.metrics["validation_rows"] == without.metrics["validation_rows"]
     assert with_examples.metrics["trained_rows"] == without.metrics["trained_rows"] + 30
+
+
+def test_admin_shows_the_active_models_version_and_metrics(admin_client, data_file):
+    page = admin_client.get("/admin/escalation/triagemodelversion/").content.decode()
+    assert "Active triage model" in page and shipped_model().version in page
+    assert "the shipped file" in page and "security: precision" in page
+
+    retrain(data_file, "--force")
+    active = TriageModelVersion.objects.get(active=True)
+    page = admin_client.get("/admin/escalation/triagemodelversion/").content.decode()
+    assert active.version in page and "trained with 0 labelled examples" in page
+    assert "security: precision 1.000, recall" in page
+    detail = admin_client.get(f"/admin/escalation/triagemodelversion/{active.pk}/change/")
+    assert detail.status_code == 200 and active.version in detail.content.decode()
+    assert admin_client.get("/admin/escalation/triagemodelversion/add/").status_code == 403
