@@ -101,7 +101,7 @@ class ActiveModelInfo:
 
 
 def triage_model_active_info() -> ActiveModelInfo:
-    row = TriageModelVersion.objects.filter(active=True, model__isnull=False).first()
+    row = TriageModelVersion.objects.filter(active=True, model__isnull=False).defer("model").first()
     if row is None:
         shipped = shipped_model()
         return ActiveModelInfo(shipped.version, "shipped", None, 0, dict(shipped.metrics))

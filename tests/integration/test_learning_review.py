@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agents import services
@@ -146,3 +148,15 @@ def test_agents_who_are_not_supervisors_get_403_and_store_nothing(client, sarah,
     for action, data in (("article", {}), ("example", {"label": "none"}), ("none", {})):
         assert client.post(f"/console/review/{avoidable.pk}/{action}/", data).status_code == 403
     assert not TriageExample.objects.exists() and not Article.objects.exists()
+
+
+def test_the_review_page_runs_the_same_queries_for_one_or_many_escalations(client, boss, sarah):
+    resolved_escalation(sarah, text=QUESTION, appropriate=False)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/console/review/").status_code == 200
+    for number in range(3):
+        resolved_escalation(sarah, text=f"Let me speak to a human {number}", appropriate=False)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get("/console/review/").content.decode()
+    assert page.count('id="review-row-') == 4
+    assert len(four) == len(one)
