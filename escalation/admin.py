@@ -3,13 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
 
 from escalation import admin_views
-from escalation.model_versions import triage_model_active, triage_model_active_info
+from escalation.model_versions import (
+    triage_model_activate,
+    triage_model_active,
+    triage_model_active_info,
+)
 from escalation.models import (
     ClassifierThreshold,
     Escalation,
@@ -233,11 +238,29 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
                        "scores"]  # fmt: skip
     change_list_template = "admin/escalation/triagemodelversion/change_list.html"
 
+    actions = ["activate", "use_shipped_model"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.action(description="Activate the selected version (one)")
+    def activate(self, request: HttpRequest, queryset: QuerySet[TriageModelVersion]) -> None:
+        chosen = list(queryset.values_list("version", flat=True)[:2])
+        if len(chosen) != 1:
+            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            return
+        triage_model_activate(version=chosen[0], now=timezone.now())
+        self.message_user(request, f"Activated {chosen[0]}: every process loads it.")
+
+    @admin.action(description="Go back to the shipped model (deactivate every version)")
+    def use_shipped_model(
+        self, request: HttpRequest, queryset: QuerySet[TriageModelVersion]
+    ) -> None:
+        triage_model_activate(version=None, now=timezone.now())
+        self.message_user(request, "The shipped model decides again.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TriageModelVersion]:
         return super().get_queryset(request).defer("model")  # the weights: megabytes

@@ -57,16 +57,18 @@ def triage_model_store(
 
 
 @transaction.atomic
-def triage_model_activate(*, version: str, now: datetime) -> None:
-    """Make this version the one every process decides with (they rebuild on commit)."""
+def triage_model_activate(*, version: str | None, now: datetime) -> None:
+    """Make this version the one every process decides with (they rebuild on commit);
+    None: back to the shipped file's model (a rollback)."""
     from escalation.policy_store import policy_invalidate_on_commit  # it reads this module
 
     TriageModelVersion.objects.filter(active=True).exclude(version=version).update(active=False)
-    updated = TriageModelVersion.objects.filter(version=version).update(
-        active=True, activated_at=now
-    )
-    if not updated:
-        raise TriageModelVersion.DoesNotExist(f"no triage model version {version!r}")
+    if version is not None:
+        updated = TriageModelVersion.objects.filter(version=version).update(
+            active=True, activated_at=now
+        )
+        if not updated:
+            raise TriageModelVersion.DoesNotExist(f"no triage model version {version!r}")
     policy_invalidate_on_commit()
 
 

@@ -149,3 +149,23 @@ def test_admin_shows_the_active_models_version_and_metrics(admin_client, data_fi
     detail = admin_client.get(f"/admin/escalation/triagemodelversion/{active.pk}/change/")
     assert detail.status_code == 200 and active.version in detail.content.decode()
     assert admin_client.get("/admin/escalation/triagemodelversion/add/").status_code == 403
+
+
+def test_admin_rolls_back_to_a_version_or_to_the_shipped_model(admin_client, data_file):
+    retrain(data_file, "--force")
+    first = TriageModelVersion.objects.get(active=True)
+    contradictory_examples()
+    retrain(data_file, "--force")
+    assert triage_model_active().version != first.version
+
+    url = "/admin/escalation/triagemodelversion/"
+    both = list(TriageModelVersion.objects.values_list("pk", flat=True))
+    refused = admin_client.post(url, {"action": "activate", "_selected_action": both}, follow=True)
+    assert "Select exactly one version to activate." in refused.content.decode()
+    admin_client.post(url, {"action": "activate", "_selected_action": [first.pk]})
+    assert triage_model_active().version == first.version
+    assert policy_current().classifier.version == first.version
+
+    admin_client.post(url, {"action": "use_shipped_model", "_selected_action": [first.pk]})
+    assert not TriageModelVersion.objects.filter(active=True).exists()
+    assert policy_current().classifier.version == shipped_model().version
