@@ -30,7 +30,7 @@ from django.db import models, transaction
 from agents.models import AgentProfile, Note, Queue, Ticket
 from conversations.models import Conversation, Customer, Message, Site
 from escalation.model_versions import triage_model_active
-from escalation.models import Escalation, Outcome
+from escalation.models import Escalation, Outcome, Plan
 
 DEMO_TRAFFIC_SITE_KEY = "demo-traffic"
 AGENT_USERNAME_PREFIX = "demo-traffic-"
@@ -220,6 +220,7 @@ class _Seeder:
     ) -> None:
         self.rng, self.site, self.agents, self.queues = rng, site, agents, queues
         self.model_version = model_version
+        self.vip_plan = Plan.objects.filter(vip=True).order_by("-tier").first()
         self.summary = SeedSummary()
 
     def day(self, day: Any, *, zone: ZoneInfo, now: datetime) -> None:
@@ -266,6 +267,7 @@ class _Seeder:
                 visitor_id=uuid.UUID(int=rng.getrandbits(128)),
                 created=p["start"],
                 last_seen=p["start"],
+                plan=self.vip_plan if _category(p) == "vip" else None,
             )
             for p in plans
         )
@@ -467,6 +469,10 @@ def _msg(
         "metadata": metadata or {},
         "sender_name": sender_name,
     }
+
+
+def _category(plan: dict[str, Any]) -> str:
+    return plan["escalation"]["category"] if "escalation" in plan else ""
 
 
 def _final_status(plan: dict[str, Any]) -> str:

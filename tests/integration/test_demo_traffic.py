@@ -70,6 +70,9 @@ def test_thirty_days_have_the_mix_the_dashboard_shows():
     assert reviewed.filter(could_ai_have_handled=True).count() > 0
     assert escalations.filter(appropriate__isnull=True).exists()  # some not reviewed
     assert escalations.exclude(model_version=shipped_model().version).count() == 0
+    vip = escalations.filter(category="vip")
+    assert vip.exists() and not vip.filter(conversation__customer__plan__vip=False).exists()
+    assert not vip.filter(conversation__customer__plan__isnull=True).exists()
 
     rated = escalations.filter(csat_score__isnull=False)
     assert rated.count() > 0 and set(rated.values_list("csat_score", flat=True)) <= {1, 2, 3, 4, 5}
