@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from agents import presence
 from agents.models import AgentProfile, Queue
 from agents.selectors.console import TransferTargets
 from agents.selectors.history import HistoryFilters
 from conversations.models import Conversation
+from escalation.learning import EXAMPLE_LABELS
 from escalation.models import Outcome
 
 MAX_NOTE_CHARS = 4000
@@ -159,3 +163,35 @@ class HistoryFilterForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
+# --- the learning loop's review (docs/escalation.md, "Learning from verdicts") -------------
+
+REVIEW_DEFAULT_DAYS = 30
+
+
+class ReviewRangeForm(forms.Form):
+    """The review's date range, in the site's time zone: `start` to `end` inclusive."""
+
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError("The end date must be on or after the start date.")
+        return data
+
+    def bounds(self, *, now: datetime) -> tuple[datetime, datetime]:
+        """[start, end) as aware datetimes; the last REVIEW_DEFAULT_DAYS days by default."""
+        zone = timezone.get_current_timezone()
+        today = timezone.localtime(now, zone).date()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=REVIEW_DEFAULT_DAYS - 1)
+        return (
+            datetime.combine(start, time.min, tzinfo=zone),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+        )
+
+
+class TriageExampleForm(forms.Form):
+    label = forms.ChoiceField(choices=[(label, label) for label in EXAMPLE_LABELS])

@@ -33,6 +33,10 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/done/", views.ticket_done, name="ticket-done"),
     path("conversations/", views.conversations, name="conversations"),
     path("conversations/<uuid:public_id>/", views.conversation, name="conversation"),
+    path("review/", views.review, name="review"),
+    path("review/<int:escalation_id>/article/", views.review_article, name="review-article"),
+    path("review/<int:escalation_id>/example/", views.review_example, name="review-example"),
+    path("review/<int:escalation_id>/none/", views.review_none, name="review-none"),
     path(
         "login/",
         auth_views.LoginView.as_view(

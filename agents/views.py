@@ -6,12 +6,15 @@ Every POST goes through Django's CSRF check (htmx sends the token once, from `hx
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, trigger_client_event
 from django_htmx.middleware import HtmxDetails
@@ -23,14 +26,18 @@ from agents.forms import (
     HistoryFilterForm,
     PresenceForm,
     ResolveForm,
+    ReviewRangeForm,
     TicketFilterForm,
     TicketReplyForm,
     TransferForm,
+    TriageExampleForm,
 )
 from agents.models import AgentProfile, Queue
 from conversations.lifecycle import InvalidTransition
 from conversations.models import Conversation
 from conversations.selectors import conversation_get
+from escalation import learning
+from escalation.models import Escalation
 
 REFUSED = (
     InvalidTransition,
@@ -430,3 +437,84 @@ def conversation(request: AgentRequest, public_id) -> HttpResponse:
     if record is None:
         raise Http404("No such conversation.")
     return render(request, "console/conversation.html", {"record": record, "history_nav": True})
+# --- the learning loop's review (docs/escalation.md, "Learning from verdicts") -------------
+
+
+@require_GET
+@supervisor_required
+def review(request: AgentRequest) -> HttpResponse:
+    """Escalations judged avoidable or inappropriate, to turn into drafts and examples."""
+    form = ReviewRangeForm(request.GET or None)
+    start, end = form.bounds(now=timezone.now())
+    context = {
+        "form": form,
+        "rows": learning.review_escalations(start=start, end=end),
+        "labels": learning.EXAMPLE_LABELS,
+        "start": start.date(),
+        "last": (end - timedelta(days=1)).date(),
+    }
+    return render(
+        request,
+        "console/review.html",
+        context,
+        status=200 if form.is_valid() or not form.is_bound else 400,
+    )
+
+
+@require_POST
+@supervisor_required
+def review_article(request: AgentRequest, escalation_id: int) -> HttpResponse:
+    escalation = _reviewed(escalation_id)
+    _, created = learning.article_draft_from_escalation(escalation=escalation)
+    text = "Draft article saved: publish it in admin." if created else "The draft exists already."
+    return _review_done(request, escalation_id, text)
+
+
+@require_POST
+@supervisor_required
+def review_example(request: AgentRequest, escalation_id: int) -> HttpResponse:
+    form = TriageExampleForm(request.POST)
+    if not form.is_valid():
+        return _toast("Choose a label from the list.", status=400)
+    return _example_save(request, escalation_id, form.cleaned_data["label"])
+
+
+@require_POST
+@supervisor_required
+def review_none(request: AgentRequest, escalation_id: int) -> HttpResponse:
+    """One click: the escalating message is a `none` example (the bot should have answered)."""
+    return _example_save(request, escalation_id, learning.NONE_LABEL)
+
+
+def _example_save(request: AgentRequest, escalation_id: int, label: str) -> HttpResponse:
+    escalation = _reviewed(escalation_id)
+    try:
+        example, created = learning.triage_example_save(
+            escalation=escalation, label=label, user=request.user
+        )
+    except learning.UnknownLabel as error:
+        return _toast(str(error), status=400)
+    text = (
+        f"Saved as a “{label}” example for the next retraining."
+        if created
+        else f"Already saved as a “{example.label}” example."
+    )
+    return _review_done(request, escalation_id, text)
+
+
+def _reviewed(escalation_id: int):
+    try:
+        return learning.review_escalation_get(escalation_id=escalation_id)
+    except Escalation.DoesNotExist as error:
+        raise Http404("No such escalation to review.") from error
+
+
+def _review_done(request: AgentRequest, escalation_id: int, text: str) -> HttpResponse:
+    if not request.htmx:
+        return redirect("console:review")
+    context = {
+        "row": learning.review_row(escalation_id=escalation_id),
+        "labels": learning.EXAMPLE_LABELS,
+    }
+    html = render_to_string("console/_review_row.html", context, request=request)
+    return HttpResponse(html + fragments.toast(text=text, level="ok"))

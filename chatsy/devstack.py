@@ -40,24 +40,9 @@ def main() -> int:
     children: list[subprocess.Popen[bytes]] = []
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
-        step("Migrating the database")
-        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
-        step("Loading demo data")
-        subprocess.run(
-            [
-                *manage,
-                "load_demo",
-                "--origin",
-                f"http://localhost:{port}",
-                "--origin",
-                f"http://127.0.0.1:{port}",
-            ],
-            env=env,
-            check=True,
-            cwd=ROOT,
-        )
-        step("Rebuilding the waiting line from the database")
-        subprocess.run([*manage, "queue_rebuild"], env=env, check=True, cwd=ROOT)
+        for text, arguments in database_steps(port):
+            step(text)
+            subprocess.run([*manage, *arguments], env=env, check=True, cwd=ROOT)
         bin_dir = Path(sys.executable).parent
         commands = {
             "daphne": [
@@ -107,6 +92,26 @@ def main() -> int:
         stop(children)
         redis.stop()
         print("\nChatsy stopped.", flush=True)
+
+
+def database_steps(port: int) -> list[tuple[str, list[str]]]:
+    """The manage.py commands `make run` runs before starting the servers, in order. The demo
+    traffic is seeded once: on later runs `--if-absent` finds it and skips."""
+    return [
+        ("Migrating the database", ["migrate", "--noinput", "-v", "0"]),
+        (
+            "Loading demo data",
+            [
+                "load_demo",
+                "--origin",
+                f"http://localhost:{port}",
+                "--origin",
+                f"http://127.0.0.1:{port}",
+            ],
+        ),
+        ("Seeding demo traffic (once)", ["seed_demo_traffic", "--days", "30", "--if-absent"]),
+        ("Rebuilding the waiting line from the database", ["queue_rebuild"]),
+    ]
 
 
 def _interrupt(signum: int, frame: object) -> None:

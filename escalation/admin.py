@@ -3,13 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
 
 from escalation import admin_views
-from escalation.model_store import shipped_model
+from escalation.model_versions import (
+    triage_model_activate,
+    triage_model_active,
+    triage_model_active_info,
+)
 from escalation.models import (
     ClassifierThreshold,
     Escalation,
@@ -18,6 +23,8 @@ from escalation.models import (
     HandoffMessage,
     Plan,
     SensitiveProtocol,
+    TriageExample,
+    TriageModelVersion,
 )
 from escalation.policy import Category
 from escalation.routing import routing
@@ -81,11 +88,11 @@ class ClassifierThresholdInline(admin.TabularInline):
     fields = ["label", "escalate_at", "offer_at", "model_values"]
     readonly_fields = ["model_values"]
 
-    @admin.display(description="shipped model (escalate / offer)")
+    @admin.display(description="active model (escalate / offer)")
     def model_values(self, obj: ClassifierThreshold) -> str:
         if not obj.label:
             return "—"
-        limits = shipped_model().threshold(obj.label)
+        limits = triage_model_active().threshold(obj.label)
         return f"{limits.escalate_at:.2f} / {limits.offer_at:.2f}"
 
 
@@ -215,3 +222,84 @@ class SensitiveProtocolAdmin(admin.ModelAdmin):
     list_display = ["__str__", "visitor_text", "active", "updated"]
     list_editable = ["active"]
     fields = ["topic", "visitor_text", "agent_guidance", "active"]
+
+
+# --- the learning loop (docs/escalation.md, "Learning from verdicts") ---------------------
+
+
+@admin.register(TriageModelVersion)
+class TriageModelVersionAdmin(admin.ModelAdmin):
+    """Read-only: versions are made by `escalation_train --with-verdicts`. The changelist
+    heads with the active model, the shipped file's when no trained version is active."""
+
+    list_display = ["version", "active", "created_at", "activated_at", "macro_f1", "examples"]
+    fields = ["version", "active", "created_at", "activated_at", "examples", "note", "scores"]
+    readonly_fields = ["version", "active", "created_at", "activated_at", "examples", "note",
+                       "scores"]  # fmt: skip
+    change_list_template = "admin/escalation/triagemodelversion/change_list.html"
+
+    actions = ["activate", "use_shipped_model"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Activate the selected version (one)")
+    def activate(self, request: HttpRequest, queryset: QuerySet[TriageModelVersion]) -> None:
+        chosen = list(queryset.values_list("version", flat=True)[:2])
+        if len(chosen) != 1:
+            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            return
+        triage_model_activate(version=chosen[0], now=timezone.now())
+        self.message_user(request, f"Activated {chosen[0]}: every process loads it.")
+
+    @admin.action(description="Go back to the shipped model (deactivate every version)")
+    def use_shipped_model(
+        self, request: HttpRequest, queryset: QuerySet[TriageModelVersion]
+    ) -> None:
+        triage_model_activate(version=None, now=timezone.now())
+        self.message_user(request, "The shipped model decides again.")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TriageModelVersion]:
+        return super().get_queryset(request).defer("model")  # the weights: megabytes
+
+    @admin.display(description="macro F1 (validation)")
+    def macro_f1(self, obj: TriageModelVersion) -> str:
+        value = (obj.metrics.get("validation") or {}).get("macro_f1")
+        return "—" if value is None else f"{value:.3f}"
+
+    @admin.display(description="validation precision / recall / F1")
+    def scores(self, obj: TriageModelVersion) -> str:
+        return scores_summary(obj.metrics)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        active = triage_model_active_info()
+        context = {"active": active, "active_scores": scores_summary(active.metrics)}
+        return super().changelist_view(request, {**(extra_context or {}), **context})
+
+
+def scores_summary(metrics: dict[str, Any]) -> str:
+    """One line per label: "security P 0.950 R 0.927 F1 0.938" (or the shipped file's AUC)."""
+    labels = (metrics.get("validation") or {}).get("labels") or metrics.get("labels") or {}
+    lines = []
+    for label, values in labels.items():
+        parts = [
+            f"{key} {values[key]:.3f}"
+            for key in ("precision", "recall", "f1", "auc")
+            if key in values
+        ]
+        lines.append(f"{label}: {', '.join(parts)}")
+    return "\n".join(lines) or "—"
+
+
+@admin.register(TriageExample)
+class TriageExampleAdmin(admin.ModelAdmin):
+    list_display = ["text", "label", "conversation", "created_by", "created_at"]
+    list_filter = ["label"]
+    search_fields = ["text"]
+    raw_id_fields = ["conversation", "escalation"]
+    readonly_fields = ["created_by", "created_at"]

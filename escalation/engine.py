@@ -134,6 +134,9 @@ class Decision:
     # A sensitive topic (SensitiveTopic) when the category is `sensitive`: its response
     # protocol applies, and the bot stays silent in the conversation from then on.
     sensitive_topic: str = ""
+    # The triage model version whose classifiers were read ("" when none was: a button, a
+    # failed turn); stored with the decision so every verdict traces back to its model.
+    model_version: str = field(default="", compare=False)
 
     @cached_property
     def entities(self) -> Entities:
@@ -171,6 +174,7 @@ class Decision:
             "sentiment": self.sentiment.to_dict(),
             "entities": self.entities.to_dict(),
             "signals": dict(self.signals),
+            "model_version": self.model_version,
         }
 
 
@@ -276,6 +280,7 @@ def _decision(reading: _Reading, outcomes: list[_Outcome], sentiment: Sentiment)
         text=reading.text,
         amounts=reading.found_amounts,
         sensitive_topic=topic if winner.action is Action.ESCALATE else "",
+        model_version=policy.classifier.version if policy.classifier is not None else "",
     )
 
 

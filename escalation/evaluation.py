@@ -72,8 +72,9 @@ def default_decide(policy: Policy | None = None, now: datetime = EVALUATION_NOW)
     return lambda snapshot: decide(snapshot, chosen, now)
 
 
-# Rows written only to train the classifiers: never part of the validation split.
-TRAINING_ONLY_SOURCES = frozenset({"chatsy/written_train"})
+# Rows written only to train the classifiers, and supervisors' labels from agents' verdicts
+# (escalation.learning): never part of the validation split.
+TRAINING_ONLY_SOURCES = frozenset({"chatsy/written_train", "chatsy/verdicts"})
 
 
 def is_validation(row: Row) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -310,6 +311,9 @@ class Escalation(models.Model):
     )
     csat_comment = models.TextField("CSAT comment", blank=True)
     csat_at = models.DateTimeField(null=True, blank=True)
+    model_version = models.CharField(
+        max_length=60, blank=True, help_text="The triage model version that made the decision."
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -433,3 +437,73 @@ class SensitiveProtocol(models.Model):
 
     def __str__(self) -> str:
         return self.get_topic_display()
+
+
+# The learning loop (docs/escalation.md, "Learning from verdicts").
+
+NONE_LABEL = "none"
+EXAMPLE_LABEL_CHOICES = [(NONE_LABEL, "none (the bot should have answered)")] + [
+    (label, label.replace("_", " ")) for label in LABELS
+]
+
+
+class TriageExample(models.Model):
+    """A visitor message a supervisor labelled from an agent's verdict, for retraining the
+    triage (`escalation_train --with-verdicts`). Never part of the frozen validation split."""
+
+    text = models.TextField()
+    label = models.CharField(max_length=40, choices=EXAMPLE_LABEL_CHOICES, default=NONE_LABEL)
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="triage_examples",
+    )
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.SET_NULL, null=True, blank=True, related_name="examples"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Clicking twice stores once (the label of the first click stands).
+            models.UniqueConstraint(fields=["conversation", "text"], name="triage_example_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.text[:60]}"
+
+
+class TriageModelVersion(models.Model):
+    """A trained triage model with its validation metrics. The active row is the model the
+    engine decides with; none active (or a row without weights): the shipped file's."""
+
+    version = models.CharField(max_length=60, unique=True, help_text="Timestamp + content hash.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    metrics = models.JSONField(
+        default=dict, blank=True, help_text="Per label and macro, on the frozen validation split."
+    )
+    examples = models.PositiveIntegerField(
+        default=0, help_text="Supervisors' labelled examples it was trained with."
+    )
+    note = models.CharField(max_length=300, blank=True, help_text="Why it was (not) activated.")
+    model = models.JSONField(null=True, blank=True, help_text="The whole model (weights).")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "triage model version"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_active_triage_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}{' (active)' if self.active else ''}"

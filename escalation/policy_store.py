@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import transaction
 
 from chatsy.versions import SharedVersion
-from escalation.model_store import shipped_model
+from escalation.model_versions import triage_model_active
 from escalation.models import ClassifierThreshold, EscalationRule, EscalationSettings, Plan
 from escalation.policy import Action, Policy, Priority, Rule, Thresholds
 from escalation.policy import Plan as PlanSpec
@@ -59,8 +59,8 @@ def policy_from_database() -> Policy:
 
 
 def classifier_current() -> TriageModel:
-    """The shipped model with the admin's threshold overrides applied."""
-    model = shipped_model()
+    """The active model (escalation.model_versions) with the admin's threshold overrides."""
+    model = triage_model_active()
     overrides = {}
     for row in ClassifierThreshold.objects.all():
         default = model.threshold(row.label)

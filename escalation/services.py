@@ -89,6 +89,7 @@ def conversation_escalate(
             conversation=conversation, entities=details["entities"], answers=answers
         ),
         summary_source="extractive",
+        model_version=decision.model_version,
     )
     message_post_system(
         conversation=conversation,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalation import evaluation
+from escalation import model_comparison as comparison
 from escalation.evaluation import is_validation
 from escalation.model_store import DATA_DIR, MODEL_PATH
 from escalation.signals.classifier import (
@@ -288,3 +289,25 @@ def write_model(model: TriageModel, path: Path = MODEL_PATH) -> None:
 
 def read_model(path: Path = MODEL_PATH) -> TriageModel:
     return TriageModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def validation_scores(
+    model: TriageModel, rows: Sequence[Row], *, progress: Progress = print
+) -> comparison.Scores:
+    """The model's per-label precision/recall/F1 on these (validation) rows, flagging a label
+    when its probability reaches the model's own `escalate_at`."""
+    truth, predicted = [], []
+    for number, row in enumerate(rows, 1):
+        text = prepare_cached(cap(row["text"]))
+        scores = model.score(text, score_sentiment(text))
+        truth.append(row_labels(row))
+        predicted.append(
+            frozenset(
+                label
+                for label in model.labels
+                if scores.probability(label) >= model.threshold(label).escalate_at
+            )
+        )
+        if number % 2000 == 0:
+            progress(f"  scored {number:,}/{len(rows):,} rows")
+    return comparison.scores_compute(truth, predicted, model.labels)

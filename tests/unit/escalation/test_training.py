@@ -8,22 +8,7 @@ from escalation.evaluation import is_validation
 from escalation.signals.classifier import LABELS
 from escalation.signals.text import prepare
 from escalation.training import read_model, row_labels, train, write_model
-
-SECURITY = [
-    "someone hacked my account",
-    "my account was hacked",
-    "a stranger logged into my account",
-    "unknown login on my account from abroad",
-    "my password was changed, not by me",
-]
-ROUTINE = [
-    "where is my order",
-    "how do I return shoes",
-    "do you ship to canada",
-    "what sizes do you have",
-    "can I pay with paypal",
-    "how long is delivery",
-]
+from tests.support.synthetic_triage import ROUTINE, SECURITY
 
 
 def synthetic_rows() -> list[dict]:

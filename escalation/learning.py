@@ -1,0 +1,192 @@
+"""The learning loop (docs/escalation.md, "Learning from verdicts"): the escalations whose
+agent said the AI could have handled them, or that were not appropriate, become knowledge-base
+drafts and labelled triage examples. Reads (`review_*`) and writes (`*_from_escalation`,
+`triage_example_save`) for the console's review page; `triage_example_rows` feeds training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from conversations.models import Article, Message
+from escalation.models import NONE_LABEL, Escalation, TriageExample
+from escalation.signals.classifier import LABELS
+
+__all__ = [
+    "EXAMPLE_LABELS",
+    "NONE_LABEL",
+    "ReviewRow",
+    "UnknownLabel",
+    "article_draft_from_escalation",
+    "review_escalation_get",
+    "review_escalations",
+    "review_row",
+    "triage_example_rows",
+    "triage_example_save",
+]
+
+EXAMPLE_LABELS = (NONE_LABEL, *LABELS)
+# Rows from supervisors' labels: `escalation.evaluation.is_validation` never puts them in the
+# frozen validation split (a model must not be judged on the examples it was taught).
+VERDICT_SOURCE = "chatsy/verdicts"
+ANSWER_MESSAGES = 3  # the agent's first replies make the draft's body
+
+
+class UnknownLabel(ValueError):
+    pass
+
+
+def _needs_review() -> Q:
+    return Q(could_ai_have_handled=True) | Q(appropriate=False)
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    escalation: Escalation
+    question: str
+    answer: str
+    labels: tuple[str, ...]  # examples already saved from its question
+    draft_slug: str | None  # the article draft made from it, if any
+
+
+def review_escalations(*, start: datetime, end: datetime, limit: int = 200) -> list[ReviewRow]:
+    """Escalations in [start, end) an agent judged avoidable or inappropriate, newest first,
+    each with the visitor's question, the agent's answer and what was already made of it."""
+    escalations = list(
+        Escalation.objects.filter(_needs_review(), created__gte=start, created__lt=end)
+        .select_related("message", "conversation__customer", "agent__user")
+        .prefetch_related("examples")
+        .order_by("-created")[:limit]
+    )
+    answers = _agent_answers(escalations)
+    slugs = set(
+        Article.objects.filter(slug__in=[draft_slug(e) for e in escalations]).values_list(
+            "slug", flat=True
+        )
+    )
+    return [
+        ReviewRow(
+            escalation=e,
+            question=escalation_question(e),
+            answer=answers.get(e.pk, ""),
+            labels=tuple(sorted({x.label for x in e.examples.all()})),
+            draft_slug=draft_slug(e) if draft_slug(e) in slugs else None,
+        )
+        for e in escalations
+    ]
+
+
+def review_row(*, escalation_id: int) -> ReviewRow:
+    escalation = (
+        Escalation.objects.filter(_needs_review())
+        .select_related("message", "conversation__customer", "agent__user")
+        .get(pk=escalation_id)
+    )
+    slug = draft_slug(escalation)
+    return ReviewRow(
+        escalation=escalation,
+        question=escalation_question(escalation),
+        answer=_agent_answers([escalation]).get(escalation.pk, ""),
+        labels=tuple(sorted(set(escalation.examples.values_list("label", flat=True)))),
+        draft_slug=slug if Article.objects.filter(slug=slug).exists() else None,
+    )
+
+
+def review_escalation_get(*, escalation_id: int) -> Escalation:
+    """Only escalations the review lists may be turned into drafts and examples."""
+    return Escalation.objects.select_related("message").get(_needs_review(), pk=escalation_id)
+
+
+def escalation_question(escalation: Escalation) -> str:
+    """The visitor message that escalated (the latest visitor message before it otherwise)."""
+    if escalation.message is not None:
+        return escalation.message.body
+    message = (
+        Message.objects.filter(
+            conversation_id=escalation.conversation_id,
+            sender=Message.Sender.CUSTOMER,
+            created__lte=escalation.created,
+        )
+        .order_by("-seq")
+        .first()
+    )
+    return message.body if message else ""
+
+
+def _agent_answers(escalations: list[Escalation]) -> dict[int, str]:
+    """Each escalation's first agent replies after it, joined: one query for the page."""
+    if not escalations:
+        return {}
+    since = {e.conversation_id: (e.pk, e.created) for e in escalations}
+    replies: dict[int, list[str]] = {}
+    messages = Message.objects.filter(
+        conversation_id__in=since, sender=Message.Sender.AGENT
+    ).order_by("conversation_id", "seq")
+    for message in messages.only("conversation_id", "body", "created"):
+        escalation_id, created = since[message.conversation_id]
+        bodies = replies.setdefault(escalation_id, [])
+        if message.created >= created and len(bodies) < ANSWER_MESSAGES:
+            bodies.append(message.body)
+    return {pk: "\n\n".join(bodies) for pk, bodies in replies.items()}
+
+
+def draft_slug(escalation: Escalation) -> str:
+    return f"draft-escalation-{escalation.pk}"
+
+
+@transaction.atomic
+def article_draft_from_escalation(*, escalation: Escalation) -> tuple[Article, bool]:
+    """An unpublished knowledge-base article from the visitor's question and the agent's
+    answer, for an admin to edit and publish. Once per escalation (False: it existed)."""
+    question = escalation_question(escalation).strip()
+    answer = _agent_answers([escalation]).get(escalation.pk, "").strip()
+    return Article.objects.get_or_create(
+        slug=draft_slug(escalation),
+        defaults={
+            "title": (question or "Draft from an escalation")[:200],
+            "body": answer or "(The agent's answer was not written in the chat: add it here.)",
+            "published": False,
+        },
+    )
+
+
+def triage_example_save(
+    *, escalation: Escalation, label: str, user: Any
+) -> tuple[TriageExample, bool]:
+    """The escalating visitor message as a labelled example; stored once per conversation
+    and text (False: it existed, and the first label stands)."""
+    if label not in EXAMPLE_LABELS:
+        raise UnknownLabel(f"Unknown label {label!r}: choose one of {', '.join(EXAMPLE_LABELS)}.")
+    text = escalation_question(escalation).strip()
+    if not text:
+        raise UnknownLabel("This escalation has no visitor message to learn from.")
+    lookup = {"conversation_id": escalation.conversation_id, "text": text}
+    try:
+        with transaction.atomic():
+            return TriageExample.objects.get_or_create(
+                **lookup, defaults={"label": label, "escalation": escalation, "created_by": user}
+            )
+    except IntegrityError:  # a concurrent click stored it first
+        return TriageExample.objects.get(**lookup), False
+
+
+def triage_example_rows() -> list[dict[str, Any]]:
+    """The supervisors' examples as training rows (escalation.training's row shape)."""
+    return [
+        {
+            "id": f"verdict:{pk}",
+            "text": text,
+            "expected": label,
+            "labels": [] if label == NONE_LABEL else [label],
+            "source": VERDICT_SOURCE,
+            "file": "verdicts",
+        }
+        for pk, text, label in TriageExample.objects.order_by("pk").values_list(
+            "pk", "text", "label"
+        )
+    ]

@@ -1,0 +1,146 @@
+"""`seed_demo_traffic`: a realistic mix (every category, ~25 % escalated, verdicts, CSAT,
+tickets of every kind, transfers, abandoned waits), deterministic per seed, safe to re-run,
+and run once by `make run`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from agents.demo_traffic import (
+    CATEGORIES,
+    DEMO_TRAFFIC_SITE_KEY,
+    DemoTrafficExists,
+    demo_traffic_seed,
+)
+from agents.models import Note, Ticket
+from chatsy.devstack import database_steps
+from conversations.models import Conversation, Message
+from escalation.model_store import shipped_model
+from escalation.models import Escalation
+from tests.factories import ConversationFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 20, 15, 30, tzinfo=UTC)
+
+
+def snapshot() -> list[tuple]:
+    """What a seed produced, without database ids."""
+    conversations = list(
+        Conversation.objects.filter(site__key=DEMO_TRAFFIC_SITE_KEY)
+        .order_by("created", "public_id")
+        .values_list("public_id", "status", "created")
+    )
+    messages = list(
+        Message.objects.filter(conversation__site__key=DEMO_TRAFFIC_SITE_KEY)
+        .order_by("conversation__created", "conversation__public_id", "seq")
+        .values_list("sender", "body", "created")
+    )
+    escalations = list(
+        Escalation.objects.order_by("created").values_list(
+            "category", "created", "appropriate", "csat_score", "first_agent_reply_at"
+        )
+    )
+    return [conversations, messages, escalations]
+
+
+def test_thirty_days_have_the_mix_the_dashboard_shows():
+    summary = demo_traffic_seed(days=30, seed=14, now=NOW)
+    conversations = Conversation.objects.filter(site__key=DEMO_TRAFFIC_SITE_KEY)
+    total = conversations.count()
+    assert total == summary.conversations > 600
+    first = min(conversations.values_list("created", flat=True))
+    assert NOW - timedelta(days=30) <= first and conversations.filter(created__gte=NOW).count() == 0
+
+    escalations = Escalation.objects.filter(conversation__site__key=DEMO_TRAFFIC_SITE_KEY)
+    assert 0.20 <= escalations.count() / total <= 0.30
+    by_category = Counter(escalations.values_list("category", flat=True))
+    assert set(by_category) == {category for category, *_ in CATEGORIES}
+    assert by_category.most_common(1)[0][0] == "human_request"
+    assert dict(by_category) == summary.by_category
+
+    reviewed = escalations.filter(appropriate__isnull=False)
+    appropriate = reviewed.filter(appropriate=True).count() / reviewed.count()
+    assert 0.75 <= appropriate <= 0.97
+    assert reviewed.filter(could_ai_have_handled=True).count() > 0
+    assert escalations.filter(appropriate__isnull=True).exists()  # some not reviewed
+    assert escalations.exclude(model_version=shipped_model().version).count() == 0
+    vip = escalations.filter(category="vip")
+    assert vip.exists() and not vip.filter(conversation__customer__plan__vip=False).exists()
+    assert not vip.filter(conversation__customer__plan__isnull=True).exists()
+
+    rated = escalations.filter(csat_score__isnull=False)
+    assert rated.count() > 0 and set(rated.values_list("csat_score", flat=True)) <= {1, 2, 3, 4, 5}
+    answered = escalations.filter(first_agent_reply_at__isnull=False)
+    assert all(e.time_to_human_seconds > 0 for e in answered)
+    assert any(e.time_to_human_seconds > 120 for e in answered)  # a tail past 2 minutes
+
+    kinds = set(Ticket.objects.values_list("kind", flat=True))
+    assert kinds == set(Ticket.Kind.values)  # every kind, after-hours included
+    after_hours = Ticket.objects.filter(kind=Ticket.Kind.AFTER_HOURS)
+    assert all(not 8 <= t.conversation.created.hour < 20 for t in after_hours)
+    assert Note.objects.filter(kind=Note.Kind.TRANSFER).exists()
+    abandoned = Message.objects.filter(metadata__event="abandoned")
+    assert abandoned.exists()
+    assert {m.conversation.status for m in abandoned} == {"closed"}
+    assert not conversations.filter(status__in=["queued", "assigned"]).exists()
+
+    hours = Counter(c.hour for c in conversations.values_list("created", flat=True))
+    office = sum(hours[h] for h in range(9, 17))
+    night = sum(hours[h] for h in range(0, 6))
+    assert office > 5 * night  # business hours dominate
+
+
+def test_the_same_seed_makes_the_same_traffic_and_another_seed_does_not():
+    demo_traffic_seed(days=4, seed=3, now=NOW)
+    first = snapshot()
+    demo_traffic_seed(days=4, seed=3, now=NOW, replace=True)
+    assert snapshot() == first
+    demo_traffic_seed(days=4, seed=4, now=NOW, replace=True)
+    assert snapshot() != first
+
+
+def test_re_running_refuses_and_replace_deletes_only_demo_rows():
+    own = ConversationFactory()  # a real conversation: never touched
+    Escalation.objects.create(conversation=own, category="human_request", explanation="x")
+    summary = demo_traffic_seed(days=3, seed=1, now=NOW)
+    with pytest.raises(DemoTrafficExists, match=f"{summary.conversations:,} conversations"):
+        demo_traffic_seed(days=3, seed=1, now=NOW)
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="--replace deletes it and seeds again"):
+        call_command("seed_demo_traffic", "--days", "3", stderr=err)
+    call_command("seed_demo_traffic", "--days", "3", "--replace", stdout=StringIO(), stderr=err)
+    assert "Seeding day 3/3 [====================]" in err.getvalue()
+    assert Conversation.objects.filter(pk=own.pk).exists()
+    assert Escalation.objects.filter(conversation=own).count() == 1
+    demo = Conversation.objects.filter(site__key=DEMO_TRAFFIC_SITE_KEY)
+    assert demo.exists() and Conversation.objects.count() == demo.count() + 1
+
+
+def test_bad_input_is_refused_with_a_clear_error():
+    with pytest.raises(CommandError, match="--days must be at least 1"):
+        call_command("seed_demo_traffic", "--days", "0")
+    assert not Conversation.objects.exists()
+
+
+def test_make_run_seeds_once_after_the_demo_data():
+    steps = [arguments for _, arguments in database_steps(8000)]
+    names = [arguments[0] for arguments in steps]
+    assert names == ["migrate", "load_demo", "seed_demo_traffic", "queue_rebuild"]
+    seed = steps[2]
+    assert seed == ["seed_demo_traffic", "--days", "30", "--if-absent"]
+
+    out = StringIO()
+    call_command(*steps[1], stdout=out)
+    call_command(*seed, "--days", "2", stdout=out, stderr=StringIO())
+    seeded = Conversation.objects.filter(site__key=DEMO_TRAFFIC_SITE_KEY).count()
+    assert seeded > 0
+    call_command(*seed, stdout=out, stderr=StringIO())  # the next `make run`
+    assert f"Demo traffic exists ({seeded:,} conversations): skipped." in out.getvalue()
+    assert Conversation.objects.filter(site__key=DEMO_TRAFFIC_SITE_KEY).count() == seeded
