@@ -163,6 +163,8 @@ class HistoryFilterForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
+
+
 # --- the learning loop's review (docs/escalation.md, "Learning from verdicts") -------------
 
 REVIEW_DEFAULT_DAYS = 30

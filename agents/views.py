@@ -437,6 +437,8 @@ def conversation(request: AgentRequest, public_id) -> HttpResponse:
     if record is None:
         raise Http404("No such conversation.")
     return render(request, "console/conversation.html", {"record": record, "history_nav": True})
+
+
 # --- the learning loop's review (docs/escalation.md, "Learning from verdicts") -------------
 
 
