@@ -107,7 +107,7 @@ def test_resolve_in_one_click_leaves_the_verdict_unreviewed_and_counts_it(client
 
     done = client.post(url(chat, "resolve"), {}, headers=HTMX)
     assert done.status_code == 200
-    assert f'id="chat-{chat.public_id}" hx-swap-oob="delete"' in done.content.decode()
+    assert f'data-remove="tab-{chat.public_id} chat-{chat.public_id}"' in done.content.decode()
     assert Conversation.objects.get(pk=chat.pk).status == "resolved"
     escalation = Escalation.objects.get()
     assert escalation.resolved_at is not None and escalation.outcome == "resolved"
