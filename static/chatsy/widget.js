@@ -1008,10 +1008,9 @@
       ui.emptyText,
       h('p', { class: 'chatsy-empty-sub', text: COPY.emptySub })
     ]);
-    ui.list = h('ul', {
-      id: 'chatsy-messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
-      'aria-label': COPY.log
-    });
+    // The log region wraps the list: a <ul> with role=log would orphan its <li>s (axe).
+    ui.list = h('ul', { id: 'chatsy-messages', 'aria-label': COPY.log });
+    ui.log = h('div', { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': COPY.log }, [ui.list]);
     ui.typingText = h('span', { class: 'chatsy-typing-text' });
     ui.typing = h('div', { id: 'chatsy-typing', role: 'status', hidden: true }, [
       h('span', { class: 'chatsy-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
@@ -1019,7 +1018,7 @@
     ]);
     ui.csat = buildCsat();
     buildAlternatives(); // alternatives to waiting: ui.alt (in the log) and ui.altBar (its button)
-    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing, ui.csat, ui.transcript, ui.alt]);
+    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.log, ui.typing, ui.csat, ui.transcript, ui.alt]);
     ui.jump = h('button', { id: 'chatsy-jump', type: 'button', hidden: true }, [icon('arrowDown', 14), COPY.jump]);
     var body = h('div', { class: 'chatsy-body' }, [ui.scroll, ui.jump]);
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from agents import services as agent_services
-from agents.models import Queue
+from agents.models import AgentProfile, Queue
 from conversations import services as conversation_services
 from conversations.models import Conversation
 from escalation.policy import Policy
@@ -35,7 +35,11 @@ def shop(demo):
     """The demo with the spec's policy and manual queues: a chat waits in line; nobody online."""
     policy_replace(Policy.default())  # earlier transactional tests flushed the seeded rows
     POLICY_VERSION.bump()  # the server rereads its cached policy within a second
+    # An earlier transactional test may have flushed the migrations' queues.
+    Queue.objects.get_or_create(slug="general", defaults={"name": "General support"})
     Queue.objects.update(routing=Queue.Routing.MANUAL)
+    for agent in AgentProfile.objects.all():
+        agent.queues.add(*Queue.objects.all())
     return demo
 
 
