@@ -57,9 +57,7 @@ def agent_page(browser):
     context.close()
 
 
-def test_widget_and_console_through_a_handoff_have_no_serious_violations(
-    visitor, agent_page, desk
-):
+def test_widget_and_console_through_a_handoff_have_no_serious_violations(visitor, agent_page, desk):
     agent_page.goto(desk + "/console/login/")
     expect(agent_page.locator("#id_username")).to_be_visible()
     assert_accessible(agent_page, "the console's login page")

@@ -80,9 +80,7 @@ def test_the_handoff_notice_is_a_timed_card_and_the_banner_shows_the_place_in_li
     screenshot(page, "widget-handoff-notice.png")
 
 
-def test_the_banner_goes_offline_then_about_to_join_then_joined_and_the_header_follows(
-    page, shop
-):
+def test_the_banner_goes_offline_then_about_to_join_then_joined_and_the_header_follows(page, shop):
     page.goto(shop + "/")
     open_widget(page)
     expect(page.locator(".chatsy-subtitle")).to_have_text(re.compile(r"^Chatting with "))
