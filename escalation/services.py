@@ -94,7 +94,11 @@ def conversation_escalate(
         conversation=conversation,
         body=text,
         # `team`: the widget's handoff card and header name who is coming (frames.PUBLIC_META).
-        metadata={"event": "handoff", "escalation_id": escalation.pk, "team": copy.team_label(queue)}
+        metadata={
+            "event": "handoff",
+            "escalation_id": escalation.pk,
+            "team": copy.team_label(queue),
+        }
         | ({"sensitive_topic": decision.sensitive_topic} if decision.sensitive_topic else {}),
     )
     lifecycle.conversation_queue(conversation=conversation)  # after the handoff text, as heard
