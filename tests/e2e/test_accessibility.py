@@ -12,30 +12,16 @@ import pytest
 from playwright.sync_api import expect
 
 from agents import services as agent_services
-from agents.models import AgentProfile, Queue
+from agents.models import AgentProfile
 from conversations.frames import TicketRequest
-from escalation.policy import Policy
-from escalation.policy_store import POLICY_VERSION, policy_replace
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_console_handoff import log_in
 from tests.e2e.test_console_resync import in_thread
+from tests.e2e.test_widget_handoff_ux import shop  # noqa: F401 - a fixture
 from tests.factories import escalated_conversation
 from tests.support.axe import assert_accessible
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def desk(demo):
-    """The demo with the spec's policy and manual queues: a chat waits until Sarah takes it."""
-    policy_replace(Policy.default())  # earlier transactional tests flushed the seeded rows
-    POLICY_VERSION.bump()
-    # An earlier transactional test may have flushed the migrations' queues.
-    Queue.objects.get_or_create(slug="general", defaults={"name": "General support"})
-    Queue.objects.update(routing=Queue.Routing.MANUAL)
-    for agent in AgentProfile.objects.all():
-        agent.queues.add(*Queue.objects.all())
-    return demo
 
 
 def axe_context(browser, width: int, height: int):
@@ -57,15 +43,19 @@ def agent_page(browser):
     context.close()
 
 
-def test_widget_and_console_through_a_handoff_have_no_serious_violations(visitor, agent_page, desk):
-    agent_page.goto(desk + "/console/login/")
+def test_widget_and_console_through_a_handoff_have_no_serious_violations(
+    visitor,
+    agent_page,
+    shop,  # noqa: F811 - the fixture imported above
+):
+    agent_page.goto(shop + "/console/login/")
     expect(agent_page.locator("#id_username")).to_be_visible()
     assert_accessible(agent_page, "the console's login page")
-    log_in(agent_page, desk)
+    log_in(agent_page, shop)
     agent_page.locator("#presence button", has_text="Online").click()
     expect(agent_page.locator("#presence .is-active")).to_have_text(re.compile("Online"))
 
-    visitor.goto(desk + "/")
+    visitor.goto(shop + "/")
     expect(visitor.locator("#chatsy-launcher")).to_be_visible()
     assert_accessible(visitor, "the widget, closed")
     visitor.locator("#chatsy-launcher").click()
@@ -96,7 +86,10 @@ def test_widget_and_console_through_a_handoff_have_no_serious_violations(visitor
     screenshot(visitor, "widget-agent-joined.png")
 
 
-def test_console_tickets_list_has_no_serious_violations(agent_page, desk):
+def test_console_tickets_list_has_no_serious_violations(
+    agent_page,
+    shop,  # noqa: F811 - the fixture imported above
+):
     filed: list[object] = []
 
     def file_ticket() -> None:
@@ -108,7 +101,7 @@ def test_console_tickets_list_has_no_serious_violations(agent_page, desk):
 
     in_thread(file_ticket)
     assert filed and filed[0].ticket.queue is not None, filed
-    log_in(agent_page, desk)
+    log_in(agent_page, shop)
     agent_page.get_by_role("link", name="Tickets").click()
     expect(agent_page).to_have_url(re.compile(r"/console/tickets/$"))
     expect(agent_page.locator(".ticket-table tbody tr")).not_to_have_count(0)

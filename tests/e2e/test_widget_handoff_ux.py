@@ -16,11 +16,12 @@ from conversations import services as conversation_services
 from conversations.models import Conversation
 from escalation.policy import Policy
 from escalation.policy_store import POLICY_VERSION, policy_replace
-from tests.e2e.conftest import daphne_server, demo_data_for, screenshot
+from tests.e2e.conftest import demo_data_for, screenshot
 from tests.e2e.test_console_resync import in_thread
 from tests.e2e.test_widget_chat import ask, open_widget
+from tests.e2e.test_widget_streaming import llm_server  # noqa: F401 - a fixture
 from tests.factories import AgentFactory
-from tests.support.fake_openai import FakeOpenAI, normal
+from tests.support.fake_openai import normal
 from tests.support.presence import agent_available
 
 pytestmark = pytest.mark.e2e
@@ -178,20 +179,6 @@ def test_bodies_render_as_text_with_safe_links_and_lists(page, shop):
 REPLY = "Standard shipping takes 3 to 5 business days; express takes 1 to 2."
 
 
-@pytest.fixture(scope="module")
-def llm_server(django_db_setup, redis_url):
-    with (
-        FakeOpenAI() as fake,
-        daphne_server(
-            redis_url,
-            OPENAI_API_KEY="test-key",
-            OPENAI_BASE_URL=fake.base_url,
-            OPENAI_MODEL="fake-model",
-        ) as url,
-    ):
-        yield fake, url
-
-
 # Every change the visitor could see, in order: the typing line and the bot's bubbles.
 RECORD_TIMELINE = """() => {
     window.__timeline = [];
@@ -211,7 +198,9 @@ RECORD_TIMELINE = """() => {
 
 
 def test_the_assistant_is_typing_from_the_accepted_message_until_its_answer(
-    page, transactional_db, llm_server
+    page,
+    transactional_db,
+    llm_server,  # noqa: F811 - the fixture imported above
 ):
     fake, url = llm_server
     demo_data_for(url)
