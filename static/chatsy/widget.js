@@ -350,11 +350,11 @@
     /* conversation */
     '.chatsy-body{position:relative;flex:1 1 auto;min-height:0;display:flex;flex-direction:column;background:#f8fafc;}',
     '.chatsy-scroll{flex:1 1 auto;min-height:0;overflow-y:auto;overscroll-behavior:contain;padding:16px 14px 10px;-webkit-overflow-scrolling:touch;}',
-    '#chatsy-loading,#chatsy-unavailable{display:flex;align-items:center;justify-content:center;gap:10px;padding:40px 16px;color:#6b7280;font-size:13.5px;text-align:center;}',
+    '#chatsy-loading,#chatsy-unavailable{display:flex;align-items:center;justify-content:center;gap:10px;padding:40px 16px;color:#4b5563;font-size:13.5px;text-align:center;}',
     '#chatsy-empty{padding:36px 20px 16px;text-align:center;color:#374151;}',
     '.chatsy-empty-icon{width:52px;height:52px;margin:0 auto 14px;border-radius:50%;background:var(--chatsy-brand-soft);color:var(--chatsy-brand);display:flex;align-items:center;justify-content:center;}',
     '.chatsy-empty-text{margin:0;font-size:15px;font-weight:600;color:#111827;white-space:pre-wrap;overflow-wrap:anywhere;}',
-    '.chatsy-empty-sub{margin:6px 0 0;font-size:13px;color:#6b7280;}',
+    '.chatsy-empty-sub{margin:6px 0 0;font-size:13px;color:#4b5563;}',
 
     '#chatsy-messages{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;}',
     '.chatsy-msg{display:flex;flex-direction:column;align-items:flex-start;margin:12px 0 0;padding:0;max-width:100%;}',
@@ -369,7 +369,7 @@
     '.chatsy-bubble{max-width:82%;padding:9px 13px;border-radius:16px;border-bottom-left-radius:6px;background:#fff;color:#111827;border:1px solid #e5e7eb;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;box-shadow:0 1px 1px rgba(17,24,39,.03);}',
     '.chatsy-msg[data-sender="agent"] .chatsy-bubble{border-color:#c7d2fe;}',
     '.chatsy-msg[data-sender="customer"] .chatsy-bubble{background:var(--chatsy-brand);color:#fff;border-color:transparent;border-radius:16px;border-bottom-right-radius:6px;}',
-    '.chatsy-msg[data-sender="system"] .chatsy-bubble{max-width:90%;padding:2px 10px;background:transparent;border:0;box-shadow:none;color:#6b7280;font-size:12.5px;text-align:center;}',
+    '.chatsy-msg[data-sender="system"] .chatsy-bubble{max-width:90%;padding:2px 10px;background:transparent;border:0;box-shadow:none;color:#4b5563;font-size:12.5px;text-align:center;}',
     '.chatsy-foot{display:flex;align-items:center;gap:6px;margin:3px 6px 0;font-size:11px;color:#4b5563;}',
     '.chatsy-msg[data-sender="system"] .chatsy-foot{display:none;}',
     '.chatsy-msg.is-sending .chatsy-bubble{opacity:.72;}',
@@ -382,7 +382,7 @@
     '.chatsy-action:disabled{cursor:default;opacity:.45;}',
     '.chatsy-action.is-chosen:disabled{opacity:1;background:var(--chatsy-brand);color:#fff;}',
 
-    '#chatsy-typing{display:flex;align-items:center;gap:8px;margin:12px 0 0;font-size:12.5px;color:#6b7280;}',
+    '#chatsy-typing{display:flex;align-items:center;gap:8px;margin:12px 0 0;font-size:12.5px;color:#4b5563;}',
     /* post-chat rating (CSAT) */
     '#chatsy-csat{margin:14px 0 4px;padding:12px 14px;border:1px solid #e5e7eb;border-radius:14px;background:#fff;box-shadow:0 1px 2px rgba(17,24,39,.05);}',
     '.chatsy-csat-title{margin:0 0 8px;font-size:13.5px;font-weight:600;color:#111827;}',
@@ -436,7 +436,7 @@
     '#chatsy-send:hover:not(:disabled){background:var(--chatsy-brand-dark);}',
     '#chatsy-send.is-empty{opacity:.55;}',
     '#chatsy-send:disabled{opacity:.4;cursor:not-allowed;}',
-    '.chatsy-compose-meta{display:flex;align-items:flex-start;justify-content:space-between;gap:10px;font-size:12px;color:#6b7280;}',
+    '.chatsy-compose-meta{display:flex;align-items:flex-start;justify-content:space-between;gap:10px;font-size:12px;color:#4b5563;}',
     '#chatsy-hint{flex:1;margin-top:6px;color:#b91c1c;}',
     '#chatsy-hint:empty{margin:0;}',
     '#chatsy-counter{flex:none;margin-top:6px;margin-left:auto;font-variant-numeric:tabular-nums;}',

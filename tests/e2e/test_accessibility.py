@@ -26,7 +26,10 @@ pytestmark = pytest.mark.e2e
 
 def axe_context(browser, width: int, height: int):
     # The injected axe script is inline: the app's Content-Security-Policy would refuse it.
-    return browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    # Reduced motion: no colour is read mid-fade (axe_violations also waits for animations).
+    return browser.new_context(
+        viewport={"width": width, "height": height}, bypass_csp=True, reduced_motion="reduce"
+    )
 
 
 @pytest.fixture

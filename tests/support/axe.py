@@ -14,6 +14,9 @@ from typing import Any
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
 
+_SETTLE = """() => Promise.all(document.getAnimations()
+    .filter((a) => a.playState === 'running' && isFinite(a.effect.getComputedTiming().endTime))
+    .map((a) => a.finished.catch(() => null)))"""
 _RUN = """async () => {
     const results = await window.axe.run(document, {resultTypes: ['violations']});
     return results.violations.map((v) => ({
@@ -28,6 +31,9 @@ def axe_violations(page: Any, *, impacts: tuple[str, ...] = BLOCKING_IMPACTS) ->
     The page's context needs bypass_csp=True: the injected script is inline."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_JS))
+    # Colours mid-animation (a panel fading in) are not the colours people read: let every
+    # finite animation end first (spinners and typing dots run forever and are left alone).
+    page.evaluate(_SETTLE)
     lines = []
     for violation in page.evaluate(_RUN):
         if violation["impact"] not in impacts:
