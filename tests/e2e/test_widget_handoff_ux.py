@@ -6,12 +6,15 @@ text with safe links and simple lists, never HTML."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from agents import hours
 from agents import services as agent_services
-from agents.models import AgentProfile, Queue
+from agents.models import AgentProfile, Queue, QueueClosure
 from conversations import services as conversation_services
 from conversations.models import Conversation
 from escalation.policy import Policy
@@ -130,6 +133,24 @@ def test_the_banner_goes_offline_then_about_to_join_then_joined_and_the_header_f
     expect(page.locator("#chatsy-title")).to_have_text(site_title)
     expect(page.locator(".chatsy-subtitle")).to_have_text(re.compile(r"^Chatting with "))
     expect(page.locator(".chatsy-avatar svg")).to_have_count(1)
+
+
+def test_a_closed_team_shows_offline_and_when_it_is_back_in_banner_and_header(page, shop):
+    maya = AgentFactory(user__first_name="Maya", queues=list(Queue.objects.all()))
+    agent_available(maya)  # online, but the team is closed: closed wins
+    now = timezone.now()
+    reopens = (now + timedelta(hours=3)).replace(second=0, microsecond=0)
+    for queue in Queue.objects.all():
+        QueueClosure.objects.create(
+            queue=queue, label="Team offsite", starts=now - timedelta(hours=1), ends=reopens
+        )
+    page.goto(shop + "/")
+    open_widget(page)
+    zone = page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+    back = hours.back_at(reopens, visitor_zone=zone, now=now)
+    ask(page, "I want to talk to a human")
+    banner_shows(page, "offline", f"Our support team is offline right now — we’re back {back}.")
+    expect(page.locator(".chatsy-subtitle")).to_have_text(f"Support team · offline · back {back}")
 
 
 def test_bodies_render_as_text_with_safe_links_and_lists(page, shop):
