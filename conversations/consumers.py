@@ -240,7 +240,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 "type": "ready",
                 "conversation": {"id": str(conversation.public_id), "status": conversation.status},
                 "last_seq": conversation.last_seq,
-                "site": {"name": site.name, "greeting": site.greeting},
+                "site": {
+                    "name": site.name,
+                    "greeting": site.greeting,
+                    "bot_name": settings.CHATSY_BOT_NAME,
+                },
                 # Waiting for a person: the place and estimate, so a reload shows them at once.
                 "queue": await database_sync_to_async(_queue_state)(conversation),
             }

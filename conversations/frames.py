@@ -290,12 +290,15 @@ _PARSERS: dict[str, Callable[[dict[str, Any], int], Frame]] = {
 }
 
 
+# The metadata the widget may read; the rest stays private. `agent` (on `agent_joined`) and
+# `team` (on `handoff`) name who is coming, for the widget's header and handoff card.
+PUBLIC_META = ("confidence", "actions", "sources", "stream_id", "event", "agent", "team")
+
+
 def message_payload(message: Any) -> MessagePayload:
     """The message object of docs/widget-protocol.md, built from a Message row."""
     public_meta = {
-        key: message.metadata[key]
-        for key in ("confidence", "actions", "sources", "stream_id", "event")
-        if key in (message.metadata or {})
+        key: message.metadata[key] for key in PUBLIC_META if key in (message.metadata or {})
     }
     return {
         "seq": message.seq,

@@ -113,6 +113,11 @@ def team_name(queue: str) -> str:
     return QUEUE_TEAMS.get(queue, queue.replace("-", " ").replace("_", " "))
 
 
+def team_label(queue: str) -> str:
+    """The team as the widget names it in its handoff card and header ("billing team")."""
+    return f"{team_name(queue)} team"
+
+
 def team_help(queue: str) -> str:
     return QUEUE_HELP.get(queue, DEFAULT_HELP)
 

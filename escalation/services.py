@@ -91,10 +91,16 @@ def conversation_escalate(
         summary_source="extractive",
         model_version=decision.model_version,
     )
+    text, queue = _handoff_text(decision)
     message_post_system(
         conversation=conversation,
-        body=_handoff_text(decision),
-        metadata={"event": "handoff", "escalation_id": escalation.pk}
+        body=text,
+        # `team`: the widget's handoff card and header name who is coming (frames.PUBLIC_META).
+        metadata={
+            "event": "handoff",
+            "escalation_id": escalation.pk,
+            "team": copy.team_label(queue),
+        }
         | ({"sensitive_topic": decision.sensitive_topic} if decision.sensitive_topic else {}),
     )
     lifecycle.conversation_queue(conversation=conversation)  # after the handoff text, as heard
@@ -191,9 +197,10 @@ def _queue_slug(conversation: Conversation) -> str:
     return latest.target_queue if latest is not None else "general"
 
 
-def _handoff_text(decision: Decision) -> str:
+def _handoff_text(decision: Decision) -> tuple[str, str]:
     """The admin's text for this reason (or the default), with the team and the wait; for a
-    sensitive topic its protocol's text (a short acknowledgement the next times)."""
+    sensitive topic its protocol's text (a short acknowledgement the next times); and the
+    queue it names."""
     try:
         queue, minutes = routing().wait_for_newcomer(
             target_queue=decision.target_queue, category=decision.category
@@ -206,7 +213,7 @@ def _handoff_text(decision: Decision) -> str:
         template = selectors.sensitive_protocol(topic=decision.sensitive_topic).visitor_text
     else:
         template = selectors.handoff_template(category=decision.category)
-    return copy.handoff_message(queue=queue, minutes=minutes, template=template)
+    return copy.handoff_message(queue=queue, minutes=minutes, template=template), queue
 
 
 def escalation_record_assigned(*, conversation: Conversation, agent: Model, at: datetime) -> None:

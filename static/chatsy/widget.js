@@ -350,11 +350,11 @@
     /* conversation */
     '.chatsy-body{position:relative;flex:1 1 auto;min-height:0;display:flex;flex-direction:column;background:#f8fafc;}',
     '.chatsy-scroll{flex:1 1 auto;min-height:0;overflow-y:auto;overscroll-behavior:contain;padding:16px 14px 10px;-webkit-overflow-scrolling:touch;}',
-    '#chatsy-loading,#chatsy-unavailable{display:flex;align-items:center;justify-content:center;gap:10px;padding:40px 16px;color:#6b7280;font-size:13.5px;text-align:center;}',
+    '#chatsy-loading,#chatsy-unavailable{display:flex;align-items:center;justify-content:center;gap:10px;padding:40px 16px;color:#4b5563;font-size:13.5px;text-align:center;}',
     '#chatsy-empty{padding:36px 20px 16px;text-align:center;color:#374151;}',
     '.chatsy-empty-icon{width:52px;height:52px;margin:0 auto 14px;border-radius:50%;background:var(--chatsy-brand-soft);color:var(--chatsy-brand);display:flex;align-items:center;justify-content:center;}',
     '.chatsy-empty-text{margin:0;font-size:15px;font-weight:600;color:#111827;white-space:pre-wrap;overflow-wrap:anywhere;}',
-    '.chatsy-empty-sub{margin:6px 0 0;font-size:13px;color:#6b7280;}',
+    '.chatsy-empty-sub{margin:6px 0 0;font-size:13px;color:#4b5563;}',
 
     '#chatsy-messages{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;}',
     '.chatsy-msg{display:flex;flex-direction:column;align-items:flex-start;margin:12px 0 0;padding:0;max-width:100%;}',
@@ -369,8 +369,8 @@
     '.chatsy-bubble{max-width:82%;padding:9px 13px;border-radius:16px;border-bottom-left-radius:6px;background:#fff;color:#111827;border:1px solid #e5e7eb;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;box-shadow:0 1px 1px rgba(17,24,39,.03);}',
     '.chatsy-msg[data-sender="agent"] .chatsy-bubble{border-color:#c7d2fe;}',
     '.chatsy-msg[data-sender="customer"] .chatsy-bubble{background:var(--chatsy-brand);color:#fff;border-color:transparent;border-radius:16px;border-bottom-right-radius:6px;}',
-    '.chatsy-msg[data-sender="system"] .chatsy-bubble{max-width:90%;padding:2px 10px;background:transparent;border:0;box-shadow:none;color:#6b7280;font-size:12.5px;text-align:center;}',
-    '.chatsy-foot{display:flex;align-items:center;gap:6px;margin:3px 6px 0;font-size:11px;color:#9ca3af;}',
+    '.chatsy-msg[data-sender="system"] .chatsy-bubble{max-width:90%;padding:2px 10px;background:transparent;border:0;box-shadow:none;color:#4b5563;font-size:12.5px;text-align:center;}',
+    '.chatsy-foot{display:flex;align-items:center;gap:6px;margin:3px 6px 0;font-size:11px;color:#4b5563;}',
     '.chatsy-msg[data-sender="system"] .chatsy-foot{display:none;}',
     '.chatsy-msg.is-sending .chatsy-bubble{opacity:.72;}',
     '.chatsy-msg.is-failed .chatsy-bubble{background:#fef2f2;color:#7f1d1d;border:1px solid #fca5a5;}',
@@ -382,12 +382,12 @@
     '.chatsy-action:disabled{cursor:default;opacity:.45;}',
     '.chatsy-action.is-chosen:disabled{opacity:1;background:var(--chatsy-brand);color:#fff;}',
 
-    '#chatsy-typing{display:flex;align-items:center;gap:8px;margin:12px 0 0;font-size:12.5px;color:#6b7280;}',
+    '#chatsy-typing{display:flex;align-items:center;gap:8px;margin:12px 0 0;font-size:12.5px;color:#4b5563;}',
     /* post-chat rating (CSAT) */
     '#chatsy-csat{margin:14px 0 4px;padding:12px 14px;border:1px solid #e5e7eb;border-radius:14px;background:#fff;box-shadow:0 1px 2px rgba(17,24,39,.05);}',
     '.chatsy-csat-title{margin:0 0 8px;font-size:13.5px;font-weight:600;color:#111827;}',
     '.chatsy-stars{display:flex;gap:4px;margin:0 0 8px;}',
-    '.chatsy-star{width:34px;height:34px;padding:0;border:1px solid #e5e7eb;border-radius:9px;background:#fff;color:#d1d5db;font-size:20px;line-height:1;transition:color .12s ease,border-color .12s ease;}',
+    '.chatsy-star{width:34px;height:34px;padding:0;border:1px solid #e5e7eb;border-radius:9px;background:#fff;color:#6b7280;font-size:20px;line-height:1;transition:color .12s ease,border-color .12s ease;}',
     '.chatsy-star.is-on{color:#f59e0b;border-color:#fcd34d;background:#fffbeb;}',
     '.chatsy-star:hover{border-color:var(--chatsy-brand);}',
     '#chatsy-csat-comment{display:block;width:100%;min-height:54px;margin:0 0 8px;padding:8px 10px;resize:vertical;border:1px solid #d1d5db;border-radius:10px;font:inherit;font-size:13px;color:#111827;outline:none;}',
@@ -427,7 +427,7 @@
     '.chatsy-composer{flex:none;padding:10px 12px 12px;background:#fff;border-top:1px solid #e5e7eb;}',
     '.chatsy-compose-row{display:flex;align-items:flex-end;gap:8px;}',
     '#chatsy-input{flex:1;display:block;min-width:0;min-height:42px;max-height:132px;margin:0;padding:10px 12px;resize:none;overflow-y:auto;border:1px solid #d1d5db;border-radius:12px;background:#fff;color:#111827;font:inherit;font-size:14px;line-height:1.4;outline:none;transition:border-color .15s ease,box-shadow .15s ease;}',
-    '#chatsy-input::placeholder{color:#9ca3af;opacity:1;}',
+    '#chatsy-input::placeholder{color:#6b7280;opacity:1;}',
     '#chatsy-input:focus{border-color:var(--chatsy-brand);box-shadow:0 0 0 3px var(--chatsy-ring);}',
     '#chatsy-input[aria-invalid="true"]{border-color:#dc2626;}',
     '#chatsy-input[aria-invalid="true"]:focus{box-shadow:0 0 0 3px rgba(220,38,38,.22);}',
@@ -436,7 +436,7 @@
     '#chatsy-send:hover:not(:disabled){background:var(--chatsy-brand-dark);}',
     '#chatsy-send.is-empty{opacity:.55;}',
     '#chatsy-send:disabled{opacity:.4;cursor:not-allowed;}',
-    '.chatsy-compose-meta{display:flex;align-items:flex-start;justify-content:space-between;gap:10px;font-size:12px;color:#6b7280;}',
+    '.chatsy-compose-meta{display:flex;align-items:flex-start;justify-content:space-between;gap:10px;font-size:12px;color:#4b5563;}',
     '#chatsy-hint{flex:1;margin-top:6px;color:#b91c1c;}',
     '#chatsy-hint:empty{margin:0;}',
     '#chatsy-counter{flex:none;margin-top:6px;margin-left:auto;font-variant-numeric:tabular-nums;}',
@@ -660,6 +660,229 @@
   }
   // ------------------------------------------------------ end of transcript by email --
 
+  // ------------------------------------------ handoff notice, waiting line, header (issue 14) --
+  // The handoff notice is a card with its time, announced politely. One waiting banner shows
+  // exactly one state at a time (waitingView, a pure function of what the frames said): the
+  // place in line, "about to join", offline, or joined. The header names the person who joined
+  // (initials avatar) or the team and whether it is online; with the bot, the bot's name.
+  // Message bodies become text nodes, http(s) links and "- " / "• " lists: never HTML.
+  var UX_COPY = {
+    connecting: function (team) { return 'Connecting you with our ' + team + '\u2026'; },
+    team: 'team',
+    online: 'online',
+    offline: 'offline',
+    back: function (back) { return 'back ' + back; },
+    closedLine: function (team, back) {
+      return 'Our ' + team + ' is offline right now' + (back ? ' \u2014 we\u2019re back ' + back : '') + '.';
+    },
+    nobodyLine: function (team) { return 'Nobody from our ' + team + ' is available right now.'; },
+    waitingLine: 'You\u2019re in line \u2014 someone will be with you soon.',
+    joinedLine: function (name) { return 'You\u2019re chatting with ' + name + '.'; },
+    withBot: function (bot) { return 'Chatting with ' + bot; },
+    assistant: 'Assistant',
+    handoffLabel: 'Handoff to our team'
+  };
+  // An http(s) URL up to whitespace; trailing punctuation is trimmed off it (linkParts).
+  var URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+  var LIST_LINE = /^\s*(?:- |\u2022 )/;
+  CSS += '\n' + [
+    '.chatsy-bubble a{color:inherit;text-decoration:underline;text-underline-offset:2px;overflow-wrap:anywhere;}',
+    '.chatsy-msg[data-sender="bot"] .chatsy-bubble a,.chatsy-msg[data-sender="agent"] .chatsy-bubble a{color:#3730a3;}',
+    '.chatsy-bubble ul{margin:4px 0;padding:0 0 0 18px;white-space:normal;}',
+    '.chatsy-bubble li{margin:2px 0;white-space:pre-wrap;}',
+    '.chatsy-msg.is-handoff{align-items:stretch;}',
+    '.chatsy-handoff{margin:0 4px;padding:10px 14px;border:1px solid #c7d2fe;border-left:4px solid var(--chatsy-brand);border-radius:12px;background:#eef2ff;color:#1e1b4b;box-shadow:0 1px 2px rgba(17,24,39,.05);}',
+    '.chatsy-handoff-title{margin:0 0 4px;font-size:14px;font-weight:650;color:#312e81;}',
+    '.chatsy-msg.is-handoff .chatsy-bubble{max-width:none;padding:0;background:transparent;border:0;box-shadow:none;color:#1e1b4b;font-size:13.5px;text-align:left;}',
+    '.chatsy-msg.is-handoff .chatsy-foot{display:flex;margin:6px 0 0;color:#3730a3;}',
+    '#chatsy-queue[data-state="offline"]{background:#fef3c7;color:#78350f;border-bottom-color:#fde68a;}',
+    '#chatsy-queue[data-state="offline"] #chatsy-cancel-wait{border-color:#d97706;color:#78350f;}',
+    '#chatsy-queue[data-state="joined"]{background:#ecfdf5;color:#065f46;border-bottom-color:#a7f3d0;}',
+    '.chatsy-avatar.is-agent{background:#fff;color:var(--chatsy-brand-dark);font-size:14px;font-weight:700;letter-spacing:.02em;}'
+  ].join('\n');
+
+  // The body as DOM nodes: lines starting with "- " or "• " become a list, URLs links.
+  function bodyNodes(text) {
+    var frag = document.createDocumentFragment();
+    var lines = str(text).split('\n');
+    var prose = [];
+    var list = null;
+    function flushProse() {
+      if (!prose.length) return;
+      appendLinked(frag, prose.join('\n'));
+      prose = [];
+    }
+    for (var i = 0; i < lines.length; i++) {
+      if (LIST_LINE.test(lines[i])) {
+        flushProse();
+        if (!list) { list = h('ul'); frag.appendChild(list); }
+        var li = h('li');
+        appendLinked(li, lines[i].replace(LIST_LINE, ''));
+        list.appendChild(li);
+      } else {
+        // A block list ends the line before it: no empty line around it.
+        if (list && !lines[i].trim() && !prose.length) continue;
+        list = null;
+        prose.push(lines[i]);
+      }
+    }
+    if (list && prose.length && !prose[prose.length - 1].trim()) prose.pop();
+    flushProse();
+    return frag;
+  }
+
+  // Text with its http(s) URLs as links, everything else as text nodes.
+  function appendLinked(parent, text) {
+    var parts = linkParts(text);
+    for (var i = 0; i < parts.length; i++) {
+      var p = parts[i];
+      if (!p.href) { parent.appendChild(document.createTextNode(p.text)); continue; }
+      parent.appendChild(h('a', { href: p.href, target: '_blank', rel: 'noopener noreferrer', text: p.text }));
+    }
+  }
+
+  // [{text}, {text, href}, …]: only http: and https: URLs get an href; trailing punctuation
+  // (a full stop, a closing bracket without its opening one) stays outside the link.
+  function linkParts(text) {
+    var out = [];
+    var last = 0;
+    var m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      var raw = trimUrl(m[0]);
+      var href = safeHref(raw);
+      if (!href) continue;
+      if (m.index > last) out.push({ text: text.slice(last, m.index) });
+      out.push({ text: raw, href: href });
+      last = m.index + raw.length;
+      URL_RE.lastIndex = last;
+    }
+    if (last < text.length) out.push({ text: text.slice(last) });
+    return out;
+  }
+
+  function trimUrl(u) {
+    for (;;) {
+      var c = u.charAt(u.length - 1);
+      var open = { ')': '(', ']': '[', '}': '{' }[c];
+      if (open && u.split(open).length >= u.split(c).length) return u; // balanced: keep it
+      if (!open && '.,;:!?\'\u2019\u201d*'.indexOf(c) < 0) return u;
+      u = u.slice(0, -1);
+    }
+  }
+
+  function safeHref(raw) {
+    try {
+      var url = new URL(raw);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname ? url.href : '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  function teamName() {
+    return str(S.team).trim() || UX_COPY.team;
+  }
+
+  function capitalised(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  // The handoff message as a card: a title naming the team, the message, its time.
+  function handoffCard(li, m) {
+    var meta = m.meta && typeof m.meta === 'object' ? m.meta : {};
+    if (meta.event !== 'handoff') return;
+    li.classList.add('is-handoff');
+    var team = str(meta.team).trim() || UX_COPY.team;
+    var card = h('div', { class: 'chatsy-handoff', role: 'status', 'aria-live': 'polite' }, [
+      h('p', { class: 'chatsy-handoff-title', text: UX_COPY.connecting(team) })
+    ]);
+    var kids = Array.prototype.slice.call(li.children);
+    for (var i = 0; i < kids.length; i++) card.appendChild(kids[i]);
+    li.appendChild(card);
+  }
+
+  // What the waiting banner shows: exactly one state, from the status and the last frames.
+  function waitingView() {
+    if (S.status === 'queued') {
+      if (S.waitOffline === 'closed') return { state: 'offline', text: UX_COPY.closedLine(teamName(), S.teamBack) };
+      if (S.waitOffline) return { state: 'offline', text: UX_COPY.nobodyLine(teamName()) };
+      return { state: 'position', text: S.queueText || UX_COPY.waitingLine };
+    }
+    if (S.status === 'assigned' && S.joined) {
+      return { state: 'joined', text: UX_COPY.joinedLine(S.agentName || COPY.agent) };
+    }
+    if (S.status === 'assigned') return { state: 'joining', text: COPY.agentComing };
+    return { state: '', text: '' };
+  }
+
+  function renderWaiting() {
+    var view = waitingView();
+    ui.queueLine.hidden = !view.state;
+    ui.queueLine.setAttribute('data-state', view.state);
+    if (ui.queueText.textContent !== view.text) ui.queueText.textContent = view.text;
+    ui.cancelWait.hidden = S.status !== 'queued';
+    renderHeader();
+  }
+
+  // The place-in-line text, and whether anyone is there (no estimate: nobody is online).
+  function waitingQueueFrame(f) {
+    S.queueText = f.text;
+    if (Object.prototype.hasOwnProperty.call(f, 'wait_minutes')) {
+      if (f.wait_minutes === null && S.waitOffline !== 'closed') S.waitOffline = 'nobody';
+      else if (f.wait_minutes !== null) S.waitOffline = '';
+    }
+  }
+
+  // An `alternatives` frame says whether the team is closed or nobody is there, and when back.
+  function waitingAlternatives(f) {
+    if (S.status !== 'queued') return;
+    if (f.reason === 'closed' || f.reason === 'nobody') {
+      S.waitOffline = f.reason;
+      S.teamBack = str(f.back);
+    }
+    renderWaiting();
+  }
+
+  function renderHeader() {
+    if (!ui.avatar) return;
+    var agent = S.status === 'assigned' && S.joined ? str(S.agentName).trim() : '';
+    var title = agent || siteName();
+    var sub;
+    if (agent) {
+      sub = capitalised(teamName()) + ' \u00b7 ' + UX_COPY.online;
+    } else if (S.status === 'queued' || S.status === 'assigned') {
+      sub = capitalised(teamName()) + ' \u00b7 ' + (S.waitOffline
+        ? UX_COPY.offline + (S.teamBack && S.waitOffline === 'closed' ? ' \u00b7 ' + UX_COPY.back(S.teamBack) : '')
+        : UX_COPY.online);
+    } else {
+      sub = UX_COPY.withBot(str(S.site && S.site.bot_name).trim() || COPY.bot);
+    }
+    if (ui.title.textContent !== title) ui.title.textContent = title;
+    if (ui.subtitle.textContent !== sub) ui.subtitle.textContent = sub;
+    var mark = agent ? initials(agent) : '';
+    if (ui.avatar.getAttribute('data-initials') === mark) return;
+    ui.avatar.setAttribute('data-initials', mark);
+    ui.avatar.classList.toggle('is-agent', !!mark);
+    while (ui.avatar.firstChild) ui.avatar.removeChild(ui.avatar.firstChild);
+    ui.avatar.appendChild(mark ? document.createTextNode(mark) : icon('chat', 20));
+  }
+
+  function initials(name) {
+    var words = name.split(/\s+/).filter(Boolean);
+    var first = words.length ? Array.from(words[0])[0] : '';
+    var second = words.length > 1 ? Array.from(words[words.length - 1])[0] : '';
+    return (first + second).toUpperCase();
+  }
+
+  // The visitor's message was accepted and the bot owns the chat: "Assistant is typing…"
+  // until its first token or its answer (or anything else that ends the turn) arrives.
+  function botThinking(f) {
+    if (f.duplicate === true || S.status !== 'bot') return;
+    onTyping({ sender: 'bot', active: true, name: UX_COPY.assistant });
+  }
+  // ------------------------------------------------------------ end of issue 14 UX --
+
   // -------------------------------------------------------------------- state --
   var S = {
     open: false,
@@ -691,7 +914,13 @@
     acted: {},
     typingActive: false,
     stuck: true,
-    typingSentAt: 0
+    typingSentAt: 0,
+    joined: false,       // the assigned agent's "joined" message came (issue 14 section)
+    agentName: '',       // who joined
+    team: '',            // the team of the latest handoff ("billing team")
+    queueText: '',       // the latest place in line
+    waitOffline: '',     // '', 'closed' or 'nobody': while queued, nobody can join now
+    teamBack: ''         // when the team is back, in the visitor's zone
   };
   var timers = {};
   var bySeq = {};        // seq -> <li>
@@ -749,8 +978,8 @@
       'aria-label': COPY.minimize, title: 'Minimize'
     }, [icon('down', 22)]);
     var header = h('div', { class: 'chatsy-header' }, [
-      h('div', { class: 'chatsy-avatar', 'aria-hidden': 'true' }, [icon('chat', 20)]),
-      h('div', { class: 'chatsy-heading' }, [ui.title, h('p', { class: 'chatsy-subtitle', text: COPY.subtitle })]),
+      ui.avatar = h('div', { class: 'chatsy-avatar', 'aria-hidden': 'true' }, [icon('chat', 20)]),
+      h('div', { class: 'chatsy-heading' }, [ui.title, ui.subtitle = h('p', { class: 'chatsy-subtitle', text: COPY.subtitle })]),
       ui.transcriptBtn, // transcript by email: built with ui.transcript below
       ui.closeBtn
     ]);
@@ -779,10 +1008,9 @@
       ui.emptyText,
       h('p', { class: 'chatsy-empty-sub', text: COPY.emptySub })
     ]);
-    ui.list = h('ul', {
-      id: 'chatsy-messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
-      'aria-label': COPY.log
-    });
+    // The log region wraps the list: a <ul> with role=log would orphan its <li>s (axe).
+    ui.list = h('ul', { id: 'chatsy-messages', 'aria-label': COPY.log });
+    ui.log = h('div', { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': COPY.log }, [ui.list]);
     ui.typingText = h('span', { class: 'chatsy-typing-text' });
     ui.typing = h('div', { id: 'chatsy-typing', role: 'status', hidden: true }, [
       h('span', { class: 'chatsy-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
@@ -790,7 +1018,7 @@
     ]);
     ui.csat = buildCsat();
     buildAlternatives(); // alternatives to waiting: ui.alt (in the log) and ui.altBar (its button)
-    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.list, ui.typing, ui.csat, ui.transcript, ui.alt]);
+    ui.scroll = h('div', { class: 'chatsy-scroll' }, [ui.loading, ui.unavailable, ui.empty, ui.log, ui.typing, ui.csat, ui.transcript, ui.alt]);
     ui.jump = h('button', { id: 'chatsy-jump', type: 'button', hidden: true }, [icon('arrowDown', 14), COPY.jump]);
     var body = h('div', { class: 'chatsy-body' }, [ui.scroll, ui.jump]);
 
@@ -951,9 +1179,11 @@
 
   function setSite(site) {
     if (!site || typeof site !== 'object') return;
-    S.site = { name: str(site.name), greeting: str(site.greeting) };
+    var botName = str(site.bot_name) || str(S.site && S.site.bot_name);
+    S.site = { name: str(site.name), greeting: str(site.greeting), bot_name: botName };
     local.set(K_SITE, JSON.stringify(S.site));
     ui.title.textContent = siteName();
+    renderHeader();
     ui.emptyText.textContent = str(S.site.greeting).trim() || DEFAULT_GREETING;
   }
 
@@ -1306,7 +1536,7 @@
     // The stored answer replaces the bubble its tokens streamed into.
     if (m.meta && typeof m.meta === 'object' && m.meta.stream_id) endStream(str(m.meta.stream_id));
     var sender = normSender(m.sender);
-    if (sender !== 'customer') clearRemoteTyping(sender);
+    if (sender !== 'customer') clearRemoteTyping(sender === 'system' ? 'bot' : sender);
     waitingMessage(m, fromHistory);
     if (bySeq[seq]) return; // already rendered: de-duplicate
     var stick = isNearBottom();
@@ -1344,6 +1574,7 @@
   }
 
   function onAck(f) {
+    botThinking(f);
     var cid = typeof f.client_id === 'string' ? f.client_id : null;
     var p = cid ? pending[cid] : null;
     if (!p) return;
@@ -1402,6 +1633,7 @@
     if (conv && typeof conv.status === 'string') S.status = conv.status;
     if (S.status !== 'resolved') resetCsat(); // a new chat, rated again after its next resolve
     if (S.status === 'resolved') offerTranscript();
+    if (S.status !== 'bot') clearRemoteTyping('bot');
     waitingStatus();
     altStatus();
   }
@@ -1512,7 +1744,8 @@
     // Only while waiting in line: a late frame after a cancel, a ticket or the agent's arrival
     // must not bring the line back.
     if (typeof f.text !== 'string' || S.status !== 'queued') return;
-    showWaiting(f.text);
+    waitingQueueFrame(f);
+    renderWaiting();
   }
 
   // ------------------------------------------------ waiting for a person (issue 13) --
@@ -1532,17 +1765,16 @@
     return h('div', { id: 'chatsy-queue', hidden: true }, [ui.queueText, ui.cancelWait]);
   }
 
-  function showWaiting(text) {
-    ui.queueText.textContent = text;
-    ui.queueLine.hidden = false;
-    ui.cancelWait.hidden = S.status !== 'queued';
-    ui.cancelWait.disabled = false;
-  }
-
   function waitingStatus() {
-    if (S.status === 'queued') { S.joined = false; return; }
-    if (S.status === 'assigned' && !S.joined) { showWaiting(COPY.agentComing); return; }
-    ui.queueLine.hidden = true;
+    if (S.status === 'queued') {
+      S.joined = false;
+      ui.cancelWait.disabled = false;
+    } else {
+      S.queueText = '';
+      S.waitOffline = '';
+      S.teamBack = '';
+    }
+    renderWaiting();
   }
 
   function onReadyQueue(f) {
@@ -1551,11 +1783,15 @@
   }
 
   function waitingMessage(m, fromHistory) {
-    if (!m.meta || typeof m.meta !== 'object' || m.meta.event !== 'agent_joined') return;
+    if (!m.meta || typeof m.meta !== 'object') return;
+    if (m.meta.event === 'handoff' && str(m.meta.team).trim()) { S.team = str(m.meta.team); renderHeader(); }
+    if (m.meta.event === 'handoff' && !fromHistory) announce(UX_COPY.connecting(teamName()));
+    if (m.meta.event !== 'agent_joined') return;
     // A "joined" replayed while waiting again (after a transfer) belongs to an earlier agent.
     if (fromHistory && S.status !== 'assigned') return;
     S.joined = true;
-    ui.queueLine.hidden = true;
+    S.agentName = str(m.meta.agent).trim() || str(m.sender_name).trim();
+    renderWaiting();
   }
 
   function onError(f) {
@@ -1646,6 +1882,7 @@
 
   function onAlternatives(f) {
     if (!Array.isArray(f.options)) return;
+    waitingAlternatives(f);
     if (S.altForm) return; // the visitor is filling a form in: don't pull it away
     S.alt = f;
     altClear();
@@ -1836,10 +2073,11 @@
     } else if (sender === 'customer') {
       li.appendChild(h('span', { class: 'chatsy-sr', text: COPY.you + ': ' }));
     }
-    li.appendChild(h('div', { class: 'chatsy-bubble', text: str(m.body) }));
+    li.appendChild(h('div', { class: 'chatsy-bubble' }, [bodyNodes(m.body)]));
     var foot = h('div', { class: 'chatsy-foot' }, [h('time', { class: 'chatsy-time' })]);
     li.appendChild(foot);
     setTime(li, m.created);
+    if (sender === 'system') handoffCard(li, m);
 
     var actions = m.meta && typeof m.meta === 'object' && Array.isArray(m.meta.actions) ? m.meta.actions : null;
     var seq = toSeq(m.seq);
@@ -2111,6 +2349,8 @@
     S.seenSeq = 0;
     S.acted = {};
     S.initialLoaded = false;
+    S.joined = false;
+    S.agentName = S.team = '';
     clearRemoteTyping();
     if (ui.csat) resetCsat();
     resetTranscript();
@@ -2166,7 +2406,7 @@
   function renderTyping() {
     var names = [];
     if (typers.agent) names.push(typers.agent.name);
-    if (typers.bot) names.push(typers.bot.name);
+    if (typers.bot) names.push(UX_COPY.assistant);
     if (!names.length) {
       ui.typing.hidden = true;
       ui.typingText.textContent = '';

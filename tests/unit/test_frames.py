@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,6 +22,7 @@ from conversations.frames import (
     Transcript,
     Typing,
     history_frame,
+    message_payload,
     parse_frame,
 )
 
@@ -204,3 +207,24 @@ def test_a_history_page_that_fits_keeps_the_selectors_answer_on_more():
 def test_a_history_page_always_carries_its_first_message():
     frame = history_frame([payload(1, "x" * 4000)], after_seq=0, more=False, max_bytes=100)
     assert [m["seq"] for m in frame["messages"]] == [1]
+
+
+def test_the_payload_names_the_team_and_the_agent_and_keeps_the_rest_private():
+    """The widget's handoff card and header read `team` and `agent` (issue 14)."""
+
+    def payload(metadata):
+        row = SimpleNamespace(
+            seq=4,
+            sender="system",
+            sender_name="",
+            body="…",
+            client_id=None,
+            created=datetime(2026, 12, 5, 10, 0, tzinfo=UTC),
+            metadata=metadata,
+        )
+        return message_payload(row)["meta"]
+
+    handoff = {"event": "handoff", "escalation_id": 7, "team": "billing team"}
+    assert payload(handoff) == {"event": "handoff", "team": "billing team"}
+    joined = {"event": "agent_joined", "agent": "Maya Lopez", "agent_id": 3}
+    assert payload(joined) == {"event": "agent_joined", "agent": "Maya Lopez"}
