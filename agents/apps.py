@@ -21,5 +21,5 @@ class AgentsConfig(AppConfig):
         # The visitor's socket reaches alternatives and tickets through this (conversations.hooks).
         ticket_hooks_install(WidgetTickets())
         demo_seeder_register(demo_agents_load)
-        # Every rule and plan routes to an existing queue (agents.E001).
+        # Every rule and plan routes to an existing queue (agents.W001).
         checks.register(check_routing_queues_exist)

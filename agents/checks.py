@@ -1,7 +1,11 @@
 """System check: every escalation rule, VIP plan and the default queue route to a queue that
 exists. A missing queue does not fail at runtime (routing falls back to a queue handling the
 category, then to "general"), so without this check a typo sends chats to the wrong team
-silently. Registered in AgentsConfig.ready(): agents sees both the rules and the queues."""
+silently. Registered in AgentsConfig.ready(): agents sees both the rules and the queues.
+
+A warning, not an error: an error would stop `migrate` itself (it runs the checks first), so
+an upgrade could never apply the migration that creates the missing queue, and deactivating a
+queue in admin would stop every management command."""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.checks import Error
+from django.core.checks import Warning
 from django.db import DatabaseError
 
-MISSING_QUEUE_ID = "agents.E001"
+MISSING_QUEUE_ID = "agents.W001"
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,10 @@ def targets_missing(
 
 def missing_queue_errors(
     targets: Iterable[RoutingTarget], queue_slugs: Iterable[str]
-) -> list[Error]:
+) -> list[Warning]:
     slugs = sorted(set(queue_slugs))
     return [
-        Error(
+        Warning(
             f"{target.owner} routes to queue '{target.queue_slug}', which does not exist "
             "or is inactive.",
             hint=f"Create an active queue with slug '{target.queue_slug}' (Admin \u2192 Queues), "
@@ -67,7 +71,7 @@ def routing_targets_read() -> tuple[list[RoutingTarget], list[str]]:
     return targets, list(Queue.objects.filter(active=True).values_list("slug", flat=True))
 
 
-def check_routing_queues_exist(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+def check_routing_queues_exist(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
     """Before `migrate` has created the tables there is nothing to check yet."""
     try:
         targets, slugs = routing_targets_read()

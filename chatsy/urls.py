@@ -1,8 +1,18 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
-from chatsy.views import favicon
 from conversations import views as conversation_views
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (JSON, errors).
+
+    A temporary redirect: browsers would cache a permanent one to a static name that changes."""
+    return redirect(static("favicon.svg"))
+
 
 urlpatterns = [
     path("", conversation_views.demo_store, name="demo-store"),

@@ -679,7 +679,6 @@
     waitingLine: 'You\u2019re in line \u2014 someone will be with you soon.',
     joinedLine: function (name) { return 'You\u2019re chatting with ' + name + '.'; },
     withBot: function (bot) { return 'Chatting with ' + bot; },
-    assistant: 'Assistant',
     handoffLabel: 'Handoff to our team'
   };
   // An http(s) URL up to whitespace; trailing punctuation is trimmed off it (linkParts).
@@ -856,7 +855,7 @@
         ? UX_COPY.offline + (S.teamBack && S.waitOffline === 'closed' ? ' \u00b7 ' + UX_COPY.back(S.teamBack) : '')
         : UX_COPY.online);
     } else {
-      sub = UX_COPY.withBot(str(S.site && S.site.bot_name).trim() || COPY.bot);
+      sub = UX_COPY.withBot(botLabel());
     }
     if (ui.title.textContent !== title) ui.title.textContent = title;
     if (ui.subtitle.textContent !== sub) ui.subtitle.textContent = sub;
@@ -875,11 +874,16 @@
     return (first + second).toUpperCase();
   }
 
-  // The visitor's message was accepted and the bot owns the chat: "Assistant is typing…"
+  // The bot's name as the header shows it, so "<name> is typing…" names the same assistant.
+  function botLabel() {
+    return str(S.site && S.site.bot_name).trim() || COPY.bot;
+  }
+
+  // The visitor's message was accepted and the bot owns the chat: "<bot name> is typing…"
   // until its first token or its answer (or anything else that ends the turn) arrives.
   function botThinking(f) {
     if (f.duplicate === true || S.status !== 'bot') return;
-    onTyping({ sender: 'bot', active: true, name: UX_COPY.assistant });
+    onTyping({ sender: 'bot', active: true, name: botLabel() });
   }
   // ------------------------------------------------------------ end of issue 14 UX --
 
@@ -2406,7 +2410,7 @@
   function renderTyping() {
     var names = [];
     if (typers.agent) names.push(typers.agent.name);
-    if (typers.bot) names.push(UX_COPY.assistant);
+    if (typers.bot) names.push(botLabel());
     if (!names.length) {
       ui.typing.hidden = true;
       ui.typingText.textContent = '';

@@ -245,7 +245,8 @@ def assert_typing_until_answer(page, question: str) -> None:
     expect(answer).to_have_count(1, timeout=15_000)
     expect(page.locator("#chatsy-typing")).to_be_hidden()
     timeline = page.evaluate("window.__timeline")
-    typing = [i for i, s in enumerate(timeline) if s.startswith("typing:Assistant is typing…")]
+    # The bot's own name, as the header shows it (CHATSY_BOT_NAME).
+    typing = [i for i, s in enumerate(timeline) if s.startswith("typing:Chatsy bot is typing…")]
     first_text = next(i for i, s in enumerate(timeline) if "streaming" in s or "answered" in s)
     assert typing and typing[0] < first_text, timeline
     # Once the first token shows, the typing line is gone for good.

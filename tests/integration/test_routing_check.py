@@ -1,5 +1,6 @@
-"""agents.E001: every escalation rule, plan and the default queue route to an existing queue,
-through Django's own `check` command on the migrated database (seed rows included)."""
+"""agents.W001: every escalation rule, plan and the default queue route to an existing queue,
+through Django's own `check` command on the migrated database (seed rows included). A warning:
+`migrate` must still run on a database whose rules name a queue a migration is about to create."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def run_check() -> str:
+    """`check --fail-level WARNING`, as CI would run it to refuse a misrouted configuration."""
     out = StringIO()
-    call_command("check", stdout=out, stderr=out)
+    call_command("check", fail_level="WARNING", stdout=out, stderr=out)
     return out.getvalue()
 
 
@@ -28,7 +30,7 @@ def test_the_shipped_configuration_routes_every_rule_to_an_existing_queue() -> N
     assert "no issues" in run_check()
 
 
-def test_a_rule_naming_a_missing_queue_is_an_error_naming_the_rule_and_the_slug() -> None:
+def test_a_rule_naming_a_missing_queue_is_a_warning_naming_the_rule_and_the_slug() -> None:
     EscalationRule.objects.create(
         key="warranty_claims", category="policy_exception", target_queue="warranty"
     )
@@ -37,12 +39,12 @@ def test_a_rule_naming_a_missing_queue_is_an_error_naming_the_rule_and_the_slug(
         run_check()
 
     message = str(raised.value)
-    assert "agents.E001" in message
+    assert "agents.W001" in message
     assert "Escalation rule 'warranty_claims' routes to queue 'warranty'" in message
     assert "Create an active queue with slug 'warranty'" in message
 
 
-def test_a_plan_or_default_queue_naming_a_missing_or_inactive_queue_is_an_error() -> None:
+def test_a_plan_or_default_queue_naming_a_missing_or_inactive_queue_is_a_warning() -> None:
     Plan.objects.create(name="Platinum", vip=True, dedicated_queue="platinum-desk")
     Queue.objects.filter(slug="general").update(active=False)
     EscalationSettings.objects.update_or_create(pk=1, defaults={"default_queue": "general"})
@@ -61,3 +63,13 @@ def test_an_inactive_rule_is_not_checked() -> None:
     )
 
     assert "no issues" in run_check()
+
+
+def test_a_missing_queue_does_not_stop_migrate_or_other_commands() -> None:
+    """Upgrading from before the technical queue existed: `migrate` runs the checks first."""
+    Queue.objects.filter(slug="technical").update(active=False)
+
+    out = StringIO()
+    call_command("migrate", "--check", stdout=out, stderr=out)  # no SystemCheckError
+
+    assert "agents.W001" in out.getvalue()

@@ -1,4 +1,4 @@
-"""The pure half of agents.E001: which routing targets name no active queue, and the message."""
+"""The pure half of agents.W001: which routing targets name no active queue, and the message."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_only_targets_naming_no_existing_queue_are_missing() -> None:
 def test_the_error_names_the_owner_the_slug_and_the_queues_to_choose_from() -> None:
     [error] = missing_queue_errors([RULE, PLAN], ["vip", "general"])
 
-    assert error.id == MISSING_QUEUE_ID == "agents.E001"
+    assert error.id == MISSING_QUEUE_ID == "agents.W001"
     assert error.msg == (
         "Escalation rule 'technical_issue' routes to queue 'technical', which does not exist "
         "or is inactive."
