@@ -70,6 +70,6 @@ def test_a_missing_queue_does_not_stop_migrate_or_other_commands() -> None:
     Queue.objects.filter(slug="technical").update(active=False)
 
     out = StringIO()
-    call_command("migrate", "--check", stdout=out, stderr=out)  # no SystemCheckError
+    call_command("migrate", "--check", skip_checks=False, stdout=out, stderr=out)  # no error raised
 
     assert "agents.W001" in out.getvalue()
