@@ -27,7 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
-from agents.models import AgentProfile, Note, Queue, Ticket
+from agents.models import AgentProfile, Note, Queue, QueueMembership, Ticket
 from conversations.models import Conversation, Customer, Message, Site
 from escalation.model_versions import triage_model_active
 from escalation.models import Escalation, Outcome, Plan
@@ -180,7 +180,10 @@ def _agents() -> list[AgentProfile]:
         if created:
             user.set_unusable_password()  # history only: nobody logs in as them
             user.save(update_fields=["password"])
-        profiles.append(AgentProfile.objects.get_or_create(user=user)[0])
+        profile = AgentProfile.objects.get_or_create(user=user)[0]
+        for queue in Queue.objects.all():  # every team, so the supervisor view lists their queues
+            QueueMembership.objects.get_or_create(agent=profile, queue=queue)
+        profiles.append(profile)
     return profiles
 
 
@@ -281,6 +284,12 @@ class _Seeder:
                     site=self.site,
                     customer=customer,
                     status=_final_status(plan),
+                    # As the lifecycle leaves them: the queue and agent stay after the end, so
+                    # the History and the dashboard's queue filter find seeded chats too.
+                    queue=self.queues.get(plan["escalation"]["queue"])
+                    if "escalation" in plan
+                    else None,
+                    assigned_agent=plan.get("escalation", {}).get("agent"),
                     priority="normal",
                     created=plan["start"],
                     updated=last,

@@ -218,9 +218,13 @@ def supervisor_more(*, kind: str, after: str) -> str | None:
 
 
 def conversation_row(*, public_id: str) -> str:
+    """The supervisor's fresh row on top, or the row gone once the conversation is no longer
+    open (the list shows open conversations only; the History has the rest)."""
     conversation = conversation_for_console(public_id=public_id)
     if conversation is None:
         return ""
+    if conversation.status not in selectors.LIVE_STATUSES:
+        return removal(f"conv-{conversation.public_id}")
     return render_to_string("console/_conversation_row_update.html", {"conversation": conversation})
 
 

@@ -35,6 +35,7 @@ from agents.selectors.checkin import (
     vip_waits_due,
 )
 from agents.selectors.console import (
+    LIVE_STATUSES,
     AgentRow,
     Page,
     QueuePanel,
@@ -131,6 +132,7 @@ __all__ = [
     "conversations_waiting",
     "handle_seconds_recent",
     "last_agent_of",
+    "LIVE_STATUSES",
     "live_conversations",
     "message_get",
     "note_get",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, When, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from agents import presence
 from agents.models import AgentProfile, Queue
@@ -316,10 +317,25 @@ def conversation_cursor(conversation: Conversation) -> str:
     return f"{_micros(conversation.updated)}.{conversation.pk}"
 
 
+# The supervisor's live list: a chat ends as resolved, closed or a ticket, and a bot chat
+# counts as live while its visitor wrote within this window.
+LIVE_STATUSES = (
+    Conversation.Status.BOT,
+    Conversation.Status.QUEUED,
+    Conversation.Status.ASSIGNED,
+)
+LIVE_BOT_IDLE = timedelta(minutes=30)
+
+
 def live_conversations(*, before: str | None = None) -> Page | None:
-    """Conversations, latest activity first: the first ones, or those after the `before`
-    cursor (a row's `conversation_cursor`). None for a cursor that is not one."""
-    everyone = Conversation.objects.all()
+    """Live conversations, latest activity first: waiting or with an agent, or with the bot
+    and active in the last `LIVE_BOT_IDLE` (a bot chat is never closed; its visitor just
+    leaves). The first ones, or those after the `before` cursor (a row's
+    `conversation_cursor`); None for a cursor that is not one. The History has the rest."""
+    everyone = Conversation.objects.filter(
+        Q(status__in=(Conversation.Status.QUEUED, Conversation.Status.ASSIGNED))
+        | Q(status=Conversation.Status.BOT, updated__gte=timezone.now() - LIVE_BOT_IDLE)
+    )
     rows = (
         everyone.select_related("customer", "site")
         .annotate(message_count=Count("messages"))

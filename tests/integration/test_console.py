@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.utils import timezone
 
+from agents import fragments
 from agents.models import Queue
+from agents.selectors.console import LIVE_BOT_IDLE
 from agents.services import queue_rebuild
 from chatsy.asgi import application
 from conversations import services
+from conversations.models import Conversation
 from tests.factories import (
     AgentFactory,
     ConversationFactory,
@@ -65,6 +70,31 @@ def test_the_supervisor_sees_queues_agents_and_conversations_in_fixed_queries(
     assert 'id="sup-queue-general"' in html and '<span class="depth">1</span>' in html
     assert f'id="sup-agent-{busy.pk}"' in html and "online" in html and "0/2" in html
     assert "Observe" in html and "Join" in html
+
+
+@pytest.mark.django_db
+def test_the_live_list_leaves_out_ended_chats_and_bot_chats_gone_quiet(client):
+    """Resolved, closed and ticket chats are in the History; a bot chat whose visitor left
+    (no activity for LIVE_BOT_IDLE) is not live either. Seeded demo traffic made both common."""
+    status = Conversation.Status
+    waiting, talking = ConversationFactory(status=status.QUEUED), ConversationFactory()
+    ended = [ConversationFactory(status=s) for s in (status.RESOLVED, status.CLOSED, status.TICKET)]
+    quiet = ConversationFactory()
+    Conversation.objects.filter(pk=quiet.pk).update(
+        updated=timezone.now() - LIVE_BOT_IDLE - timedelta(minutes=1)
+    )
+    client.force_login(AgentFactory(is_supervisor=True).user)
+
+    html = client.get("/console/supervisor/").content.decode()
+
+    for live in (waiting, talking):
+        assert f"conv-{live.public_id}" in html
+    for gone in (*ended, quiet):
+        assert f"conv-{gone.public_id}" not in html
+    # A chat that ends while the supervisor watches leaves the list instead of moving up.
+    pushed = fragments.conversation_row(public_id=str(ended[0].public_id))
+    assert f'data-remove="conv-{ended[0].public_id}"' in pushed and "<li" not in pushed
+    assert "<li" in fragments.conversation_row(public_id=str(talking.public_id))
 
 
 @pytest.mark.django_db

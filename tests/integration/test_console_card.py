@@ -244,3 +244,15 @@ def test_the_threshold_is_shown_in_the_store_currency(client, agent, settings, c
     services.conversation_claim(agent=agent, public_id=str(chat.public_id))
     reason = card(client, chat).split('class="reason-text">')[1].split("</p>")[0]
     assert f"Billing dispute over {shown}</span>" in reason
+
+
+def test_the_card_shows_the_priority_the_wait_raised_it_to(client, agent):
+    """The escalation keeps the priority it was handed off with; the conversation carries the
+    one the visitor's messages while waiting raised it to, which the queue row showed."""
+    chat = escalated_conversation()
+    Conversation.objects.filter(pk=chat.pk).update(priority="high")
+    services.conversation_claim(agent=agent, public_id=str(chat.public_id))
+
+    html = card(client, chat)
+
+    assert "high priority" in html and "normal priority" not in html

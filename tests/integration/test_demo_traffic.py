@@ -89,6 +89,12 @@ def test_thirty_days_have_the_mix_the_dashboard_shows():
     assert abandoned.exists()
     assert {m.conversation.status for m in abandoned} == {"closed"}
     assert not conversations.filter(status__in=["queued", "assigned"]).exists()
+    # As the lifecycle leaves them: escalated chats keep their queue, answered ones their agent,
+    # and every seeded agent serves the queues (the History and supervisor view show them).
+    assert not conversations.filter(escalations__isnull=False, queue__isnull=True).exists()
+    assert not conversations.filter(escalations__isnull=True, queue__isnull=False).exists()
+    assert not answered.filter(conversation__assigned_agent__isnull=True).exists()
+    assert all(e.agent.queues.exists() for e in answered.select_related("agent"))
 
     hours = Counter(c.hour for c in conversations.values_list("created", flat=True))
     office = sum(hours[h] for h in range(9, 17))
