@@ -62,9 +62,10 @@ def test_a_closed_console_gets_no_chat_and_the_visitor_reads_no_joined(browser, 
     composer = open_widget(visitor, base)
     composer.fill("I want to talk to a human")
     composer.press("Enter")
-    # The line's first broadcast comes after auto-assign had its go: nobody was given it.
+    # The line's first broadcast comes after auto-assign had its go: nobody was given it,
+    # and the one waiting banner says so (naming the team, issue 14).
     expect(visitor.locator("#chatsy-queue-text")).to_contain_text(
-        "Nobody from our team is available right now", timeout=10_000
+        "Nobody from our support team is available right now", timeout=10_000
     )
     conversation = Conversation.objects.get()
     assert (conversation.status, conversation.assigned_agent_id) == ("queued", None)
