@@ -178,9 +178,7 @@ def triage_example_save(
     """The escalating visitor message as a labelled example; stored once per conversation
     and text (False: it existed, and the first label stands)."""
     if label not in EXAMPLE_LABELS:
-        raise ExampleRefused(
-            f"Unknown label {label!r}: choose one of {', '.join(EXAMPLE_LABELS)}."
-        )
+        raise ExampleRefused(f"Unknown label {label!r}: choose one of {', '.join(EXAMPLE_LABELS)}.")
     text = escalation_question(escalation).strip()
     if not text:
         raise ExampleRefused(

@@ -150,7 +150,13 @@ def _ticket_counts(customer_ids: set[int], rule: Q | None) -> list[dict]:
 
 
 def _newest_with_totals(
-    rows: QuerySet, *, customer: str, limit: int, done: Case, rule: Q | None, fields: tuple[str, ...]
+    rows: QuerySet,
+    *,
+    customer: str,
+    limit: int,
+    done: Case,
+    rule: Q | None,
+    fields: tuple[str, ...],
 ) -> list[dict]:
     """The newest `limit` rows of each customer the agent may open (`row` 1, 2…; `rule`
     None: all), each with its customer's `total`, `done_total` and `visible_total` (counted

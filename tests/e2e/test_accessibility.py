@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from agents import services as agent_services
 from agents.models import AgentProfile
 from conversations.frames import TicketRequest
-from tests.e2e.conftest import screenshot
 from escalation.models import Escalation
+from tests.e2e.conftest import screenshot
 from tests.e2e.test_console_handoff import log_in
 from tests.e2e.test_console_history import ROWS as HISTORY_ROWS
 from tests.e2e.test_console_history import desk  # noqa: F401 - a fixture

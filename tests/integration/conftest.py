@@ -8,11 +8,11 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from agents.models import Queue
 from chatsy.asgi import application
 from conversations import services
 from escalation.policy import Policy
 from escalation.policy_store import policy_replace
-from agents.models import Queue
 from tests.factories import ArticleFactory, QueueFactory, SiteFactory
 
 SHIPPING = (

@@ -184,4 +184,3 @@ def test_an_example_repeating_a_validation_row_is_dropped_and_counted(data_file)
     assert "+ 1 labelled examples from agents' verdicts" in output
     assert "Dropped 1 labelled example whose text is in the frozen validation split" in output
     assert TriageModelVersion.objects.get(active=True).examples == 1
-

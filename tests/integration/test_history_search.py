@@ -12,8 +12,8 @@ from django.utils.html import escape
 
 from agents import services
 from agents.models import Note, Queue, Ticket
-from agents.services.chats import conversation_observe
 from agents.selectors.history import PAGE_SIZE
+from agents.services.chats import conversation_observe
 from conversations.models import Conversation, Customer, Message
 from tests.factories import (
     AgentFactory,
@@ -201,7 +201,11 @@ def test_the_cards_customer_block_links_earlier_chats_tickets_and_all_of_them(cl
     ada = CustomerFactory(name="Ada", email="ada@example.com")
     earlier = chat(ada, bodies=("Before",))
     old_ticket = Ticket.objects.create(
-        conversation=earlier, request_id=uuid.uuid4(), kind="email", state="done", queue=earlier.queue
+        conversation=earlier,
+        request_id=uuid.uuid4(),
+        kind="email",
+        state="done",
+        queue=earlier.queue,
     )
     live = escalated_conversation(customer=ada)
     services.conversation_claim(agent=agent, public_id=str(live.public_id))
