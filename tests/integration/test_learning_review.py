@@ -23,11 +23,16 @@ QUESTION = "I want to talk to a human about my order"
 ANSWER = "Your order ships tomorrow; the tracking link comes by email."
 
 
-def resolved_escalation(agent, *, text: str, appropriate: bool, answer: str = ANSWER):
-    """An escalation the agent answered and resolved with this verdict."""
-    conversation = escalated_conversation(text)
+def resolved_escalation(
+    agent, *, text: str, appropriate: bool, answers: tuple[str, ...] = (ANSWER,), **fields
+):
+    """An escalation the agent answered and resolved with this verdict (`agent` None: one
+    serving the queue it went to)."""
+    conversation = escalated_conversation(text, **fields)
+    agent = agent or AgentFactory(queues=[conversation.queue])
     services.conversation_claim(agent=agent, public_id=str(conversation.public_id))
-    services.message_post_agent(conversation=conversation, agent=agent, body=answer)
+    for answer in answers:
+        services.message_post_agent(conversation=conversation, agent=agent, body=answer)
     services.conversation_resolve(
         conversation=Conversation.objects.get(pk=conversation.pk),
         agent=agent,
@@ -99,24 +104,16 @@ def test_a_kb_draft_is_prefilled_unpublished_and_made_once(client, boss, avoidab
 def test_a_kb_draft_redacts_the_customers_details_and_says_to_review_it(client, boss):
     """The extractor's emails, order and phone numbers, amounts, and the customer's name
     never reach a draft; a visible line at the top says what to check before publishing."""
-    ada = CustomerFactory(name="Ada Lovelace", email="ada@example.com")
-    conversation = escalated_conversation(
-        "I want a human: order #48213 was charged $150 twice", customer=ada
-    )
-    sarah = AgentFactory(queues=[conversation.queue])
-    services.conversation_claim(agent=sarah, public_id=str(conversation.public_id))
-    for body in (
-        "Hi Ada, I found order #48213 and refunded $150.",
-        "The receipt goes to ada@example.com; we may call you on +44 20 7946 0958.",
-    ):
-        services.message_post_agent(conversation=conversation, agent=sarah, body=body)
-    services.conversation_resolve(
-        conversation=Conversation.objects.get(pk=conversation.pk),
-        agent=sarah,
-        outcome="resolved",
+    escalation = resolved_escalation(
+        None,
+        text="I want a human: order #48213 was charged $150 twice",
         appropriate=False,
+        answers=(
+            "Hi Ada, I found order #48213 and refunded $150.",
+            "The receipt goes to ada@example.com; we may call you on +44 20 7946 0958.",
+        ),
+        customer=CustomerFactory(name="Ada Lovelace", email="ada@example.com"),
     )
-    escalation = Escalation.objects.get(conversation=conversation)
 
     assert client.post(f"/console/review/{escalation.pk}/article/", headers=HTMX).status_code == 200
     article = Article.objects.get(slug=f"draft-escalation-{escalation.pk}")
