@@ -494,7 +494,7 @@ def _example_save(request: AgentRequest, escalation_id: int, label: str) -> Http
         example, created = learning.triage_example_save(
             escalation=escalation, label=label, user=request.user
         )
-    except learning.UnknownLabel as error:
+    except learning.ExampleRefused as error:
         return _toast(str(error), status=400)
     text = (
         f"Saved as a “{label}” example for the next retraining."

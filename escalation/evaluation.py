@@ -11,13 +11,14 @@ but only an escalation counts towards precision and false escalations.
 from __future__ import annotations
 
 import json
+import re
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from escalation.engine import DecideFunction, Snapshot, decide
 from escalation.model_store import shipped_model
@@ -40,6 +41,7 @@ EXPECTED_CATEGORIES = {
 EVALUATION_NOW = datetime(2025, 1, 1, 12, 0)
 
 Row = Mapping[str, Any]
+R = TypeVar("R", bound=Row)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,22 @@ def is_validation(row: Row) -> bool:
     if row.get("source") in TRAINING_ONLY_SOURCES:
         return False
     return zlib.crc32(str(row.get("id", row.get("text", ""))).encode()) % 3 == 0
+
+
+def comparable_text(text: str) -> str:
+    """A row's text as the split compares it: case, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def without_validation_texts(
+    examples: Sequence[R], validation: Iterable[Row]
+) -> tuple[list[R], int]:
+    """The examples whose text is not a validation row's (compared by `comparable_text`), and
+    how many were dropped. A supervisor's label on a message that is also in the frozen split
+    would be trained on and then scored on, inflating the new model's validation score."""
+    held_out = {comparable_text(str(row.get("text", ""))) for row in validation}
+    kept = [row for row in examples if comparable_text(str(row.get("text", ""))) not in held_out]
+    return kept, len(examples) - len(kept)
 
 
 def score_rows(rows: Iterable[Row], decide_fn: DecideFunction) -> list[Scored]:

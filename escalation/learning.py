@@ -15,13 +15,15 @@ from django.db.models import Q
 
 from conversations.models import Article, Message
 from escalation.models import NONE_LABEL, Escalation, TriageExample
+from escalation.redaction import redacted
 from escalation.signals.classifier import LABELS
 
 __all__ = [
     "EXAMPLE_LABELS",
+    "REVIEW_LINE",
+    "ExampleRefused",
     "NONE_LABEL",
     "ReviewRow",
-    "UnknownLabel",
     "article_draft_from_escalation",
     "review_escalation_get",
     "review_escalations",
@@ -37,8 +39,16 @@ VERDICT_SOURCE = "chatsy/verdicts"
 ANSWER_MESSAGES = 3  # the agent's first replies make the draft's body
 
 
-class UnknownLabel(ValueError):
-    pass
+REVIEW_LINE = (
+    "Review before publishing: this draft was made from a customer's chat. Emails, order, "
+    "invoice and phone numbers, amounts and the customer's name are replaced with "
+    "placeholders such as [email] and [order number]; check for any other personal detail, "
+    "put back general facts (a price, a policy's limit) and delete this line."
+)
+
+
+class ExampleRefused(ValueError):
+    """A triage example cannot be saved: an unknown label, or no visitor message to label."""
 
 
 def _needs_review() -> Q:
@@ -99,7 +109,9 @@ def review_row(*, escalation_id: int) -> ReviewRow:
 
 def review_escalation_get(*, escalation_id: int) -> Escalation:
     """Only escalations the review lists may be turned into drafts and examples."""
-    return Escalation.objects.select_related("message").get(_needs_review(), pk=escalation_id)
+    return Escalation.objects.select_related("message", "conversation__customer").get(
+        _needs_review(), pk=escalation_id
+    )
 
 
 def escalation_question(escalation: Escalation) -> str:
@@ -142,14 +154,19 @@ def draft_slug(escalation: Escalation) -> str:
 @transaction.atomic
 def article_draft_from_escalation(*, escalation: Escalation) -> tuple[Article, bool]:
     """An unpublished knowledge-base article from the visitor's question and the agent's
-    answer, for an admin to edit and publish. Once per escalation (False: it existed)."""
-    question = escalation_question(escalation).strip()
-    answer = _agent_answers([escalation]).get(escalation.pk, "").strip()
+    answer, customer details redacted (escalation.redaction) under a "Review before
+    publishing" line, for an admin to edit and publish. Once per escalation (False: it
+    existed)."""
+    customer = escalation.conversation.customer
+    names = [customer.name] if customer.name else []
+    question = redacted(escalation_question(escalation).strip(), names=names)
+    answer = redacted(_agent_answers([escalation]).get(escalation.pk, "").strip(), names=names)
+    body = answer or "(The agent's answer was not written in the chat: add it here.)"
     return Article.objects.get_or_create(
         slug=draft_slug(escalation),
         defaults={
             "title": (question or "Draft from an escalation")[:200],
-            "body": answer or "(The agent's answer was not written in the chat: add it here.)",
+            "body": f"{REVIEW_LINE}\n\n{body}",
             "published": False,
         },
     )
@@ -161,10 +178,13 @@ def triage_example_save(
     """The escalating visitor message as a labelled example; stored once per conversation
     and text (False: it existed, and the first label stands)."""
     if label not in EXAMPLE_LABELS:
-        raise UnknownLabel(f"Unknown label {label!r}: choose one of {', '.join(EXAMPLE_LABELS)}.")
+        raise ExampleRefused(f"Unknown label {label!r}: choose one of {', '.join(EXAMPLE_LABELS)}.")
     text = escalation_question(escalation).strip()
     if not text:
-        raise UnknownLabel("This escalation has no visitor message to learn from.")
+        raise ExampleRefused(
+            "Not saved: this escalation has no visitor message to learn from (it was raised "
+            "without one), so there is no text to label."
+        )
     lookup = {"conversation_id": escalation.conversation_id, "text": text}
     try:
         with transaction.atomic():

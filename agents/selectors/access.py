@@ -6,10 +6,10 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.crypto import constant_time_compare
 
-from agents.models import AgentProfile, ChatParticipant
+from agents.models import AgentProfile, ChatParticipant, QueueMembership
 from conversations.models import Conversation
 
 OWNER, JOINED, OBSERVER = "owner", "joined", "observer"
@@ -21,6 +21,17 @@ PASSWORD_CHANGED = "password_changed"  # the session carries the old password's 
 INACTIVE = "inactive"
 NOT_AGENT = "not_agent"  # the agent profile was removed (or the user deleted)
 NOT_SUPERVISOR = "not_supervisor"
+
+
+def served_by(*, agent: AgentProfile) -> Q | None:
+    """The rows (conversations or tickets: both have a queue and an assigned agent) an agent
+    may read: those of the queues they serve and any assigned to them. None: a supervisor,
+    who reads all."""
+    if agent.is_supervisor:
+        return None
+    return Q(queue__in=QueueMembership.objects.filter(agent=agent).values("queue")) | Q(
+        assigned_agent=agent
+    )
 
 
 def chat_role(*, agent: AgentProfile, conversation: Conversation) -> str | None:

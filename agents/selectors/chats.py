@@ -176,7 +176,7 @@ def _chat_views(conversations, agent: AgentProfile) -> list[ChatView]:
             ),
         )
     )
-    histories = customer_histories(conversations=conversations)
+    histories = customer_histories(conversations=conversations, agent=agent)
     # One more query, only when a sensitive chat is open: its protocol's guidance.
     protocols = sensitive_protocols(
         topics={

@@ -4,6 +4,10 @@ came to us with before.
 `customer_histories` reads the customer's earlier contacts: their other conversations (the
 newest listed) and their follow-up tickets (this conversation's included, the newest
 listed), counted; the card links each to its page (docs/console.md, "History").
+
+Access follows the queues (agents.selectors.access.served_by): only the contacts the agent
+may open are listed; the counts stay whole-customer ("6 (4 resolved)", "2 in other queues"),
+which says how often the customer came back and nothing of what they said.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from datetime import datetime
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
-from agents.models import Ticket
+from agents.models import AgentProfile, Ticket
+from agents.selectors.access import served_by
 from conversations.models import Conversation, Customer
 
 PREVIOUS_SHOWN = 5  # earlier contacts listed on the card; the count covers them all
@@ -50,6 +55,7 @@ class TicketHistory:
     total: int = 0
     done: int = 0
     recent: list[TicketContact] = field(default_factory=list)  # the newest PREVIOUS_SHOWN
+    elsewhere: int = 0  # in queues the agent does not serve: counted, never listed
 
     @property
     def summary(self) -> str:
@@ -67,6 +73,7 @@ class CustomerHistory:
     resolved: int = 0
     recent: list[Contact] = field(default_factory=list)  # the newest PREVIOUS_SHOWN
     tickets: TicketHistory = field(default_factory=TicketHistory)
+    elsewhere: int = 0  # in queues the agent does not serve: counted, never listed
 
     @property
     def summary(self) -> str:
@@ -102,16 +109,19 @@ class CustomerCard:
         return self.customer.signed_up_at or self.customer.created
 
 
-def customer_histories(*, conversations: list[Conversation]) -> dict[int, CustomerHistory]:
-    """Per conversation (by pk): its customer's other conversations and their tickets, in two
-    queries whatever the number of conversations."""
+def customer_histories(
+    *, conversations: list[Conversation], agent: AgentProfile
+) -> dict[int, CustomerHistory]:
+    """Per conversation (by pk): its customer's other conversations and their tickets, those
+    the agent may open listed, in two queries whatever the number of conversations."""
     customer_ids = {c.customer_id for c in conversations}
-    rows = _recent_conversations(customer_ids)
+    rule = served_by(agent=agent)
+    rows = _recent_conversations(customer_ids, rule)
     by_customer: dict[int, list[dict]] = {}
     for row in rows:
         by_customer.setdefault(row["customer_id"], []).append(row)
     tickets: dict[int, list[dict]] = {}
-    for row in _ticket_counts(customer_ids):
+    for row in _ticket_counts(customer_ids, rule):
         tickets.setdefault(row["conversation__customer_id"], []).append(row)
     return {
         c.pk: _history(
@@ -121,8 +131,8 @@ def customer_histories(*, conversations: list[Conversation]) -> dict[int, Custom
     }
 
 
-def _ticket_counts(customer_ids: set[int]) -> list[dict]:
-    """The newest PREVIOUS_SHOWN tickets of each customer, with the customer's totals."""
+def _ticket_counts(customer_ids: set[int], rule: Q | None) -> list[dict]:
+    """The newest PREVIOUS_SHOWN visible tickets of each customer, with the customer's totals."""
     if not customer_ids:
         return []
     done = Case(
@@ -134,29 +144,57 @@ def _ticket_counts(customer_ids: set[int]) -> list[dict]:
         customer="conversation__customer_id",
         limit=PREVIOUS_SHOWN,
         done=done,
+        rule=rule,
         fields=("kind", "state"),
     )
 
 
 def _newest_with_totals(
-    rows: QuerySet, *, customer: str, limit: int, done: Case, fields: tuple[str, ...]
+    rows: QuerySet,
+    *,
+    customer: str,
+    limit: int,
+    done: Case,
+    rule: Q | None,
+    fields: tuple[str, ...],
 ) -> list[dict]:
-    """The newest `limit` rows of each customer (`row` 1, 2…), each with its customer's
-    `total` and `done_total` and its own `is_done`: windows, so one query whatever the history."""
+    """The newest `limit` rows of each customer the agent may open (`row` 1, 2…; `rule`
+    None: all), each with its customer's `total`, `done_total` and `visible_total` (counted
+    over every row) and its own `is_done`: windows, so one query whatever the history. Rows
+    the agent may not open come back too (`visible` 0: numbered apart), for the totals to
+    reach Python when none is visible; callers drop them."""
+    visible = (
+        Value(1)
+        if rule is None
+        else Case(When(rule, then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
     per_customer = [F(customer)]
     return list(
         rows.annotate(
+            visible=visible,
             row=Window(
                 RowNumber(),
-                partition_by=per_customer,
+                partition_by=[F(customer), visible],
                 order_by=[F("created").desc(), F("pk").desc()],
             ),
             total=Window(Count("pk"), partition_by=per_customer),
             done_total=Window(Sum(done), partition_by=per_customer),
+            visible_total=Window(Sum(visible), partition_by=per_customer),
             is_done=done,
         )
         .filter(row__lte=limit)
-        .values("pk", "row", customer, "created", "total", "done_total", "is_done", *fields)
+        .values(
+            "pk",
+            "row",
+            customer,
+            "created",
+            "total",
+            "done_total",
+            "visible_total",
+            "is_done",
+            "visible",
+            *fields,
+        )
     )
 
 
@@ -175,13 +213,20 @@ def _tickets(rows: list[dict]) -> TicketHistory:
             done=row["state"] == Ticket.State.DONE,
         )
         for row in sorted(rows, key=lambda r: r["row"])
+        if row["visible"]
     ]
-    return TicketHistory(total=rows[0]["total"], done=rows[0]["done_total"] or 0, recent=recent)
+    total = rows[0]["total"]
+    return TicketHistory(
+        total=total,
+        done=rows[0]["done_total"] or 0,
+        recent=recent,
+        elsewhere=total - (rows[0]["visible_total"] or 0),
+    )
 
 
-def _recent_conversations(customer_ids: set[int]) -> list[dict]:
-    """The newest PREVIOUS_SHOWN + 1 conversations of each customer (one may be the current
-    one), each row with its customer's totals (`done_total`: resolved)."""
+def _recent_conversations(customer_ids: set[int], rule: Q | None) -> list[dict]:
+    """The newest PREVIOUS_SHOWN + 1 visible conversations of each customer (one may be the
+    current one), each row with its customer's totals (`done_total`: resolved)."""
     if not customer_ids:
         return []
     resolved = Case(
@@ -195,6 +240,7 @@ def _recent_conversations(customer_ids: set[int]) -> list[dict]:
         customer="customer_id",
         limit=PREVIOUS_SHOWN + 1,
         done=resolved,
+        rule=rule,
         fields=("public_id", "status"),
     )
 
@@ -215,11 +261,14 @@ def _history(
             resolved=bool(row["is_done"]),
         )
         for row in sorted(rows, key=lambda r: r["row"])
-        if row["pk"] != conversation.pk
+        if row["pk"] != conversation.pk and row["visible"]
     ][:PREVIOUS_SHOWN]
+    total = rows[0]["total"] - 1
     return CustomerHistory(
-        total=rows[0]["total"] - 1,
+        total=total,
         resolved=(rows[0]["done_total"] or 0) - int(this_resolved),
         recent=recent,
         tickets=tickets,
+        # The conversation itself is one the agent has open, so one they may read.
+        elsewhere=max(total - ((rows[0]["visible_total"] or 0) - 1), 0),
     )

@@ -15,10 +15,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 
 from agents import hours
-from agents.models import AgentProfile, Note, Queue, QueueMembership, Ticket
+from agents.models import AgentProfile, Note, Queue, Ticket
+from agents.selectors.access import served_by
 from agents.selectors.chats import Entry
 from agents.selectors.customers import CustomerCard, customer_histories
-from agents.selectors.tickets import agent_zone
+from agents.selectors.tickets import agent_zone, tickets_visible
 from conversations.models import Conversation, Message
 from escalation.models import Escalation
 
@@ -58,13 +59,9 @@ class HistoryPage:
 
 def conversations_visible(*, agent: AgentProfile) -> QuerySet[Conversation]:
     """Every conversation the agent may read in the history (see the module docstring)."""
+    rule = served_by(agent=agent)
     conversations = Conversation.objects.all()
-    if agent.is_supervisor:
-        return conversations
-    return conversations.filter(
-        Q(queue__in=QueueMembership.objects.filter(agent=agent).values("queue"))
-        | Q(assigned_agent=agent)
-    )
+    return conversations if rule is None else conversations.filter(rule)
 
 
 def conversations_search(*, agent: AgentProfile, filters: HistoryFilters) -> QuerySet[Conversation]:
@@ -181,7 +178,7 @@ def conversation_record(*, agent: AgentProfile, public_id: str) -> ConversationR
     notes = list(Note.objects.filter(conversation=conversation).select_related("author__user"))
     entries = [Entry(m, False) for m in messages] + [Entry(n, True) for n in notes]
     entries.sort(key=lambda e: (e.created, e.is_note))
-    history = customer_histories(conversations=[conversation])[conversation.pk]
+    history = customer_histories(conversations=[conversation], agent=agent)[conversation.pk]
     return ConversationRecord(
         conversation=conversation,
         customer=CustomerCard(customer=conversation.customer, history=history),
@@ -189,7 +186,8 @@ def conversation_record(*, agent: AgentProfile, public_id: str) -> ConversationR
         escalations=list(
             conversation.escalations.select_related("agent__user").order_by("-created", "-pk")
         ),
-        tickets=list(conversation.tickets.select_related("assigned_agent__user").order_by("pk")),
+        # Only the tickets the agent may open: another queue's follow-up is not listed.
+        tickets=list(tickets_visible(agent=agent).filter(conversation=conversation).order_by("pk")),
         zone=agent_zone(agent),
         left_out=max(conversation.last_seq - len(messages), 0),
     )

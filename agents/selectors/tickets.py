@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 
 from agents import hours
-from agents.models import AgentProfile, QueueMembership, Ticket
+from agents.models import AgentProfile, Ticket
+from agents.selectors.access import served_by
 from agents.selectors.queue import queue_capacity, queue_schedule
 from agents.waiting_queue import waiting_line
 from chatsy.redis import RedisUnavailable
@@ -118,12 +119,8 @@ def tickets_visible(*, agent: AgentProfile) -> QuerySet[Ticket]:
     tickets = Ticket.objects.select_related(
         "conversation__customer", "assigned_agent__user", "queue"
     )
-    if agent.is_supervisor:
-        return tickets
-    return tickets.filter(
-        Q(queue__in=QueueMembership.objects.filter(agent=agent).values("queue"))
-        | Q(assigned_agent=agent)
-    )
+    rule = served_by(agent=agent)
+    return tickets if rule is None else tickets.filter(rule)
 
 
 # Urgent, then high, then normal: the order an agent should call back in.

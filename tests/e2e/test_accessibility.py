@@ -1,7 +1,8 @@
 """WCAG in Chromium with axe-core (tests/support/axe.py): no serious or critical violation, every
 rule (colour contrast included), on the widget closed, open, waiting during a handoff and with an
 agent joined, and on the console's login, queue, an open chat with its handoff card and the
-tickets list."""
+tickets list, the history (with results and empty), a conversation's read-only record and the
+review page."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from playwright.sync_api import expect
 from agents import services as agent_services
 from agents.models import AgentProfile
 from conversations.frames import TicketRequest
+from escalation.models import Escalation
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_console_handoff import log_in
+from tests.e2e.test_console_history import ROWS as HISTORY_ROWS
+from tests.e2e.test_console_history import desk  # noqa: F401 - a fixture
 from tests.e2e.test_console_resync import in_thread
 from tests.e2e.test_widget_handoff_ux import shop  # noqa: F401 - a fixture
 from tests.factories import escalated_conversation
@@ -109,3 +113,35 @@ def test_console_tickets_list_has_no_serious_violations(
     expect(agent_page).to_have_url(re.compile(r"/console/tickets/$"))
     expect(agent_page.locator(".ticket-table tbody tr")).not_to_have_count(0)
     assert_accessible(agent_page, "the console's tickets list")
+
+
+def test_history_record_and_review_pages_have_no_serious_violations(
+    browser,
+    agent_page,
+    desk,  # noqa: F811 - the fixture imported above
+):
+    """The history list with results and empty, a conversation's read-only record (an agent),
+    and the learning loop's review page with a row to act on (a supervisor)."""
+    base = desk["url"]
+    log_in(agent_page, base)
+    agent_page.goto(base + "/console/conversations/")
+    expect(agent_page.locator(HISTORY_ROWS)).to_have_count(3)
+    assert_accessible(agent_page, "the history list with results")
+    agent_page.goto(base + "/console/conversations/?q=no-such-words-anywhere")
+    expect(agent_page.get_by_role("heading", name="No conversations found")).to_be_visible()
+    assert_accessible(agent_page, "the history list, empty")
+    agent_page.goto(f"{base}/console/conversations/{desk['earlier'].public_id}/")
+    expect(agent_page.locator("#record-status")).to_have_text("Resolved")
+    assert_accessible(agent_page, "a conversation's read-only record")
+
+    escalation = Escalation.objects.get(conversation=desk["live"])
+    Escalation.objects.filter(pk=escalation.pk).update(
+        appropriate=False, could_ai_have_handled=True
+    )
+    context = axe_context(browser, 1366, 768)
+    boss = context.new_page()
+    log_in(boss, base, "admin", "chatsy-admin")  # the demo's supervisor
+    boss.goto(base + "/console/review/")
+    expect(boss.locator(f"#review-row-{escalation.pk}")).to_contain_text("Not appropriate")
+    assert_accessible(boss, "the review page")
+    context.close()

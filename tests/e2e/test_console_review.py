@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from agents.demo_traffic import demo_traffic_seed
 from conversations.models import Article
 from escalation.models import Escalation, TriageExample
+from escalation.redaction import redacted
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_console_handoff import log_in
 
@@ -39,6 +40,10 @@ def test_a_supervisor_drafts_an_article_and_marks_a_none_example(page, demo):
     page.reload()
     expect(page.locator(f"#review-row-{target.pk}")).to_contain_text("Example saved: none")
     draft = Article.objects.get(slug=f"draft-escalation-{target.pk}")
-    assert draft.published is False and draft.title == target.message.body
+    # The title is the question with the customer's details redacted (escalation.redaction).
+    assert draft.published is False and draft.title == redacted(
+        target.message.body, names=[target.conversation.customer.name]
+    )
+    assert draft.body.startswith("Review before publishing: ")
     example = TriageExample.objects.get()
     assert (example.label, example.escalation_id) == ("none", target.pk)

@@ -8,11 +8,12 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from agents.models import Queue
 from chatsy.asgi import application
 from conversations import services
 from escalation.policy import Policy
 from escalation.policy_store import policy_replace
-from tests.factories import ArticleFactory, SiteFactory
+from tests.factories import ArticleFactory, QueueFactory, SiteFactory
 
 SHIPPING = (
     "Standard shipping takes 3–5 business days within the country. Express shipping takes "
@@ -68,6 +69,14 @@ class Visitor:
 @pytest.fixture(autouse=True)
 def _redis(redis_flushed: None) -> None:
     """Integration tests run against the real redis-server, emptied for each test."""
+
+
+def queues_manual(*queues: tuple[str, str]) -> None:
+    """The (slug, name) queues, routed by hand: the console tests claim chats themselves.
+    A fixture module per test file wraps it (autouse) with that file's queues."""
+    for slug, name in queues:
+        QueueFactory(slug=slug, name=name)
+    Queue.objects.update(routing="manual")
 
 
 @pytest.fixture

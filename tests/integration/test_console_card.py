@@ -20,6 +20,7 @@ from tests.factories import (
     QueueFactory,
     escalated_conversation,
 )
+from tests.integration.conftest import queues_manual
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,7 @@ DISPUTE = "I was charged $150 twice for order #48213 and I dispute it. Email me 
 
 @pytest.fixture(autouse=True)
 def manual_queues():
-    for slug in ("general", "billing"):
-        QueueFactory(slug=slug)
-    Queue.objects.update(routing="manual")
+    queues_manual(("general", "General"), ("billing", "Billing"))
 
 
 @pytest.fixture

@@ -170,3 +170,17 @@ def test_admin_rolls_back_to_a_version_or_to_the_shipped_model(admin_client, dat
     admin_client.post(url, {"action": "use_shipped_model", "_selected_action": [first.pk]})
     assert not TriageModelVersion.objects.filter(active=True).exists()
     assert policy_current().classifier.version == shipped_model().version
+
+
+def test_an_example_repeating_a_validation_row_is_dropped_and_counted(data_file):
+    """A supervisor's label on a message that is also in the frozen validation split would be
+    trained on and then scored on: it is left out of training, and the command says so."""
+    validation = [row for row in load_rows([data_file]) if is_validation(row)]
+    repeated = validation[0]["text"]
+    TriageExample.objects.create(text=f"  {repeated.upper()}!  ", label="security")
+    TriageExample.objects.create(text="where is my parcel from last week", label="none")
+
+    output = retrain(data_file, "--force")
+    assert "+ 1 labelled examples from agents' verdicts" in output
+    assert "Dropped 1 labelled example whose text is in the frozen validation split" in output
+    assert TriageModelVersion.objects.get(active=True).examples == 1

@@ -13,14 +13,15 @@ from django.utils.html import escape
 from agents import services
 from agents.models import Note, Queue, Ticket
 from agents.selectors.history import PAGE_SIZE
+from agents.services.chats import conversation_observe
 from conversations.models import Conversation, Customer, Message
 from tests.factories import (
     AgentFactory,
     ConversationFactory,
     CustomerFactory,
-    QueueFactory,
     escalated_conversation,
 )
+from tests.integration.conftest import queues_manual
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +30,7 @@ URL = "/console/conversations/"
 
 @pytest.fixture(autouse=True)
 def queues():
-    for slug, name in (("general", "General"), ("billing", "Billing"), ("vip", "VIP desk")):
-        QueueFactory(slug=slug, name=name)
-    Queue.objects.update(routing="manual")
+    queues_manual(("general", "General"), ("billing", "Billing"), ("vip", "VIP desk"))
 
 
 @pytest.fixture
@@ -202,7 +201,11 @@ def test_the_cards_customer_block_links_earlier_chats_tickets_and_all_of_them(cl
     ada = CustomerFactory(name="Ada", email="ada@example.com")
     earlier = chat(ada, bodies=("Before",))
     old_ticket = Ticket.objects.create(
-        conversation=earlier, request_id=uuid.uuid4(), kind="email", state="done"
+        conversation=earlier,
+        request_id=uuid.uuid4(),
+        kind="email",
+        state="done",
+        queue=earlier.queue,
     )
     live = escalated_conversation(customer=ada)
     services.conversation_claim(agent=agent, public_id=str(live.public_id))
@@ -291,3 +294,49 @@ def test_the_console_navigation_links_the_history(client, agent):
     assert f'<a href="{URL}">History</a>' in html
     html = client.get(URL).content.decode()
     assert f'<a href="{URL}" aria-current="page">History</a>' in html
+
+
+def test_another_queues_conversations_and_tickets_are_counted_never_listed(client, agent):
+    """The card and the record list only what the agent may open; a supervisor sees all."""
+    ada = CustomerFactory(name="Ada", email="ada@example.com")
+    vip = Queue.objects.get(slug="vip")
+    mine = chat(ada, queue="general", bodies=("Mine",))
+    theirs = chat(ada, queue="vip", bodies=("VIP matter",))
+    their_ticket = Ticket.objects.create(
+        conversation=theirs, request_id=uuid.uuid4(), kind="callback", queue=vip
+    )
+    live = escalated_conversation(customer=ada)
+    services.conversation_claim(agent=agent, public_id=str(live.public_id))
+    # A follow-up of this very conversation, routed to the VIP desk.
+    vip_follow_up = Ticket.objects.create(
+        conversation=live, request_id=uuid.uuid4(), kind="email", queue=vip
+    )
+    my_ticket = Ticket.objects.create(
+        conversation=live, request_id=uuid.uuid4(), kind="callback", queue=live.queue
+    )
+
+    def pages() -> list[str]:
+        card = client.get(
+            f"/console/chats/{live.public_id}/", headers={"HX-Request": "true"}
+        ).content.decode()
+        return [card, client.get(f"{URL}{live.public_id}/").content.decode()]
+
+    for html in pages():
+        assert f"{URL}{mine.public_id}/" in html
+        assert str(theirs.public_id) not in html
+        assert f"/console/tickets/{their_ticket.pk}/" not in html
+        assert f"/console/tickets/{vip_follow_up.pk}/" not in html
+        assert f"/console/tickets/{my_ticket.pk}/" in html
+    card = pages()[0]
+    # The counts stay whole-customer: how often, never what.
+    assert "Previous conversations</dt><dd>2 (" in card
+    assert card.count("1 in other queues") == 1 and "2 in other queues" in card  # 2 tickets
+
+    boss = AgentFactory(is_supervisor=True)
+    client.force_login(boss.user)
+    conversation_observe(conversation=live, agent=boss)
+    for html in pages():
+        assert f"{URL}{theirs.public_id}/" in html
+        for ticket in (their_ticket, vip_follow_up, my_ticket):
+            assert f"/console/tickets/{ticket.pk}/" in html
+        assert "in other queues" not in html

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from agents import services
 from conversations.models import Article, Conversation
+from escalation.learning import REVIEW_LINE
 from escalation.models import Escalation, TriageExample
-from tests.factories import AgentFactory, QueueFactory, escalated_conversation
+from tests.factories import AgentFactory, CustomerFactory, QueueFactory, escalated_conversation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -22,11 +23,16 @@ QUESTION = "I want to talk to a human about my order"
 ANSWER = "Your order ships tomorrow; the tracking link comes by email."
 
 
-def resolved_escalation(agent, *, text: str, appropriate: bool, answer: str = ANSWER):
-    """An escalation the agent answered and resolved with this verdict."""
-    conversation = escalated_conversation(text)
+def resolved_escalation(
+    agent, *, text: str, appropriate: bool, answers: tuple[str, ...] = (ANSWER,), **fields
+):
+    """An escalation the agent answered and resolved with this verdict (`agent` None: one
+    serving the queue it went to)."""
+    conversation = escalated_conversation(text, **fields)
+    agent = agent or AgentFactory(queues=[conversation.queue])
     services.conversation_claim(agent=agent, public_id=str(conversation.public_id))
-    services.message_post_agent(conversation=conversation, agent=agent, body=answer)
+    for answer in answers:
+        services.message_post_agent(conversation=conversation, agent=agent, body=answer)
     services.conversation_resolve(
         conversation=Conversation.objects.get(pk=conversation.pk),
         agent=agent,
@@ -90,8 +96,50 @@ def test_a_kb_draft_is_prefilled_unpublished_and_made_once(client, boss, avoidab
     assert "The draft exists already." in second.content.decode()
 
     article = Article.objects.get(slug=f"draft-escalation-{avoidable.pk}")
-    assert (article.title, article.body, article.published) == (QUESTION, ANSWER, False)
+    assert (article.title, article.published) == (QUESTION, False)
+    assert article.body == f"{REVIEW_LINE}\n\n{ANSWER}"
     assert Article.objects.filter(slug__startswith="draft-").count() == 1
+
+
+def test_a_kb_draft_redacts_the_customers_details_and_says_to_review_it(client, boss):
+    """The extractor's emails, order and phone numbers, amounts, and the customer's name
+    never reach a draft; a visible line at the top says what to check before publishing."""
+    escalation = resolved_escalation(
+        None,
+        text="I want a human: order #48213 was charged $150 twice",
+        appropriate=False,
+        answers=(
+            "Hi Ada, I found order #48213 and refunded $150.",
+            "The receipt goes to ada@example.com; we may call you on +44 20 7946 0958.",
+        ),
+        customer=CustomerFactory(name="Ada Lovelace", email="ada@example.com"),
+    )
+
+    assert client.post(f"/console/review/{escalation.pk}/article/", headers=HTMX).status_code == 200
+    article = Article.objects.get(slug=f"draft-escalation-{escalation.pk}")
+    text = f"{article.title}\n{article.body}"
+    for detail in ("48213", "150", "ada@example.com", "7946", "Ada", "Lovelace"):
+        assert detail not in text, detail
+    assert article.body.startswith("Review before publishing: ")
+    assert article.body.endswith(
+        "Hi [name], I found order [order number] and refunded [amount].\n\n"
+        "The receipt goes to [email]; we may call you on [phone number]."
+    )
+    assert article.title == "I want a human: order [order number] was charged [amount] twice"
+    assert not article.published
+
+
+def test_an_escalation_without_a_visitor_message_is_refused_with_the_reason(
+    client, boss, avoidable
+):
+    earliest = Conversation.objects.get(pk=avoidable.conversation_id).created
+    Escalation.objects.filter(pk=avoidable.pk).update(
+        message=None, created=earliest - timedelta(minutes=1)
+    )
+    response = client.post(f"/console/review/{avoidable.pk}/none/", headers=HTMX)
+    assert response.status_code == 400
+    assert "no visitor message to learn from" in response.content.decode()
+    assert not TriageExample.objects.exists()
 
 
 def test_a_labelled_example_is_stored_once_and_the_first_label_stands(client, boss, avoidable):

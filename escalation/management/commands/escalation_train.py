@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from escalation.evaluation import is_validation
+from escalation.evaluation import is_validation, without_validation_texts
 from escalation.learning import triage_example_rows
 from escalation.model_comparison import TOLERANCE, no_worse, side_by_side
 from escalation.model_store import MODEL_PATH
@@ -95,9 +95,14 @@ class Command(BaseCommand):
     def _retrain(self, rows: list[dict[str, Any]], *, dry_run: bool, force: bool) -> None:
         """Shipped rows + supervisors' examples; compare with the active model; activate
         only a model no worse on the frozen validation split (or with --force)."""
-        examples = triage_example_rows()
-        self.stdout.write(f"+ {len(examples):,} labelled examples from agents' verdicts")
         validation = [row for row in rows if is_validation(row)]
+        examples, dropped = without_validation_texts(triage_example_rows(), validation)
+        self.stdout.write(f"+ {len(examples):,} labelled examples from agents' verdicts")
+        if dropped:
+            self.stdout.write(
+                f"Dropped {dropped:,} labelled example{'s' if dropped != 1 else ''} whose text "
+                f"is in the frozen validation split (a model is not scored on what it was taught)"
+            )
         new, _ = train([*rows, *examples], progress=self.stdout.write)
         current = triage_model_active()
         self.stdout.write(f"Scoring the current model {current.version} on the validation split")
