@@ -236,6 +236,16 @@ def _chat_view(
     )
 
 
+def escalation_in_words(escalation: Escalation) -> str:
+    """The deciding reason in plain words ("Billing dispute over $100"), no rule keys."""
+    return reason_in_words(
+        category=escalation.category,
+        reason=escalation.reasons[0] if escalation.reasons else None,
+        currency=settings.CHATSY_CURRENCY,
+        topic=escalation.sensitive_label,
+    )
+
+
 def _card_words(escalation: Escalation | None, messages: list[Message]) -> dict:
     """The reason in plain words, the message that escalated, and each AI attempt with the
     question it answered (from the prefetched messages: no query)."""
@@ -244,12 +254,7 @@ def _card_words(escalation: Escalation | None, messages: list[Message]) -> dict:
     asked = [(m.seq, m.body) for m in messages if m.sender == Message.Sender.CUSTOMER]
     trigger = next((m for m in messages if m.pk == escalation.message_id), None)
     return {
-        "reason": reason_in_words(
-            category=escalation.category,
-            reason=escalation.reasons[0] if escalation.reasons else None,
-            currency=settings.CHATSY_CURRENCY,
-            topic=escalation.sensitive_label,
-        ),
+        "reason": escalation_in_words(escalation),
         "trigger_quote": trigger.body if trigger else "",
         "attempts": attempts_with_questions(
             answers=escalation.ai_answers or [],

@@ -9,7 +9,15 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from agents.selectors.chats import escalation_in_words
+
 register = template.Library()
+
+
+@register.filter
+def reason_words(escalation) -> str:
+    """An escalation's reason in plain words, as the handoff card writes it (no rule keys)."""
+    return escalation_in_words(escalation)
 
 
 @register.filter

@@ -72,6 +72,9 @@ def test_the_review_lists_avoidable_escalations_in_the_range_with_question_and_a
     assert page.status_code == 200
     assert f'id="review-row-{avoidable.pk}"' in html
     assert QUESTION in html and ANSWER in html and "Not appropriate" in html
+    # The reason in the card's plain words, never the engine's rule keys.
+    assert "<td>Asked for a person</td>" in html and "· human_request" not in html
+    assert 'class="table-scroll"' in html  # a phone scrolls the table, not the page
     assert f'id="review-row-{fine.pk}"' not in html  # appropriate: nothing to learn
     assert f'id="review-row-{old.pk}"' not in html  # outside the last 30 days
 
