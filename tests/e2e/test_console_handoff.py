@@ -328,5 +328,14 @@ def test_the_console_fits_a_narrow_screen(browser, visitor, desk):
     pane = page.locator(".chat-pane:not([hidden])")
     expect(pane.locator(".handoff-card")).to_contain_text("Escalation reason")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The open chat comes before the queue on a phone, so its card starts on the first screen.
+    queue_top = page.locator(".queue-col").bounding_box()["y"]
+    assert pane.bounding_box()["y"] < queue_top
+    assert (
+        page.evaluate(
+            "document.querySelector('.chat-pane:not([hidden])').getBoundingClientRect().top"
+        )
+        < 844
+    )
     screenshot(page, "console-phone.png")
     context.close()
