@@ -74,6 +74,17 @@ def test_the_card_reads_at_a_glance_on_a_laptop(visitor, laptop, desk):
     expect(summary).to_be_in_viewport()
     expect(gathered).to_be_in_viewport()
     expect(pane.locator(".composer textarea")).to_be_in_viewport()  # and the agent can reply
+    # However far the pane is scrolled (a shorter window makes it scroll), its head with the
+    # actions stays in view.
+    laptop.set_viewport_size({"width": 1366, "height": 520})
+    laptop.wait_for_function(
+        "() => { const p = document.querySelector('.chat-pane:not([hidden])');"
+        " return p.scrollHeight > p.clientHeight + 100; }"
+    )
+    pane.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    expect(pane.get_by_role("button", name="Resolve", exact=True)).to_be_in_viewport()
+    laptop.set_viewport_size({"width": 1366, "height": 768})
+    pane.evaluate("el => { el.scrollTop = 0; }")
     expect(card.locator(".ai-block")).to_contain_text("Not answered by the AI: handed to a person.")
     screenshot(laptop, "console-card-1366.png")
 
