@@ -126,3 +126,66 @@ def test_take_next_opens_the_chat_it_took(browser, demo):
         expect(page.locator(f"#tab-{held.public_id}")).to_have_attribute("aria-selected", "false")
         assert Conversation.objects.get(pk=waiting.pk).status == Conversation.Status.ASSIGNED
         assert page.evaluate("window.__htmxErrors") == []
+
+
+def test_a_claim_in_a_queue_kept_row_by_row_logs_no_htmx_error(browser, demo):
+    """Review follow-up: once the socket keeps a queue row by row, a claim's answer removes the
+    taken row and the socket's push removes it again, and rows it inserts name the row above
+    them; neither may log an htmx error (nor re-fetch the panel), and the order stays right."""
+    desk_agent()
+    first, second = escalated_conversation(), escalated_conversation()
+    with console_page(browser, demo, RECORD_HTMX_ERRORS) as page:
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        rows = page.locator("#queue-rows-general > li.queue-row")
+        expect(rows).to_have_count(2)
+        # Two pushes: the section whole (the socket's first for it), then one row by row.
+        third = escalated_conversation()
+        expect(page.locator(f"#queue-row-{third.public_id}")).to_have_count(1)
+        fourth = escalated_conversation()
+        expect(page.locator(f"#queue-row-{fourth.public_id}")).to_have_count(1)
+        expect(rows).to_have_count(4)
+
+        row = page.locator(f"#queue-row-{second.public_id}")
+        row.get_by_role("button", name=re.compile("Take over")).click()
+        expect(page.locator(f"#chat-{second.public_id}")).to_be_visible()
+        expect(row).to_have_count(0)
+        # The socket's push for the claim has landed once the counts say three are waiting.
+        expect(page.locator("#queue-summary")).to_have_attribute("data-waiting", "3")
+        # And a newcomer after it is inserted after the last row, row by row.
+        fifth = escalated_conversation()
+        expect(page.locator(f"#queue-row-{fifth.public_id}")).to_have_count(1)
+
+        order = [f"queue-row-{c.public_id}" for c in (first, third, fourth, fifth)]
+        assert rows.evaluate_all("rows => rows.map(r => r.id)") == order
+        assert page.evaluate("window.__htmxErrors") == []
+        assert errors == []
+
+
+def test_a_pushed_row_whose_anchor_is_gone_goes_where_its_cursor_sorts(browser, demo):
+    """The push of a re-sorted row may name, as the row above it, one this page removed
+    already (a claim's answer): the row still lands, in its place, with no htmx error."""
+    desk_agent()
+    chats = [escalated_conversation() for _ in range(3)]
+    with console_page(browser, demo, RECORD_HTMX_ERRORS) as page:
+        rows = page.locator("#queue-rows-general > li.queue-row")
+        expect(rows).to_have_count(3)
+        a, b, c = (f"queue-row-{chat.public_id}" for chat in chats)
+        # The page lost b (as a claim's answer removes it), then a push re-draws c after b.
+        page.evaluate(f"document.getElementById('{b}').remove()")
+        redrawn = page.evaluate(
+            f"""() => {{
+                const row = document.getElementById('{c}').cloneNode(true);
+                row.querySelector('.customer').textContent = 'Redrawn';
+                return row.outerHTML;
+            }}"""
+        )
+        page.evaluate(
+            """([html, after]) => htmx.swap(document.body,
+                   '<ul hx-swap-oob="afterbegin:#queue-rows-general" data-after="' + after
+                   + '">' + html + '</ul>', {swapStyle: 'none'})""",
+            [redrawn, b],
+        )
+        expect(page.locator(f"#{c} .customer")).to_have_text("Redrawn")
+        assert rows.evaluate_all("rows => rows.map(r => r.id)") == [a, c]
+        assert page.evaluate("window.__htmxErrors") == []
