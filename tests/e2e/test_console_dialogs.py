@@ -171,6 +171,7 @@ def test_a_pushed_row_whose_anchor_is_gone_goes_where_its_cursor_sorts(browser, 
         rows = page.locator("#queue-rows-general > li.queue-row")
         expect(rows).to_have_count(3)
         a, b, c = (f"queue-row-{chat.public_id}" for chat in chats)
+        page.wait_for_load_state("networkidle")  # the socket's open re-fetched the panel
         # The page lost b (as a claim's answer removes it), then a push re-draws c after b.
         page.evaluate(f"document.getElementById('{b}').remove()")
         redrawn = page.evaluate(
