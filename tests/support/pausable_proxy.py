@@ -11,8 +11,8 @@ import threading
 class PausableProxy:
     """Forwards every connection to 127.0.0.1:`target_port`. While cut, the connections stay
     open but no byte crosses either way (each one is counted in `withheld`), and new
-    connections are refused (or stalled, see `cut`); `restore()` drops the connections that lived through the cut,
-    as a NAT or a Wi-Fi change would, and forwards again."""
+    connections are refused (or stalled, see `cut`); `restore()` drops the connections that
+    lived through the cut, as a NAT or a Wi-Fi change would, and forwards again."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
