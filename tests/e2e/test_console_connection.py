@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -29,9 +31,10 @@ COUNT_OPENS = (
 )
 
 
-def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
-    browser, transactional_db, redis_url
-):
+@contextmanager
+def console_behind_a_proxy(browser, redis_url: str) -> Iterator[tuple]:
+    """Daphne with short ping times, the demo agent's console reaching it through a proxy
+    whose network can be cut; yields (page, proxy, held chat, waiting chat)."""
     with daphne_server(
         redis_url,
         CHATSY_CONSOLE_PING_SECONDS=str(PING_SECONDS),
@@ -42,9 +45,16 @@ def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
         held, given = one_held_one_waiting()
         try:
             with console_page(browser, url, COUNT_OPENS) as page:
-                cut_and_restore(page, proxy, held, given)
+                yield page, proxy, held, given
         finally:
             proxy.close()
+
+
+def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
+    browser, transactional_db, redis_url
+):
+    with console_behind_a_proxy(browser, redis_url) as (page, proxy, held, given):
+        cut_and_restore(page, proxy, held, given)
 
 
 def cut_and_restore(page, proxy: PausableProxy, held, given) -> None:
@@ -97,41 +107,30 @@ def test_a_reconnect_into_a_black_hole_gives_up_and_retries_after_the_network_he
     abandoned at the connect deadline (2 x the pong deadline) and retried with the backoff,
     so once the network heals the console is Live again and shows what it missed, without
     waiting for TCP to give up on the stalled connections (the proxy never closes them)."""
-    with daphne_server(
-        redis_url,
-        CHATSY_CONSOLE_PING_SECONDS=str(PING_SECONDS),
-        CHATSY_CONSOLE_PONG_DEADLINE_SECONDS=str(DEADLINE_SECONDS),
-    ) as direct:
-        proxy = PausableProxy(int(direct.rsplit(":", 1)[-1]))
-        url = demo_data_for(f"http://localhost:{proxy.port}")
-        held, _given = one_held_one_waiting()
-        try:
-            with console_page(browser, url, COUNT_OPENS) as page:
-                indicator = page.locator("#live-indicator")
-                transcript = page.locator(f"#messages-{held.public_id}")
-                expect(transcript).to_contain_text("I want to talk to a human")
+    with console_behind_a_proxy(browser, redis_url) as (page, proxy, held, _given):
+        indicator = page.locator("#live-indicator")
+        transcript = page.locator(f"#messages-{held.public_id}")
+        expect(transcript).to_contain_text("I want to talk to a human")
 
-                proxy.cut(black_hole=True)
-                in_thread(
-                    lambda: services.message_receive(
-                        conversation=held, client_id=uuid.uuid4(), body="Sent into the hole"
-                    )
-                )
-                expect(indicator).to_have_text(
-                    "Offline — reconnecting…",
-                    timeout=(PING_SECONDS + DEADLINE_SECONDS + 1) * 1000,
-                )
-                # Two reconnects stalled in the hole: the first was given up on, not waited on.
-                until(lambda: proxy.stalled >= 2, seconds=4 * DEADLINE_SECONDS + 10)
-                expect(indicator).to_have_text("Offline — reconnecting…")
-                assert page.evaluate("window.__opens") == 1
+        proxy.cut(black_hole=True)
+        in_thread(
+            lambda: services.message_receive(
+                conversation=held, client_id=uuid.uuid4(), body="Sent into the hole"
+            )
+        )
+        expect(indicator).to_have_text(
+            "Offline — reconnecting…",
+            timeout=(PING_SECONDS + DEADLINE_SECONDS + 1) * 1000,
+        )
+        # Two reconnects stalled in the hole: the first was given up on, not waited on.
+        until(lambda: proxy.stalled >= 2, seconds=4 * DEADLINE_SECONDS + 10)
+        expect(indicator).to_have_text("Offline — reconnecting…")
+        assert page.evaluate("window.__opens") == 1
 
-                proxy.restore()
-                expect(indicator).to_have_attribute("data-state", "live", timeout=20_000)
-                expect(transcript).to_contain_text("Sent into the hole")
-                assert page.evaluate("window.__opens") == 2
-        finally:
-            proxy.close()
+        proxy.restore()
+        expect(indicator).to_have_attribute("data-state", "live", timeout=20_000)
+        expect(transcript).to_contain_text("Sent into the hole")
+        assert page.evaluate("window.__opens") == 2
 
 
 def until(condition, *, seconds: float) -> None:
