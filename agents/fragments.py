@@ -45,7 +45,8 @@ def queue_changes(
     moved |= set(changed) & set(shown) & set(head)  # redrawn in place: delete, then insert
     pushed_down = selectors.queue_still_waiting(queue=section.queue, public_ids=left)
     rows = {row.public_id: row for row in section.rows}
-    context["gone"] = [i for i in shown if (i in left and i not in pushed_down) or i in moved]
+    gone = [i for i in shown if (i in left and i not in pushed_down) or i in moved]
+    context["gone_ids"] = " ".join(f"queue-row-{public_id}" for public_id in gone)
     context["inserts"] = [
         (rows[public_id], head[place - 1] if place else None)
         for place, public_id in enumerate(head)

@@ -11,6 +11,7 @@ to the queue keeps its original enqueue time, so it returns to the front of its 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -19,6 +20,8 @@ from typing import Any, Protocol, cast
 import redis
 
 from chatsy.redis import redis_boundary, redis_client, redis_key
+
+logger = logging.getLogger(__name__)
 
 PRIORITY_BANDS = {"urgent": 0, "high": 1, "normal": 2}
 # Milliseconds since the epoch stay below 1e13 until the year 2286.
@@ -313,7 +316,7 @@ class RedisWaitingQueue:
         pipe = self.client.pipeline(transaction=False)
         for conversation_id in ids:
             pipe.hgetall(_entry_key(conversation_id))
-        return [_from_hash(h) for h in pipe.execute() if h]
+        return [entry for h in pipe.execute() if h and (entry := _readable(h)) is not None]
 
 
 def _as_hash(entry: WaitingEntry) -> dict[str, str]:
@@ -332,6 +335,16 @@ def _from_hash(data: dict[str, str]) -> WaitingEntry:
         priority=data["priority"],
         enqueued_ms=int(data["enqueued_ms"]),
     )
+
+
+def _readable(data: dict[str, str]) -> WaitingEntry | None:
+    """A damaged entry (a field missing or garbled) is left out of what is read, not raised:
+    queue_reconcile rewrites it from the database."""
+    try:
+        return _from_hash(data)
+    except (KeyError, ValueError):
+        logger.warning("damaged waiting-line entry %r skipped until reconcile", data)
+        return None
 
 
 def _from_flat(raw: list | None) -> WaitingEntry | None:

@@ -47,6 +47,10 @@ class RedisUnavailable(Exception):
     """
 
 
+# redis-py's base error, for callers outside a boundary that must never let one escape.
+RedisError = redis.RedisError
+
+
 def redis_key(*parts: str | int) -> str:
     """A key in this deployment's namespace: `<CHATSY_REDIS_PREFIX>:<part>:<part>…`.
 

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents import presence, selectors
-from agents.estimates import wait_phrase
 from agents.models import AgentProfile, ChatParticipant, Queue
 from agents.services.console_events import (
     chat_closed_on_commit,
@@ -23,6 +22,8 @@ from agents.services.console_events import (
     presence_changed_on_commit,
     supervisors_refresh_on_commit,
 )
+from agents.services.positions import queue_positions_broadcast
+from agents.services.waiting_rows import conversation_waiting_update
 from agents.waiting_queue import WaitingEntry, waiting_line
 from chatsy import events, realtime
 from chatsy.redis import RedisUnavailable, redis_counter_next, redis_mark_once
@@ -83,9 +84,6 @@ class QueueRouting:
         conversation_leave_line(conversation=conversation)
 
     def waiting_changed(self, *, conversation: Conversation, priority: str) -> None:
-        # Imported here: waiting_rows builds on this module (positions broadcast).
-        from agents.services.waiting_rows import conversation_waiting_update
-
         conversation_waiting_update(conversation=conversation, priority=priority)
 
 
@@ -150,23 +148,6 @@ def queue_changed(queue: Queue) -> None:
         queue_auto_assign(queue=queue)
     queue_positions_broadcast(queue=queue)
     realtime.group_send(realtime.queue_group(queue.slug), events.queue_changed(queue=queue.slug))
-
-
-def queue_positions_broadcast(*, queue: Queue) -> None:
-    entries = waiting_line().entries(queue.slug)
-    if not entries:
-        return
-    capacity = selectors.queue_capacity(queue)
-    for position, entry in enumerate(entries, start=1):
-        minutes = capacity.wait_minutes(position)
-        realtime.group_send(
-            realtime.conversation_group(entry.conversation_id),
-            events.queue_position(
-                position=position,
-                wait_minutes=minutes,
-                text=wait_phrase(position=position, minutes=minutes),
-            ),
-        )
 
 
 # --- claiming -----------------------------------------------------------------------------

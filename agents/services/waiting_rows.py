@@ -8,10 +8,10 @@ import logging
 from django.db import transaction
 
 from agents.models import Queue
-from agents.services.queue import queue_positions_broadcast
+from agents.services.positions import queue_positions_broadcast
 from agents.waiting_queue import waiting_line
 from chatsy import events, realtime
-from chatsy.redis import RedisUnavailable
+from chatsy.redis import RedisError, RedisUnavailable
 from conversations.models import Conversation
 
 logger = logging.getLogger(__name__)
@@ -33,13 +33,22 @@ def conversation_waiting_update(*, conversation: Conversation, priority: str) ->
 
 
 def _row_changed(queue: Queue, public_id: str, raised: str | None) -> None:
+    if raised:
+        _line_rescore(queue, public_id, raised)
+    # The row is redrawn from the database whatever Redis did (a lost send is logged there).
+    realtime.group_send(
+        realtime.queue_group(queue.slug), events.queue_changed(queue=queue.slug, rows=[public_id])
+    )
+
+
+def _line_rescore(queue: Queue, public_id: str, priority: str) -> None:
+    # Runs on commit in the visitor's message path: no Redis failure may surface there (the
+    # boundary turns redis-py's errors into RedisUnavailable; RedisError is the backstop).
     try:
         # False: claimed since the commit; nothing to move, and never back in line.
-        if raised and waiting_line().reprioritise(public_id, raised):
+        if waiting_line().reprioritise(public_id, priority):
             queue_positions_broadcast(queue=queue)
-        realtime.group_send(
-            realtime.queue_group(queue.slug),
-            events.queue_changed(queue=queue.slug, rows=[public_id]),
+    except (RedisUnavailable, RedisError):  # queue_reconcile re-scores it from the database
+        logger.warning(
+            "waiting line failed; row %s of %s not re-sorted", public_id, queue.slug, exc_info=True
         )
-    except RedisUnavailable:  # queue_reconcile re-scores it from the database
-        logger.warning("queue unreachable; row %s of %s not re-sorted", public_id, queue.slug)

@@ -103,6 +103,26 @@
     };
   }
 
+  // A new socket must open within CONNECT_DEADLINE_MS: on a network that silently drops
+  // packets it would otherwise stay CONNECTING until TCP gives up (minutes). Closing it fails
+  // it (code 1006), so htmx's ws extension retries with the backoff above; the indicator
+  // keeps saying we are offline. htmx.createWebSocket is the extension's hook for this.
+  var CONNECT_DEADLINE_MS = 2 * PONG_DEADLINE_MS;
+  if (window.htmx) {
+    htmx.createWebSocket = function (url) {
+      var ws = new WebSocket(url, []);
+      ws.binaryType = htmx.config.wsBinaryType;
+      var deadline = setTimeout(function () {
+        if (ws.readyState !== WebSocket.CONNECTING) return;
+        setLive('down', OFFLINE);
+        ws.close();
+      }, CONNECT_DEADLINE_MS);
+      ws.addEventListener('open', function () { clearTimeout(deadline); });
+      ws.addEventListener('close', function () { clearTimeout(deadline); });
+      return ws;
+    };
+  }
+
   function watchSocket(ws) {
     clearInterval(pingTimer);
     clearTimeout(pongTimer);
@@ -179,6 +199,34 @@
     });
   });
 
+  // A queue row pushed row by row (_queue_changes.html): its <ul data-after> names the row
+  // above it. That row may be gone already (a claim's answer removed it before the socket's
+  // push arrived), so the row goes after it when it is here, else where its data-cursor
+  // sorts; the list is always the swap target, so no push ever misses its target.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var holder = e.detail.fragment;
+    var list = e.detail.target;
+    if (!holder || !holder.hasAttribute || !holder.hasAttribute('data-after')) return;
+    e.detail.shouldSwap = false;
+    var row = holder.firstElementChild;
+    if (!row || !list) return;
+    var stale = document.getElementById(row.id);
+    if (stale) stale.remove();
+    var above = document.getElementById(holder.getAttribute('data-after'));
+    if (above && above.parentNode === list) above.after(row);
+    else if (holder.getAttribute('data-after')) placeByCursor(list, row);
+    else list.prepend(row);
+    htmx.process(row);
+  });
+
+  function placeByCursor(list, row) {
+    var key = cursorKey(row);
+    var below = $all(':scope > [data-cursor]', list).filter(function (other) {
+      return compareKeys(cursorKey(other), key) > 0;
+    })[0];
+    list.insertBefore(row, below || null);
+  }
+
   // Claims ("Take over" on a row, "Take next") are sent from #chat-panes, which is never
   // swapped: htmx resolves a response's out-of-band targets within the requesting element's
   // tree, and the socket's push of the same claim usually replaces the clicked row or summary
@@ -251,7 +299,7 @@
     });
   }
 
-  // A pushed row whose neighbour this page doesn't have (it missed an event): re-fetch the
+  // A pushed section or count this page doesn't have (it missed an event): re-fetch the
   // queue panel, once per burst.
   var staleTimer = null;
   document.body.addEventListener('htmx:oobErrorNoTarget', function (e) {

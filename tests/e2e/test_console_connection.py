@@ -6,7 +6,10 @@ the queue."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -28,9 +31,10 @@ COUNT_OPENS = (
 )
 
 
-def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
-    browser, transactional_db, redis_url
-):
+@contextmanager
+def console_behind_a_proxy(browser, redis_url: str) -> Iterator[tuple]:
+    """Daphne with short ping times, the demo agent's console reaching it through a proxy
+    whose network can be cut; yields (page, proxy, held chat, waiting chat)."""
     with daphne_server(
         redis_url,
         CHATSY_CONSOLE_PING_SECONDS=str(PING_SECONDS),
@@ -41,9 +45,16 @@ def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
         held, given = one_held_one_waiting()
         try:
             with console_page(browser, url, COUNT_OPENS) as page:
-                cut_and_restore(page, proxy, held, given)
+                yield page, proxy, held, given
         finally:
             proxy.close()
+
+
+def test_a_cut_network_shows_offline_and_the_reconnect_catches_up(
+    browser, transactional_db, redis_url
+):
+    with console_behind_a_proxy(browser, redis_url) as (page, proxy, held, given):
+        cut_and_restore(page, proxy, held, given)
 
 
 def cut_and_restore(page, proxy: PausableProxy, held, given) -> None:
@@ -86,3 +97,45 @@ def cut_and_restore(page, proxy: PausableProxy, held, given) -> None:
     expect(page.locator(f"#tab-{given.public_id}")).to_have_count(1)
     expect(page.locator(f"#messages-{given.public_id}")).to_contain_text("talk to a human")
     assert page.evaluate("window.__opens") >= 2  # a new socket, not the old one
+
+
+def test_a_reconnect_into_a_black_hole_gives_up_and_retries_after_the_network_heals(
+    browser, transactional_db, redis_url
+):
+    """Review follow-up: during the cut the proxy accepts new connections and never answers
+    them (a network that drops packets), so the console's new socket stays CONNECTING. It is
+    abandoned at the connect deadline (2 x the pong deadline) and retried with the backoff,
+    so once the network heals the console is Live again and shows what it missed, without
+    waiting for TCP to give up on the stalled connections (the proxy never closes them)."""
+    with console_behind_a_proxy(browser, redis_url) as (page, proxy, held, _given):
+        indicator = page.locator("#live-indicator")
+        transcript = page.locator(f"#messages-{held.public_id}")
+        expect(transcript).to_contain_text("I want to talk to a human")
+
+        proxy.cut(black_hole=True)
+        in_thread(
+            lambda: services.message_receive(
+                conversation=held, client_id=uuid.uuid4(), body="Sent into the hole"
+            )
+        )
+        expect(indicator).to_have_text(
+            "Offline — reconnecting…",
+            timeout=(PING_SECONDS + DEADLINE_SECONDS + 1) * 1000,
+        )
+        # Two reconnects stalled in the hole: the first was given up on, not waited on.
+        until(lambda: proxy.stalled >= 2, seconds=4 * DEADLINE_SECONDS + 10)
+        expect(indicator).to_have_text("Offline — reconnecting…")
+        assert page.evaluate("window.__opens") == 1
+
+        proxy.restore()
+        expect(indicator).to_have_attribute("data-state", "live", timeout=20_000)
+        expect(transcript).to_contain_text("Sent into the hole")
+        assert page.evaluate("window.__opens") == 2
+
+
+def until(condition, *, seconds: float) -> None:
+    """Poll `condition` until it holds (bounded)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.05)

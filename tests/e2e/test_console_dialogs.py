@@ -5,6 +5,8 @@ log a swap into a missing target (issue 14, item 1)."""
 from __future__ import annotations
 
 import re
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,9 +14,11 @@ import pytest
 from playwright.sync_api import expect
 
 from agents import services as agent_services
+from conversations import services
 from conversations.models import Conversation
+from escalation.services import waiting_message_acknowledge
 from tests.e2e.test_console_handoff import log_in
-from tests.e2e.test_console_resync import desk_agent
+from tests.e2e.test_console_resync import desk_agent, in_thread
 from tests.factories import escalated_conversation
 
 pytestmark = pytest.mark.e2e
@@ -125,4 +129,111 @@ def test_take_next_opens_the_chat_it_took(browser, demo):
         expect(page.locator(f"#chat-{held.public_id}")).to_be_hidden()
         expect(page.locator(f"#tab-{held.public_id}")).to_have_attribute("aria-selected", "false")
         assert Conversation.objects.get(pk=waiting.pk).status == Conversation.Status.ASSIGNED
+        assert page.evaluate("window.__htmxErrors") == []
+
+
+def test_a_claim_in_a_queue_kept_row_by_row_logs_no_htmx_error(browser, demo):
+    """Review follow-up: once the socket keeps a queue row by row, a claim's HTTP answer may
+    remove the taken row before the socket's pushes arrive: the push of the claim removes it
+    again, and a row redrawn just before names it as the row above. Neither may log an htmx
+    error (nor re-fetch the panel), and the rows stay in order. The test holds the socket's
+    frames (Playwright routes the real socket) so the answer lands first, every time."""
+    desk_agent()
+    first, second, third = (escalated_conversation() for _ in range(3))
+    held: list[str] = []
+    holding = [False]
+    routes: list = []
+
+    def route(ws) -> None:
+        server = ws.connect_to_server()
+        routes.append(ws)
+        server.on_message(lambda m: held.append(m) if holding[0] else ws.send(m))
+        ws.on_message(server.send)
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(RECORD_HTMX_ERRORS)
+    context.route_web_socket(re.compile(r"/ws/console/"), route)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        log_in(page, demo)
+        rows = page.locator("#queue-rows-general > li.queue-row")
+        expect(rows).to_have_count(3)
+        # The socket's first push for the queue sends its section whole; after it, rows.
+        fourth = escalated_conversation()
+        expect(page.locator(f"#queue-row-{fourth.public_id}")).to_have_count(1)
+
+        holding[0] = True
+        # The third visitor writes: their row is redrawn after the second's (held).
+        in_thread(lambda: visitor_writes(third, "Thanks, happy to wait"))
+        pump_until(page, lambda: any(f"queue-row-{third.public_id}" in m for m in held))
+        # The agent takes the second chat: the answer removes its row at once.
+        row = page.locator(f"#queue-row-{second.public_id}")
+        row.get_by_role("button", name=re.compile("Take over")).click()
+        expect(page.locator(f"#chat-{second.public_id}")).to_be_visible()
+        expect(row).to_have_count(0)
+        pump_until(page, lambda: any('data-waiting="3"' in m for m in held))
+        holding[0] = False
+        for message in held:
+            routes[-1].send(message)
+
+        expect(page.locator("#queue-summary")).to_have_attribute("data-waiting", "3")
+        expect(page.locator(f"#queue-row-{third.public_id} .latest-line")).to_have_text(
+            "“Thanks, happy to wait”"
+        )
+        # And a newcomer after it is inserted after the last row, row by row.
+        fifth = escalated_conversation()
+        expect(page.locator(f"#queue-row-{fifth.public_id}")).to_have_count(1)
+        order = [f"queue-row-{c.public_id}" for c in (first, third, fourth, fifth)]
+        assert rows.evaluate_all("rows => rows.map(r => r.id)") == order
+        assert page.evaluate("window.__htmxErrors") == []
+        assert errors == []
+    finally:
+        context.close()
+
+
+def visitor_writes(conversation: Conversation, body: str) -> None:
+    """A waiting visitor's message as the widget's socket handles it: stored, then assessed."""
+    message = services.message_receive(
+        conversation=conversation, client_id=uuid.uuid4(), body=body
+    ).message
+    waiting_message_acknowledge(message=message)
+
+
+def pump_until(page, condition, seconds: float = 10) -> None:
+    """Let Playwright deliver events (the routed socket's frames) until `condition` holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        page.wait_for_timeout(50)
+
+
+def test_a_pushed_row_whose_anchor_is_gone_goes_where_its_cursor_sorts(browser, demo):
+    """The push of a re-sorted row may name, as the row above it, one this page removed
+    already (a claim's answer): the row still lands, in its place, with no htmx error."""
+    desk_agent()
+    chats = [escalated_conversation() for _ in range(3)]
+    with console_page(browser, demo, RECORD_HTMX_ERRORS) as page:
+        rows = page.locator("#queue-rows-general > li.queue-row")
+        expect(rows).to_have_count(3)
+        a, b, c = (f"queue-row-{chat.public_id}" for chat in chats)
+        page.wait_for_load_state("networkidle")  # the socket's open re-fetched the panel
+        # The page lost b (as a claim's answer removes it), then a push re-draws c after b.
+        page.evaluate(f"document.getElementById('{b}').remove()")
+        redrawn = page.evaluate(
+            f"""() => {{
+                const row = document.getElementById('{c}').cloneNode(true);
+                row.querySelector('.customer').textContent = 'Redrawn';
+                return row.outerHTML;
+            }}"""
+        )
+        page.evaluate(
+            """([html, after]) => htmx.swap(document.body,
+                   '<ul hx-swap-oob="afterbegin:#queue-rows-general" data-after="' + after
+                   + '">' + html + '</ul>', {swapStyle: 'none'})""",
+            [redrawn, b],
+        )
+        expect(page.locator(f"#{c} .customer")).to_have_text("Redrawn")
+        assert rows.evaluate_all("rows => rows.map(r => r.id)") == [a, c]
         assert page.evaluate("window.__htmxErrors") == []

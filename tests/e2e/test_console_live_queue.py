@@ -5,7 +5,11 @@ the waiting time ticks in the browser (static/console/queue-clock.js), with no p
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from conversations.models import Conversation
@@ -69,3 +73,23 @@ def test_the_row_follows_the_visitor_and_re_sorts_and_the_wait_ticks(browser, de
 
     for context in (first_context, second_context, console):
         context.close()
+
+
+def test_the_wait_counts_on_the_servers_clock_not_the_browsers(browser, desk):  # noqa: F811
+    """Review follow-up: a browser whose clock is ten minutes off (either way) still shows
+    the true wait of a visitor who has been waiting three minutes."""
+    context, _composer = ask_for_a_human(browser, desk)
+    chat = Conversation.objects.get(status="queued")
+    Conversation.objects.filter(pk=chat.pk).update(
+        enqueued_at=timezone.now() - timedelta(minutes=3, seconds=10)
+    )
+    for skew in (timedelta(minutes=10), -timedelta(minutes=10)):
+        console = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = console.new_page()
+        page.clock.install(time=datetime.now(UTC) + skew)
+        log_in(page, desk)
+        off = page.evaluate("Date.now()") / 1000 - time.time()
+        assert abs(off - skew.total_seconds()) < 60  # the page's clock really is that far off
+        expect(page.locator(f"#queue-row-{chat.public_id} time.queue-wait")).to_have_text("3 min")
+        console.close()
+    context.close()

@@ -45,13 +45,9 @@ def watched(browser):
 
 
 def _record(name: str, message, problems: list[str]) -> None:
-    where = message.location.get("url", "")
-    # Chromium asks every page for /favicon.ico, which we do not serve. htmx's oob error: the
-    # console's own claim answer and its socket push both open the chat (a known defect of the
-    # console, not of the policy: it happens with the policy off too).
-    if message.type != "error" or where.endswith("/favicon.ico"):
-        return
-    if not message.text.startswith("htmx:oobErrorNoTarget"):
+    # Every error counts: htmx's swap errors and any 404 (the favicon is served) included.
+    if message.type == "error":
+        where = message.location.get("url", "")
         problems.append(f"{name}: {message.text} ({where})")
 
 

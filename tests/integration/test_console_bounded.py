@@ -64,16 +64,16 @@ async def test_one_new_waiting_chat_is_pushed_as_one_row_not_the_queue(
     assert urgent.priority == "urgent"  # security wording; only the general queue exists
     frame = await receive_until(socket, 'id="queue-summary"')
     assert ROW.findall(frame) == [str(urgent.public_id)]
-    assert 'hx-swap-oob="afterbegin:#queue-rows-general"' in frame
-    assert 'data-total="11"' in frame and 'hx-swap-oob="delete"' not in frame
+    assert 'data-after=""' in frame
+    assert 'data-total="11"' in frame and "data-remove=" not in frame
 
     # A chat taken from the first rows: its row goes and the next one comes up, after the row
     # above it; the other rows are not sent again.
     await database_sync_to_async(conversation_claim)(agent=agent, public_id=queued[1])
-    frame = await receive_until(socket, f'id="queue-row-{queued[1]}" hx-swap-oob="delete"')
+    frame = await receive_until(socket, f'data-remove="queue-row-{queued[1]}"')
     # The first rows were: urgent, queued[0..3]; now urgent, queued[0], queued[2..4].
     assert ROW.findall(frame) == [queued[4]]
-    assert f'hx-swap-oob="afterend:#queue-row-{queued[3]}"' in frame
+    assert f'data-after="queue-row-{queued[3]}"' in frame
     assert len(frame) < 8 * 1024
     await socket.disconnect()
 

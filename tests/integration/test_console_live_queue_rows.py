@@ -8,6 +8,7 @@ the shipped classifier, a real redis-server."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import uuid
 
@@ -88,10 +89,10 @@ async def test_rows_follow_what_the_waiting_visitor_writes_and_re_sort(client, n
     # The third visitor loses patience: strongly negative, so at least high; first in line.
     await third.say("Useless!")
     for console in consoles:
-        frame = await receive_until(console, f'id="queue-row-{c}" hx-swap-oob="delete"')
+        frame = await receive_until(console, f'data-remove="queue-row-{c}"')
         assert ROW.findall(frame) == [c]  # only that row is redrawn: no other row, no twin
-        assert frame.count(f'id="queue-row-{c}"') == 2  # deleted, then inserted once
-        assert 'hx-swap-oob="afterbegin:#queue-rows-general"' in frame  # ahead of the others
+        assert frame.count(f'id="queue-row-{c}"') == 1  # removed if present, then inserted once
+        assert 'data-after=""' in frame  # ahead of the others
         row = row_html(frame, c)
         assert 'class="queue-row priority-high"' in row and ">high</span>" in row
         assert 'class="mood mood-frustrated"' in row  # it said "neutral" at the handoff
@@ -107,9 +108,9 @@ async def test_rows_follow_what_the_waiting_visitor_writes_and_re_sort(client, n
     # above it); the priority never moves down or up for it, and the line keeps its order.
     await first.say("Thanks so much, happy to wait!")
     for console in consoles:
-        frame = await receive_until(console, f'id="queue-row-{a}" hx-swap-oob="delete"')
+        frame = await receive_until(console, f'data-remove="queue-row-{a}"')
         assert ROW.findall(frame) == [a]
-        assert f'hx-swap-oob="afterend:#queue-row-{c}"' in frame
+        assert f'data-after="queue-row-{c}"' in frame
         row = row_html(frame, a)
         assert 'class="queue-row priority-normal"' in row and 'class="mood mood-positive"' in row
         assert "“Thanks so much, happy to wait!”" in row
@@ -119,9 +120,9 @@ async def test_rows_follow_what_the_waiting_visitor_writes_and_re_sort(client, n
     # A security issue named while waiting: urgent, ahead of the high one.
     await second.say("Someone hacked my account and changed my password!")
     for console in consoles:
-        frame = await receive_until(console, f'id="queue-row-{b}" hx-swap-oob="delete"')
+        frame = await receive_until(console, f'data-remove="queue-row-{b}"')
         assert ROW.findall(frame) == [b]
-        assert 'hx-swap-oob="afterbegin:#queue-rows-general"' in frame
+        assert 'data-after=""' in frame
         assert 'class="queue-row priority-urgent"' in row_html(frame, b)
     assert (await database_sync_to_async(stored)(b))[0] == "urgent"
     assert redis_order() == [b, c, a]
@@ -129,7 +130,7 @@ async def test_rows_follow_what_the_waiting_visitor_writes_and_re_sort(client, n
     # And an angry line after that never lowers urgent to high.
     await second.say("This is ridiculous, USELESS!!!")
     for console in consoles:
-        frame = await receive_until(console, f'id="queue-row-{b}" hx-swap-oob="delete"')
+        frame = await receive_until(console, f'data-remove="queue-row-{b}"')
         assert 'class="queue-row priority-urgent"' in row_html(frame, b)
     assert (await database_sync_to_async(stored)(b))[0] == "urgent"
     assert redis_order() == [b, c, a]
@@ -162,3 +163,50 @@ def test_assigned_but_not_yet_opened_stores_the_mood_and_priority_and_never_requ
     # A second run for the same message (a retried hook) changes nothing and adds nothing.
     assert waiting_message_acknowledge(message=message) is None
     assert redis_order() == []
+
+
+def damage(public_id: str) -> None:
+    """The Redis entry of a waiting chat loses its enqueue time (a bad write, a stray HDEL)."""
+    from agents.waiting_queue import _entry_key
+    from chatsy.redis import redis_client
+
+    assert redis_client().hdel(_entry_key(public_id), "enqueued_ms") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_damaged_waiting_line_never_stops_a_waiting_visitors_message(
+    client, new_visitor, caplog
+):
+    """Review follow-up: the row's update runs on commit in the visitor's message path. A
+    damaged entry in the line (here: missing its enqueue time, in Redis itself) makes the
+    positions broadcast or the Lua re-score fail; the visitor's message is still acknowledged
+    and stored, and the consoles still hear of the row."""
+    general = await database_sync_to_async(general_queue_only)()
+    agent = await database_sync_to_async(AgentFactory)(queues=[general])
+    console = await console_socket(client, agent)
+    first, a = await ask_for_a_human(new_visitor)
+    second, b = await ask_for_a_human(new_visitor)
+    await receive_until(console, f'id="queue-row-{b}"')
+
+    # Another chat's entry is damaged: the re-score works, reading the line back does not.
+    await database_sync_to_async(damage)(a)
+    ack = await second.say("Useless!")
+    assert ack["type"] == "ack"
+    frame = await receive_until(console, f'data-remove="queue-row-{b}"')
+    assert "“Useless!”" in row_html(frame, b)
+    assert (await database_sync_to_async(stored)(b))[:3:2] == ("high", "Useless!")
+
+    # The chat's own entry is damaged: the Lua re-score of its raised priority fails.
+    await database_sync_to_async(damage)(b)
+    hacked = "Someone hacked my account and changed my password!"
+    with caplog.at_level(logging.WARNING, logger="agents.services.waiting_rows"):
+        ack = await second.say(hacked)
+        assert ack["type"] == "ack"
+        frame = await receive_until(console, f"“{hacked}”")
+    assert 'class="queue-row priority-urgent"' in row_html(frame, b)
+    assert (await database_sync_to_async(stored)(b))[:3:2] == ("urgent", hacked)
+    assert "attempt to perform arithmetic" in caplog.text  # the script's own error, logged
+
+    await console.disconnect()
+    for visitor in (first, second):
+        await visitor.close()

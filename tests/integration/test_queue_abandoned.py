@@ -87,7 +87,7 @@ async def test_a_chat_whose_visitor_left_long_ago_is_closed_and_leaves_every_que
     assert await database_sync_to_async(abandoned_notes)(stored) == 1
     assert waiting_ids() == []
     # The console is told row by row: this chat's row is deleted.
-    await receive_until(console, f'id="queue-row-{chat.public_id}" hx-swap-oob="delete"')
+    await receive_until(console, f'data-remove="queue-row-{chat.public_id}"')
     # Not a resolution: the escalation was never taken, never resolved, never rated.
     escalation = await database_sync_to_async(Escalation.objects.get)(conversation=stored)
     assert (escalation.assigned_at, escalation.resolved_at, escalation.outcome) == (None, None, "")

@@ -11,8 +11,8 @@ import threading
 class PausableProxy:
     """Forwards every connection to 127.0.0.1:`target_port`. While cut, the connections stay
     open but no byte crosses either way (each one is counted in `withheld`), and new
-    connections are refused; `restore()` drops the connections that lived through the cut,
-    as a NAT or a Wi-Fi change would, and forwards again."""
+    connections are refused (or stalled, see `cut`); `restore()` drops the connections that
+    lived through the cut, as a NAT or a Wi-Fi change would, and forwards again."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
@@ -20,15 +20,21 @@ class PausableProxy:
         self.port = self.listener.getsockname()[1]
         self.withheld = {"to_server": 0, "to_browser": 0}
         self.refused = 0
+        self._black_hole = False
+        self._stalled: list[socket.socket] = []
         self._flowing = True
         self._closed = False
         self._lock = threading.Lock()
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def cut(self) -> None:
+    def cut(self, *, black_hole: bool = False) -> None:
+        """`black_hole`: new connections are accepted and then stalled, never answered nor
+        closed (`stalled` counts them), as on a network that silently drops packets: the
+        browser's socket stays CONNECTING until someone gives up on it."""
         with self._lock:
             self._flowing = False
+            self._black_hole = black_hole
             self.withheld = {"to_server": 0, "to_browser": 0}
 
     def restore(self) -> None:
@@ -38,10 +44,16 @@ class PausableProxy:
         for pair in stale:
             _close(*pair)
 
+    @property
+    def stalled(self) -> int:
+        with self._lock:
+            return len(self._stalled)
+
     def close(self) -> None:
         self._closed = True
         self.listener.close()
         self.restore()
+        _close(*self._stalled)  # kept open across restore(): only the browser may give up
 
     def _accept(self) -> None:
         while not self._closed:
@@ -51,6 +63,9 @@ class PausableProxy:
                 return
             with self._lock:
                 flowing = self._flowing
+                if not flowing and self._black_hole:
+                    self._stalled.append(browser)
+                    continue
             if not flowing:
                 self.refused += 1
                 browser.close()
