@@ -227,14 +227,20 @@
     list.insertBefore(row, below || null);
   }
 
-  // Claims ("Take over" on a row, "Take next") are sent from #chat-panes, which is never
-  // swapped: htmx resolves a response's out-of-band targets within the requesting element's
-  // tree, and the socket's push of the same claim usually replaces the clicked row or summary
-  // before the answer arrives (the new tab would then have nowhere to go).
+  // Claims ("Take over" on a row, "Take next") and a pane's answer-less posts (one-click
+  // Resolve) are sent from #chat-panes, which is never swapped: htmx resolves a response's
+  // out-of-band targets within the requesting element's tree, and the socket's push of the
+  // same claim or resolve usually replaces the clicked row or removes the pane before the
+  // answer arrives (the new tab, or the toast, would then have nowhere to go).
+  function sentFromPanes(button) {
+    if (!button.closest) return false;
+    if (button.closest('#queue-panel')) return true;
+    return !!button.closest('.chat-pane') && button.getAttribute('hx-swap') === 'none';
+  }
   document.addEventListener('htmx:confirm', function (e) {
     var button = e.detail.elt;
     var source = document.getElementById('chat-panes');
-    if (e.detail.verb !== 'post' || !source || !button.closest || !button.closest('#queue-panel')) return;
+    if (e.detail.verb !== 'post' || !source || !sentFromPanes(button)) return;
     e.preventDefault();
     htmx.ajax('POST', e.detail.path, { source: source, swap: 'none' });
   });

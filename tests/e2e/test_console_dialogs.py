@@ -237,3 +237,30 @@ def test_a_pushed_row_whose_anchor_is_gone_goes_where_its_cursor_sorts(browser, 
         expect(page.locator(f"#{c} .customer")).to_have_text("Redrawn")
         assert rows.evaluate_all("rows => rows.map(r => r.id)") == [a, c]
         assert page.evaluate("window.__htmxErrors") == []
+
+
+def test_one_click_resolve_confirms_though_the_socket_closed_the_pane_first(browser, demo):
+    """The socket's push of the resolve usually removes the pane before the HTTP answer lands:
+    the answer's toast must still find #toasts (htmx looks for out-of-band targets in the
+    requesting button's tree, which by then is detached). The answer is held here until the
+    push has removed the pane, so the race goes the bad way every time."""
+    held, _ = one_held_one_waiting()
+    answers = []
+
+    def hold_answer(route):
+        answers.append((route, route.fetch()))  # the server resolves now; the answer waits
+
+    with console_page(browser, demo, RECORD_HTMX_ERRORS) as page:
+        pane = page.locator(f"#chat-{held.public_id}")
+        expect(pane).to_be_visible()
+        page.route(f"**/console/chats/{held.public_id}/resolve/", hold_answer)
+        pane.get_by_role("button", name="Resolve", exact=True).click()
+
+        expect(pane).to_have_count(0)  # the socket's push came first
+        assert len(answers) == 1
+        route, response = answers[0]
+        route.fulfill(response=response)
+
+        expect(page.locator("#toasts")).to_contain_text("Resolved")
+        assert Conversation.objects.get(pk=held.pk).status == Conversation.Status.RESOLVED
+        assert page.evaluate("window.__htmxErrors") == []
