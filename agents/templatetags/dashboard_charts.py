@@ -167,7 +167,7 @@ def heatmap_chart(page: Dashboard) -> SafeString:
             parts.append(
                 f'<rect x="{left + hour * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
                 f'fill="#2f6fde" fill-opacity="{opacity:.2f}"><title>{weekday} '
-                f"{hour:02d}:00–{hour:02d}:59: {count} escalations</title></rect>"
+                f"{hour:02d}:00–{hour:02d}:59: {count} escalation{'' if count == 1 else 's'}</title></rect>"
             )
             if count:
                 ink = "#fff" if opacity > 0.55 else "#101828"
