@@ -153,6 +153,8 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-updated"]),
             models.Index(fields=["-updated"]),
             models.Index(fields=["status", "queue", "enqueued_at"]),
+            # The dashboard's periods (agents.selectors.metrics).
+            models.Index(fields=["created"], name="conversation_created"),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +205,8 @@ class Message(models.Model):
             ),
         ]
         indexes = [
+            # The dashboard's offers and abandoned waits: one sender's messages in a period.
+            models.Index(fields=["sender", "created"], name="message_sender_created"),
             models.Index(
                 fields=["bot_turn_due"],
                 condition=models.Q(bot_turn_due__isnull=False),
