@@ -207,6 +207,8 @@ class Message(models.Model):
         indexes = [
             # The dashboard's offers and abandoned waits: one sender's messages in a period.
             models.Index(fields=["sender", "created"], name="message_sender_created"),
+            # "Did the visitor write?" per conversation, from the index alone.
+            models.Index(fields=["conversation", "sender"], name="message_conversation_sender"),
             models.Index(
                 fields=["bot_turn_due"],
                 condition=models.Q(bot_turn_due__isnull=False),

@@ -212,10 +212,16 @@ def _in_period(queryset: QuerySet, filters: MetricsFilters) -> QuerySet:
 # --- one period ----------------------------------------------------------------------------
 
 
-def period_metrics(*, filters: MetricsFilters) -> PeriodMetrics:
-    """Every metric of the period: six aggregate queries whatever the volume."""
-    conversations = _conversation_counts(filters)
+def period_metrics(*, filters: MetricsFilters, extras: bool = True) -> PeriodMetrics:
+    """Every metric of the period: six aggregate queries whatever the volume. Without
+    `extras`, the KPIs alone (two queries; bot resolution, offers, tickets, transfers and
+    abandoned waits stay 0): what a trend against the previous period needs."""
+    conversations = _conversation_counts(filters, extras=extras)
     escalations = _escalation_counts(filters)
+    if not extras:
+        return PeriodMetrics(
+            filters=filters, **conversations, **escalations, offers=0, offers_accepted=0
+        )
     offers = _offer_counts(filters)
     tickets = _in_period(Ticket.objects.all(), filters)
     by_kind = dict(tickets.values_list("kind").annotate(n=Count("pk")).order_by())
@@ -235,24 +241,21 @@ def period_metrics(*, filters: MetricsFilters) -> PeriodMetrics:
     )
 
 
-def _conversation_counts(filters: MetricsFilters) -> dict[str, int]:
+def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, int]:
     visitor_wrote = Exists(
         Message.objects.filter(conversation=OuterRef("pk"), sender=Message.Sender.CUSTOMER)
     )
     escalated = Exists(_escalations_of_conversation(filters))
-    any_escalation = Exists(Escalation.objects.filter(conversation=OuterRef("pk")))
-    any_ticket = Exists(Ticket.objects.filter(conversation=OuterRef("pk")))
-    row = (
-        _conversations_in(filters)
-        .annotate(wrote=visitor_wrote)
-        .filter(wrote=True)
-        .aggregate(
-            conversations=Count("pk"),
-            escalated_conversations=Count("pk", filter=escalated),
-            bot_resolved=Count("pk", filter=~any_escalation & ~any_ticket),
-        )
-    )
-    return {**row, "bot_conversations": row["conversations"]}
+    counts = {
+        "conversations": Count("pk"),
+        "escalated_conversations": Count("pk", filter=escalated),
+    }
+    if extras:
+        any_escalation = Exists(Escalation.objects.filter(conversation=OuterRef("pk")))
+        any_ticket = Exists(Ticket.objects.filter(conversation=OuterRef("pk")))
+        counts["bot_resolved"] = Count("pk", filter=~any_escalation & ~any_ticket)
+    row = _conversations_in(filters).filter(visitor_wrote).aggregate(**counts)
+    return {"bot_resolved": 0, **row, "bot_conversations": row["conversations"]}
 
 
 class SecondsBetween(Func):
