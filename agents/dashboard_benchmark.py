@@ -81,11 +81,10 @@ def seed(count: int):
         Queue.objects.get_or_create(slug=slug, defaults={"name": slug.title()})
     # Benchmark data carries its own timestamps: lift auto_now_add for this process only.
     for model in (Conversation, Escalation, Ticket, Note):
-        model._meta.get_field("created").auto_now_add = False  # type: ignore[attr-defined]
+        model._meta.get_field("created").auto_now_add = False
     site = Site.objects.create(key="dash-bench", name="Bench")
     rng = random.Random(15)
     now = timezone.now()
-    weights = [w for *_, w in CATEGORIES]
     started = time.perf_counter()
     for first in range(0, count, BATCH):
         size = min(BATCH, count - first)
@@ -116,7 +115,12 @@ def seed(count: int):
                     tickets.append(_ticket(conversation, at, kind))
                 if rng.random() < 0.04:
                     notes.append(
-                        Note(conversation=conversation, kind="transfer", body="To billing", created=at)
+                        Note(
+                            conversation=conversation,
+                            kind="transfer",
+                            body="To billing",
+                            created=at,
+                        )
                     )
             elif rng.random() < 0.02:
                 tickets.append(_ticket(conversation, at, "after_hours"))
@@ -126,7 +130,9 @@ def seed(count: int):
         Note.objects.bulk_create(notes)
         done = first + size
         rate = done / (time.perf_counter() - started)
-        print(f"\rseeding {done:>9,} / {count:,} conversations  ({rate:,.0f}/s)", end="", flush=True)
+        print(
+            f"\rseeding {done:>9,} / {count:,} conversations  ({rate:,.0f}/s)", end="", flush=True
+        )
     print()
     _analyze()  # fresh planner statistics, as a live database has
     from django.contrib.auth import get_user_model
@@ -200,13 +206,26 @@ def measure(client, renders: int) -> None:
     cases = [
         ("supervisor page (baseline)", "/console/supervisor/"),
         ("dashboard, last 30 days", "/console/dashboard/"),
-        ("dashboard, 7 days, billing", f"/console/dashboard/?{week}&queue=billing&category=billing_dispute"),
-        ("dashboard, 90 days", f"/console/dashboard/?start={today - timedelta(days=89)}&end={today}"),
+        (
+            "dashboard, 7 days, billing",
+            f"/console/dashboard/?{week}&queue=billing&category=billing_dispute",
+        ),
+        (
+            "dashboard, 90 days",
+            f"/console/dashboard/?start={today - timedelta(days=89)}&end={today}",
+        ),
     ]
     for name, url in cases:
         median, worst = _median_ms(client, url, renders)
-        verdict = "" if "baseline" in name else ("  ✓ ≤ 300 ms" if median <= TARGET_MS else "  ✗ > 300 ms")
-        print(f"{name:<30} median {median:7.1f} ms   max {worst:7.1f} ms   ({renders} renders){verdict}")
+        verdict = (
+            ""
+            if "baseline" in name
+            else ("  ✓ ≤ 300 ms" if median <= TARGET_MS else "  ✗ > 300 ms")
+        )
+        print(
+            f"{name:<30} median {median:7.1f} ms   max {worst:7.1f} ms"
+            f"   ({renders} renders){verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import Any
 
 from agents.metrics_math import TIME_TO_HUMAN_EDGES, neutralise_csv_cell
 from agents.selectors.dashboard import Dashboard, handoff_comments, top_reasons
@@ -25,12 +26,20 @@ def bucket_label(index: int) -> str:
     return f"{fmt(lower)}–{fmt(upper)}"
 
 
-def table_rows(dashboard: Dashboard, table: str) -> list[list[object]]:
+def table_rows(dashboard: Dashboard, table: str) -> list[list[Any]]:
     """Header row first. `reasons` and `comments` are whole here (the page shows the top)."""
     metrics = dashboard.current
     if table == "kpis":
         return [["kpi", "value", "previous", "unit", "target", "band", "trend"]] + [
-            [k.label, _number(k.value), _number(k.previous), k.unit, k.target.text, k.band, k.trend.direction]
+            [
+                k.label,
+                _number(k.value),
+                _number(k.previous),
+                k.unit,
+                k.target.text,
+                k.band,
+                k.trend.direction,
+            ]
             for k in dashboard.kpis
         ]
     if table == "metrics":
@@ -53,13 +62,30 @@ def table_rows(dashboard: Dashboard, table: str) -> list[list[object]]:
             for (weekday, hour), count in sorted(dashboard.heatmap.items())
         ]
     if table == "reasons":
-        return [["category", "rule", "escalations", "reviewed", "appropriate_pct", "could_ai_have_handled"]] + [
-            [r.category, r.rule, r.count, r.reviewed, _number(_pct(r.appropriate_rate), 1), r.could_ai_have_handled]
+        return [
+            [
+                "category",
+                "rule",
+                "escalations",
+                "reviewed",
+                "appropriate_pct",
+                "could_ai_have_handled",
+            ]
+        ] + [
+            [
+                r.category,
+                r.rule,
+                r.count,
+                r.reviewed,
+                _number(_pct(r.appropriate_rate), 1),
+                r.could_ai_have_handled,
+            ]
             for r in top_reasons(filters=dashboard.filters, limit=None)
         ]
     if table == "comments":
-        return [["resolved_at", "category", "handoff_rating", "comment"]] + [
-            [c.created.isoformat() if c.created else "", c.category, c.rating or "", c.text]  # type: ignore[attr-defined]
+        header: list[Any] = ["resolved_at", "category", "handoff_rating", "comment"]
+        return [header] + [
+            [c.created.isoformat() if c.created else "", c.category, c.rating or "", c.text]
             for c in handoff_comments(filters=dashboard.filters, limit=None)
         ]
     raise ValueError(f"unknown table {table!r}")
@@ -69,9 +95,9 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
-def metric_rows(dashboard: Dashboard) -> list[list[object]]:
+def metric_rows(dashboard: Dashboard) -> list[list[Any]]:
     m = dashboard.current
-    rows: list[list[object]] = [
+    rows: list[list[Any]] = [
         ["conversations_with_visitor_message", m.conversations],
         ["escalated_conversations", m.escalated_conversations],
         ["escalation_rate", _number(m.escalation_rate)],

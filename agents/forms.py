@@ -127,9 +127,14 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, choices: dict[str, list[tuple[str, str]]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["queue"].choices = [("", "All queues"), *choices["queues"]]
-        self.fields["plan"].choices = [("", "All plans"), *choices["plans"]]
-        self.fields["category"].choices = [("", "All categories"), *choices["categories"]]
+        for name, everything in (
+            ("queue", "queues"),
+            ("plan", "plans"),
+            ("category", "categories"),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", f"All {everything}"), *choices[everything]]
 
     def clean_time_zone(self) -> str:
         from chatsy.timezones import zone_named

@@ -213,7 +213,7 @@ class Message(models.Model):
                 fields=["bot_turn_due"],
                 condition=models.Q(bot_turn_due__isnull=False),
                 name="message_bot_turn_due",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -195,7 +195,9 @@ def metrics_conversation(
         )
         Ticket.objects.filter(pk=ticket.pk).update(created=at + timedelta(minutes=5))
     for _ in range(transfers):
-        note = Note.objects.create(conversation=conversation, kind=Note.Kind.TRANSFER, body="To billing")
+        note = Note.objects.create(
+            conversation=conversation, kind=Note.Kind.TRANSFER, body="To billing"
+        )
         Note.objects.filter(pk=note.pk).update(created=at + timedelta(minutes=3))
     if abandoned:
         seq += 1

@@ -55,7 +55,7 @@ class ReasonRow:
 
 @dataclass(frozen=True)
 class Comment:
-    created: object
+    created: datetime | None  # resolved_at
     category: str
     rating: int | None
     text: str
@@ -89,7 +89,9 @@ TARGETS = {
 
 
 def _kpis(current: PeriodMetrics, previous: PeriodMetrics) -> list[Kpi]:
-    def kpi(key: str, label: str, read: Callable[[PeriodMetrics], float | None], unit: str, detail: str) -> Kpi:
+    def kpi(
+        key: str, label: str, read: Callable[[PeriodMetrics], float | None], unit: str, detail: str
+    ) -> Kpi:
         return Kpi(key, label, read(current), read(previous), unit, TARGETS[key], detail)
 
     under = current.under_two_minutes_share
@@ -114,7 +116,8 @@ def _kpis(current: PeriodMetrics, previous: PeriodMetrics) -> list[Kpi]:
             "Escalation resolution",
             lambda m: m.resolution_rate,
             "%",
-            f"{current.resolved} of {current.finished} finished · {current.open_escalations} still open",
+            f"{current.resolved} of {current.finished} finished"
+            f" · {current.open_escalations} still open",
         ),
         kpi(
             "time_to_human",
@@ -169,12 +172,14 @@ class QuarterHour(Func):
     output_field = IntegerField()
     template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 900) AS INTEGER)"
 
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.get_source_expressions()[0])
         return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / 900)", params
 
 
-def _when(filters: MetricsFilters) -> tuple[dict[tuple[date, str], int], dict[tuple[int, int], int]]:
+def _when(
+    filters: MetricsFilters,
+) -> tuple[dict[tuple[date, str], int], dict[tuple[int, int], int]]:
     """Escalations per (local day, category) and per (ISO weekday, local hour): one grouped
     query by quarter hour, folded into the zone (at most 96 groups a day per category)."""
     rows = (
@@ -209,7 +214,9 @@ def top_reasons(*, filters: MetricsFilters, limit: int | None = TOP_REASONS) -> 
     return [ReasonRow(**row) for row in (rows[:limit] if limit else rows)]
 
 
-def handoff_comments(*, filters: MetricsFilters, limit: int | None = RECENT_COMMENTS) -> list[Comment]:
+def handoff_comments(
+    *, filters: MetricsFilters, limit: int | None = RECENT_COMMENTS
+) -> list[Comment]:
     rows = (
         escalations_in(filters)
         .exclude(handoff_comment="")

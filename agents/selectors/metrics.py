@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
@@ -241,7 +242,7 @@ def period_metrics(*, filters: MetricsFilters, extras: bool = True) -> PeriodMet
     )
 
 
-def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, int]:
+def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, Any]:
     visitor_wrote = Exists(
         Message.objects.filter(conversation=OuterRef("pk"), sender=Message.Sender.CUSTOMER)
     )
@@ -270,13 +271,13 @@ class SecondsBetween(Func):
     def __init__(self, start: str, end: str) -> None:
         super().__init__(F(end), F(start))
 
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sqlite(self, compiler, connection, **extra_context):
         end, start = (compiler.compile(e) for e in self.get_source_expressions())
         sql = f"((julianday({end[0]}) - julianday({start[0]})) * 86400.0)"
         return sql, (*end[1], *start[1])
 
 
-def _escalation_counts(filters: MetricsFilters) -> dict[str, object]:
+def _escalation_counts(filters: MetricsFilters) -> dict[str, Any]:
     """Counts, the time-to-human buckets and the CSAT scores in one aggregate."""
     buckets = {}
     for index, lower in enumerate(TIME_TO_HUMAN_EDGES):
@@ -319,7 +320,7 @@ def _escalation_counts(filters: MetricsFilters) -> dict[str, object]:
     }
 
 
-def _offer_counts(filters: MetricsFilters) -> dict[str, int]:
+def _offer_counts(filters: MetricsFilters) -> dict[str, Any]:
     """The bot's offers of a person: visitor messages whose stored decision offered one; an
     offer is accepted when the conversation was escalated at or after it."""
     offers = _in_period(
@@ -333,6 +334,4 @@ def _offer_counts(filters: MetricsFilters) -> dict[str, int]:
             conversation=OuterRef("conversation"), created__gte=OuterRef("created")
         )
     )
-    return offers.aggregate(
-        offers=Count("pk"), offers_accepted=Count("pk", filter=escalated_after)
-    )
+    return offers.aggregate(offers=Count("pk"), offers_accepted=Count("pk", filter=escalated_after))

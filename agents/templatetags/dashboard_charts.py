@@ -48,7 +48,8 @@ def _patterns() -> str:
 def series_patterns() -> SafeString:
     """The <defs> every chart's fills point at: once per page, in a zero-size SVG."""
     return mark_safe(  # noqa: S308 — constants only
-        f'<svg width="0" height="0" aria-hidden="true" class="defs"><defs>{_patterns()}</defs></svg>'
+        '<svg width="0" height="0" aria-hidden="true" class="defs">'
+        f"<defs>{_patterns()}</defs></svg>"
     )
 
 
@@ -56,7 +57,8 @@ def series_patterns() -> SafeString:
 def series_swatch(index: int) -> SafeString:
     return format_html(
         '<svg width="14" height="14" aria-hidden="true" class="swatch">'
-        '<rect width="14" height="14" fill="url(#series-{})" stroke="#555" stroke-width=".5"/></svg>',
+        '<rect width="14" height="14" fill="url(#series-{})" stroke="#555" stroke-width=".5"/>'
+        "</svg>",
         index % len(COLOURS),
     )
 
@@ -86,7 +88,7 @@ def escalations_per_day_chart(page: Dashboard) -> SafeString:
     ]
     label_every = max(1, len(days) // 10)
     for i, (day, total) in enumerate(zip(days, totals, strict=True)):
-        x, y = left + i * bar_w, top + plot_h
+        x, y = left + i * bar_w, float(top + plot_h)
         for index, category in enumerate(page.categories):
             count = page.per_day.get((day, category), 0)
             if not count:
@@ -160,14 +162,18 @@ def heatmap_chart(page: Dashboard) -> SafeString:
     ]
     for row, weekday in enumerate(WEEKDAYS, start=1):
         y = top + (row - 1) * cell
-        parts.append(f'<text x="{left - 4}" y="{y + cell / 2 + 4}" text-anchor="end" class="axis">{weekday}</text>')
+        parts.append(
+            f'<text x="{left - 4}" y="{y + cell / 2 + 4}" text-anchor="end" class="axis">'
+            f"{weekday}</text>"
+        )
         for hour in range(24):
             count = page.heatmap.get((row, hour), 0)
             opacity = 0.06 if not count else 0.2 + 0.8 * count / peak
             parts.append(
                 f'<rect x="{left + hour * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
                 f'fill="#2f6fde" fill-opacity="{opacity:.2f}"><title>{weekday} '
-                f"{hour:02d}:00–{hour:02d}:59: {count} escalation{'' if count == 1 else 's'}</title></rect>"
+                f"{hour:02d}:00–{hour:02d}:59: {count} escalation{'' if count == 1 else 's'}"
+                "</title></rect>"
             )
             if count:
                 ink = "#fff" if opacity > 0.55 else "#101828"
@@ -175,7 +181,9 @@ def heatmap_chart(page: Dashboard) -> SafeString:
                     f'<text x="{left + hour * cell + (cell - 2) / 2}" y="{y + cell / 2 + 3}" '
                     f'text-anchor="middle" class="value" fill="{ink}">{count}</text>'
                 )
-    return _svg(left + 24 * cell + 4, top + 7 * cell + 4, "Escalations by weekday and hour", "".join(parts))
+    return _svg(
+        left + 24 * cell + 4, top + 7 * cell + 4, "Escalations by weekday and hour", "".join(parts)
+    )
 
 
 def _kpi_number(value: float | None, unit: str) -> str:

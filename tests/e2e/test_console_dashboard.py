@@ -35,7 +35,9 @@ def supervisor(transactional_db, live_url):
                 "appropriate": i % 6 != 0,
                 "could_ai_have_handled": i % 6 == 0,
                 "handoff_quality": 3 + i % 3,
-                "handoff_comment": "Clear summary, the order number was there." if i % 9 == 0 else "",
+                "handoff_comment": "Clear summary, the order number was there."
+                if i % 9 == 0
+                else "",
                 "csat_score": 2 + i % 4,
             }
         metrics_conversation(
@@ -62,7 +64,9 @@ def test_the_dashboard_renders_and_filters_without_a_reload(browser, supervisor)
     expect(page).to_have_url(re.compile(r"/console/dashboard/$"))
     expect(page.locator("#kpi-escalation_rate .kpi-value")).to_contain_text("%")
     expect(page.locator("#kpi-escalation_rate .kpi-band")).to_contain_text("Target")
-    expect(page.locator("svg[aria-label='Escalations per day by category'] rect")).not_to_have_count(0)
+    expect(
+        page.locator("svg[aria-label='Escalations per day by category'] rect")
+    ).not_to_have_count(0)
     expect(page.locator("table.reasons tbody tr").first).to_be_visible()
     screenshot(page, "dashboard.png")
 
@@ -76,7 +80,9 @@ def test_the_dashboard_renders_and_filters_without_a_reload(browser, supervisor)
     expect(page.locator("table.reasons tbody tr td").first).to_have_text("billing_dispute")
     assert page.evaluate("window.stillHere === true")
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, storage_state=context.storage_state()
+    )
     mobile = phone.new_page()
     mobile.goto(base + "/console/dashboard/")
     expect(mobile.locator("#kpi-csat")).to_be_visible()

@@ -32,8 +32,9 @@ def week():
         at=at(1),
         plan=gold,
         escalation=billing
-        | {"reply_after": 30, "outcome": "resolved", "appropriate": True, "could_ai_have_handled": False,
-           "handoff_quality": 4, "handoff_comment": "Good summary", "csat_score": 5},
+        | {"reply_after": 30, "outcome": "resolved", "appropriate": True,
+           "could_ai_have_handled": False, "handoff_quality": 4,
+           "handoff_comment": "Good summary", "csat_score": 5},
     )  # fmt: skip
     metrics_conversation(  # c2
         at=at(2),
@@ -98,7 +99,11 @@ def test_every_metric_on_the_fixture(week):
 def test_the_filters_narrow_every_metric(week):
     billing = period_metrics(filters=MetricsFilters(**{**vars(WEEK), "queue": "billing"}))
     # The denominator stays every conversation: 2 of 9 escalated to billing (c1, c4).
-    assert (billing.conversations, billing.escalated_conversations, billing.escalations) == (9, 2, 2)
+    assert (billing.conversations, billing.escalated_conversations, billing.escalations) == (
+        9,
+        2,
+        2,
+    )
     assert (billing.transfers, billing.alternatives_chosen) == (1, {"callback": 1})
     low = period_metrics(filters=MetricsFilters(**{**vars(WEEK), "category": "low_confidence"}))
     assert (low.escalations, low.resolved, low.reviewed) == (1, 1, 0)
@@ -141,7 +146,12 @@ def test_an_escalation_at_23_30_utc_is_the_next_day_in_berlin():
     assert period_metrics(filters=berlin_day).escalations == 1
     assert dashboard_page(filters=berlin_day).per_day == {(date(2026, 6, 8), "human_request"): 1}
     assert dashboard_page(filters=berlin_day).heatmap == {(1, 1): 1}  # Monday, 01:00–01:59
-    assert period_metrics(filters=MetricsFilters(**{**vars(utc_day), "time_zone": "Europe/Berlin"})).escalations == 0
+    assert (
+        period_metrics(
+            filters=MetricsFilters(**{**vars(utc_day), "time_zone": "Europe/Berlin"})
+        ).escalations
+        == 0
+    )
 
 
 def test_a_dst_week_in_new_york_counts_by_local_days():
@@ -152,13 +162,19 @@ def test_a_dst_week_in_new_york_counts_by_local_days():
     metrics_conversation(at=at(9, 3, 29, month=3), escalation={"after": 60})  # Sun 23:30 EDT
     sunday = MetricsFilters(start=date(2026, 3, 8), end=date(2026, 3, 8), time_zone=zone)
     start, end = sunday.bounds()
-    assert (start, end) == (datetime(2026, 3, 8, 5, tzinfo=UTC), datetime(2026, 3, 9, 4, tzinfo=UTC))
+    assert (start, end) == (
+        datetime(2026, 3, 8, 5, tzinfo=UTC),
+        datetime(2026, 3, 9, 4, tzinfo=UTC),
+    )
     page = dashboard_page(filters=sunday)
     assert page.current.escalations == 2
     assert page.heatmap == {(7, 3): 1, (7, 23): 1}  # the hour after the jump is 03:00
     week = MetricsFilters(start=date(2026, 3, 2), end=date(2026, 3, 8), time_zone=zone)
     per_day = dashboard_page(filters=week).per_day
-    assert per_day == {(date(2026, 3, 7), "human_request"): 1, (date(2026, 3, 8), "human_request"): 2}
+    assert per_day == {
+        (date(2026, 3, 7), "human_request"): 1,
+        (date(2026, 3, 8), "human_request"): 2,
+    }
 
 
 def test_the_default_period_is_the_last_30_days_in_the_zone():
