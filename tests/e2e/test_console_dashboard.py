@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_console_handoff import log_in
 from tests.factories import AgentFactory, QueueFactory, metrics_conversation
 
 pytestmark = pytest.mark.e2e
@@ -47,19 +48,11 @@ def supervisor(transactional_db, live_url):
     return live_url, agent
 
 
-def log_in(page, base: str) -> None:
-    page.goto(base + "/console/login/")
-    page.locator("#id_username").fill("boss")
-    page.locator("#id_password").fill("pw-for-tests")
-    page.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/console/$"))
-
-
 def test_the_dashboard_renders_and_filters_without_a_reload(browser, supervisor):
     base, _ = supervisor
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
-    log_in(page, base)
+    log_in(page, base, "boss", "pw-for-tests")
     page.get_by_role("link", name="Dashboard").click()
     expect(page).to_have_url(re.compile(r"/console/dashboard/$"))
     expect(page.locator("#kpi-escalation_rate .kpi-value")).to_contain_text("%")
