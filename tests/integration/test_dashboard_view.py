@@ -4,7 +4,9 @@ CSV export of every table, and a query count that does not grow with the convers
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -143,3 +145,23 @@ def test_the_query_count_does_not_grow_with_the_conversations(
         page = client.get(URL + WEEK).content.decode()
     assert len(at_fifty) == len(at_five) <= 25
     assert "of 50 conversations" in page  # the 45 new ones were counted
+
+
+def test_could_the_ai_have_handled_it_links_to_those_escalations_in_the_admin(client):
+    boss = AgentFactory(is_supervisor=True, user__is_superuser=True)
+    for could in (True, True, False):
+        metrics_conversation(
+            at=datetime(2026, 6, 2, tzinfo=UTC),
+            escalation={"category": "technical", "rule": "tech", "could_ai_have_handled": could},
+        )
+    metrics_conversation(  # another period: not listed
+        at=datetime(2026, 5, 2, tzinfo=UTC),
+        escalation={"category": "technical", "rule": "tech", "could_ai_have_handled": True},
+    )
+    client.force_login(boss.user)
+    page = client.get(URL + WEEK).content.decode()
+    link = re.search(r'href="(/admin/escalation/escalation/\?[^"]+)">2 conversations<', page)
+    assert link is not None
+    listing = client.get(html.unescape(link.group(1)))
+    assert listing.status_code == 200
+    assert "2 escalations" in listing.content.decode()  # the admin's result count
