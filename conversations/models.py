@@ -205,9 +205,12 @@ class Message(models.Model):
             ),
         ]
         indexes = [
-            # The dashboard's offers and abandoned waits: one sender's messages in a period.
-            models.Index(fields=["sender", "created"], name="message_sender_created"),
-            # "Did the visitor write?" per conversation, from the index alone.
+            # The dashboard's offers and abandoned waits (one sender's messages in a period),
+            # and its set of conversations the visitor wrote in, from the index alone.
+            models.Index(
+                fields=["sender", "created", "conversation"], name="message_sender_created_conv"
+            ),
+            # A conversation's visitor messages (the bot's turn, the summary, the agent's card).
             models.Index(fields=["conversation", "sender"], name="message_conversation_sender"),
             models.Index(
                 fields=["bot_turn_due"],
