@@ -106,6 +106,7 @@ def seed(count: int):
                 Message(
                     conversation=conversation, seq=1, sender="customer", body="Where is my order?",
                     created=at, metadata={"decision": {"action": action}},
+                    decision_action=action,
                 )
             )  # fmt: skip
             if rng.random() < 0.28:

@@ -180,6 +180,10 @@ class Message(models.Model):
     created = models.DateTimeField(default=timezone.now)
     # Confidence, sources, escalation signals and the engine's decision.
     metadata = models.JSONField(default=dict, blank=True)
+    # On a visitor message: metadata.decision.action, copied when the bot's turn settles
+    # (message_settle_turn), so the dashboard counts the bot's offers of a person from an
+    # index instead of reading every message's JSON.
+    decision_action = models.CharField(max_length=32, blank=True, default="")
     # On the bot's answer: the seq of the visitor message it answers. Unique, so a turn run
     # twice (the reconciler racing a slow original) stores one answer.
     reply_to = models.PositiveIntegerField(null=True, blank=True)
@@ -210,6 +214,8 @@ class Message(models.Model):
             models.Index(
                 fields=["sender", "created", "conversation"], name="message_sender_created_conv"
             ),
+            # The dashboard's offers: the messages of one decision in a period.
+            models.Index(fields=["decision_action", "created"], name="message_decision_created"),
             # A conversation's visitor messages (the bot's turn, the summary, the agent's card).
             models.Index(fields=["conversation", "sender"], name="message_conversation_sender"),
             models.Index(

@@ -315,16 +315,19 @@ def _sentiment(body: str) -> float:
 
 def message_settle_turn(*, message: Message, **values: object) -> bool:
     """The bot's turn for a visitor message is over (answered, or handed to a person): merge
-    its decision into the message's metadata and clear the turn's deadline, in one UPDATE that
-    only the first run of the turn wins (the decision is stored once). False for later runs."""
+    its decision into the message's metadata (its action also into `decision_action`, which
+    the dashboard counts) and clear the turn's deadline, in one UPDATE that only the first run
+    of the turn wins (the decision is stored once). False for later runs."""
     metadata = {**message.metadata, **values}
+    decision = metadata.get("decision")
+    action = str(decision.get("action") or "") if isinstance(decision, dict) else ""
     settled = (
         Message.objects.filter(pk=message.pk)
         .exclude(metadata__has_key="decision")
-        .update(metadata=metadata, bot_turn_due=None)
+        .update(metadata=metadata, decision_action=action, bot_turn_due=None)
     )
     if settled:
-        message.metadata, message.bot_turn_due = metadata, None
+        message.metadata, message.decision_action, message.bot_turn_due = metadata, action, None
     return settled == 1
 
 

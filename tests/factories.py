@@ -178,7 +178,7 @@ def metrics_conversation(
         metadata = {"decision": {"action": "offer" if offer else "respond"}}
         Message.objects.create(
             conversation=conversation, seq=seq, sender="customer", body="Hi", created=at,
-            metadata=metadata,
+            metadata=metadata, decision_action=metadata["decision"]["action"],
         )  # fmt: skip
     if escalation is not None:
         fields = dict(escalation)

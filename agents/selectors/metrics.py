@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -377,31 +376,12 @@ def _escalation_counts(filters: MetricsFilters) -> dict[str, Any]:
     }
 
 
-class DecisionAction(Func):
-    """A message's stored decision's action as text (`metadata.decision.action`), read with
-    one JSON call per row (Django's key lookup on SQLite parses the JSON three times)."""
-
-    output_field = CharField()
-
-    def __init__(self) -> None:
-        super().__init__(F("metadata"))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"({sql} #>> '{{decision,action}}')", params
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"JSON_EXTRACT({sql}, '$.decision.action')", params
-
-
 def _offer_counts(filters: MetricsFilters) -> dict[str, Any]:
-    """The bot's offers of a person: visitor messages whose stored decision offered one; an
-    offer is accepted when the conversation was escalated at or after it."""
+    """The bot's offers of a person: visitor messages whose stored decision offered one
+    (`Message.decision_action`, the copy of `metadata.decision.action`); an offer is accepted
+    when the conversation was escalated at or after it."""
     offers = _in_period(
-        Message.objects.alias(action=DecisionAction()).filter(
-            sender=Message.Sender.CUSTOMER, action__in=OFFER_ACTIONS
-        ),
+        Message.objects.filter(sender=Message.Sender.CUSTOMER, decision_action__in=OFFER_ACTIONS),
         filters,
     )
     escalated_after = Exists(
