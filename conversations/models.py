@@ -214,8 +214,10 @@ class Message(models.Model):
             models.Index(
                 fields=["sender", "created", "conversation"], name="message_sender_created_conv"
             ),
-            # The dashboard's offers: the messages of one decision in a period.
-            models.Index(fields=["decision_action", "created"], name="message_decision_created"),
+            # The dashboard's offers: visitor messages of one decision in a period.
+            models.Index(
+                fields=["sender", "decision_action", "created"], name="message_decision_created"
+            ),
             # A conversation's visitor messages (the bot's turn, the summary, the agent's card).
             models.Index(fields=["conversation", "sender"], name="message_conversation_sender"),
             models.Index(

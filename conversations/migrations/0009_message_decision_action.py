@@ -27,6 +27,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(decision_action_backfill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='message',
-            index=models.Index(fields=['decision_action', 'created'], name='message_decision_created'),
+            index=models.Index(fields=['sender', 'decision_action', 'created'], name='message_decision_created'),
         ),
     ]
