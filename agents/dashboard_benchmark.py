@@ -69,6 +69,7 @@ def main() -> None:
 def seed(count: int):
     """The rows, bulk-inserted in batches (with a progress line); returns a logged-in client."""
     from django.core.management import call_command
+    from django.db.models import F
     from django.test import Client
     from django.utils import timezone
 
@@ -126,6 +127,10 @@ def seed(count: int):
             elif rng.random() < 0.02:
                 tickets.append(_ticket(conversation, at, "after_hours"))
         Message.objects.bulk_create(messages)
+        # As conversations.services stamps it with the first visitor message.
+        Conversation.objects.filter(pk__in=[m.conversation_id for m in messages]).update(
+            first_visitor_message_at=F("created")
+        )
         Escalation.objects.bulk_create(escalations)
         Ticket.objects.bulk_create(tickets)
         Note.objects.bulk_create(notes)

@@ -144,6 +144,9 @@ class Conversation(models.Model):
     # conditional UPDATE, so managers hear once per wait however often the sweep runs.
     checkin_sent_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
+    # When the visitor first wrote (set with the message's seq, in the same UPDATE): the
+    # dashboard's conversations are those with a visitor message, read from an index.
+    first_visitor_message_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -153,8 +156,10 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-updated"]),
             models.Index(fields=["-updated"]),
             models.Index(fields=["status", "queue", "enqueued_at"]),
-            # The dashboard's periods (agents.selectors.metrics).
-            models.Index(fields=["created"], name="conversation_created"),
+            # The dashboard's periods (agents.selectors.metrics), from the index alone.
+            models.Index(
+                fields=["created", "first_visitor_message_at"], name="conversation_created_wrote"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -205,5 +205,7 @@ def metrics_conversation(
             conversation=conversation, seq=seq, sender="system", body="Closed", created=at,
             metadata={"event": "abandoned", "reason": "visitor_left"},
         )  # fmt: skip
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=seq, first_visitor_message_at=at if wrote else None
+    )
     return conversation

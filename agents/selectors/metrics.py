@@ -250,16 +250,14 @@ def period_metrics(*, filters: MetricsFilters, extras: bool = True) -> PeriodMet
 
 
 def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, Any]:
-    """One pass over the period's conversations. "Has a visitor message / an escalation / a
-    ticket" are uncorrelated `IN (…)` sets, each read once and hashed (SQLite: an ephemeral
-    index), rather than a probe per conversation (on PostgreSQL, correlated probes in the
-    aggregate's FILTER also inflate the plan's cost past the JIT threshold: ~90 ms of
-    compiling). The sets start at the period's first midnight: a conversation's messages,
-    escalations and tickets are never older than the conversation."""
+    """One pass over the period's conversations the visitor wrote in
+    (`Conversation.first_visitor_message_at`, stamped with the first visitor message). "Has
+    an escalation / a ticket" are uncorrelated `IN (…)` sets, each read once and hashed
+    (SQLite: an ephemeral index), rather than a probe per conversation (on PostgreSQL,
+    correlated probes in the aggregate's FILTER also inflate the plan's cost past the JIT
+    threshold: ~90 ms of compiling). The sets start at the period's first midnight: a
+    conversation's escalations and tickets are never older than the conversation."""
     start, _ = filters.bounds()
-    visitor_wrote = Message.objects.filter(
-        sender=Message.Sender.CUSTOMER, created__gte=start
-    ).values("conversation_id")
     escalated = _escalations_of_period_conversations(filters, start=start)
     counts = {
         "conversations": Count("pk"),
@@ -275,7 +273,11 @@ def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, 
         counts["bot_resolved"] = Count(
             "pk", filter=~Q(pk__in=any_escalation) & ~Q(pk__in=any_ticket)
         )
-    row = _conversations_in(filters).filter(pk__in=visitor_wrote).aggregate(**counts)
+    row = (
+        _conversations_in(filters)
+        .filter(first_visitor_message_at__isnull=False)  # the visitor wrote
+        .aggregate(**counts)
+    )
     return {"bot_resolved": 0, **row, "bot_conversations": row["conversations"]}
 
 
