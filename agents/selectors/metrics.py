@@ -283,7 +283,8 @@ def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, 
 
 def _escalations_of_period_conversations(
     filters: MetricsFilters, *, start: datetime
-) -> QuerySet[Escalation]:
+) -> QuerySet[Escalation, Any]:
+    """The ids of conversations escalated since `start`, in the queue / category asked for."""
     queryset = Escalation.objects.filter(created__gte=start)
     if filters.queue:
         queryset = queryset.filter(target_queue=filters.queue)
