@@ -214,11 +214,8 @@ class Message(models.Model):
             ),
         ]
         indexes = [
-            # The dashboard's offers and abandoned waits (one sender's messages in a period),
-            # and its set of conversations the visitor wrote in, from the index alone.
-            models.Index(
-                fields=["sender", "created", "conversation"], name="message_sender_created_conv"
-            ),
+            # The dashboard's abandoned waits: one sender's messages in a period.
+            models.Index(fields=["sender", "created"], name="message_sender_created"),
             # The dashboard's offers: visitor messages of one decision in a period.
             models.Index(
                 fields=["sender", "decision_action", "created"], name="message_decision_created"

@@ -43,8 +43,8 @@ def test_the_first_visitor_message_stamps_the_conversation_and_later_ones_keep_i
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_copies_every_stored_decision_action():
-    before = [("conversations", "0008_message_sender_created_conversation_index")]
-    after = [("conversations", "0009_message_decision_action")]
+    before = [("conversations", "0007_metrics_indexes")]
+    after = [("conversations", "0008_message_decision_action")]
     conversation = ConversationFactory()
     try:
         executor = _migrate(before)
@@ -77,8 +77,8 @@ def test_the_migration_copies_every_stored_decision_action():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_stamps_conversations_with_their_earliest_visitor_message():
-    before = [("conversations", "0009_message_decision_action")]
-    after = [("conversations", "0010_conversation_first_visitor_message_at")]
+    before = [("conversations", "0008_message_decision_action")]
+    after = [("conversations", "0009_conversation_first_visitor_message_at")]
     wrote, silent = ConversationFactory(), ConversationFactory()
     early = timezone.now() - timedelta(hours=2)
     try:

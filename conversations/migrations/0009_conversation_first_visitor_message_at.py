@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0005_ticket_email_attempts'),
-        ('conversations', '0009_message_decision_action'),
+        ('conversations', '0008_message_decision_action'),
     ]
 
     operations = [

@@ -15,7 +15,7 @@ def decision_action_backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0008_message_sender_created_conversation_index'),
+        ('conversations', '0007_metrics_indexes'),
     ]
 
     operations = [
