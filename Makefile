@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e test-postgres lint check eval train bench bench-flood clean
+.PHONY: run test test-unit test-integration test-e2e test-postgres lint check eval train bench bench-dashboard bench-flood clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -57,6 +57,12 @@ train: $(STAMP)
 # make bench BENCH_ARGS="--database postgres" or BENCH_ARGS="--quick".
 bench: $(STAMP)
 	$(BIN)/python -m chatsy.bench $(BENCH_ARGS)
+	$(MAKE) bench-dashboard
+
+# The supervisor dashboard's server time over 100,000 conversations beside the supervisor page
+# (docs/dashboard.md); SQLite, or PostgreSQL with .ci/postgres run make bench-dashboard.
+bench-dashboard: $(STAMP)
+	$(BIN)/python -m agents.dashboard_benchmark $(DASHBOARD_BENCH_ARGS)
 
 # One visitor flooding (10 sockets, 100 frames/s of each type) beside a normal visitor and an
 # agent, against the same run's no-flood baseline (docs/performance.md), e.g.

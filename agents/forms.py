@@ -197,3 +197,62 @@ class ReviewRangeForm(forms.Form):
 
 class TriageExampleForm(forms.Form):
     label = forms.ChoiceField(choices=[(label, label) for label in EXAMPLE_LABELS])
+
+
+# --- the supervisor dashboard (docs/dashboard.md) ------------------------------------------
+
+MAX_DASHBOARD_DAYS = 366
+DASHBOARD_TABLES = (
+    "kpis",
+    "metrics",
+    "per_day",
+    "time_to_human",
+    "csat",
+    "heatmap",
+    "reasons",
+    "comments",
+)
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's period (whole days in a time zone) and filters; empty fields mean the
+    last 30 days in the agent's zone, every queue, plan and category."""
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    time_zone = forms.CharField(required=False, max_length=64, label="Time zone")
+    queue = forms.ChoiceField(required=False, choices=[])
+    plan = forms.ChoiceField(required=False, choices=[])
+    category = forms.ChoiceField(required=False, choices=[])
+    format = forms.ChoiceField(required=False, choices=[("", "HTML"), ("csv", "CSV")])
+    table = forms.ChoiceField(required=False, choices=[(t, t) for t in DASHBOARD_TABLES])
+
+    def __init__(self, *args, choices: dict[str, list[tuple[str, str]]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, everything in (
+            ("queue", "queues"),
+            ("plan", "plans"),
+            ("category", "categories"),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", f"All {everything}"), *choices[everything]]
+
+    def clean_time_zone(self) -> str:
+        from chatsy.timezones import zone_named
+
+        name = self.cleaned_data["time_zone"].strip()
+        if name and zone_named(name) is None:
+            raise forms.ValidationError(f"{name!r} is not an IANA time zone (e.g. Europe/Berlin).")
+        return name
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        elif start and end and (end - start).days >= MAX_DASHBOARD_DAYS:
+            self.add_error("end", f"Choose at most {MAX_DASHBOARD_DAYS} days.")
+        if data.get("format") == "csv" and not data.get("table"):
+            self.add_error("table", f"Name a table: {', '.join(DASHBOARD_TABLES)}.")
+        return data

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from agents import views
+from agents import views, views_dashboard
 
 app_name = "console"
 
@@ -17,6 +17,7 @@ urlpatterns = [
         views.supervisor_rows,
         name="supervisor-rows",
     ),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("chats/<uuid:public_id>/", views.chat, name="chat"),
     path("chats/<uuid:public_id>/claim/", views.claim, name="claim"),
     path("chats/<uuid:public_id>/compose/", views.compose, name="compose"),

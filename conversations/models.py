@@ -144,6 +144,9 @@ class Conversation(models.Model):
     # conditional UPDATE, so managers hear once per wait however often the sweep runs.
     checkin_sent_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
+    # When the visitor first wrote (set with the message's seq, in the same UPDATE): the
+    # dashboard's conversations are those with a visitor message, read from an index.
+    first_visitor_message_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -153,6 +156,10 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-updated"]),
             models.Index(fields=["-updated"]),
             models.Index(fields=["status", "queue", "enqueued_at"]),
+            # The dashboard's periods (agents.selectors.metrics), from the index alone.
+            models.Index(
+                fields=["created", "first_visitor_message_at"], name="conversation_created_wrote"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +185,10 @@ class Message(models.Model):
     created = models.DateTimeField(default=timezone.now)
     # Confidence, sources, escalation signals and the engine's decision.
     metadata = models.JSONField(default=dict, blank=True)
+    # On a visitor message: metadata.decision.action, copied when the bot's turn settles
+    # (message_settle_turn), so the dashboard counts the bot's offers of a person from an
+    # index instead of reading every message's JSON.
+    decision_action = models.CharField(max_length=32, blank=True, default="")
     # On the bot's answer: the seq of the visitor message it answers. Unique, so a turn run
     # twice (the reconciler racing a slow original) stores one answer.
     reply_to = models.PositiveIntegerField(null=True, blank=True)
@@ -203,11 +214,19 @@ class Message(models.Model):
             ),
         ]
         indexes = [
+            # The dashboard's abandoned waits: one sender's messages in a period.
+            models.Index(fields=["sender", "created"], name="message_sender_created"),
+            # The dashboard's offers: visitor messages of one decision in a period.
+            models.Index(
+                fields=["sender", "decision_action", "created"], name="message_decision_created"
+            ),
+            # A conversation's visitor messages (the bot's turn, the summary, the agent's card).
+            models.Index(fields=["conversation", "sender"], name="message_conversation_sender"),
             models.Index(
                 fields=["bot_turn_due"],
                 condition=models.Q(bot_turn_due__isnull=False),
                 name="message_bot_turn_due",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

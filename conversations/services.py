@@ -224,7 +224,7 @@ def message_receive(*, conversation: Conversation, client_id: UUID, body: str) -
 @transaction.atomic
 def _visitor_message_store(conversation: Conversation, *, client_id: UUID, body: str) -> Receipt:
     now = timezone.now()
-    seq, status = _seq_next(conversation, now=now)
+    seq, status = _seq_next(conversation, now=now, visitor_wrote=True)
     if status == Conversation.Status.RESOLVED:
         status = conversation_reopen(conversation=conversation).status
     elif status == Conversation.Status.TICKET:  # the ticket stays open; the bot keeps helping
@@ -315,16 +315,19 @@ def _sentiment(body: str) -> float:
 
 def message_settle_turn(*, message: Message, **values: object) -> bool:
     """The bot's turn for a visitor message is over (answered, or handed to a person): merge
-    its decision into the message's metadata and clear the turn's deadline, in one UPDATE that
-    only the first run of the turn wins (the decision is stored once). False for later runs."""
+    its decision into the message's metadata (its action also into `decision_action`, which
+    the dashboard counts) and clear the turn's deadline, in one UPDATE that only the first run
+    of the turn wins (the decision is stored once). False for later runs."""
     metadata = {**message.metadata, **values}
+    decision = metadata.get("decision")
+    action = str(decision.get("action") or "") if isinstance(decision, dict) else ""
     settled = (
         Message.objects.filter(pk=message.pk)
         .exclude(metadata__has_key="decision")
-        .update(metadata=metadata, bot_turn_due=None)
+        .update(metadata=metadata, decision_action=action, bot_turn_due=None)
     )
     if settled:
-        message.metadata, message.bot_turn_due = metadata, None
+        message.metadata, message.decision_action, message.bot_turn_due = metadata, action, None
     return settled == 1
 
 
@@ -352,23 +355,36 @@ def _message_append(
     return message
 
 
-def _seq_next(conversation: Conversation, *, now: datetime) -> tuple[int, str]:
+def _seq_next(
+    conversation: Conversation, *, now: datetime, visitor_wrote: bool = False
+) -> tuple[int, str]:
     """The conversation's next seq and its status; the row stays locked (see _seq_take)."""
-    taken = _seq_take(conversation, now=now)
+    taken = _seq_take(conversation, now=now, visitor_wrote=visitor_wrote)
     if taken is None:
         raise Conversation.DoesNotExist(f"conversation {conversation.pk} is gone")
     return taken
 
 
 def _seq_take(
-    conversation: Conversation, *, now: datetime, status: str | None = None
+    conversation: Conversation,
+    *,
+    now: datetime,
+    status: str | None = None,
+    visitor_wrote: bool = False,
 ) -> tuple[int, str] | None:
     """Take the conversation's next seq and read its status in one statement, which also
     locks the row until the transaction ends (UPDATE … RETURNING: SQLite ≥ 3.35, PostgreSQL).
-    With `status`, only while the conversation is in that status (else None)."""
+    With `status`, only while the conversation is in that status (else None). With
+    `visitor_wrote`, also stamps `first_visitor_message_at` the first time."""
     table = connection.ops.quote_name(Conversation._meta.db_table)
-    sql = f"UPDATE {table} SET last_seq = last_seq + 1, updated = %s WHERE id = %s"
-    params: list[Any] = [connection.ops.adapt_datetimefield_value(now), conversation.pk]
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    sql = f"UPDATE {table} SET last_seq = last_seq + 1, updated = %s"
+    params: list[Any] = [stamp]
+    if visitor_wrote:
+        sql += ", first_visitor_message_at = COALESCE(first_visitor_message_at, %s)"
+        params.append(stamp)
+    sql += " WHERE id = %s"
+    params.append(conversation.pk)
     if status is not None:
         sql += " AND status = %s"
         params.append(status)

@@ -317,7 +317,12 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["-created"]), models.Index(fields=["category", "-created"])]
+        indexes = [
+            models.Index(fields=["-created"]),
+            models.Index(fields=["category", "-created"]),
+            # The dashboard's set of conversations escalated since a day, from the index alone.
+            models.Index(fields=["created", "conversation"], name="escalation_created_conv"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.created:%Y-%m-%d %H:%M}"

@@ -135,3 +135,77 @@ def long_history(conversation: Conversation, *, count: int, chars: int = 3900) -
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=first + count - 1)
     conversation.last_seq = first + count - 1
     return bodies
+
+
+# --- metrics and the dashboard (agents.selectors.metrics) ----------------------------------
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "escalation.Plan"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"plan-{n}")
+
+
+def metrics_conversation(
+    *,
+    at,
+    wrote: bool = True,
+    plan=None,
+    escalation: dict | None = None,
+    tickets: tuple[str, ...] = (),
+    offer: bool = False,
+    transfers: int = 0,
+    abandoned: bool = False,
+):
+    """A finished conversation as the metrics read it, created at `at` (every row's
+    timestamps are set after the insert: `created` is auto_now_add). `escalation`: fields of
+    its Escalation (`reply_after` seconds sets first_agent_reply_at); `offer`: the bot offered
+    a person on the visitor's message (and the escalation, if any, came after it)."""
+    import uuid
+    from datetime import timedelta
+
+    from agents.models import Note, Ticket
+    from escalation.models import Escalation
+
+    customer = CustomerFactory(plan=plan)
+    conversation = ConversationFactory(customer=customer)
+    Conversation.objects.filter(pk=conversation.pk).update(created=at)
+    seq = 0
+    if wrote:
+        seq += 1
+        metadata = {"decision": {"action": "offer" if offer else "respond"}}
+        Message.objects.create(
+            conversation=conversation, seq=seq, sender="customer", body="Hi", created=at,
+            metadata=metadata, decision_action=metadata["decision"]["action"],
+        )  # fmt: skip
+    if escalation is not None:
+        fields = dict(escalation)
+        reply_after = fields.pop("reply_after", None)
+        created = at + timedelta(seconds=fields.pop("after", 60))
+        fields.setdefault("category", "human_request")
+        fields.setdefault("explanation", "The visitor asked for a human.")
+        row = Escalation.objects.create(conversation=conversation, **fields)
+        reply = created + timedelta(seconds=reply_after) if reply_after is not None else None
+        Escalation.objects.filter(pk=row.pk).update(created=created, first_agent_reply_at=reply)
+    for kind in tickets:
+        ticket = Ticket.objects.create(
+            conversation=conversation, request_id=uuid.uuid4(), kind=kind
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(created=at + timedelta(minutes=5))
+    for _ in range(transfers):
+        note = Note.objects.create(
+            conversation=conversation, kind=Note.Kind.TRANSFER, body="To billing"
+        )
+        Note.objects.filter(pk=note.pk).update(created=at + timedelta(minutes=3))
+    if abandoned:
+        seq += 1
+        Message.objects.create(
+            conversation=conversation, seq=seq, sender="system", body="Closed", created=at,
+            metadata={"event": "abandoned", "reason": "visitor_left"},
+        )  # fmt: skip
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=seq, first_visitor_message_at=at if wrote else None
+    )
+    return conversation

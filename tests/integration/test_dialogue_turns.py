@@ -53,6 +53,7 @@ async def test_that_didnt_help_twice_escalates_as_a_repeated_failure(new_visitor
     feedback = await stored(ack["seq"])
     assert feedback.metadata["dialogue_act"] == "negative_feedback"
     assert feedback.metadata["decision"]["action"] == "offer"
+    assert feedback.decision_action == "offer"  # the dashboard's offers count this column
     assert feedback.metadata["signals"]["not_helpful_count"] == 1
     assert "confidence" not in reply["meta"]  # never scored as a knowledge-base question
 

@@ -251,5 +251,6 @@ async def test_mild_frustration_is_acknowledged_with_an_offer_and_still_answered
     assert "business days" in answer["body"]
     stored = await visitor_message()
     assert stored.metadata["decision"]["action"] == "acknowledge_offer"
+    assert stored.decision_action == "acknowledge_offer"  # the dashboard's offers count it
     assert stored.metadata["decision"]["sentiment"]["score"] < -0.2
     assert not await database_sync_to_async(Escalation.objects.exists)()

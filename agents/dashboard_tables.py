@@ -1,0 +1,143 @@
+"""The dashboard's tables as rows, for its CSV export (every table the page shows, whole)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from agents.metrics_math import TIME_TO_HUMAN_EDGES, neutralise_csv_cell
+from agents.selectors.dashboard import Dashboard, handoff_comments, top_reasons
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    return "" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def bucket_label(index: int) -> str:
+    lower = TIME_TO_HUMAN_EDGES[index]
+    if index + 1 == len(TIME_TO_HUMAN_EDGES):
+        return f"≥ {lower // 60} min"
+    upper = TIME_TO_HUMAN_EDGES[index + 1]
+    fmt = (lambda s: f"{s}s") if upper <= 120 else (lambda s: f"{s / 60:g}m")
+    return f"{fmt(lower)}–{fmt(upper)}"
+
+
+def table_rows(dashboard: Dashboard, table: str) -> list[list[Any]]:
+    """Header row first. `reasons` and `comments` are whole here (the page shows the top)."""
+    metrics = dashboard.current
+    if table == "kpis":
+        return [["kpi", "value", "previous", "unit", "target", "band", "trend"]] + [
+            [
+                k.label,
+                _number(k.value),
+                _number(k.previous),
+                k.unit,
+                k.target.text,
+                k.band,
+                k.trend.direction,
+            ]
+            for k in dashboard.kpis
+        ]
+    if table == "metrics":
+        return [["metric", "value"], *metric_rows(dashboard)]
+    if table == "per_day":
+        return [["day", "category", "escalations"]] + [
+            [day.isoformat(), category, count]
+            for (day, category), count in sorted(dashboard.per_day.items())
+        ]
+    if table == "time_to_human":
+        return [["seconds_from", "bucket", "escalations"]] + [
+            [TIME_TO_HUMAN_EDGES[i], bucket_label(i), n]
+            for i, n in enumerate(metrics.time_to_human_counts)
+        ]
+    if table == "csat":
+        return [["score", "ratings"]] + [[i + 1, n] for i, n in enumerate(metrics.csat_counts)]
+    if table == "heatmap":
+        return [["weekday", "hour", "escalations"]] + [
+            [WEEKDAYS[weekday - 1], hour, count]
+            for (weekday, hour), count in sorted(dashboard.heatmap.items())
+        ]
+    if table == "reasons":
+        return [
+            [
+                "category",
+                "rule",
+                "escalations",
+                "reviewed",
+                "appropriate_pct",
+                "could_ai_have_handled",
+            ]
+        ] + [
+            [
+                r.category,
+                r.rule,
+                r.count,
+                r.reviewed,
+                _number(_pct(r.appropriate_rate), 1),
+                r.could_ai_have_handled,
+            ]
+            for r in top_reasons(filters=dashboard.filters, limit=None)
+        ]
+    if table == "comments":
+        header: list[Any] = ["resolved_at", "category", "handoff_rating", "comment"]
+        return [header] + [
+            [c.created.isoformat() if c.created else "", c.category, c.rating or "", c.text]
+            for c in handoff_comments(filters=dashboard.filters, limit=None)
+        ]
+    raise ValueError(f"unknown table {table!r}")
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+def metric_rows(dashboard: Dashboard) -> list[list[Any]]:
+    m = dashboard.current
+    rows: list[list[Any]] = [
+        ["conversations_with_visitor_message", m.conversations],
+        ["escalated_conversations", m.escalated_conversations],
+        ["escalation_rate", _number(m.escalation_rate)],
+        ["escalations", m.escalations],
+        ["reviewed", m.reviewed],
+        ["reviewed_share", _number(m.reviewed_share)],
+        ["appropriate", m.appropriate],
+        ["appropriate_rate", _number(m.appropriate_rate)],
+        ["finished", m.finished],
+        ["resolved", m.resolved],
+        ["still_open", m.open_escalations],
+        ["resolution_rate", _number(m.resolution_rate)],
+        ["answered_by_a_person", m.answered],
+        ["time_to_human_p50_seconds", _number(m.time_to_human_p50, 1)],
+        ["time_to_human_p90_seconds", _number(m.time_to_human_p90, 1)],
+        ["time_to_human_under_2_min_share", _number(m.under_two_minutes_share)],
+        ["post_escalation_csat_mean", _number(m.csat_mean, 2)],
+        ["post_escalation_csat_n", m.csat_n],
+        ["ai_only_csat_mean", _number(m.ai_only_csat_mean, 2)],
+        ["ai_only_csat_n", m.ai_only_csat_n],
+        ["handoff_rating_mean", _number(m.handoff_quality_mean, 2)],
+        ["handoff_rating_n", m.handoff_quality_n],
+        ["could_ai_have_handled", m.could_ai_have_handled],
+        ["bot_resolved", m.bot_resolved],
+        ["bot_resolution_rate", _number(m.bot_resolution_rate)],
+        ["offers", m.offers],
+        ["offers_accepted", m.offers_accepted],
+        ["offers_declined", m.offers_declined],
+        ["after_hours_tickets", m.after_hours_tickets],
+        ["reassignments", m.transfers],
+        ["abandoned_waits", m.abandoned],
+    ]
+    rows += [[f"alternative_{kind}", n] for kind, n in sorted(m.alternatives_chosen.items())]
+    return rows
+
+
+def csv_text(rows: Iterable[list[object]]) -> str:
+    """Rows as CSV, every cell neutralised against spreadsheet formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([neutralise_csv_cell(cell) for cell in row])
+    return out.getvalue()

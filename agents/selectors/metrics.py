@@ -1,0 +1,395 @@
+"""Escalation metrics over the database (docs/dashboard.md has every definition).
+
+Everything is aggregated in SQL (conditional counts, one row per query): a period costs the
+same handful of queries over ten conversations or a hundred thousand. The arithmetic on the
+counts (percentiles, bands, trends) is pure: agents.metrics_math.
+
+    metrics = period_metrics(filters=MetricsFilters(start=…, end=…, time_zone="Europe/Berlin"))
+
+is the API the dashboard and the weekly review share.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThan
+
+from agents.metrics_math import TIME_TO_HUMAN_EDGES, TWO_MINUTES, percentile_from_buckets, ratio
+from agents.models import Note, Ticket
+from conversations.models import Conversation, Message
+from escalation.models import Escalation, Outcome
+
+OFFER_ACTIONS = ("offer", "acknowledge_offer")  # escalation.policy.Action: the bot offered a person
+
+
+@dataclass(frozen=True)
+class MetricsFilters:
+    """A period of whole days `start`…`end` (inclusive) in `time_zone`, optionally one queue
+    (slug), one plan (id) and one escalation category."""
+
+    start: date
+    end: date
+    time_zone: str = "UTC"
+    queue: str = ""
+    plan: int | None = None
+    category: str = ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[first midnight, the midnight after the last day) in the zone: a DST day is 23 or
+        25 hours long, as the visitor lived it."""
+        zone = self.zone
+        return (
+            datetime.combine(self.start, time.min, tzinfo=zone),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone),
+        )
+
+    def previous(self) -> MetricsFilters:
+        """The period of equal length just before, for the trends."""
+        return replace(
+            self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1)
+        )
+
+
+def filters_last_days(*, days: int, now: datetime, time_zone: str) -> MetricsFilters:
+    """The `days` days up to and including today in `time_zone`."""
+    today = now.astimezone(ZoneInfo(time_zone)).date()
+    return MetricsFilters(start=today - timedelta(days=days - 1), end=today, time_zone=time_zone)
+
+
+@dataclass(frozen=True)
+class PeriodMetrics:
+    """One period's metrics. Rates are 0–1 and None when their denominator is 0."""
+
+    filters: MetricsFilters
+    conversations: int  # with at least one visitor message
+    escalated_conversations: int
+    escalations: int
+    reviewed: int  # escalations with an agent's verdict (`appropriate` not NULL)
+    appropriate: int
+    finished: int  # escalations with an outcome; still open ones count in neither
+    resolved: int
+    open_escalations: int
+    answered: int  # escalations a person wrote in
+    time_to_human_counts: tuple[int, ...]
+    csat_counts: tuple[int, ...]  # scores 1…5
+    csat_mean: float | None
+    handoff_quality_mean: float | None
+    handoff_quality_n: int
+    could_ai_have_handled: int
+    bot_resolved: int
+    bot_conversations: int  # the denominator of the bot resolution rate (no queue/category)
+    offers: int
+    offers_accepted: int
+    tickets_by_kind: dict[str, int] = field(default_factory=dict)
+    transfers: int = 0
+    abandoned: int = 0
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return ratio(self.escalated_conversations, self.conversations)
+
+    @property
+    def appropriate_rate(self) -> float | None:
+        return ratio(self.appropriate, self.reviewed)
+
+    @property
+    def reviewed_share(self) -> float | None:
+        return ratio(self.reviewed, self.escalations)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return ratio(self.resolved, self.finished)
+
+    @property
+    def time_to_human_p50(self) -> float | None:
+        return percentile_from_buckets(self.time_to_human_counts, TIME_TO_HUMAN_EDGES, 0.5)
+
+    @property
+    def time_to_human_p90(self) -> float | None:
+        return percentile_from_buckets(self.time_to_human_counts, TIME_TO_HUMAN_EDGES, 0.9)
+
+    @property
+    def under_two_minutes_share(self) -> float | None:
+        under = sum(
+            count
+            for edge, count in zip(TIME_TO_HUMAN_EDGES, self.time_to_human_counts, strict=True)
+            if edge < TWO_MINUTES
+        )
+        return ratio(under, self.answered)
+
+    @property
+    def csat_n(self) -> int:
+        return sum(self.csat_counts)
+
+    @property
+    def bot_resolution_rate(self) -> float | None:
+        return ratio(self.bot_resolved, self.bot_conversations)
+
+    @property
+    def offers_declined(self) -> int:
+        return self.offers - self.offers_accepted
+
+    @property
+    def after_hours_tickets(self) -> int:
+        return self.tickets_by_kind.get(Ticket.Kind.AFTER_HOURS, 0)
+
+    @property
+    def alternatives_chosen(self) -> dict[str, int]:
+        """Tickets the visitor chose instead of waiting (after-hours ones are counted apart)."""
+        return {k: n for k, n in self.tickets_by_kind.items() if k != Ticket.Kind.AFTER_HOURS}
+
+    @property
+    def alternatives_total(self) -> int:
+        return sum(self.alternatives_chosen.values())
+
+    # AI-only CSAT: conversations the bot handled alone are never asked for a rating (the
+    # widget's CSAT prompt follows a person's resolution only), so there is nothing to read.
+    ai_only_csat_mean: float | None = None
+    ai_only_csat_n: int = 0
+
+
+# --- the querysets every metric starts from ----------------------------------------------
+
+
+def escalations_in(filters: MetricsFilters) -> QuerySet[Escalation]:
+    """Escalations created in the period, in the queue / plan / category asked for."""
+    start, end = filters.bounds()
+    queryset = Escalation.objects.filter(created__gte=start, created__lt=end)
+    if filters.queue:
+        queryset = queryset.filter(target_queue=filters.queue)
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    if filters.plan is not None:
+        queryset = queryset.filter(conversation__customer__plan_id=filters.plan)
+    return queryset
+
+
+def _conversations_in(filters: MetricsFilters) -> QuerySet[Conversation]:
+    start, end = filters.bounds()
+    queryset = Conversation.objects.filter(created__gte=start, created__lt=end)
+    if filters.plan is not None:
+        queryset = queryset.filter(customer__plan_id=filters.plan)
+    return queryset
+
+
+def _in_period(queryset: QuerySet, filters: MetricsFilters) -> QuerySet:
+    """Rows of a conversation's table (tickets, notes, messages) created in the period, of the
+    plan's conversations, and with a queue or category: of conversations escalated there."""
+    start, end = filters.bounds()
+    queryset = queryset.filter(created__gte=start, created__lt=end)
+    if filters.plan is not None:
+        queryset = queryset.filter(conversation__customer__plan_id=filters.plan)
+    if filters.queue or filters.category:
+        escalations = Escalation.objects.filter(conversation=OuterRef("conversation_id"))
+        if filters.queue:
+            escalations = escalations.filter(target_queue=filters.queue)
+        if filters.category:
+            escalations = escalations.filter(category=filters.category)
+        queryset = queryset.filter(Exists(escalations))
+    return queryset
+
+
+# --- one period ----------------------------------------------------------------------------
+
+
+def period_metrics(*, filters: MetricsFilters, extras: bool = True) -> PeriodMetrics:
+    """Every metric of the period: six aggregate queries whatever the volume. Without
+    `extras`, the KPIs alone (two queries; bot resolution, offers, tickets, transfers and
+    abandoned waits stay 0): what a trend against the previous period needs."""
+    conversations = _conversation_counts(filters, extras=extras)
+    escalations = _escalation_counts(filters)
+    if not extras:
+        return PeriodMetrics(
+            filters=filters, **conversations, **escalations, offers=0, offers_accepted=0
+        )
+    offers = _offer_counts(filters)
+    tickets = _in_period(Ticket.objects.all(), filters)
+    by_kind = dict(tickets.values_list("kind").annotate(n=Count("pk")).order_by())
+    transfers = _in_period(Note.objects.filter(kind=Note.Kind.TRANSFER), filters)
+    abandoned = _in_period(
+        Message.objects.filter(sender=Message.Sender.SYSTEM, metadata__event="abandoned"),
+        filters,
+    )
+    return PeriodMetrics(
+        filters=filters,
+        **conversations,
+        **escalations,
+        **offers,
+        tickets_by_kind=by_kind,
+        transfers=transfers.count(),
+        abandoned=abandoned.count(),
+    )
+
+
+def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, Any]:
+    """One pass over the period's conversations the visitor wrote in
+    (`Conversation.first_visitor_message_at`, stamped with the first visitor message). "Has
+    an escalation / a ticket" are uncorrelated `IN (…)` sets, each read once and hashed
+    (SQLite: an ephemeral index), rather than a probe per conversation (on PostgreSQL,
+    correlated probes in the aggregate's FILTER also inflate the plan's cost past the JIT
+    threshold: ~90 ms of compiling). The sets start at the period's first midnight: a
+    conversation's escalations and tickets are never older than the conversation."""
+    start, _ = filters.bounds()
+    escalated = _escalations_of_period_conversations(filters, start=start)
+    counts = {
+        "conversations": Count("pk"),
+        "escalated_conversations": Count("pk", filter=Q(pk__in=escalated)),
+    }
+    if extras:
+        any_escalation = (
+            escalated
+            if not (filters.queue or filters.category)
+            else Escalation.objects.filter(created__gte=start).values("conversation_id")
+        )
+        any_ticket = Ticket.objects.filter(created__gte=start).values("conversation_id")
+        counts["bot_resolved"] = Count(
+            "pk", filter=~Q(pk__in=any_escalation) & ~Q(pk__in=any_ticket)
+        )
+    row = (
+        _conversations_in(filters)
+        .filter(first_visitor_message_at__isnull=False)  # the visitor wrote
+        .aggregate(**counts)
+    )
+    return {"bot_resolved": 0, **row, "bot_conversations": row["conversations"]}
+
+
+def _escalations_of_period_conversations(
+    filters: MetricsFilters, *, start: datetime
+) -> QuerySet[Escalation, Any]:
+    """The ids of conversations escalated since `start`, in the queue / category asked for."""
+    queryset = Escalation.objects.filter(created__gte=start)
+    if filters.queue:
+        queryset = queryset.filter(target_queue=filters.queue)
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    return queryset.values("conversation_id")
+
+
+class SecondsBetween(Func):
+    """`end` − `start` in seconds, as a float, with each database's native date arithmetic
+    (Django's portable datetime maths calls a Python function per row on SQLite: too slow
+    over a month of escalations)."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    arg_joiner = " - "
+
+    def __init__(self, start: str, end: str) -> None:
+        super().__init__(F(end), F(start))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"((julianday({end[0]}) - julianday({start[0]})) * 86400.0)"
+        return sql, (*end[1], *start[1])
+
+
+def _time_to_human_bucket() -> Case:
+    """The index of an escalation's time-to-human bucket (-1: nobody answered, or a reply
+    stamped before the escalation). One CASE that stops at the first edge above the value:
+    a handful of date subtractions per row, not two per bucket."""
+    seconds = SecondsBetween("created", "first_agent_reply_at")
+    edges = TIME_TO_HUMAN_EDGES
+    return Case(
+        When(first_agent_reply_at__isnull=True, then=Value(-1)),
+        When(GreaterThan(Value(edges[0]), seconds), then=Value(-1)),
+        *(
+            When(GreaterThan(Value(upper), seconds), then=Value(index))
+            for index, upper in enumerate(edges[1:])
+        ),
+        default=Value(len(edges) - 1),
+        output_field=IntegerField(),
+    )
+
+
+def _escalation_counts(filters: MetricsFilters) -> dict[str, Any]:
+    """Counts, the time-to-human buckets and the CSAT scores in one query, grouped by
+    time-to-human bucket (at most one row per bucket; summed here)."""
+    scores = {f"csat_{score}": Count("pk", filter=Q(csat_score=score)) for score in range(1, 6)}
+    rows = (
+        escalations_in(filters)
+        .order_by()
+        .annotate(bucket=_time_to_human_bucket())
+        .values("bucket")
+        .annotate(
+            escalations=Count("pk"),
+            reviewed=Count("pk", filter=Q(appropriate__isnull=False)),
+            appropriate=Count("pk", filter=Q(appropriate=True)),
+            finished=Count("pk", filter=~Q(outcome="")),
+            resolved=Count("pk", filter=Q(outcome=Outcome.RESOLVED)),
+            answered=Count("first_agent_reply_at"),
+            could_ai_have_handled=Count("pk", filter=Q(could_ai_have_handled=True)),
+            csat_sum=Sum("csat_score"),
+            csat_n=Count("csat_score"),
+            handoff_quality_sum=Sum("handoff_quality"),
+            handoff_quality_n=Count("handoff_quality"),
+            **scores,
+        )
+    )
+    total: dict[str, int] = defaultdict(int)
+    time_to_human = [0] * len(TIME_TO_HUMAN_EDGES)
+    for row in rows:
+        bucket = row.pop("bucket")
+        if bucket >= 0:
+            time_to_human[bucket] += row["escalations"]
+        for name, value in row.items():
+            total[name] += value or 0
+    csat_n, handoff_n = total["csat_n"], total["handoff_quality_n"]
+    return {
+        "escalations": total["escalations"],
+        "reviewed": total["reviewed"],
+        "appropriate": total["appropriate"],
+        "finished": total["finished"],
+        "resolved": total["resolved"],
+        "open_escalations": total["escalations"] - total["finished"],
+        "answered": total["answered"],
+        "could_ai_have_handled": total["could_ai_have_handled"],
+        "csat_mean": total["csat_sum"] / csat_n if csat_n else None,
+        "handoff_quality_mean": total["handoff_quality_sum"] / handoff_n if handoff_n else None,
+        "handoff_quality_n": handoff_n,
+        "time_to_human_counts": tuple(time_to_human),
+        "csat_counts": tuple(total[name] for name in scores),
+    }
+
+
+def _offer_counts(filters: MetricsFilters) -> dict[str, Any]:
+    """The bot's offers of a person: visitor messages whose stored decision offered one
+    (`Message.decision_action`, the copy of `metadata.decision.action`); an offer is accepted
+    when the conversation was escalated at or after it."""
+    offers = _in_period(
+        Message.objects.filter(sender=Message.Sender.CUSTOMER, decision_action__in=OFFER_ACTIONS),
+        filters,
+    )
+    escalated_after = Exists(
+        Escalation.objects.filter(
+            conversation=OuterRef("conversation"), created__gte=OuterRef("created")
+        )
+    )
+    return offers.aggregate(offers=Count("pk"), offers_accepted=Count("pk", filter=escalated_after))

@@ -1,0 +1,167 @@
+"""The supervisor dashboard page: access, the htmx body swap, bad filters, the empty state,
+CSV export of every table, and a query count that does not grow with the conversations."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from agents.forms import DASHBOARD_TABLES
+from tests.factories import AgentFactory, metrics_conversation
+
+pytestmark = pytest.mark.django_db
+
+URL = "/console/dashboard/"
+WEEK = "?start=2026-06-01&end=2026-06-07&time_zone=UTC"
+
+
+@pytest.fixture
+def supervisor(db):
+    return AgentFactory(is_supervisor=True, time_zone="Europe/Berlin")
+
+
+def traffic(count: int, start: datetime | None = None, hours: int = 7) -> None:
+    """`count` conversations `hours` apart: every other one escalated and reviewed."""
+    start = start or datetime(2026, 6, 1, 9, tzinfo=UTC)
+    for i in range(count):
+        escalation = None
+        if i % 2 == 0:
+            escalation = {
+                "category": ("billing_dispute", "human_request", "technical")[i % 3],
+                "rule": "billing" if i % 3 == 0 else "",
+                "reply_after": 20 + 30 * i,
+                "outcome": "resolved",
+                "appropriate": i % 4 == 0,
+                "could_ai_have_handled": i % 4 != 0,
+                "handoff_quality": 1 + i % 5,
+                "handoff_comment": f"comment {i}",
+                "csat_score": 1 + i % 5,
+            }
+        metrics_conversation(
+            at=start + timedelta(hours=hours * i),
+            escalation=escalation,
+            offer=i % 3 == 1,
+            tickets=("email",) if i % 5 == 0 else (),
+            transfers=i % 7 == 0,
+        )
+
+
+def test_only_supervisors_see_it(client):
+    assert client.get(URL).status_code == 302  # to the login page
+    client.force_login(AgentFactory().user)
+    forbidden = client.get(URL)
+    assert forbidden.status_code == 403
+    assert b'href="/console/dashboard/"' not in client.get("/console/").content
+
+
+def test_the_page_the_nav_link_and_the_htmx_body(client, supervisor):
+    traffic(6)
+    client.force_login(supervisor.user)
+    assert b'href="/console/dashboard/"' in client.get("/console/").content  # the nav link
+    page = client.get(URL + WEEK).content.decode()
+    assert "<html" in page and 'id="dashboard-body"' in page
+    assert 'hx-push-url="true"' in page and 'hx-target="#dashboard-body"' in page
+    assert 'method="get"' in page  # without JS the form reloads the page with the filters
+    assert "Escalation rate" in page and "Target missed" in page and "target 20–35%" in page
+    assert "<svg" in page and "Escalations per day by category" in page
+    assert "Mon 09:00–09:59: 1 escalation<" in page  # the heatmap cell's title, in UTC…
+    assert "Mon 11:00–11:59: 1 escalation<" not in page  # …not the agent's Berlin time
+    assert "could_ai_have_handled__exact=1" in page  # the reasons link to those escalations
+    body = client.get(URL + WEEK, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in body and body.lstrip().startswith('<div id="dashboard-body"')
+
+
+def test_bad_filters_are_refused_with_a_reason(client, supervisor):
+    client.force_login(supervisor.user)
+    response = client.get(URL + "?start=2026-06-07&end=2026-06-01&time_zone=Mars/Base")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "The end date is before the start date." in text
+    assert "is not an IANA time zone" in text
+    assert 'value="2026-06-07"' in text  # what was typed is kept
+    assert client.get(URL + "?format=csv").status_code == 400  # which table?
+
+
+def test_an_empty_period_says_why(client, supervisor):
+    client.force_login(supervisor.user)
+    text = client.get(URL + WEEK).content.decode()
+    assert "No conversations between 1 Jun 2026 and 7 Jun 2026 (UTC) — try a wider range." in text
+
+
+def test_the_default_period_is_the_last_30_days_in_the_agents_zone(client, supervisor):
+    metrics_conversation(at=timezone.now() - timedelta(days=3), escalation={})
+    client.force_login(supervisor.user)
+    text = client.get(URL).content.decode()
+    assert "times in Europe/Berlin" in text and "No conversations" not in text
+
+
+@pytest.mark.parametrize("table", DASHBOARD_TABLES)
+def test_every_table_exports_as_csv(client, supervisor, table):
+    traffic(6)
+    metrics_conversation(
+        at=datetime(2026, 6, 2, tzinfo=UTC),
+        escalation={"handoff_comment": '=HYPERLINK("http://evil")', "rule": "@rule"},
+    )
+    client.force_login(supervisor.user)
+    response = client.get(URL + WEEK + f"&format=csv&table={table}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="chatsy-{table}-20260601-20260607.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(rows) > 1
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell[:1] in "=+-@" and cell for cell in cells)  # formulas neutralised
+    if table == "comments":
+        assert '\'=HYPERLINK("http://evil")' in cells
+    if table == "reasons":
+        assert "'@rule" in cells
+        assert rows[0] == [
+            "category", "rule", "escalations", "reviewed", "appropriate_pct",
+            "could_ai_have_handled",
+        ]  # fmt: skip
+    if table == "metrics":
+        assert ["escalations", "4"] in rows
+
+
+def test_the_query_count_does_not_grow_with_the_conversations(
+    client, supervisor, django_assert_max_num_queries
+):
+    client.force_login(supervisor.user)
+    traffic(5)
+    with CaptureQueriesContext(connection) as at_five:
+        assert client.get(URL + WEEK).status_code == 200
+    traffic(45, start=datetime(2026, 6, 1, 11, tzinfo=UTC), hours=3)  # 50 in all
+    with django_assert_max_num_queries(len(at_five)) as at_fifty:
+        page = client.get(URL + WEEK).content.decode()
+    assert len(at_fifty) == len(at_five) <= 25
+    assert "of 50 conversations" in page  # the 45 new ones were counted
+
+
+def test_could_the_ai_have_handled_it_links_to_those_escalations_in_the_admin(client):
+    boss = AgentFactory(is_supervisor=True, user__is_superuser=True)
+    for could in (True, True, False):
+        metrics_conversation(
+            at=datetime(2026, 6, 2, tzinfo=UTC),
+            escalation={"category": "technical", "rule": "tech", "could_ai_have_handled": could},
+        )
+    metrics_conversation(  # another period: not listed
+        at=datetime(2026, 5, 2, tzinfo=UTC),
+        escalation={"category": "technical", "rule": "tech", "could_ai_have_handled": True},
+    )
+    client.force_login(boss.user)
+    page = client.get(URL + WEEK).content.decode()
+    link = re.search(r'href="(/admin/escalation/escalation/\?[^"]+)">2 conversations<', page)
+    assert link is not None
+    listing = client.get(html.unescape(link.group(1)))
+    assert listing.status_code == 200
+    assert "2 escalations" in listing.content.decode()  # the admin's result count
