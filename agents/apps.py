@@ -6,7 +6,7 @@ class AgentsConfig(AppConfig):
     verbose_name = "Agents and queues"
 
     def ready(self) -> None:
-        from agents import receivers  # noqa: F401  (logout closes the console)
+        from agents import checks, receivers  # noqa: F401  (checks register; logout closes the console)
         from agents.demo import demo_agents_load
         from agents.services.queue import QueueRouting
         from agents.services.tickets import WidgetTickets

@@ -52,6 +52,7 @@ from agents.services.tickets import (
     ticket_reply,
     ticket_reply_send,
 )
+from agents.services.weekly import weekly_review_run, weekly_review_send
 
 __all__ = [
     "vip_checkin_email_send",
@@ -98,4 +99,6 @@ __all__ = [
     "ticket_mark_done",
     "ticket_reply",
     "ticket_reply_send",
+    "weekly_review_run",
+    "weekly_review_send",
 ]
