@@ -21,11 +21,12 @@ def week_start_of(day: date) -> date:
 
 
 def week_bounds(*, week_start: date, time_zone: str) -> tuple[datetime, datetime]:
-    """[Monday 00:00, next Monday 00:00) local, as aware datetimes in the zone."""
+    """[Monday 00:00, next Monday 00:00) local, in UTC (arithmetic between two datetimes of
+    one zone reads their wall clocks: a DST week would come out 168 hours long)."""
     zone = ZoneInfo(time_zone)
     return (
-        datetime.combine(week_start, time.min, tzinfo=zone),
-        datetime.combine(week_start + timedelta(days=7), time.min, tzinfo=zone),
+        datetime.combine(week_start, time.min, tzinfo=zone).astimezone(UTC),
+        datetime.combine(week_start + timedelta(days=7), time.min, tzinfo=zone).astimezone(UTC),
     )
 
 

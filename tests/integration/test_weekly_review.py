@@ -232,7 +232,7 @@ def test_agents_get_403_and_visitors_the_login(client, week):
         ("/console/weekly/not-a-date/", "named by its Monday"),
         ("/console/weekly/2026-11-24/", "not a Monday"),
         ("/console/weekly/2026-02-30/", "named by its Monday"),
-        ("/console/weekly/2999-01-06/", "not started yet"),  # a Monday, far ahead
+        ("/console/weekly/2999-01-07/", "not started yet"),  # a Monday, far ahead
     ],
 )
 def test_a_bad_week_is_a_404_not_a_500(client, supervisors, settings, path, why):

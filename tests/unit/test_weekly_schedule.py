@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from agents.weekly_schedule import (
@@ -83,7 +85,8 @@ def test_a_week_runs_monday_midnight_to_monday_midnight_local(zone, week_start, 
     start, end = week_bounds(week_start=week_start, time_zone=zone)
     assert start == start_utc
     assert (end - start).total_seconds() == hours * 3600
-    assert (end.hour, end.minute, end.date()) == (0, 0, date.fromordinal(week_start.toordinal() + 7))
+    local_end = end.astimezone(ZoneInfo(zone))
+    assert (local_end.hour, local_end.date()) == (0, date.fromordinal(week_start.toordinal() + 7))
 
 
 def test_send_moment_is_local_wall_time():
