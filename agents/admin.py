@@ -99,4 +99,11 @@ class WeeklyReviewAdmin(admin.ModelAdmin):
     """When each week's review went out, and to whom (read-only: the task writes it)."""
 
     list_display = ("week_start", "time_zone", "built_at", "emailed_at")
-    readonly_fields = ("week_start", "time_zone", "built_at", "sending_since", "emailed_at", "recipients")
+    readonly_fields = (
+        "week_start",
+        "time_zone",
+        "built_at",
+        "sending_since",
+        "emailed_at",
+        "recipients",
+    )

@@ -11,7 +11,7 @@ from chatsy.timezones import zone_named
 
 
 @register()
-def weekly_review_settings_check(app_configs, **kwargs) -> list[Error]:  # type: ignore[no-untyped-def]
+def weekly_review_settings_check(app_configs, **kwargs) -> list[Error]:
     errors = []
     try:
         weekday_number(settings.CHATSY_WEEKLY_REVIEW_DAY)

@@ -34,7 +34,9 @@ def weekly_review(request: AgentRequest, week: str) -> HttpResponse:
     if week_start > week_start_of(now.astimezone(ZoneInfo(zone)).date()):
         raise Http404("That week has not started yet.")
     report = weekly_review_report(week_start=week_start, time_zone=zone, now=now)
-    return render(request, "console/weekly_review.html", {"report": report, "page": report.dashboard})
+    return render(
+        request, "console/weekly_review.html", {"report": report, "page": report.dashboard}
+    )
 
 
 def _monday(text: str) -> date:

@@ -138,9 +138,9 @@ def weekly_review_weeks(
 
 def weekly_review_last_sent() -> date | None:
     """The latest week whose review went out (or was handled with nobody to send it to)."""
-    return WeeklyReview.objects.filter(emailed_at__isnull=False).aggregate(
-        last=Max("week_start")
-    )["last"]
+    return WeeklyReview.objects.filter(emailed_at__isnull=False).aggregate(last=Max("week_start"))[
+        "last"
+    ]
 
 
 def supervisor_emails() -> list[str]:

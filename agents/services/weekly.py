@@ -69,9 +69,7 @@ def weekly_review_send(*, week_start: date, time_zone: str, now: datetime) -> bo
             sending_since=None
         )
         raise
-    WeeklyReview.objects.filter(week_start=week_start).update(
-        emailed_at=now, recipients=recipients
-    )
+    WeeklyReview.objects.filter(week_start=week_start).update(emailed_at=now, recipients=recipients)
     return True
 
 

@@ -210,7 +210,14 @@ def test_the_week_in_the_console_for_supervisors(client, week, supervisors):
     page = client.get(URL)
     assert page.status_code == 200
     html = page.content.decode()
-    for figure in ("50.0%", "66.7%", "105 s", "4.4 min", "4.00 / 5", "The bot knew &lt;this&gt; one"):
+    for figure in (
+        "50.0%",
+        "66.7%",
+        "105 s",
+        "4.4 min",
+        "4.00 / 5",
+        "The bot knew &lt;this&gt; one",
+    ):
         assert figure in html, figure
     assert f'href="{review_link()}"' in html
     assert 'id="in-progress"' not in html

@@ -4,7 +4,6 @@ across zones and DST weeks, catching up after downtime, never twice for one week
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-
 from zoneinfo import ZoneInfo
 
 import pytest
