@@ -4,6 +4,7 @@ figures of a hand-computed fixture), and the same report in the console (docs/da
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -157,6 +158,33 @@ def test_two_workers_racing_for_the_same_week_email_once(week, supervisors):
     assert services.weekly_review_send(week_start=WEEK, time_zone="UTC", now=later) is True
     assert services.weekly_review_send(week_start=WEEK, time_zone="UTC", now=later) is False
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_at_once_email_once(week, supervisors):
+    """Four beat runs in four threads (their own database connections) at the same moment."""
+    from django.db import connections
+
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(services.weekly_review_run(now=SEND))
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()  # this thread's: persistent ones outlive it
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results, key=str) == [WEEK, None, None, None]
+    assert len(mail.outbox) == 2  # one per supervisor
+    assert WeeklyReview.objects.get().emailed_at == SEND
 
 
 def test_nothing_is_due_before_monday_0800_in_the_sites_zone(week, supervisors, site_zone):
