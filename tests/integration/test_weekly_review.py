@@ -98,6 +98,8 @@ TEXT_FIGURES = [
     "Appropriate escalations: 66.7% (✖ Target missed, target > 90%)",
     "▼ -33.3 pts vs 100.0% the week before · worse",
     "Escalation resolution: 66.7%",
+    "Time to human (p50): 105 s (✔ Target met, target < 2 min (p50))",
+    "- human_request · 2/5: The bot knew <this> one",
     "Time to human: p50 105 s, p90 4.4 min",
     "CSAT after escalation: 4.00 / 5 (n = 3)",
     "CSAT, AI only: not collected",
