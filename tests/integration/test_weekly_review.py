@@ -4,7 +4,6 @@ figures of a hand-computed fixture), and the same report in the console (docs/da
 from __future__ import annotations
 
 import socket
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from agents.services.weekly import weekly_review_claim
 from agents.weekly_schedule import week_start_of, weekday_number, weekly_review_due
 from escalation.models import Escalation
 from tests.factories import AgentFactory, metrics_conversation
+from tests.support.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -165,24 +165,7 @@ def test_two_workers_racing_for_the_same_week_email_once(week, supervisors):
 @pytest.mark.django_db(transaction=True)
 def test_four_workers_at_once_email_once(week, supervisors):
     """Four beat runs in four threads (their own database connections) at the same moment."""
-    from django.db import connections
-
-    barrier, results, errors = threading.Barrier(4), [], []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            results.append(services.weekly_review_run(now=SEND))
-        except Exception as error:  # surfaced by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()  # this thread's: persistent ones outlive it
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_at_once(lambda: services.weekly_review_run(now=SEND), threads=4)
     assert errors == []
     assert sorted(results, key=str) == [WEEK, None, None, None]
     assert len(mail.outbox) == 2  # one per supervisor
