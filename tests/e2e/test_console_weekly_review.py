@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from agents.weekly_schedule import week_start_of
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_console_dashboard import log_in
+from tests.e2e.test_console_handoff import log_in
 from tests.factories import AgentFactory, metrics_conversation
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def last_week(transactional_db, live_url):
 def test_last_weeks_review_from_the_console_nav(browser, last_week):
     base, monday = last_week
     page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    log_in(page, base)
+    log_in(page, base, "boss", "pw-for-tests")
     page.get_by_role("link", name="Weekly review").click()
     expect(page).to_have_url(re.compile(r"/console/weekly/$"))
     page.locator(f"a[href='/console/weekly/{monday:%Y-%m-%d}/']").click()
