@@ -9,6 +9,7 @@ from agents.models import (
     QueueMembership,
     Ticket,
     TicketReply,
+    WeeklyReview,
 )
 
 
@@ -91,3 +92,18 @@ class TicketAdmin(admin.ModelAdmin):
     raw_id_fields = ["conversation"]
     readonly_fields = ["request_id", "created", "updated", "confirmation_sent_at"]
     inlines = [TicketReplyInline]
+
+
+@admin.register(WeeklyReview)
+class WeeklyReviewAdmin(admin.ModelAdmin):
+    """When each week's review went out, and to whom (read-only: the task writes it)."""
+
+    list_display = ("week_start", "time_zone", "built_at", "emailed_at")
+    readonly_fields = (
+        "week_start",
+        "time_zone",
+        "built_at",
+        "sending_since",
+        "emailed_at",
+        "recipients",
+    )

@@ -8,7 +8,7 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         from agents import receivers  # noqa: F401  (logout closes the console)
-        from agents.checks import check_routing_queues_exist
+        from agents.checks import check_routing_queues_exist, check_weekly_review_settings
         from agents.demo import demo_agents_load
         from agents.services.queue import QueueRouting
         from agents.services.tickets import WidgetTickets
@@ -23,3 +23,5 @@ class AgentsConfig(AppConfig):
         demo_seeder_register(demo_agents_load)
         # Every rule and plan routes to an existing queue (agents.W001).
         checks.register(check_routing_queues_exist)
+        # The weekly review's day, hour and time zone are valid (agents.E101–E103).
+        checks.register(check_weekly_review_settings)

@@ -1,4 +1,6 @@
-"""System check: every escalation rule, VIP plan and the default queue route to a queue that
+"""System checks of agents' configuration.
+
+Routing: every escalation rule, VIP plan and the default queue route to a queue that
 exists. A missing queue does not fail at runtime (routing falls back to a queue handling the
 category, then to "general"), so without this check a typo sends chats to the wrong team
 silently. Registered in AgentsConfig.ready(): agents sees both the rules and the queues.
@@ -13,8 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.checks import Warning
+from django.conf import settings
+from django.core.checks import Error, Warning
 from django.db import DatabaseError
+
+from agents.weekly_schedule import weekday_number
+from chatsy.timezones import zone_named
 
 MISSING_QUEUE_ID = "agents.W001"
 
@@ -78,3 +84,20 @@ def check_routing_queues_exist(app_configs: Any = None, **kwargs: Any) -> list[W
     except DatabaseError:
         return []
     return missing_queue_errors(targets, slugs)
+
+
+def check_weekly_review_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """A typo in the weekly review's settings fails `manage.py check` (and every start), not
+    the review's first run days later."""
+    errors = []
+    try:
+        weekday_number(settings.CHATSY_WEEKLY_REVIEW_DAY)
+    except ValueError as error:
+        errors.append(Error(f"CHATSY_WEEKLY_REVIEW_DAY: {error}", id="agents.E101"))
+    if not 0 <= settings.CHATSY_WEEKLY_REVIEW_HOUR <= 23:
+        errors.append(Error("CHATSY_WEEKLY_REVIEW_HOUR must be 0–23", id="agents.E102"))
+    if zone_named(settings.CHATSY_WEEKLY_REVIEW_TIME_ZONE) is None:
+        errors.append(
+            Error("CHATSY_WEEKLY_REVIEW_TIME_ZONE is not an IANA time zone", id="agents.E103")
+        )
+    return errors

@@ -281,3 +281,24 @@ class TicketReply(models.Model):
 
     def __str__(self) -> str:
         return f"Reply on ticket #{self.ticket_id}"
+
+
+class WeeklyReview(models.Model):
+    """One week's escalation review, emailed once (docs/dashboard.md, "Weekly review").
+
+    The row is the idempotency record, not a snapshot: the report is recomputed from the
+    database whenever it is viewed. `sending_since` is the claim a worker takes with a
+    conditional update before it emails; `emailed_at` is set after the send succeeds."""
+
+    week_start = models.DateField(unique=True, help_text="The Monday the week starts on.")
+    time_zone = models.CharField(max_length=64, help_text="The zone the week's days are in.")
+    built_at = models.DateTimeField(auto_now_add=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-week_start"]
+
+    def __str__(self) -> str:
+        return f"Weekly review of {self.week_start:%Y-%m-%d}"

@@ -51,3 +51,10 @@ def ticket_emails_reconcile() -> int:
     """Send the confirmations and replies whose task never ran (the broker refused it, or the
     job was lost). Each send is guarded, so overlapping with the task itself sends once."""
     return services.ticket_emails_reconcile()
+
+
+@shared_task(ignore_result=True)
+def weekly_review() -> str | None:
+    """Every 15 minutes from beat: email last week's review if it is due and not yet sent."""
+    week = services.weekly_review_run(now=timezone.now())
+    return week.isoformat() if week else None

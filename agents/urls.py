@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from agents import views, views_dashboard
+from agents import views, views_dashboard, views_weekly
 
 app_name = "console"
 
@@ -18,6 +18,8 @@ urlpatterns = [
         name="supervisor-rows",
     ),
     path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+    path("weekly/", views_weekly.weekly_reviews, name="weekly-reviews"),
+    path("weekly/<str:week>/", views_weekly.weekly_review, name="weekly-review"),
     path("chats/<uuid:public_id>/", views.chat, name="chat"),
     path("chats/<uuid:public_id>/claim/", views.claim, name="claim"),
     path("chats/<uuid:public_id>/compose/", views.compose, name="compose"),

@@ -246,7 +246,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.transcripts_reconcile",
         "schedule": 60.0,
     },
+    # Beat runs in UTC: every 15 minutes the task asks whether the weekly review is due in
+    # CHATSY_WEEKLY_REVIEW_TIME_ZONE (agents.weekly_schedule), which also catches up after
+    # downtime; a half-hour zone is still served within 15 minutes.
+    "weekly-review": {"task": "agents.tasks.weekly_review", "schedule": 900.0},
 }
+
+# The weekly escalation review (docs/dashboard.md): the previous Monday–Sunday week, emailed to
+# supervisors on this weekday at this hour in this zone (the site's: TIME_ZONE unless set).
+CHATSY_WEEKLY_REVIEW_TIME_ZONE = os.environ.get("CHATSY_WEEKLY_REVIEW_TIME_ZONE") or TIME_ZONE
+CHATSY_WEEKLY_REVIEW_DAY = os.environ.get("CHATSY_WEEKLY_REVIEW_DAY", "monday")
+CHATSY_WEEKLY_REVIEW_HOUR = int(os.environ.get("CHATSY_WEEKLY_REVIEW_HOUR", "8"))
+# Where people reach this server: absolute links in emails (the weekly review).
+CHATSY_PUBLIC_URL = os.environ.get("CHATSY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Email (ticket confirmations and replies, transcripts): printed to the console unless an SMTP
 # server is configured. EMAIL_FILE_PATH serves the file backend (the e2e tests read it).

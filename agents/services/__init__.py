@@ -53,6 +53,7 @@ from agents.services.tickets import (
     ticket_reply_send,
 )
 from agents.services.waiting_rows import conversation_waiting_update
+from agents.services.weekly import weekly_review_run, weekly_review_send
 
 __all__ = [
     "vip_checkin_email_send",
@@ -100,4 +101,6 @@ __all__ = [
     "ticket_mark_done",
     "ticket_reply",
     "ticket_reply_send",
+    "weekly_review_run",
+    "weekly_review_send",
 ]

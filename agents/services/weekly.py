@@ -1,0 +1,89 @@
+"""The weekly escalation review: decide it is due, claim it, email it to supervisors once
+(docs/dashboard.md, "Weekly review")."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Q
+from django.template.loader import render_to_string
+
+from agents.models import WeeklyReview
+from agents.selectors.weekly import (
+    supervisor_emails,
+    weekly_review_last_sent,
+    weekly_review_report,
+)
+from agents.weekly_schedule import weekday_number, weekly_review_due
+
+logger = logging.getLogger(__name__)
+
+SUBJECT = "Chatsy weekly escalation review: week of {day} {week_start:%b %Y}"
+# A claim older than this belongs to a worker that died mid-send: another may take it over.
+CLAIM_EXPIRES = timedelta(hours=1)
+
+
+def weekly_review_run(*, now: datetime) -> date | None:
+    """Email the review that is due at `now`, if any; the week sent, or None."""
+    zone = settings.CHATSY_WEEKLY_REVIEW_TIME_ZONE
+    week = weekly_review_due(
+        now=now,
+        time_zone=zone,
+        send_weekday=weekday_number(settings.CHATSY_WEEKLY_REVIEW_DAY),
+        send_hour=settings.CHATSY_WEEKLY_REVIEW_HOUR,
+        last_sent_week=weekly_review_last_sent(),
+    )
+    if week is None or not weekly_review_send(week_start=week, time_zone=zone, now=now):
+        return None
+    return week
+
+
+def weekly_review_claim(*, week_start: date, time_zone: str, now: datetime) -> bool:
+    """Take the right to email this week's review: a conditional insert (the unique week)
+    then a conditional update, so of two workers or a re-run exactly one gets True."""
+    WeeklyReview.objects.get_or_create(week_start=week_start, defaults={"time_zone": time_zone})
+    free = Q(sending_since__isnull=True) | Q(sending_since__lt=now - CLAIM_EXPIRES)
+    claimed = WeeklyReview.objects.filter(
+        free, week_start=week_start, emailed_at__isnull=True
+    ).update(sending_since=now)
+    return claimed == 1
+
+
+def weekly_review_send(*, week_start: date, time_zone: str, now: datetime) -> bool:
+    """Build the week's report and email it to every supervisor, once. False: another run
+    has sent it or is sending it. A failed send releases the claim (the next beat retries)."""
+    if not weekly_review_claim(week_start=week_start, time_zone=time_zone, now=now):
+        return False
+    try:
+        recipients = supervisor_emails()
+        if recipients:
+            report = weekly_review_report(week_start=week_start, time_zone=time_zone, now=now)
+            get_connection().send_messages(_messages(report, recipients))
+        else:
+            logger.warning("Weekly review of %s: no supervisor has an email address", week_start)
+    except Exception:
+        WeeklyReview.objects.filter(week_start=week_start, emailed_at__isnull=True).update(
+            sending_since=None
+        )
+        raise
+    WeeklyReview.objects.filter(week_start=week_start).update(emailed_at=now, recipients=recipients)
+    return True
+
+
+def _messages(report, recipients: list[str]) -> list[EmailMultiAlternatives]:
+    """One message per supervisor (nobody sees the others' addresses), HTML and plain text."""
+    context = {"report": report, "page": report.dashboard}
+    text = render_to_string("email/weekly_review.txt", context)
+    html = render_to_string("email/weekly_review.html", context)
+    subject = SUBJECT.format(day=report.week_start.day, week_start=report.week_start)
+    messages = []
+    for address in recipients:
+        message = EmailMultiAlternatives(
+            subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]
+        )
+        message.attach_alternative(html, "text/html")
+        messages.append(message)
+    return messages
