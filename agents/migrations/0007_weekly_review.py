@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agents", "0005_ticket_email_attempts"),
+        ("agents", "0006_technical_queue"),
     ]
 
     operations = [
