@@ -291,6 +291,11 @@ class _Seeder:
                     else None,
                     assigned_agent=plan.get("escalation", {}).get("agent"),
                     priority="normal",
+                    # Stamped by message_receive for real chats; bulk inserts set it themselves.
+                    first_visitor_message_at=min(
+                        (m["created"] for m in plan["messages"] if m["sender"] == "customer"),
+                        default=None,
+                    ),
                     created=plan["start"],
                     updated=last,
                     resolved_at=last if plan.get("ending") == "resolved" else None,
@@ -471,12 +476,15 @@ def _msg(
     *,
     sender_name: str = "",
 ) -> dict[str, Any]:
+    metadata = metadata or {}
     return {
         "sender": sender,
         "body": body,
         "created": created,
-        "metadata": metadata or {},
+        "metadata": metadata,
         "sender_name": sender_name,
+        # Written by message_settle_turn for real messages; bulk inserts set it themselves.
+        "decision_action": metadata.get("decision", {}).get("action", ""),
     }
 
 

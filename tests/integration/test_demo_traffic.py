@@ -95,6 +95,11 @@ def test_thirty_days_have_the_mix_the_dashboard_shows():
     assert not conversations.filter(escalations__isnull=True, queue__isnull=False).exists()
     assert not answered.filter(conversation__assigned_agent__isnull=True).exists()
     assert all(e.agent.queues.exists() for e in answered.select_related("agent"))
+    # The dashboard's denormalised columns, as the real write path sets them.
+    assert not conversations.filter(first_visitor_message_at__isnull=True).exists()
+    visitor = Message.objects.filter(conversation__in=conversations, sender="customer")
+    decided = visitor.exclude(metadata__decision__isnull=True)
+    assert decided.exists() and not decided.filter(decision_action="").exists()
 
     hours = Counter(c.hour for c in conversations.values_list("created", flat=True))
     office = sum(hours[h] for h in range(9, 17))
