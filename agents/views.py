@@ -420,7 +420,7 @@ def conversations(request: AgentRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "history_nav": True}
+    context = {"form": form, "page": page, "query": query.urlencode()}
     partial = request.htmx and request.htmx.target == "history-results"
     template = "console/_conversation_results.html" if partial else "console/conversations.html"
     return render(request, template, context, status=200 if page else 400)
@@ -436,7 +436,7 @@ def conversation(request: AgentRequest, public_id) -> HttpResponse:
         return render(request, "console/forbidden.html", {"history": True}, status=403)
     if record is None:
         raise Http404("No such conversation.")
-    return render(request, "console/conversation.html", {"record": record, "history_nav": True})
+    return render(request, "console/conversation.html", {"record": record})
 
 
 # --- the learning loop's review (docs/escalation.md, "Learning from verdicts") -------------

@@ -190,3 +190,30 @@ async def test_the_console_socket_refuses_a_foreign_origin_even_for_agents(clien
     socket = await staff_socket(client, supervisor.user, origin=origin)
     connected, _ = await socket.connect()
     assert not connected
+
+
+@pytest.mark.django_db
+def test_every_console_page_has_the_same_navigation_with_the_current_page_marked(client):
+    supervisor = AgentFactory(is_supervisor=True)
+    client.force_login(supervisor.user)
+    links = ["Console", "Tickets", "History", "Supervisor", "Dashboard", "Review", "Weekly review"]
+    pages = {
+        "/console/": "Console",
+        "/console/tickets/": "Tickets",
+        "/console/conversations/": "History",
+        "/console/supervisor/": "Supervisor",
+        "/console/dashboard/": "Dashboard",
+        "/console/review/": "Review",
+        "/console/weekly/": "Weekly review",
+    }
+    for url, current in pages.items():
+        html = client.get(url).content.decode()
+        nav = html[html.index('<nav class="topnav"') : html.index("</nav>")]
+        shown = [name for name in links if f">{name}</a>" in nav]
+        assert shown == links, (url, shown)
+        assert f'aria-current="page">{current}</a>' in nav, url
+        assert nav.count('aria-current="page"') == 1, url
+
+    client.force_login(AgentFactory().user)  # an agent sees no supervisor page in the nav
+    nav = client.get("/console/").content.decode()
+    assert ">Dashboard</a>" not in nav and ">Supervisor</a>" not in nav and ">History</a>" in nav
