@@ -232,10 +232,11 @@
   // out-of-band targets within the requesting element's tree, and the socket's push of the
   // same claim or resolve usually replaces the clicked row or removes the pane before the
   // answer arrives (the new tab, or the toast, would then have nowhere to go).
-  function sentFromPanes(button) {
-    if (!button.closest) return false;
-    if (button.closest('#queue-panel')) return true;
-    return !!button.closest('.chat-pane') && button.getAttribute('hx-swap') === 'none';
+  function sentFromPanes(elt) {
+    if (!elt.closest) return false;
+    if (elt.closest('#queue-panel')) return true;
+    // Buttons only: a form (the composer) must be sent by htmx itself, with its fields.
+    return elt.tagName === 'BUTTON' && !!elt.closest('.chat-pane') && elt.getAttribute('hx-swap') === 'none';
   }
   document.addEventListener('htmx:confirm', function (e) {
     var button = e.detail.elt;

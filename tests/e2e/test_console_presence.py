@@ -77,7 +77,9 @@ def test_a_closed_console_gets_no_chat_and_the_visitor_reads_no_joined(browser, 
     log_in(agent_page, base)
     expect(agent_page.locator(f"#chat-{conversation.public_id}")).to_be_attached(timeout=10_000)
     expect(visitor.locator(SYSTEM).last).to_contain_text("Sarah joined the chat.", timeout=10_000)
-    expect(visitor.locator("#chatsy-queue")).to_be_hidden()
+    # The one waiting banner now says who the visitor is chatting with (issue 14).
+    expect(visitor.locator("#chatsy-queue")).to_have_attribute("data-state", "joined")
+    expect(visitor.locator("#chatsy-queue-text")).to_contain_text("You’re chatting with Sarah.")
     conversation.refresh_from_db()
     assert (conversation.status, conversation.assigned_agent_id) == ("assigned", sarah.pk)
     assert Message.objects.filter(metadata__event="agent_joined").count() == 1
