@@ -131,20 +131,32 @@ def escalation_question(escalation: Escalation) -> str:
 
 
 def _agent_answers(escalations: list[Escalation]) -> dict[int, str]:
-    """Each escalation's first agent replies after it, joined: one query for the page."""
+    """Each escalation's first agent replies, keyed by escalation: those after its own
+    `created` and before the conversation's next escalation (a conversation can escalate
+    twice), joined. Two queries for the page, however many rows."""
     if not escalations:
         return {}
-    since = {e.conversation_id: (e.pk, e.created) for e in escalations}
-    replies: dict[int, list[str]] = {}
+    conversations = {e.conversation_id for e in escalations}
+    starts: dict[int, list[datetime]] = {}
+    for conversation_id, created in Escalation.objects.filter(
+        conversation_id__in=conversations
+    ).values_list("conversation_id", "created"):
+        starts.setdefault(conversation_id, []).append(created)
+    windows: dict[int, list[tuple[int, datetime, datetime | None]]] = {}
+    for e in escalations:
+        later = [start for start in starts.get(e.conversation_id, []) if start > e.created]
+        windows.setdefault(e.conversation_id, []).append((e.pk, e.created, min(later, default=None)))
+    replies: dict[int, list[str]] = {e.pk: [] for e in escalations}
     messages = Message.objects.filter(
-        conversation_id__in=since, sender=Message.Sender.AGENT
+        conversation_id__in=conversations, sender=Message.Sender.AGENT
     ).order_by("conversation_id", "seq")
     for message in messages.only("conversation_id", "body", "created"):
-        escalation_id, created = since[message.conversation_id]
-        bodies = replies.setdefault(escalation_id, [])
-        if message.created >= created and len(bodies) < ANSWER_MESSAGES:
-            bodies.append(message.body)
-    return {pk: "\n\n".join(bodies) for pk, bodies in replies.items()}
+        for pk, since, until in windows[message.conversation_id]:
+            bodies = replies[pk]
+            in_window = message.created >= since and (until is None or message.created < until)
+            if in_window and len(bodies) < ANSWER_MESSAGES:
+                bodies.append(message.body)
+    return {pk: "\n\n".join(bodies) for pk, bodies in replies.items() if bodies}
 
 
 def draft_slug(escalation: Escalation) -> str:

@@ -3,6 +3,7 @@ figures of a hand-computed fixture), and the same report in the console (docs/da
 
 from __future__ import annotations
 
+import smtplib
 import socket
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,10 +14,11 @@ from django.utils import timezone
 from agents import services, tasks
 from agents.models import WeeklyReview
 from agents.selectors.weekly import weekly_review_last_sent
-from agents.services.weekly import weekly_review_claim
+from agents.services.weekly import MAX_SEND_ATTEMPTS, weekly_review_claim
 from agents.weekly_schedule import week_start_of, weekday_number, weekly_review_due
 from escalation.models import Escalation
 from tests.factories import AgentFactory, metrics_conversation
+from tests.support import mail as refusing_mail
 from tests.support.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
@@ -276,3 +278,43 @@ def test_an_empty_week_emails_an_explanation(supervisors):
     assert services.weekly_review_run(now=SEND) == WEEK
     assert "No conversations this week" in mail.outbox[0].body
     assert "No conversations this week" in mail.outbox[0].alternatives[0][0]
+
+
+@pytest.fixture
+def refusing(settings):
+    settings.EMAIL_BACKEND = "tests.support.mail.RefusingBackend"
+    yield refusing_mail.REFUSED
+    refusing_mail.REFUSED.clear()
+
+
+def test_a_refused_address_is_given_up_on_and_the_others_get_one_email(
+    week, supervisors, refusing, caplog
+):
+    refusing.add("ana@example.com")
+    runs = [SEND + timedelta(minutes=15 * n) for n in range(MAX_SEND_ATTEMPTS + 3)]
+    for n, now in enumerate(runs):
+        if n < MAX_SEND_ATTEMPTS - 1:
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                services.weekly_review_run(now=now)
+        else:
+            services.weekly_review_run(now=now)
+    assert [m.to for m in mail.outbox] == [["bo@example.com"]]
+    row = WeeklyReview.objects.get(week_start=WEEK)
+    assert row.recipients == ["bo@example.com"]
+    assert row.failed_attempts == {"ana@example.com": MAX_SEND_ATTEMPTS}
+    assert row.emailed_at == runs[MAX_SEND_ATTEMPTS - 1]
+    assert "giving up on ana@example.com" in caplog.text
+
+
+def test_a_transient_failure_is_retried_once_it_works(week, supervisors, refusing):
+    refusing.add("bo@example.com")
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        services.weekly_review_run(now=SEND)
+    assert [m.to for m in mail.outbox] == [["ana@example.com"]]
+    refusing.clear()
+    assert services.weekly_review_run(now=SEND + timedelta(minutes=15)) == WEEK
+    assert [m.to for m in mail.outbox] == [["ana@example.com"], ["bo@example.com"]]
+    row = WeeklyReview.objects.get(week_start=WEEK)
+    assert (row.recipients, row.failed_attempts) == (
+        ["ana@example.com", "bo@example.com"], {"bo@example.com": 1}
+    )  # fmt: skip
