@@ -197,11 +197,12 @@ def triage_example_save(
             "Not saved: this escalation has no visitor message to learn from (it was raised "
             "without one), so there is no text to label."
         )
-    lookup = {"conversation_id": escalation.conversation_id, "text": text}
+    lookup = {"conversation_id": escalation.conversation_id, "text_hash": TriageExample.hash_of(text)}
     try:
         with transaction.atomic():
             return TriageExample.objects.get_or_create(
-                **lookup, defaults={"label": label, "escalation": escalation, "created_by": user}
+                **lookup,
+                defaults={"text": text, "label": label, "escalation": escalation, "created_by": user},
             )
     except IntegrityError:  # a concurrent click stored it first
         return TriageExample.objects.get(**lookup), False

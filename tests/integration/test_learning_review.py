@@ -4,6 +4,9 @@ supervisors only."""
 
 from __future__ import annotations
 
+import hashlib
+import random
+import string
 from datetime import timedelta
 
 import pytest
@@ -243,3 +246,18 @@ def test_two_escalations_in_one_conversation_each_keep_their_own_answer(client, 
         client.post(f"/console/review/{escalation.pk}/article/", headers=HTMX)
         article = Article.objects.get(slug=f"draft-escalation-{escalation.pk}")
         assert article.body == f"{REVIEW_LINE}\n\n{answer}"
+
+
+def test_a_4000_character_message_is_stored_as_an_example_once(client, boss, sarah):
+    """Unique on the text's hash: the text itself (about 4 KB here, and incompressible)
+    exceeds PostgreSQL's btree row limit (run this file on both databases)."""
+    rng = random.Random(15)
+    noise = "".join(rng.choice(string.ascii_letters + " ") for _ in range(4000))
+    text = f"{QUESTION}. {noise}"[:4000].strip()
+    escalation = resolved_escalation(sarah, text=text, appropriate=False)
+    url = f"/console/review/{escalation.pk}/example/"
+    assert "Saved as a" in client.post(url, {"label": "human_request"}, headers=HTMX).content.decode()
+    assert "Already saved" in client.post(url, {"label": "none"}, headers=HTMX).content.decode()
+    example = TriageExample.objects.get()
+    assert (len(example.text), example.label) == (len(text), "human_request")
+    assert example.text_hash == hashlib.sha256(text.encode()).hexdigest()
