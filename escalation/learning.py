@@ -145,7 +145,9 @@ def _agent_answers(escalations: list[Escalation]) -> dict[int, str]:
     windows: dict[int, list[tuple[int, datetime, datetime | None]]] = {}
     for e in escalations:
         later = [start for start in starts.get(e.conversation_id, []) if start > e.created]
-        windows.setdefault(e.conversation_id, []).append((e.pk, e.created, min(later, default=None)))
+        windows.setdefault(e.conversation_id, []).append(
+            (e.pk, e.created, min(later, default=None))
+        )
     replies: dict[int, list[str]] = {e.pk: [] for e in escalations}
     messages = Message.objects.filter(
         conversation_id__in=conversations, sender=Message.Sender.AGENT
@@ -197,12 +199,20 @@ def triage_example_save(
             "Not saved: this escalation has no visitor message to learn from (it was raised "
             "without one), so there is no text to label."
         )
-    lookup = {"conversation_id": escalation.conversation_id, "text_hash": TriageExample.hash_of(text)}
+    lookup = {
+        "conversation_id": escalation.conversation_id,
+        "text_hash": TriageExample.hash_of(text),
+    }
     try:
         with transaction.atomic():
             return TriageExample.objects.get_or_create(
                 **lookup,
-                defaults={"text": text, "label": label, "escalation": escalation, "created_by": user},
+                defaults={
+                    "text": text,
+                    "label": label,
+                    "escalation": escalation,
+                    "created_by": user,
+                },
             )
     except IntegrityError:  # a concurrent click stored it first
         return TriageExample.objects.get(**lookup), False

@@ -489,16 +489,16 @@ class TriageExample(models.Model):
     def __str__(self) -> str:
         return f"{self.label}: {self.text[:60]}"
 
-    @staticmethod
-    def hash_of(text: str) -> str:
-        return hashlib.sha256(text.encode()).hexdigest()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.text_hash = self.hash_of(self.text)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "text" in update_fields:
             kwargs["update_fields"] = {*update_fields, "text_hash"}
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def hash_of(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 class TriageModelVersion(models.Model):

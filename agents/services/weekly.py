@@ -86,8 +86,7 @@ def _undelivered(row: WeeklyReview, addresses: list[str]) -> list[str]:
     return [
         address
         for address in addresses
-        if address not in row.recipients
-        and row.failed_attempts.get(address, 0) < MAX_SEND_ATTEMPTS
+        if address not in row.recipients and row.failed_attempts.get(address, 0) < MAX_SEND_ATTEMPTS
     ]
 
 

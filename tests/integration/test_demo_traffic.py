@@ -9,10 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-
-from django.contrib.auth import get_user_model
 from django.db.models import F
 
 from agents.demo_traffic import (

@@ -236,8 +236,7 @@ def test_two_escalations_in_one_conversation_each_keep_their_own_answer(client, 
 
     html = client.get("/console/review/").content.decode()
     rows = {
-        pk: html.split(f'id="review-row-{pk}"')[1].split("</tr>")[0]
-        for pk in (first.pk, second.pk)
+        pk: html.split(f'id="review-row-{pk}"')[1].split("</tr>")[0] for pk in (first.pk, second.pk)
     }
     assert ANSWER in rows[first.pk] and second_answer not in rows[first.pk]
     assert second_answer in rows[second.pk] and ANSWER not in rows[second.pk]
@@ -256,7 +255,9 @@ def test_a_4000_character_message_is_stored_as_an_example_once(client, boss, sar
     text = f"{QUESTION}. {noise}"[:4000].strip()
     escalation = resolved_escalation(sarah, text=text, appropriate=False)
     url = f"/console/review/{escalation.pk}/example/"
-    assert "Saved as a" in client.post(url, {"label": "human_request"}, headers=HTMX).content.decode()
+    assert (
+        "Saved as a" in client.post(url, {"label": "human_request"}, headers=HTMX).content.decode()
+    )
     assert "Already saved" in client.post(url, {"label": "none"}, headers=HTMX).content.decode()
     example = TriageExample.objects.get()
     assert (len(example.text), example.label) == (len(text), "human_request")

@@ -14,7 +14,9 @@ REFUSED: set[str] = set()
 class RefusingBackend(EmailBackend):
     def send_messages(self, messages):
         for message in messages:
-            refused = {address: (550, b"No such user") for address in message.to if address in REFUSED}
+            refused = {
+                address: (550, b"No such user") for address in message.to if address in REFUSED
+            }
             if refused:
                 raise smtplib.SMTPRecipientsRefused(refused)
         return super().send_messages(messages)
