@@ -79,6 +79,15 @@ def test_the_page_the_nav_link_and_the_htmx_body(client, supervisor):
     assert "<html" not in body and body.lstrip().startswith('<div id="dashboard-body"')
 
 
+def test_the_page_and_its_htmx_body_vary_on_the_htmx_header(client, supervisor):
+    # One URL answers the whole page or the body: a cache must not hand one for the other.
+    client.force_login(supervisor.user)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(URL + WEEK, headers=headers)
+        assert "HX-Request" in response.headers["Vary"]
+    assert "HX-Request" in client.get(URL + "?start=x").headers["Vary"]  # the 400 too
+
+
 def test_bad_filters_are_refused_with_a_reason(client, supervisor):
     client.force_login(supervisor.user)
     response = client.get(URL + "?start=2026-06-07&end=2026-06-01&time_zone=Mars/Base")
