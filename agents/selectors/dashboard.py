@@ -14,6 +14,7 @@ from django.db.models import Count, Func, IntegerField, Q
 from agents.metrics_math import Band, Target, Trend, trend
 from agents.models import Queue
 from agents.selectors.metrics import MetricsFilters, PeriodMetrics, escalations_in, period_metrics
+from escalation.model_versions import ActiveModelInfo, triage_model_active_info
 from escalation.models import Escalation, Plan
 
 TOP_REASONS = 10
@@ -73,6 +74,12 @@ class Dashboard:
     heatmap: dict[tuple[int, int], int]  # (ISO weekday 1–7, hour) → escalations
     reasons: list[ReasonRow]
     comments: list[Comment]
+    triage_model: ActiveModelInfo  # the model deciding now (issue 15: its version and scores)
+
+    @property
+    def triage_macro_f1(self) -> float | None:
+        """The active model's macro-F1 on its validation split (None: not measured)."""
+        return (self.triage_model.metrics.get("validation") or {}).get("macro_f1")
 
     @property
     def empty(self) -> bool:
@@ -161,6 +168,7 @@ def dashboard_page(*, filters: MetricsFilters) -> Dashboard:
         heatmap=heatmap,
         reasons=top_reasons(filters=filters),
         comments=handoff_comments(filters=filters),
+        triage_model=triage_model_active_info(),
     )
 
 

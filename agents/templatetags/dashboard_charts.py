@@ -6,6 +6,7 @@ read from colour alone."""
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -239,3 +240,18 @@ def could_ai_url(row, filters) -> str:
     if filters.queue:
         query["target_queue"] = filters.queue
     return f"{reverse('admin:escalation_escalation_changelist')}?{urlencode(query)}"
+
+
+@register.filter
+def triage_model_text(page) -> str:
+    """The active triage model in one line, for the dashboard, the weekly page and email."""
+    model = page.triage_model
+    source = "trained on supervisors' labels" if model.source == "trained" else "shipped"
+    activated = (
+        f"activated {timezone.localtime(model.activated_at):%Y-%m-%d %H:%M}"
+        if model.activated_at
+        else "active since install"
+    )
+    f1 = page.triage_macro_f1
+    score = "macro-F1 not measured" if f1 is None else f"macro-F1 {f1:.3f}"
+    return f"version {model.version} · {source} · {activated} · {model.examples} examples · {score}"

@@ -174,3 +174,28 @@ def test_could_the_ai_have_handled_it_links_to_those_escalations_in_the_admin(cl
     listing = client.get(html.unescape(link.group(1)))
     assert listing.status_code == 200
     assert "2 escalations" in listing.content.decode()  # the admin's result count
+
+
+def test_the_active_triage_model_is_shown_shipped_then_trained(client, supervisor):
+    from escalation.model_store import shipped_model
+    from escalation.model_versions import triage_model_store
+
+    traffic(2)
+    client.force_login(supervisor.user)
+    shipped = shipped_model()
+    page = client.get(URL + WEEK).content.decode()
+    assert 'id="triage-model"' in page
+    assert f"version {shipped.version} · shipped · active since install" in page
+    row = triage_model_store(
+        model=shipped,
+        metrics={"validation": {"macro_f1": 0.8765}},
+        examples=412,
+        activate=True,
+        note="test",
+        now=datetime(2026, 6, 3, 9, 30, tzinfo=UTC),
+    )
+    page = client.get(URL + WEEK).content.decode()
+    assert (
+        f"version {row.version} · trained on supervisors&#x27; labels · activated 2026-06-03"
+    ) in page
+    assert "412 examples · macro-F1 0.877" in page

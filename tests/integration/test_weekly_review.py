@@ -109,11 +109,13 @@ TEXT_FIGURES = [
     "HANDOFF QUALITY (mean 3.00 / 5, 2 rated)",
     "The bot knew <this> one",
     "The report in the console: https://chat.example.com/console/weekly/2026-11-23/",
+    "TRIAGE MODEL\n- version ",
 ]
 HTML_FIGURES = [
     "50.0%", "+16.7 pts vs 33.3% the week before · worse", "66.7%", "105 s", "4.4 min",
     "4.00 / 5", "After-hours tickets: <strong>1</strong>", "The bot knew &lt;this&gt; one",
     'href="https://chat.example.com/console/weekly/2026-11-23/"',
+    ">Triage model</h2>",
 ]  # fmt: skip
 
 
@@ -233,6 +235,7 @@ def test_the_week_in_the_console_for_supervisors(client, week, supervisors):
     ):
         assert figure in html, figure
     assert f'href="{review_link()}"' in html
+    assert 'id="triage-model"' in html and "macro-F1" in html
     assert 'id="in-progress"' not in html
     listing = client.get("/console/weekly/").content.decode()
     this_week = week_start_of(timezone.now().date())
