@@ -8,8 +8,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count, Func, IntegerField, Q
+from django.urls import reverse
 
 from agents.metrics_math import Band, Target, Trend, trend
 from agents.models import Queue
@@ -232,6 +234,27 @@ def handoff_comments(
         .values_list("resolved_at", "category", "handoff_quality", "handoff_comment")
     )
     return [Comment(*row) for row in (rows[:limit] if limit else rows)]
+
+
+def review_path(
+    *, filters: MetricsFilters, category: str = "", rule: str = "", avoidable: bool = False
+) -> str:
+    """The console's review page (`console:review`) listing exactly the escalations a figure
+    counts: the period in its zone, the queue, the plan, a category and rule."""
+    query: dict[str, str] = {
+        "start": filters.start.isoformat(),
+        "end": filters.end.isoformat(),
+        "time_zone": filters.time_zone,
+    }
+    wanted = {
+        "avoidable": "1" if avoidable else "",
+        "category": category or filters.category,
+        "rule": rule,
+        "queue": filters.queue,
+        "plan": "" if filters.plan is None else str(filters.plan),
+    }
+    query.update({key: value for key, value in wanted.items() if value})
+    return f"{reverse('console:review')}?{urlencode(query)}"
 
 
 def dashboard_choices() -> dict[str, list[tuple[str, str]]]:

@@ -22,6 +22,7 @@ from agents.selectors.dashboard import (
     ReasonRow,
     dashboard_page,
     handoff_comments,
+    review_path,
     top_reasons,
 )
 from agents.selectors.metrics import MetricsFilters, escalations_in
@@ -107,6 +108,13 @@ def _to_review(filters: MetricsFilters) -> list[ReviewItem]:
         .order_by("created", "pk")
         .values_list("pk", "created", "category", "rule", "explanation", "handoff_comment")
     )
+    # The console's review page (supervisors, not only superusers), at that escalation's row.
+    where = {
+        (category, rule): absolute_url(
+            review_path(filters=filters, category=category, rule=rule, avoidable=True)
+        )
+        for _, _, category, rule, _, _ in rows
+    }
     return [
         ReviewItem(
             created=created,
@@ -114,7 +122,7 @@ def _to_review(filters: MetricsFilters) -> list[ReviewItem]:
             rule=rule,
             explanation=explanation,
             comment=comment,
-            url=absolute_url(reverse("admin:escalation_escalation_change", args=[pk])),
+            url=f"{where[(category, rule)]}#review-row-{pk}",
         )
         for pk, created, category, rule, explanation, comment in rows
     ]

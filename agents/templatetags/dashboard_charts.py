@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from agents.dashboard_tables import WEEKDAYS, bucket_label
 from agents.metrics_math import TIME_TO_HUMAN_EDGES, TWO_MINUTES
-from agents.selectors.dashboard import Dashboard
+from agents.selectors.dashboard import Dashboard, review_path
 
 register = template.Library()
 
@@ -223,23 +223,11 @@ def kpi_delta(kpi) -> str:
 
 @register.simple_tag
 def could_ai_url(row, filters) -> str:
-    """The admin's list of this reason's escalations the agents said the AI could have
-    handled, over the dashboard's period."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
-    start, end = filters.bounds()
-    query = {
-        "category": row.category,
-        "rule": row.rule,
-        "could_ai_have_handled__exact": "1",
-        "created__gte": start.isoformat(),
-        "created__lt": end.isoformat(),
-    }
-    if filters.queue:
-        query["target_queue"] = filters.queue
-    return f"{reverse('admin:escalation_escalation_changelist')}?{urlencode(query)}"
+    """The console's learning-loop review of this reason's escalations the agents said the AI
+    could have handled, over the dashboard's period, zone, queue and plan (a relative URL)."""
+    return review_path(
+        filters=filters, category=row.category, rule=row.rule, avoidable=True
+    )
 
 
 @register.filter

@@ -119,9 +119,17 @@ HTML_FIGURES = [
 ]  # fmt: skip
 
 
-def review_link() -> str:
-    pk = Escalation.objects.get(could_ai_have_handled=True, appropriate=False).pk
-    return f"https://chat.example.com/admin/escalation/escalation/{pk}/change/"
+def review_link(escape: bool = True) -> str:
+    """The console's review page (not the admin: supervisors need not be superusers), at the
+    escalation's row, over the week in its zone, for its reason."""
+    from urllib.parse import urlencode
+
+    escalation = Escalation.objects.get(could_ai_have_handled=True, appropriate=False)
+    query = {"start": "2026-11-23", "end": "2026-11-29", "time_zone": "UTC", "avoidable": "1"}
+    query |= {"category": escalation.category, "rule": escalation.rule}
+    query = {key: value for key, value in query.items() if value}
+    link = f"https://chat.example.com/console/review/?{urlencode(query)}#review-row-{escalation.pk}"
+    return link.replace("&", "&amp;") if escape else link
 
 
 def test_the_email_carries_the_weeks_figures_in_html_and_text(week, supervisors, others):
@@ -132,7 +140,7 @@ def test_the_email_carries_the_weeks_figures_in_html_and_text(week, supervisors,
     assert message.subject == "Chatsy weekly escalation review: week of 23 Nov 2026"
     for figure in TEXT_FIGURES:
         assert figure in message.body, figure
-    assert review_link() in message.body
+    assert review_link(escape=False) in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     for figure in HTML_FIGURES:
@@ -236,6 +244,9 @@ def test_the_week_in_the_console_for_supervisors(client, week, supervisors):
         assert figure in html, figure
     assert f'href="{review_link()}"' in html
     assert 'id="triage-model"' in html and "macro-F1" in html
+    # The link opens for a supervisor who is not a superuser, on the escalation's row.
+    path, row = review_link(escape=False).removeprefix("https://chat.example.com").split("#")
+    assert client.get(path).content.decode().count(f'<tr id="{row}"') == 1
     assert 'id="in-progress"' not in html
     listing = client.get("/console/weekly/").content.decode()
     this_week = week_start_of(timezone.now().date())
