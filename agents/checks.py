@@ -12,10 +12,10 @@ queue in admin would stop every management command."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from ipaddress import ip_address
-from urllib.parse import urlsplit
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Warning

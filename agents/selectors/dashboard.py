@@ -125,8 +125,10 @@ def _kpis(current: PeriodMetrics, previous: PeriodMetrics) -> list[Kpi]:
             "Escalation resolution",
             lambda m: m.resolution_rate,
             "%",
-            f"{current.resolved} of {current.finished} finished"
-            f" · {current.open_escalations} still open",
+            f"{current.resolved} of {current.finished} finished · no outcome:"
+            f" {current.open_waiting} waiting or with an agent,"
+            f" {current.open_abandoned} abandoned, {current.open_ticket} ticket"
+            + (f", {current.open_other} back with the bot" if current.open_other else ""),
         ),
         kpi(
             "time_to_human",
@@ -155,9 +157,9 @@ def _seconds(value: float | None) -> str:
     return f"{value / 60:.1f} min" if value >= 120 else f"{value:.0f} s"
 
 
-def dashboard_page(*, filters: MetricsFilters) -> Dashboard:
-    current = period_metrics(filters=filters)
-    previous = period_metrics(filters=filters.previous(), extras=False)
+def dashboard_page(*, filters: MetricsFilters, now: datetime | None = None) -> Dashboard:
+    current = period_metrics(filters=filters, now=now)
+    previous = period_metrics(filters=filters.previous(), extras=False, now=now)
     per_day, heatmap = _when(filters)
     return Dashboard(
         filters=filters,

@@ -225,9 +225,7 @@ def kpi_delta(kpi) -> str:
 def could_ai_url(row, filters) -> str:
     """The console's learning-loop review of this reason's escalations the agents said the AI
     could have handled, over the dashboard's period, zone, queue and plan (a relative URL)."""
-    return review_path(
-        filters=filters, category=row.category, rule=row.rule, avoidable=True
-    )
+    return review_path(filters=filters, category=row.category, rule=row.rule, avoidable=True)
 
 
 @register.filter
