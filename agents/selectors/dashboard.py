@@ -21,6 +21,7 @@ from escalation.models import Escalation, Plan
 
 TOP_REASONS = 10
 RECENT_COMMENTS = 8
+BUSIEST_HOURS = 5
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,20 @@ class Dashboard:
     @property
     def empty(self) -> bool:
         return self.current.conversations == 0 and self.current.escalations == 0
+
+    @property
+    def busiest_hours(self) -> list[tuple[int, int, int]]:
+        """The busiest (ISO weekday, hour, escalations) cells of the heatmap, busiest first."""
+        cells = sorted(self.heatmap.items(), key=lambda item: (-item[1], item[0]))
+        return [(weekday, hour, count) for (weekday, hour), count in cells[:BUSIEST_HOURS]]
+
+    @property
+    def day_totals(self) -> list[tuple[date, int]]:
+        """Escalations per local day of the period, every category together."""
+        totals: dict[date, int] = defaultdict(int)
+        for (day, _), count in self.per_day.items():
+            totals[day] += count
+        return [(day, totals.get(day, 0)) for day in self.days]
 
 
 TARGETS = {
@@ -157,7 +172,11 @@ def _seconds(value: float | None) -> str:
     return f"{value / 60:.1f} min" if value >= 120 else f"{value:.0f} s"
 
 
-def dashboard_page(*, filters: MetricsFilters, now: datetime | None = None) -> Dashboard:
+def dashboard_page(
+    *, filters: MetricsFilters, now: datetime | None = None, limit: int | None = TOP_REASONS
+) -> Dashboard:
+    """`limit`: how many reasons (and, when set, the latest RECENT_COMMENTS comments); None
+    reads every reason and comment (the weekly review)."""
     current = period_metrics(filters=filters, now=now)
     previous = period_metrics(filters=filters.previous(), extras=False, now=now)
     per_day, heatmap = _when(filters)
@@ -170,8 +189,8 @@ def dashboard_page(*, filters: MetricsFilters, now: datetime | None = None) -> D
         per_day=per_day,
         categories=sorted({category for _, category in per_day}),
         heatmap=heatmap,
-        reasons=top_reasons(filters=filters),
-        comments=handoff_comments(filters=filters),
+        reasons=top_reasons(filters=filters, limit=limit),
+        comments=handoff_comments(filters=filters, limit=RECENT_COMMENTS if limit else None),
         triage_model=triage_model_active_info(),
     )
 

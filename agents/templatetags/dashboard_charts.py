@@ -241,3 +241,9 @@ def triage_model_text(page) -> str:
     f1 = page.triage_macro_f1
     score = "macro-F1 not measured" if f1 is None else f"macro-F1 {f1:.3f}"
     return f"version {model.version} · {source} · {activated} · {model.examples} examples · {score}"
+
+
+@register.filter
+def weekday_name(weekday: int) -> str:
+    """An ISO weekday (1 = Monday) as the charts write it: Mon…Sun."""
+    return WEEKDAYS[weekday - 1]

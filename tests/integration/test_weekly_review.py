@@ -110,12 +110,17 @@ TEXT_FIGURES = [
     "The bot knew <this> one",
     "The report in the console: https://chat.example.com/console/weekly/2026-11-23/",
     "TRIAGE MODEL\n- version ",
+    # Escalations at 10:01 on Mon 23, Tue 24 and Wed 25 (c1–c3): the time patterns.
+    "- Busiest hours: Mon 10:00 (1) · Tue 10:00 (1) · Wed 10:00 (1)",
+    "- Per day: Mon 23 1 · Tue 24 1 · Wed 25 1 · Thu 26 0 · Fri 27 0 · Sat 28 0 · Sun 29 0",
 ]
 HTML_FIGURES = [
     "50.0%", "+16.7 pts vs 33.3% the week before · worse", "66.7%", "105 s", "4.4 min",
     "4.00 / 5", "After-hours tickets: <strong>1</strong>", "The bot knew &lt;this&gt; one",
     'href="https://chat.example.com/console/weekly/2026-11-23/"',
     ">Triage model</h2>",
+    "Busiest hours: Mon 10:00 (1) · Tue 10:00 (1) · Wed 10:00 (1)",
+    "Per day: Mon 23 1 · Tue 24 1 · Wed 25 1 · Thu 26 0",
 ]  # fmt: skip
 
 
@@ -242,7 +247,10 @@ def test_the_week_in_the_console_for_supervisors(client, week, supervisors):
         "The bot knew &lt;this&gt; one",
     ):
         assert figure in html, figure
-    assert f'href="{review_link()}"' in html
+    relative = review_link().removeprefix("https://chat.example.com")
+    assert f'href="{relative}"' in html  # in the console, a relative link
+    assert 'id="time-patterns"' in html and "Wed 10:00–10:59: 1 escalation<" in html
+    assert "Per day: Mon 23 1 · Tue 24 1 · Wed 25 1" in html
     assert 'id="triage-model"' in html and "macro-F1" in html
     # The link opens for a supervisor who is not a superuser, on the escalation's row.
     path, row = review_link(escape=False).removeprefix("https://chat.example.com").split("#")
