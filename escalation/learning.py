@@ -92,8 +92,7 @@ def review_escalations(
         **{field: value for field, value in wanted.items() if value not in ("", None)},
     )
     escalations = list(
-        queryset
-        .select_related("message", "conversation__customer", "agent__user")
+        queryset.select_related("message", "conversation__customer", "agent__user")
         .prefetch_related("examples")
         .order_by("-created")[:limit]
     )

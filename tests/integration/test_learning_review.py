@@ -211,3 +211,10 @@ def test_the_review_page_runs_the_same_queries_for_one_or_many_escalations(clien
         page = client.get("/console/review/").content.decode()
     assert page.count('id="review-row-') == 4
     assert len(four) == len(one)
+
+
+def test_bad_review_filters_answer_400_with_the_reason(client, boss):
+    response = client.get("/console/review/?plan=gold&time_zone=Mars/Base")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Enter a whole number." in text and "is not an IANA time zone" in text
