@@ -64,12 +64,35 @@ class ReviewRow:
     draft_slug: str | None  # the article draft made from it, if any
 
 
-def review_escalations(*, start: datetime, end: datetime, limit: int = 200) -> list[ReviewRow]:
+def review_escalations(
+    *,
+    start: datetime,
+    end: datetime,
+    limit: int = 200,
+    avoidable: bool = False,
+    category: str = "",
+    rule: str = "",
+    queue: str = "",
+    plan: int | None = None,
+) -> list[ReviewRow]:
     """Escalations in [start, end) an agent judged avoidable or inappropriate, newest first,
-    each with the visitor's question, the agent's answer and what was already made of it."""
+    each with the visitor's question, the agent's answer and what was already made of it.
+    The optional filters narrow it to what a dashboard figure counts: `avoidable` (only "the
+    AI could have handled it"), a category, a rule, a target queue, a customer's plan."""
+    wanted = {
+        "category": category,
+        "rule": rule,
+        "target_queue": queue,
+        "conversation__customer__plan_id": plan,
+    }
+    queryset = Escalation.objects.filter(
+        Q(could_ai_have_handled=True) if avoidable else _needs_review(),
+        created__gte=start,
+        created__lt=end,
+        **{field: value for field, value in wanted.items() if value not in ("", None)},
+    )
     escalations = list(
-        Escalation.objects.filter(_needs_review(), created__gte=start, created__lt=end)
-        .select_related("message", "conversation__customer", "agent__user")
+        queryset.select_related("message", "conversation__customer", "agent__user")
         .prefetch_related("examples")
         .order_by("-created")[:limit]
     )

@@ -262,3 +262,10 @@ def test_a_4000_character_message_is_stored_as_an_example_once(client, boss, sar
     example = TriageExample.objects.get()
     assert (len(example.text), example.label) == (len(text), "human_request")
     assert example.text_hash == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_bad_review_filters_answer_400_with_the_reason(client, boss):
+    response = client.get("/console/review/?plan=gold&time_zone=Mars/Base")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Enter a whole number." in text and "is not an IANA time zone" in text

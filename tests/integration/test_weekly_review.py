@@ -111,17 +111,32 @@ TEXT_FIGURES = [
     "HANDOFF QUALITY (mean 3.00 / 5, 2 rated)",
     "The bot knew <this> one",
     "The report in the console: https://chat.example.com/console/weekly/2026-11-23/",
+    "TRIAGE MODEL\n- version ",
+    # Escalations at 10:01 on Mon 23, Tue 24 and Wed 25 (c1–c3): the time patterns.
+    "- Busiest hours: Mon 10:00 (1) · Tue 10:00 (1) · Wed 10:00 (1)",
+    "- Per day: Mon 23 1 · Tue 24 1 · Wed 25 1 · Thu 26 0 · Fri 27 0 · Sat 28 0 · Sun 29 0",
 ]
 HTML_FIGURES = [
     "50.0%", "+16.7 pts vs 33.3% the week before · worse", "66.7%", "105 s", "4.4 min",
     "4.00 / 5", "After-hours tickets: <strong>1</strong>", "The bot knew &lt;this&gt; one",
     'href="https://chat.example.com/console/weekly/2026-11-23/"',
+    ">Triage model</h2>",
+    "Busiest hours: Mon 10:00 (1) · Tue 10:00 (1) · Wed 10:00 (1)",
+    "Per day: Mon 23 1 · Tue 24 1 · Wed 25 1 · Thu 26 0",
 ]  # fmt: skip
 
 
-def review_link() -> str:
-    pk = Escalation.objects.get(could_ai_have_handled=True, appropriate=False).pk
-    return f"https://chat.example.com/admin/escalation/escalation/{pk}/change/"
+def review_link(escape: bool = True) -> str:
+    """The console's review page (not the admin: supervisors need not be superusers), at the
+    escalation's row, over the week in its zone, for its reason."""
+    from urllib.parse import urlencode
+
+    escalation = Escalation.objects.get(could_ai_have_handled=True, appropriate=False)
+    query = {"start": "2026-11-23", "end": "2026-11-29", "time_zone": "UTC", "avoidable": "1"}
+    query |= {"category": escalation.category, "rule": escalation.rule}
+    query = {key: value for key, value in query.items() if value}
+    link = f"https://chat.example.com/console/review/?{urlencode(query)}#review-row-{escalation.pk}"
+    return link.replace("&", "&amp;") if escape else link
 
 
 def test_the_email_carries_the_weeks_figures_in_html_and_text(week, supervisors, others):
@@ -132,7 +147,7 @@ def test_the_email_carries_the_weeks_figures_in_html_and_text(week, supervisors,
     assert message.subject == "Chatsy weekly escalation review: week of 23 Nov 2026"
     for figure in TEXT_FIGURES:
         assert figure in message.body, figure
-    assert review_link() in message.body
+    assert review_link(escape=False) in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     for figure in HTML_FIGURES:
@@ -234,7 +249,14 @@ def test_the_week_in_the_console_for_supervisors(client, week, supervisors):
         "The bot knew &lt;this&gt; one",
     ):
         assert figure in html, figure
-    assert f'href="{review_link()}"' in html
+    relative = review_link().removeprefix("https://chat.example.com")
+    assert f'href="{relative}"' in html  # in the console, a relative link
+    assert 'id="time-patterns"' in html and "Wed 10:00–10:59: 1 escalation<" in html
+    assert "Per day: Mon 23 1 · Tue 24 1 · Wed 25 1" in html
+    assert 'id="triage-model"' in html and "macro-F1" in html
+    # The link opens for a supervisor who is not a superuser, on the escalation's row.
+    path, row = review_link(escape=False).removeprefix("https://chat.example.com").split("#")
+    assert client.get(path).content.decode().count(f'<tr id="{row}"') == 1
     assert 'id="in-progress"' not in html
     listing = client.get("/console/weekly/").content.decode()
     this_week = week_start_of(timezone.now().date())
