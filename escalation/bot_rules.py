@@ -178,9 +178,5 @@ def bot_csat_due(
     thanks or goodbye, the bot has the chat and answered at least one question, and no person
     was ever involved (their chats get the post-escalation rating instead)."""
     return (
-        act in BOT_CSAT_CUES
-        and status == "bot"
-        and bot_answered
-        and not escalated
-        and not offered
+        act in BOT_CSAT_CUES and status == "bot" and bot_answered and not escalated and not offered
     )

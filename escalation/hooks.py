@@ -44,6 +44,4 @@ class EscalationVisitorHooks:
         )
 
     def csat_record(self, *, conversation: Conversation, score: int, comment: str) -> CsatResult:
-        return services.visitor_record_csat(
-            conversation=conversation, score=score, comment=comment
-        )
+        return services.visitor_record_csat(conversation=conversation, score=score, comment=comment)

@@ -172,7 +172,7 @@ def _conversational_turn(context: TurnContext, before: Decision, act: DialogueAc
 
 
 def _bot_csat_offer(context: TurnContext, act: Act) -> None:
-    """"Thanks" or "bye" after the bot's answers: ask once for the AI-only rating, after the
+    """A "thanks" or "bye" after the bot's answers: ask once for the AI-only rating, after the
     reply (the prompt follows it on commit). Only those acts cost the query."""
     if act not in bot_rules.BOT_CSAT_CUES:
         return
