@@ -161,9 +161,14 @@ def _kpis(current: PeriodMetrics, previous: PeriodMetrics) -> list[Kpi]:
             "Post-escalation CSAT",
             lambda m: m.csat_mean,
             "/5",
-            f"n = {current.csat_n} · AI-only CSAT: not collected",
+            f"n = {current.csat_n} · AI-only CSAT: {_ai_only_csat(current)}",
         ),
     ]
+
+
+def _ai_only_csat(metrics: PeriodMetrics) -> str:
+    mean = metrics.ai_only_csat_mean
+    return f"{'–' if mean is None else f'{mean:.2f}'} (n = {metrics.ai_only_csat_n})"
 
 
 def _seconds(value: float | None) -> str:

@@ -186,8 +186,9 @@ class PeriodMetrics:
     def alternatives_total(self) -> int:
         return sum(self.alternatives_chosen.values())
 
-    # AI-only CSAT: conversations the bot handled alone are never asked for a rating (the
-    # widget's CSAT prompt follows a person's resolution only), so there is nothing to read.
+    # AI-only CSAT: `Conversation.bot_csat_score` of the period's conversations never
+    # escalated (asked once, after "thanks" / "bye": escalation.bot_rules.bot_csat_due). Like
+    # the bot resolution rate, queue and category filters do not apply; None / 0 without extras.
     ai_only_csat_mean: float | None = None
     ai_only_csat_n: int = 0
 
@@ -291,12 +292,25 @@ def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, 
         counts["bot_resolved"] = Count(
             "pk", filter=~Q(pk__in=any_escalation) & ~Q(pk__in=any_ticket)
         )
+        counts |= _ai_only_csat(~Q(pk__in=any_escalation))
     row = (
         _conversations_in(filters)
         .filter(first_visitor_message_at__isnull=False)  # the visitor wrote
         .aggregate(**counts)
     )
+    if extras:
+        csat_sum, csat_n = row.pop("ai_only_csat_sum"), row["ai_only_csat_n"]
+        row["ai_only_csat_mean"] = csat_sum / csat_n if csat_n else None
     return {"bot_resolved": 0, **row, "bot_conversations": row["conversations"]}
+
+
+def _ai_only_csat(never_escalated: Q) -> dict[str, Any]:
+    """The bot's ratings (1–5) in conversations never escalated: sum and n, same pass."""
+    rated = never_escalated & Q(bot_csat_score__isnull=False)
+    return {
+        "ai_only_csat_sum": Sum("bot_csat_score", filter=rated),
+        "ai_only_csat_n": Count("pk", filter=rated),
+    }
 
 
 def _escalations_of_period_conversations(

@@ -104,7 +104,7 @@ TEXT_FIGURES = [
     "- human_request · 2/5: The bot knew <this> one",
     "Time to human: p50 105 s, p90 4.4 min",
     "CSAT after escalation: 4.00 / 5 (n = 3)",
-    "CSAT, AI only: not collected",
+    "CSAT, AI only: – (n = 0)",
     "After-hours tickets: 1",
     "- human_request: 2 · 50% appropriate of 2 reviewed · 1 the AI could have handled",
     "- billing_dispute / billing: 1 · 100% appropriate of 1 reviewed · 0 the AI could have handled",
