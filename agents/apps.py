@@ -8,7 +8,11 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         from agents import receivers  # noqa: F401  (logout closes the console)
-        from agents.checks import check_routing_queues_exist, check_weekly_review_settings
+        from agents.checks import (
+            check_public_url,
+            check_routing_queues_exist,
+            check_weekly_review_settings,
+        )
         from agents.demo import demo_agents_load
         from agents.services.queue import QueueRouting
         from agents.services.tickets import WidgetTickets
@@ -25,3 +29,5 @@ class AgentsConfig(AppConfig):
         checks.register(check_routing_queues_exist)
         # The weekly review's day, hour and time zone are valid (agents.E101–E103).
         checks.register(check_weekly_review_settings)
+        # The weekly review's links reach the site, not a loopback address (agents.W002).
+        checks.register(check_public_url)

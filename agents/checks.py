@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Warning
@@ -23,6 +25,8 @@ from agents.weekly_schedule import weekday_number
 from chatsy.timezones import zone_named
 
 MISSING_QUEUE_ID = "agents.W001"
+LOOPBACK_PUBLIC_URL_ID = "agents.W002"
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
 @dataclass(frozen=True)
@@ -101,3 +105,30 @@ def check_weekly_review_settings(app_configs: Any = None, **kwargs: Any) -> list
             Error("CHATSY_WEEKLY_REVIEW_TIME_ZONE is not an IANA time zone", id="agents.E103")
         )
     return errors
+
+
+def public_url_is_loopback(url: str) -> bool:
+    """True for a URL only this machine can open (127.0.0.0/8, ::1, localhost)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_public_url(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """In production the weekly review's links must reach the site: the default
+    (http://127.0.0.1:8000) works only on the developer's machine."""
+    if settings.DEBUG or not public_url_is_loopback(settings.CHATSY_PUBLIC_URL):
+        return []
+    return [
+        Warning(
+            f"CHATSY_PUBLIC_URL is {settings.CHATSY_PUBLIC_URL!r}, a loopback address: the "
+            "links in the weekly review email will not open for its readers.",
+            hint="Set CHATSY_PUBLIC_URL to the address people reach this server at, e.g. "
+            "https://chat.example.com.",
+            id=LOOPBACK_PUBLIC_URL_ID,
+        )
+    ]

@@ -25,16 +25,23 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import models, transaction
+from django.db.models import Q
 
 from agents.models import AgentProfile, Note, Queue, QueueMembership, Ticket
-from conversations.models import Conversation, Customer, Message, Site
+from conversations.models import Article, Conversation, Customer, Message, Site
+from escalation.learning import draft_slug
 from escalation.model_versions import triage_model_active
-from escalation.models import Escalation, Outcome, Plan
+from escalation.models import Escalation, Outcome, Plan, TriageExample
 
 DEMO_TRAFFIC_SITE_KEY = "demo-traffic"
 AGENT_USERNAME_PREFIX = "demo-traffic-"
 DEMO_AGENTS = ("Priya", "Marcus", "Lena", "Tomás")
+# The only logins --replace may delete (and only while their password is unusable).
+DEMO_USERNAMES = tuple(
+    f"{AGENT_USERNAME_PREFIX}{name.lower().replace('á', 'a')}" for name in DEMO_AGENTS
+)
 
 # Conversations per day (weekday, weekend) and the share of hours: office hours dominate.
 PER_DAY = (40, 24)
@@ -63,6 +70,12 @@ ABANDONED_RATE = 0.04
 TICKET_RATE = 0.08
 TRANSFER_RATE = 0.06
 CSAT_RATE = 0.6
+# The bot offered a person before the visitor escalated (accepted offers), or offered one
+# and the visitor went on with the bot (declined): the dashboard's offer tiles.
+ACCEPTED_OFFER_RATE = 0.3  # of escalations
+DECLINED_OFFER_RATE = 0.06  # of conversations the bot handled
+OFFER_LINE = " If you'd rather talk to a person, I can connect you."
+DECLINES = ["No thanks, that answers it.", "That's fine, no need."]
 CSAT_ESCALATED = [1, 1, 3, 9, 16]  # weights of scores 1–5
 TICKET_KINDS = [Ticket.Kind.CALLBACK, Ticket.Kind.EMAIL, Ticket.Kind.SCHEDULED_CALL,
                 Ticket.Kind.MESSAGE]  # fmt: skip
@@ -134,10 +147,21 @@ def demo_traffic_count() -> int:
 
 @transaction.atomic
 def demo_traffic_delete() -> int:
-    """Delete every row an earlier seed made (its Site cascades; its agent logins)."""
+    """Delete every row an earlier seed made: first what would outlive the Site through
+    SET_NULL (labelled examples, which would feed `--with-verdicts`, and KB drafts made from
+    demo escalations), then the Site (it cascades) and the demo agent logins, by their
+    exact usernames and only with unusable passwords (never a real account)."""
     count = demo_traffic_count()
+    escalations = Escalation.objects.filter(conversation__site__key=DEMO_TRAFFIC_SITE_KEY)
+    TriageExample.objects.filter(
+        Q(conversation__site__key=DEMO_TRAFFIC_SITE_KEY) | Q(escalation__in=escalations)
+    ).delete()
+    drafts = [draft_slug(e) for e in escalations.only("pk")]
+    Article.objects.filter(slug__in=drafts, published=False).delete()
     Site.objects.filter(key=DEMO_TRAFFIC_SITE_KEY).delete()
-    get_user_model().objects.filter(username__startswith=AGENT_USERNAME_PREFIX).delete()
+    get_user_model().objects.filter(
+        username__in=DEMO_USERNAMES, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    ).delete()
     return count
 
 
@@ -172,10 +196,10 @@ def demo_traffic_seed(
 def _agents() -> list[AgentProfile]:
     users = get_user_model()
     profiles = []
-    for name in DEMO_AGENTS:
-        username = f"{AGENT_USERNAME_PREFIX}{name.lower().replace('á', 'a')}"
+    for name, username in zip(DEMO_AGENTS, DEMO_USERNAMES, strict=True):
+        # Not staff: an agent's console needs no admin access.
         user, created = users.objects.get_or_create(
-            username=username, defaults={"first_name": name, "is_staff": True}
+            username=username, defaults={"first_name": name, "is_staff": False}
         )
         if created:
             user.set_unusable_password()  # history only: nobody logs in as them
@@ -315,14 +339,18 @@ class _Seeder:
         rng, n = self.rng, plan["n"]
         at = plan["start"]
         question, answer = rng.choice(QUESTIONS)
-        rows = [_msg("customer", question.format(n=n), at)]
-        at += timedelta(seconds=rng.randint(2, 6))
-        rows.append(
-            _msg("bot", answer.format(n=n), at, {"confidence": round(rng.uniform(0.6, 0.95), 2)})
-        )
         escalation = plan.get("escalation")
+        offered = rng.random() < (ACCEPTED_OFFER_RATE if escalation else DECLINED_OFFER_RATE)
+        rows = [self._question(question.format(n=n), at, offered)]
+        at += timedelta(seconds=rng.randint(2, 6))
+        confidence = {"confidence": round(rng.uniform(0.6, 0.95), 2)}
+        rows.append(_msg("bot", answer.format(n=n) + (OFFER_LINE if offered else ""), at,
+                         confidence))  # fmt: skip
         if escalation is None:
-            if rng.random() < 0.5:
+            if offered:  # declined: the visitor carries on with the bot
+                at += timedelta(seconds=rng.randint(20, 120))
+                rows.append(_msg("customer", rng.choice(DECLINES), at))
+            elif rng.random() < 0.5:
                 at += timedelta(seconds=rng.randint(20, 120))
                 rows.append(_msg("customer", rng.choice(["Thanks!", "Great, that helps."]), at))
             return rows
@@ -357,6 +385,15 @@ class _Seeder:
                 at += timedelta(seconds=rng.randint(40, 200))
             escalation["resolved_at"] = at
         return rows
+
+    def _question(self, text: str, at: datetime, offered: bool) -> dict[str, Any]:
+        """The visitor's first message; when the bot offered a person, its stored decision
+        says so (`offer`, or `acknowledge_offer` for a frustrated one)."""
+        if not offered:
+            return _msg("customer", text, at)
+        action = self.rng.choice(["offer", "offer", "acknowledge_offer"])
+        decision = {"action": action, "model_version": self.model_version}
+        return _msg("customer", text, at, {"decision": decision})
 
     def _escalations(
         self,

@@ -175,6 +175,21 @@ class ReviewRangeForm(forms.Form):
 
     start = forms.DateField(required=False)
     end = forms.DateField(required=False)
+    # The dashboard's and the weekly review's links: the rows a figure counts, exactly.
+    time_zone = forms.CharField(required=False, max_length=64)
+    avoidable = forms.BooleanField(required=False)
+    category = forms.CharField(required=False, max_length=64)
+    rule = forms.CharField(required=False, max_length=64)
+    queue = forms.CharField(required=False, max_length=64)
+    plan = forms.IntegerField(required=False, min_value=1)
+
+    def clean_time_zone(self) -> str:
+        from chatsy.timezones import zone_named
+
+        name = self.cleaned_data["time_zone"].strip()
+        if name and zone_named(name) is None:
+            raise forms.ValidationError(f"{name!r} is not an IANA time zone (e.g. Europe/Berlin).")
+        return name
 
     def clean(self):
         data = super().clean() or {}
@@ -182,11 +197,22 @@ class ReviewRangeForm(forms.Form):
             raise forms.ValidationError("The end date must be on or after the start date.")
         return data
 
-    def bounds(self, *, now: datetime) -> tuple[datetime, datetime]:
-        """[start, end) as aware datetimes; the last REVIEW_DEFAULT_DAYS days by default."""
-        zone = timezone.get_current_timezone()
-        today = timezone.localtime(now, zone).date()
+    def filters(self) -> dict:
+        """The selector's optional filters (nothing from a form that does not validate)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        keys = ("avoidable", "category", "rule", "queue", "plan")
+        return {key: data[key] for key in keys if data.get(key)}
+
+    def bounds(self, *, now: datetime) -> tuple[datetime, datetime]:
+        """[start, end) as aware datetimes; the last REVIEW_DEFAULT_DAYS days by default; in
+        `time_zone` when given (the dashboard's), else the site's."""
+        from chatsy.timezones import zone_named
+
+        valid = self.is_bound and self.is_valid()
+        name = self.cleaned_data.get("time_zone") if valid else ""
+        zone = zone_named(name) if name else timezone.get_current_timezone()
+        today = timezone.localtime(now, zone).date()
+        data = self.cleaned_data if valid else {}
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=REVIEW_DEFAULT_DAYS - 1)
         return (

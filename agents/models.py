@@ -296,6 +296,8 @@ class WeeklyReview(models.Model):
     sending_since = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     recipients = models.JSONField(default=list, blank=True)
+    # Address → failed sends so far; an address that reaches the limit is given up on.
+    failed_attempts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-week_start"]

@@ -450,7 +450,7 @@ def review(request: AgentRequest) -> HttpResponse:
     start, end = form.bounds(now=timezone.now())
     context = {
         "form": form,
-        "rows": learning.review_escalations(start=start, end=end),
+        "rows": learning.review_escalations(start=start, end=end, **form.filters()),
         "labels": learning.EXAMPLE_LABELS,
         "start": start.date(),
         "last": (end - timedelta(days=1)).date(),

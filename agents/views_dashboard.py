@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from agents.dashboard_tables import csv_text, table_rows
@@ -46,7 +47,10 @@ def dashboard(request: AgentRequest) -> HttpResponse:
 def _render(request: AgentRequest, context: dict, status: int = 200) -> HttpResponse:
     # One template: the whole page, or (an htmx filter submit) only the body it swaps.
     template = "console/_dashboard_body.html" if request.htmx else "console/dashboard.html"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    # One URL, two bodies: a cache must key on the header that picks between them.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _filters(data: dict, default: MetricsFilters) -> MetricsFilters:

@@ -7,6 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -147,6 +148,18 @@ class Conversation(models.Model):
     # When the visitor first wrote (set with the message's seq, in the same UPDATE): the
     # dashboard's conversations are those with a visitor message, read from an index.
     first_visitor_message_at = models.DateTimeField(null=True, blank=True)
+    # AI-only CSAT (docs/dashboard.md): the bot asks once, when the visitor says thanks or
+    # goodbye after its answer in a chat never escalated (escalation.bot_rules.bot_csat_due).
+    # Set by conditional UPDATEs: offered once, rated once.
+    bot_csat_offered_at = models.DateTimeField(null=True, blank=True)
+    bot_csat_score = models.PositiveSmallIntegerField(
+        "AI-only CSAT",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    bot_csat_comment = models.TextField("AI-only CSAT comment", blank=True)
+    bot_csat_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

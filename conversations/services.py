@@ -20,6 +20,7 @@ from django.utils import timezone
 from chatsy import events, realtime
 from conversations import selectors
 from conversations.frames import message_payload
+from conversations.hooks import CsatResult
 from conversations.identity import Identity, IdentityRefused, identity_verify
 from conversations.lifecycle import conversation_reopen, conversation_resume
 from conversations.models import (
@@ -441,3 +442,34 @@ def transcript_request(
         request_id = request.pk
         transaction.on_commit(lambda: transcript_send_enqueue(request_id))
     return TranscriptReceipt(request=request, duplicate=not created)
+
+
+# --- AI-only CSAT (docs/dashboard.md) --------------------------------------------------------
+
+
+def conversation_bot_csat_offer(*, conversation: Conversation, text: str, now: datetime) -> bool:
+    """Mark the bot's rating asked (once, while the bot has the chat) and, on commit, show
+    the widget the rating prompt. False when it was asked before or a person has the chat."""
+    offered = Conversation.objects.filter(
+        pk=conversation.pk, status=Conversation.Status.BOT, bot_csat_offered_at__isnull=True
+    ).update(bot_csat_offered_at=now)
+    if offered:
+        realtime.group_send_on_commit(
+            realtime.conversation_group(conversation.public_id), events.csat_requested(text=text)
+        )
+    return bool(offered)
+
+
+def conversation_bot_csat_record(
+    *, conversation: Conversation, score: int, comment: str, now: datetime
+) -> CsatResult:
+    """Store the visitor's rating of the bot: only when the bot asked, and only the first."""
+    if not 1 <= score <= 5:  # the `csat` frame's parser refuses these already
+        raise ValueError(f"CSAT score must be 1 to 5, not {score!r}")
+    asked = Conversation.objects.filter(pk=conversation.pk, bot_csat_offered_at__isnull=False)
+    stored = asked.filter(bot_csat_score__isnull=True).update(
+        bot_csat_score=score, bot_csat_comment=comment.strip()[:1000], bot_csat_at=now
+    )
+    if stored:
+        return CsatResult.STORED
+    return CsatResult.DUPLICATE if asked.exists() else CsatResult.UNAVAILABLE

@@ -246,7 +246,13 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Activate the selected version (one)")
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        """Swapping the production triage model: superusers, or the model's change
+        permission (which the admin's read-only form otherwise never uses)."""
+        user = request.user
+        return user.is_superuser or user.has_perm("escalation.change_triagemodelversion")
+
+    @admin.action(description="Activate the selected version (one)", permissions=["activate"])
     def activate(self, request: HttpRequest, queryset: QuerySet[TriageModelVersion]) -> None:
         chosen = list(queryset.values_list("version", flat=True)[:2])
         if len(chosen) != 1:
@@ -255,7 +261,10 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
         triage_model_activate(version=chosen[0], now=timezone.now())
         self.message_user(request, f"Activated {chosen[0]}: every process loads it.")
 
-    @admin.action(description="Go back to the shipped model (deactivate every version)")
+    @admin.action(
+        description="Go back to the shipped model (deactivate every version)",
+        permissions=["activate"],
+    )
     def use_shipped_model(
         self, request: HttpRequest, queryset: QuerySet[TriageModelVersion]
     ) -> None:

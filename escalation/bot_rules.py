@@ -164,3 +164,19 @@ def turn_reply(act: DialogueAct, asked: Asked) -> TurnReply:
     if asked is Asked.HUMAN and act.act is Act.AFFIRM:
         return TurnReply("", escalate=True)
     return _REPLIES[act.act]
+
+
+# --- AI-only CSAT -----------------------------------------------------------------------------
+
+BOT_CSAT_CUES = frozenset({Act.THANKS, Act.CLOSING})
+
+
+def bot_csat_due(
+    *, act: Act, status: str, bot_answered: bool, escalated: bool, offered: bool
+) -> bool:
+    """Ask for an AI-only rating (docs/dashboard.md) once per conversation: the visitor says
+    thanks or goodbye, the bot has the chat and answered at least one question, and no person
+    was ever involved (their chats get the post-escalation rating instead)."""
+    return (
+        act in BOT_CSAT_CUES and status == "bot" and bot_answered and not escalated and not offered
+    )

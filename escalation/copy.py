@@ -82,6 +82,8 @@ RESOLVED = (
 CSAT_QUESTION = "How did {agent} do? Rate this chat."
 CSAT_GENERIC = "How did we do? Rate this chat."
 CSAT_THANKS = "Thanks for your feedback!"
+# AI-only CSAT: the bot asks once, after the visitor said thanks or goodbye (bot_rules).
+BOT_CSAT_QUESTION = "How did {bot} do? Rate this chat."
 HANDED_BACK = "{agent} handed the conversation back to {bot}. Ask away if there's anything else."
 HANDED_BACK_SENSITIVE = (
     "{agent} stepped away from this conversation. If you write again, your message goes "

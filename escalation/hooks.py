@@ -39,9 +39,9 @@ class EscalationVisitorHooks:
         return services.escalation_wait_cancel(conversation=conversation)
 
     def csat_pending(self, *, conversation: Conversation) -> bool:
-        return selectors.csat_pending(conversation=conversation)
+        return selectors.csat_pending(conversation=conversation) or selectors.bot_csat_pending(
+            conversation=conversation
+        )
 
     def csat_record(self, *, conversation: Conversation, score: int, comment: str) -> CsatResult:
-        return services.escalation_record_csat(
-            conversation=conversation, score=score, comment=comment
-        )
+        return services.visitor_record_csat(conversation=conversation, score=score, comment=comment)

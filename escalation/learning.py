@@ -64,12 +64,35 @@ class ReviewRow:
     draft_slug: str | None  # the article draft made from it, if any
 
 
-def review_escalations(*, start: datetime, end: datetime, limit: int = 200) -> list[ReviewRow]:
+def review_escalations(
+    *,
+    start: datetime,
+    end: datetime,
+    limit: int = 200,
+    avoidable: bool = False,
+    category: str = "",
+    rule: str = "",
+    queue: str = "",
+    plan: int | None = None,
+) -> list[ReviewRow]:
     """Escalations in [start, end) an agent judged avoidable or inappropriate, newest first,
-    each with the visitor's question, the agent's answer and what was already made of it."""
+    each with the visitor's question, the agent's answer and what was already made of it.
+    The optional filters narrow it to what a dashboard figure counts: `avoidable` (only "the
+    AI could have handled it"), a category, a rule, a target queue, a customer's plan."""
+    wanted = {
+        "category": category,
+        "rule": rule,
+        "target_queue": queue,
+        "conversation__customer__plan_id": plan,
+    }
+    queryset = Escalation.objects.filter(
+        Q(could_ai_have_handled=True) if avoidable else _needs_review(),
+        created__gte=start,
+        created__lt=end,
+        **{field: value for field, value in wanted.items() if value not in ("", None)},
+    )
     escalations = list(
-        Escalation.objects.filter(_needs_review(), created__gte=start, created__lt=end)
-        .select_related("message", "conversation__customer", "agent__user")
+        queryset.select_related("message", "conversation__customer", "agent__user")
         .prefetch_related("examples")
         .order_by("-created")[:limit]
     )
@@ -131,20 +154,34 @@ def escalation_question(escalation: Escalation) -> str:
 
 
 def _agent_answers(escalations: list[Escalation]) -> dict[int, str]:
-    """Each escalation's first agent replies after it, joined: one query for the page."""
+    """Each escalation's first agent replies, keyed by escalation: those after its own
+    `created` and before the conversation's next escalation (a conversation can escalate
+    twice), joined. Two queries for the page, however many rows."""
     if not escalations:
         return {}
-    since = {e.conversation_id: (e.pk, e.created) for e in escalations}
-    replies: dict[int, list[str]] = {}
+    conversations = {e.conversation_id for e in escalations}
+    starts: dict[int, list[datetime]] = {}
+    for conversation_id, created in Escalation.objects.filter(
+        conversation_id__in=conversations
+    ).values_list("conversation_id", "created"):
+        starts.setdefault(conversation_id, []).append(created)
+    windows: dict[int, list[tuple[int, datetime, datetime | None]]] = {}
+    for e in escalations:
+        later = [start for start in starts.get(e.conversation_id, []) if start > e.created]
+        windows.setdefault(e.conversation_id, []).append(
+            (e.pk, e.created, min(later, default=None))
+        )
+    replies: dict[int, list[str]] = {e.pk: [] for e in escalations}
     messages = Message.objects.filter(
-        conversation_id__in=since, sender=Message.Sender.AGENT
+        conversation_id__in=conversations, sender=Message.Sender.AGENT
     ).order_by("conversation_id", "seq")
     for message in messages.only("conversation_id", "body", "created"):
-        escalation_id, created = since[message.conversation_id]
-        bodies = replies.setdefault(escalation_id, [])
-        if message.created >= created and len(bodies) < ANSWER_MESSAGES:
-            bodies.append(message.body)
-    return {pk: "\n\n".join(bodies) for pk, bodies in replies.items()}
+        for pk, since, until in windows[message.conversation_id]:
+            bodies = replies[pk]
+            in_window = message.created >= since and (until is None or message.created < until)
+            if in_window and len(bodies) < ANSWER_MESSAGES:
+                bodies.append(message.body)
+    return {pk: "\n\n".join(bodies) for pk, bodies in replies.items() if bodies}
 
 
 def draft_slug(escalation: Escalation) -> str:
@@ -185,11 +222,20 @@ def triage_example_save(
             "Not saved: this escalation has no visitor message to learn from (it was raised "
             "without one), so there is no text to label."
         )
-    lookup = {"conversation_id": escalation.conversation_id, "text": text}
+    lookup = {
+        "conversation_id": escalation.conversation_id,
+        "text_hash": TriageExample.hash_of(text),
+    }
     try:
         with transaction.atomic():
             return TriageExample.objects.get_or_create(
-                **lookup, defaults={"label": label, "escalation": escalation, "created_by": user}
+                **lookup,
+                defaults={
+                    "text": text,
+                    "label": label,
+                    "escalation": escalation,
+                    "created_by": user,
+                },
             )
     except IntegrityError:  # a concurrent click stored it first
         return TriageExample.objects.get(**lookup), False

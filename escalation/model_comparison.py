@@ -11,9 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# "No worse": neither macro-F1 nor human-request recall may fall by more than half a point.
+# "No worse": neither macro-F1 nor the recall of a safety label may fall by more than half
+# a point. A missed human request, security, legal or sensitive message is the costly miss.
 TOLERANCE = 0.005
 HUMAN_REQUEST = "human_request"
+RECALL_GUARDED = (HUMAN_REQUEST, "security", "legal")
+SENSITIVE_PREFIX = "sensitive_"  # sensitive_health_safety, sensitive_harassment, …
+
+
+def recall_guarded(label: str) -> bool:
+    return label in RECALL_GUARDED or label.startswith(SENSITIVE_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -80,12 +87,13 @@ def no_worse(current: Scores, new: Scores, tolerance: float = TOLERANCE) -> list
             f"macro-F1 falls from {current.macro_f1:.3f} to {new.macro_f1:.3f} "
             f"(more than {tolerance * 100:g} pt)"
         )
-    before, after = current.label(HUMAN_REQUEST), new.label(HUMAN_REQUEST)
-    if before and after and after.recall < before.recall - tolerance:
-        problems.append(
-            f"human_request recall falls from {before.recall:.3f} to {after.recall:.3f} "
-            f"(more than {tolerance * 100:g} pt)"
-        )
+    for before in current.labels:
+        after = new.label(before.label)
+        if recall_guarded(before.label) and after and after.recall < before.recall - tolerance:
+            problems.append(
+                f"{before.label} recall falls from {before.recall:.3f} to {after.recall:.3f} "
+                f"(more than {tolerance * 100:g} pt)"
+            )
     return problems
 
 

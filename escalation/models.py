@@ -6,6 +6,7 @@ The engine never sees these rows: `escalation.policy_store` turns them into the 
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from typing import Any
 
@@ -457,6 +458,9 @@ class TriageExample(models.Model):
     triage (`escalation_train --with-verdicts`). Never part of the frozen validation split."""
 
     text = models.TextField()
+    # sha256 of `text`, set on save: the unique key (a long text exceeds PostgreSQL's btree
+    # row limit, ~2.7 KB, so the text itself cannot be in the unique index).
+    text_hash = models.CharField(max_length=64, editable=False, default="")
     label = models.CharField(max_length=40, choices=EXAMPLE_LABEL_CHOICES, default=NONE_LABEL)
     conversation = models.ForeignKey(
         "conversations.Conversation",
@@ -477,11 +481,24 @@ class TriageExample(models.Model):
         ordering = ["-created_at"]
         constraints = [
             # Clicking twice stores once (the label of the first click stands).
-            models.UniqueConstraint(fields=["conversation", "text"], name="triage_example_unique")
+            models.UniqueConstraint(
+                fields=["conversation", "text_hash"], name="triage_example_unique_hash"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.label}: {self.text[:60]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.text_hash = self.hash_of(self.text)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "text" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "text_hash"}
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def hash_of(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 class TriageModelVersion(models.Model):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
 
 from conversations.models import Conversation, Message
@@ -241,6 +241,48 @@ def csat_pending(*, conversation: Conversation) -> bool:
         return False
     latest = escalation_latest(conversation=conversation)
     return latest is not None and latest.resolved_at is not None and latest.csat_score is None
+
+
+def bot_csat_pending(*, conversation: Conversation) -> bool:
+    """The bot asked for its rating and none came yet (AI-only CSAT): asked again on reload."""
+    return (
+        conversation.status == Conversation.Status.BOT
+        and conversation.bot_csat_offered_at is not None
+        and conversation.bot_csat_score is None
+        and not Escalation.objects.filter(conversation=conversation).exists()
+    )
+
+
+@dataclass(frozen=True)
+class BotCsatState:
+    """What escalation.bot_rules.bot_csat_due reads about a conversation."""
+
+    status: str
+    bot_answered: bool  # a bot answer from the responder (not only small talk)
+    escalated: bool
+    offered: bool
+
+
+def bot_csat_state(*, conversation_id: int) -> BotCsatState:
+    """One query: the conversation's status, and whether the bot answered / it was escalated."""
+    answers = Message.objects.filter(
+        conversation=OuterRef("pk"), sender=Message.Sender.BOT, metadata__has_key="responder"
+    )
+    row = (
+        Conversation.objects.filter(pk=conversation_id)
+        .annotate(
+            bot_answered=Exists(answers),
+            escalated=Exists(Escalation.objects.filter(conversation=OuterRef("pk"))),
+        )
+        .values("status", "bot_answered", "escalated", "bot_csat_offered_at")
+        .get()
+    )
+    return BotCsatState(
+        status=row["status"],
+        bot_answered=row["bot_answered"],
+        escalated=row["escalated"],
+        offered=row["bot_csat_offered_at"] is not None,
+    )
 
 
 def first_agent_reply_at(*, escalation: Escalation) -> datetime | None:

@@ -17,7 +17,7 @@ from conversations import lifecycle
 from conversations import selectors as conversations_selectors
 from conversations.hooks import CsatResult
 from conversations.models import Conversation, Message
-from conversations.services import message_post_system
+from conversations.services import conversation_bot_csat_record, message_post_system
 from escalation import copy, selectors
 from escalation.buttons import SENSITIVE_FOLLOW_UP, sensitive_conversation
 from escalation.engine import Decision, Snapshot, decide
@@ -36,6 +36,7 @@ __all__ = [
     "escalation_record_assigned",
     "escalation_record_first_reply",
     "escalation_record_csat",
+    "visitor_record_csat",
     "escalation_record_resolution",
     "escalation_wait_cancel",
     "message_record_feedback",
@@ -285,3 +286,17 @@ def escalation_record_csat(*, conversation: Conversation, score: int, comment: s
         csat_score=score, csat_comment=comment.strip()[:1000], csat_at=timezone.now()
     )
     return CsatResult.STORED if stored else CsatResult.DUPLICATE
+
+
+@transaction.atomic
+def visitor_record_csat(*, conversation: Conversation, score: int, comment: str) -> CsatResult:
+    """A rating from the widget: of the person who resolved the chat; in a chat never
+    escalated, of the bot, if it asked (AI-only CSAT). Each is stored once."""
+    result = escalation_record_csat(conversation=conversation, score=score, comment=comment)
+    if result is not CsatResult.UNAVAILABLE or selectors.escalation_latest(
+        conversation=conversation
+    ):
+        return result
+    return conversation_bot_csat_record(
+        conversation=conversation, score=score, comment=comment, now=timezone.now()
+    )

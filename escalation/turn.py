@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, cast
 
 from channels.db import database_sync_to_async
@@ -47,7 +47,7 @@ from escalation.policy import Action, Category, Policy
 from escalation.policy_store import policy_current
 from escalation.selectors import WindowRow
 from escalation.services import conversation_escalate, message_record_feedback
-from escalation.signals.dialogue import DialogueAct, mentions_store, read_act
+from escalation.signals.dialogue import Act, DialogueAct, mentions_store, read_act
 
 logger = logging.getLogger(__name__)
 
@@ -167,16 +167,31 @@ def _conversational_turn(context: TurnContext, before: Decision, act: DialogueAc
         return
     if reply.offer:
         decision = bot_rules.at_least_offer(decision)
-    _post_reply(context, decision, reply.body, act=act.act, offered=reply.offer)
+    if _post_reply(context, decision, reply.body, act=act.act, offered=reply.offer):
+        _bot_csat_offer(context, act.act)
+
+
+def _bot_csat_offer(context: TurnContext, act: Act) -> None:
+    """A "thanks" or "bye" after the bot's answers: ask once for the AI-only rating, after the
+    reply (the prompt follows it on commit). Only those acts cost the query."""
+    if act not in bot_rules.BOT_CSAT_CUES:
+        return
+    state = escalation_selectors.bot_csat_state(conversation_id=context.conversation.pk)
+    if bot_rules.bot_csat_due(act=act, **asdict(state)):
+        services.conversation_bot_csat_offer(
+            conversation=context.conversation,
+            text=copy.BOT_CSAT_QUESTION.format(bot=settings.CHATSY_BOT_NAME),
+            now=timezone.now(),
+        )
 
 
 def _post_reply(
     context: TurnContext, decision: Decision, body: str, *, act: str, offered: bool = False
-) -> None:
+) -> Message | None:
     """Store a short reply (no knowledge base) and the decision; once per visitor message.
-    `offered`: the body already offers a person in words."""
+    `offered`: the body already offers a person in words. None: another run answered it."""
     reply = bot_rules.short_reply(decision, body, offered=offered)
-    _settle(context, decision, act, reply.body, {"dialogue_act": act} | reply.metadata())
+    return _settle(context, decision, act, reply.body, {"dialogue_act": act} | reply.metadata())
 
 
 def _settle(

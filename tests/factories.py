@@ -158,11 +158,15 @@ def metrics_conversation(
     offer: bool = False,
     transfers: int = 0,
     abandoned: bool = False,
+    abandoned_after: int = 0,
+    status: str = "",
 ):
     """A finished conversation as the metrics read it, created at `at` (every row's
     timestamps are set after the insert: `created` is auto_now_add). `escalation`: fields of
     its Escalation (`reply_after` seconds sets first_agent_reply_at); `offer`: the bot offered
-    a person on the visitor's message (and the escalation, if any, came after it)."""
+    a person on the visitor's message (and the escalation, if any, came after it);
+    `abandoned_after`: seconds after `at` the sweep closed the wait; `status`: the
+    conversation's status now (a fixture, not a transition: lifecycle is not involved)."""
     import uuid
     from datetime import timedelta
 
@@ -202,10 +206,13 @@ def metrics_conversation(
     if abandoned:
         seq += 1
         Message.objects.create(
-            conversation=conversation, seq=seq, sender="system", body="Closed", created=at,
+            conversation=conversation, seq=seq, sender="system", body="Closed",
+            created=at + timedelta(seconds=abandoned_after),
             metadata={"event": "abandoned", "reason": "visitor_left"},
         )  # fmt: skip
     Conversation.objects.filter(pk=conversation.pk).update(
         last_seq=seq, first_visitor_message_at=at if wrote else None
     )
+    if status:
+        Conversation.objects.filter(pk=conversation.pk).update(status=status)
     return conversation

@@ -9,5 +9,7 @@ import os
 from chatsy.localenv import plain_http_env_apply
 
 plain_http_env_apply(os.environ)
+# Not a loopback address: `check` warns about one when DEBUG is off (agents.W002).
+os.environ.setdefault("CHATSY_PUBLIC_URL", "http://chatsy.test")
 
 from chatsy.settings import *  # noqa: E402, F403

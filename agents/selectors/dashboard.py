@@ -8,16 +8,20 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count, Func, IntegerField, Q
+from django.urls import reverse
 
 from agents.metrics_math import Band, Target, Trend, trend
 from agents.models import Queue
 from agents.selectors.metrics import MetricsFilters, PeriodMetrics, escalations_in, period_metrics
+from escalation.model_versions import ActiveModelInfo, triage_model_active_info
 from escalation.models import Escalation, Plan
 
 TOP_REASONS = 10
 RECENT_COMMENTS = 8
+BUSIEST_HOURS = 5
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,30 @@ class Dashboard:
     heatmap: dict[tuple[int, int], int]  # (ISO weekday 1–7, hour) → escalations
     reasons: list[ReasonRow]
     comments: list[Comment]
+    triage_model: ActiveModelInfo  # the model deciding now (issue 15: its version and scores)
+
+    @property
+    def triage_macro_f1(self) -> float | None:
+        """The active model's macro-F1 on its validation split (None: not measured)."""
+        return (self.triage_model.metrics.get("validation") or {}).get("macro_f1")
 
     @property
     def empty(self) -> bool:
         return self.current.conversations == 0 and self.current.escalations == 0
+
+    @property
+    def busiest_hours(self) -> list[tuple[int, int, int]]:
+        """The busiest (ISO weekday, hour, escalations) cells of the heatmap, busiest first."""
+        cells = sorted(self.heatmap.items(), key=lambda item: (-item[1], item[0]))
+        return [(weekday, hour, count) for (weekday, hour), count in cells[:BUSIEST_HOURS]]
+
+    @property
+    def day_totals(self) -> list[tuple[date, int]]:
+        """Escalations per local day of the period, every category together."""
+        totals: dict[date, int] = defaultdict(int)
+        for (day, _), count in self.per_day.items():
+            totals[day] += count
+        return [(day, totals.get(day, 0)) for day in self.days]
 
 
 TARGETS = {
@@ -116,8 +140,10 @@ def _kpis(current: PeriodMetrics, previous: PeriodMetrics) -> list[Kpi]:
             "Escalation resolution",
             lambda m: m.resolution_rate,
             "%",
-            f"{current.resolved} of {current.finished} finished"
-            f" · {current.open_escalations} still open",
+            f"{current.resolved} of {current.finished} finished · no outcome:"
+            f" {current.open_waiting} waiting or with an agent,"
+            f" {current.open_abandoned} abandoned, {current.open_ticket} ticket"
+            + (f", {current.open_other} back with the bot" if current.open_other else ""),
         ),
         kpi(
             "time_to_human",
@@ -135,9 +161,14 @@ def _kpis(current: PeriodMetrics, previous: PeriodMetrics) -> list[Kpi]:
             "Post-escalation CSAT",
             lambda m: m.csat_mean,
             "/5",
-            f"n = {current.csat_n} · AI-only CSAT: not collected",
+            f"n = {current.csat_n} · AI-only CSAT: {_ai_only_csat(current)}",
         ),
     ]
+
+
+def _ai_only_csat(metrics: PeriodMetrics) -> str:
+    mean = metrics.ai_only_csat_mean
+    return f"{'–' if mean is None else f'{mean:.2f}'} (n = {metrics.ai_only_csat_n})"
 
 
 def _seconds(value: float | None) -> str:
@@ -146,9 +177,13 @@ def _seconds(value: float | None) -> str:
     return f"{value / 60:.1f} min" if value >= 120 else f"{value:.0f} s"
 
 
-def dashboard_page(*, filters: MetricsFilters) -> Dashboard:
-    current = period_metrics(filters=filters)
-    previous = period_metrics(filters=filters.previous(), extras=False)
+def dashboard_page(
+    *, filters: MetricsFilters, now: datetime | None = None, limit: int | None = TOP_REASONS
+) -> Dashboard:
+    """`limit`: how many reasons (and, when set, the latest RECENT_COMMENTS comments); None
+    reads every reason and comment (the weekly review)."""
+    current = period_metrics(filters=filters, now=now)
+    previous = period_metrics(filters=filters.previous(), extras=False, now=now)
     per_day, heatmap = _when(filters)
     return Dashboard(
         filters=filters,
@@ -159,8 +194,9 @@ def dashboard_page(*, filters: MetricsFilters) -> Dashboard:
         per_day=per_day,
         categories=sorted({category for _, category in per_day}),
         heatmap=heatmap,
-        reasons=top_reasons(filters=filters),
-        comments=handoff_comments(filters=filters),
+        reasons=top_reasons(filters=filters, limit=limit),
+        comments=handoff_comments(filters=filters, limit=RECENT_COMMENTS if limit else None),
+        triage_model=triage_model_active_info(),
     )
 
 
@@ -224,6 +260,27 @@ def handoff_comments(
         .values_list("resolved_at", "category", "handoff_quality", "handoff_comment")
     )
     return [Comment(*row) for row in (rows[:limit] if limit else rows)]
+
+
+def review_path(
+    *, filters: MetricsFilters, category: str = "", rule: str = "", avoidable: bool = False
+) -> str:
+    """The console's review page (`console:review`) listing exactly the escalations a figure
+    counts: the period in its zone, the queue, the plan, a category and rule."""
+    query: dict[str, str] = {
+        "start": filters.start.isoformat(),
+        "end": filters.end.isoformat(),
+        "time_zone": filters.time_zone,
+    }
+    wanted = {
+        "avoidable": "1" if avoidable else "",
+        "category": category or filters.category,
+        "rule": rule,
+        "queue": filters.queue,
+        "plan": "" if filters.plan is None else str(filters.plan),
+    }
+    query.update({key: value for key, value in wanted.items() if value})
+    return f"{reverse('console:review')}?{urlencode(query)}"
 
 
 def dashboard_choices() -> dict[str, list[tuple[str, str]]]:

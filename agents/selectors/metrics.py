@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,11 +28,14 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
+from django.utils import timezone
 
 from agents.metrics_math import TIME_TO_HUMAN_EDGES, TWO_MINUTES, percentile_from_buckets, ratio
 from agents.models import Note, Ticket
@@ -96,7 +99,7 @@ class PeriodMetrics:
     appropriate: int
     finished: int  # escalations with an outcome; still open ones count in neither
     resolved: int
-    open_escalations: int
+    open_escalations: int  # without an outcome: the four below
     answered: int  # escalations a person wrote in
     time_to_human_counts: tuple[int, ...]
     csat_counts: tuple[int, ...]  # scores 1…5
@@ -108,6 +111,15 @@ class PeriodMetrics:
     bot_conversations: int  # the denominator of the bot resolution rate (no queue/category)
     offers: int
     offers_accepted: int
+    # Escalations without an outcome, by what became of them (exclusive, in this order): a
+    # ticket was left, the visitor left the line (abandoned), still waiting or with an agent,
+    # the rest (back with the bot: the visitor cancelled or the agent handed it back).
+    open_ticket: int = 0
+    open_abandoned: int = 0
+    open_waiting: int = 0
+    # Not answered by a person although they waited more than 2 minutes (still waiting past
+    # 2 min at `now`, or abandoned more than 2 min after the escalation): "over 2 min".
+    unanswered_over_two_minutes: int = 0
     tickets_by_kind: dict[str, int] = field(default_factory=dict)
     transfers: int = 0
     abandoned: int = 0
@@ -143,7 +155,11 @@ class PeriodMetrics:
             for edge, count in zip(TIME_TO_HUMAN_EDGES, self.time_to_human_counts, strict=True)
             if edge < TWO_MINUTES
         )
-        return ratio(under, self.answered)
+        return ratio(under, self.answered + self.unanswered_over_two_minutes)
+
+    @property
+    def open_other(self) -> int:
+        return self.open_escalations - self.open_ticket - self.open_abandoned - self.open_waiting
 
     @property
     def csat_n(self) -> int:
@@ -170,8 +186,9 @@ class PeriodMetrics:
     def alternatives_total(self) -> int:
         return sum(self.alternatives_chosen.values())
 
-    # AI-only CSAT: conversations the bot handled alone are never asked for a rating (the
-    # widget's CSAT prompt follows a person's resolution only), so there is nothing to read.
+    # AI-only CSAT: `Conversation.bot_csat_score` of the period's conversations never
+    # escalated (asked once, after "thanks" / "bye": escalation.bot_rules.bot_csat_due). Like
+    # the bot resolution rate, queue and category filters do not apply; None / 0 without extras.
     ai_only_csat_mean: float | None = None
     ai_only_csat_n: int = 0
 
@@ -220,12 +237,14 @@ def _in_period(queryset: QuerySet, filters: MetricsFilters) -> QuerySet:
 # --- one period ----------------------------------------------------------------------------
 
 
-def period_metrics(*, filters: MetricsFilters, extras: bool = True) -> PeriodMetrics:
+def period_metrics(
+    *, filters: MetricsFilters, extras: bool = True, now: datetime | None = None
+) -> PeriodMetrics:
     """Every metric of the period: six aggregate queries whatever the volume. Without
     `extras`, the KPIs alone (two queries; bot resolution, offers, tickets, transfers and
     abandoned waits stay 0): what a trend against the previous period needs."""
     conversations = _conversation_counts(filters, extras=extras)
-    escalations = _escalation_counts(filters)
+    escalations = _escalation_counts(filters, now=now or timezone.now())
     if not extras:
         return PeriodMetrics(
             filters=filters, **conversations, **escalations, offers=0, offers_accepted=0
@@ -273,12 +292,25 @@ def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, 
         counts["bot_resolved"] = Count(
             "pk", filter=~Q(pk__in=any_escalation) & ~Q(pk__in=any_ticket)
         )
+        counts |= _ai_only_csat(~Q(pk__in=any_escalation))
     row = (
         _conversations_in(filters)
         .filter(first_visitor_message_at__isnull=False)  # the visitor wrote
         .aggregate(**counts)
     )
+    if extras:
+        csat_sum, csat_n = row.pop("ai_only_csat_sum"), row["ai_only_csat_n"]
+        row["ai_only_csat_mean"] = csat_sum / csat_n if csat_n else None
     return {"bot_resolved": 0, **row, "bot_conversations": row["conversations"]}
+
+
+def _ai_only_csat(never_escalated: Q) -> dict[str, Any]:
+    """The bot's ratings (1–5) in conversations never escalated: sum and n, same pass."""
+    rated = never_escalated & Q(bot_csat_score__isnull=False)
+    return {
+        "ai_only_csat_sum": Sum("bot_csat_score", filter=rated),
+        "ai_only_csat_n": Count("pk", filter=rated),
+    }
 
 
 def _escalations_of_period_conversations(
@@ -329,10 +361,48 @@ def _time_to_human_bucket() -> Case:
     )
 
 
-def _escalation_counts(filters: MetricsFilters) -> dict[str, Any]:
+def _open_fates(filters: MetricsFilters, *, now: datetime) -> dict[str, Count]:
+    """What became of escalations without an outcome, and the unanswered ones that waited
+    more than 2 minutes: conditional counts for the escalation pass. Tickets and abandoned
+    waits are uncorrelated sets of conversations (read once), as in `_conversation_counts`."""
+    start, _ = filters.bounds()
+    open_ = Q(outcome="")
+    ticket = Q(conversation_id__in=Ticket.objects.filter(created__gte=start).values(
+        "conversation_id"))  # fmt: skip
+    abandoned_messages = Message.objects.filter(
+        sender=Message.Sender.SYSTEM, metadata__event="abandoned", created__gte=start
+    )
+    abandoned = Q(conversation_id__in=abandoned_messages.values("conversation_id"))
+    waiting = Q(conversation__status__in=(Conversation.Status.QUEUED, Conversation.Status.ASSIGNED))
+    # Abandoned after 2 minutes: the abandon note of this conversation, 2 min or more after
+    # the escalation (a correlated probe, only for the few unanswered, abandoned rows).
+    left_late = Exists(
+        abandoned_messages.filter(
+            conversation=OuterRef("conversation_id"),
+            created__gte=OuterRef("created") + timedelta(seconds=TWO_MINUTES),
+        )
+    )
+    unanswered = Q(first_agent_reply_at__isnull=True)
+    return {
+        "open_ticket": Count("pk", filter=open_ & ticket),
+        "open_abandoned": Count("pk", filter=open_ & ~ticket & abandoned),
+        "open_waiting": Count("pk", filter=open_ & ~ticket & ~abandoned & waiting),
+        "unanswered_over_two_minutes": Count(
+            "pk",
+            filter=unanswered
+            & (
+                (waiting & Q(created__lte=now - timedelta(seconds=TWO_MINUTES)))
+                | (abandoned & left_late)
+            ),
+        ),
+    }
+
+
+def _escalation_counts(filters: MetricsFilters, *, now: datetime) -> dict[str, Any]:
     """Counts, the time-to-human buckets and the CSAT scores in one query, grouped by
     time-to-human bucket (at most one row per bucket; summed here)."""
     scores = {f"csat_{score}": Count("pk", filter=Q(csat_score=score)) for score in range(1, 6)}
+    fates = _open_fates(filters, now=now)
     rows = (
         escalations_in(filters)
         .order_by()
@@ -350,6 +420,7 @@ def _escalation_counts(filters: MetricsFilters) -> dict[str, Any]:
             csat_n=Count("csat_score"),
             handoff_quality_sum=Sum("handoff_quality"),
             handoff_quality_n=Count("handoff_quality"),
+            **fates,
             **scores,
         )
     )
@@ -375,6 +446,7 @@ def _escalation_counts(filters: MetricsFilters) -> dict[str, Any]:
         "handoff_quality_mean": total["handoff_quality_sum"] / handoff_n if handoff_n else None,
         "handoff_quality_n": handoff_n,
         "time_to_human_counts": tuple(time_to_human),
+        **{name: total[name] for name in fates},
         "csat_counts": tuple(total[name] for name in scores),
     }
 
@@ -382,14 +454,26 @@ def _escalation_counts(filters: MetricsFilters) -> dict[str, Any]:
 def _offer_counts(filters: MetricsFilters) -> dict[str, Any]:
     """The bot's offers of a person: visitor messages whose stored decision offered one
     (`Message.decision_action`, the copy of `metadata.decision.action`); an offer is accepted
-    when the conversation was escalated at or after it."""
+    when the conversation was escalated at or after it and before the visitor's next message
+    (a later escalation answers a later message, not this offer)."""
     offers = _in_period(
         Message.objects.filter(sender=Message.Sender.CUSTOMER, decision_action__in=OFFER_ACTIONS),
         filters,
     )
-    escalated_after = Exists(
-        Escalation.objects.filter(
-            conversation=OuterRef("conversation"), created__gte=OuterRef("created")
+    # The visitor's next message, seen from inside the escalation probe (hence two levels out).
+    next_message = Subquery(
+        Message.objects.filter(
+            conversation=OuterRef(OuterRef("conversation")),
+            sender=Message.Sender.CUSTOMER,
+            seq__gt=OuterRef(OuterRef("seq")),
         )
+        .order_by("seq")
+        .values("created")[:1]
     )
-    return offers.aggregate(offers=Count("pk"), offers_accepted=Count("pk", filter=escalated_after))
+    escalations = Escalation.objects.filter(
+        conversation=OuterRef("conversation"), created__gte=OuterRef("created")
+    )
+    # Before the next visitor message, or at any time when the offer was their last one.
+    bound = Coalesce(next_message, Value(datetime.max.replace(tzinfo=UTC)))
+    accepted = Exists(escalations.filter(created__lt=bound))
+    return offers.aggregate(offers=Count("pk"), offers_accepted=Count("pk", filter=accepted))

@@ -21,8 +21,7 @@ from agents.selectors.dashboard import (
     Dashboard,
     ReasonRow,
     dashboard_page,
-    handoff_comments,
-    top_reasons,
+    review_path,
 )
 from agents.selectors.metrics import MetricsFilters, escalations_in
 from agents.weekly_schedule import week_in_progress, week_start_of
@@ -39,7 +38,11 @@ class ReviewItem:
     rule: str
     explanation: str
     comment: str
-    url: str
+    path: str  # the console's review page at its row; the email links to `url`
+
+    @property
+    def url(self) -> str:
+        return absolute_url(self.path)
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,14 @@ def weekly_review_report(*, week_start: date, time_zone: str, now: datetime) -> 
     filters = MetricsFilters(
         start=week_start, end=week_start + timedelta(days=6), time_zone=time_zone
     )
+    dashboard = dashboard_page(filters=filters, now=now, limit=None)  # every reason, comment
     return WeeklyReport(
         week_start=week_start,
         time_zone=time_zone,
         in_progress=week_in_progress(week_start=week_start, now=now, time_zone=time_zone),
-        dashboard=dashboard_page(filters=filters),
-        reasons=top_reasons(filters=filters, limit=None),
-        comments=handoff_comments(filters=filters, limit=None),
+        dashboard=dashboard,
+        reasons=dashboard.reasons,
+        comments=dashboard.comments,
         to_review=_to_review(filters),
         url=weekly_review_url(week_start=week_start),
     )
@@ -107,6 +111,11 @@ def _to_review(filters: MetricsFilters) -> list[ReviewItem]:
         .order_by("created", "pk")
         .values_list("pk", "created", "category", "rule", "explanation", "handoff_comment")
     )
+    # The console's review page (supervisors, not only superusers), at that escalation's row.
+    where = {
+        (category, rule): review_path(filters=filters, category=category, rule=rule, avoidable=True)
+        for _, _, category, rule, _, _ in rows
+    }
     return [
         ReviewItem(
             created=created,
@@ -114,7 +123,7 @@ def _to_review(filters: MetricsFilters) -> list[ReviewItem]:
             rule=rule,
             explanation=explanation,
             comment=comment,
-            url=absolute_url(reverse("admin:escalation_escalation_change", args=[pk])),
+            path=f"{where[(category, rule)]}#review-row-{pk}",
         )
         for pk, created, category, rule, explanation, comment in rows
     ]

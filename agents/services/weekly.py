@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 SUBJECT = "Chatsy weekly escalation review: week of {day} {week_start:%b %Y}"
 # A claim older than this belongs to a worker that died mid-send: another may take it over.
 CLAIM_EXPIRES = timedelta(hours=1)
+# After this many failed sends to one address (a beat every 15 min), the week stops trying it.
+MAX_SEND_ATTEMPTS = 4
 
 
 def weekly_review_run(*, now: datetime) -> date | None:
@@ -53,24 +55,64 @@ def weekly_review_claim(*, week_start: date, time_zone: str, now: datetime) -> b
 
 
 def weekly_review_send(*, week_start: date, time_zone: str, now: datetime) -> bool:
-    """Build the week's report and email it to every supervisor, once. False: another run
-    has sent it or is sending it. A failed send releases the claim (the next beat retries)."""
+    """Build the week's report and email it to every supervisor, once each. False: another
+    run has sent it or is sending it. Each delivered address is recorded as it goes, so a
+    failed address releases the claim and the next beat retries only the undelivered ones;
+    an address that failed MAX_SEND_ATTEMPTS times is given up on (logged)."""
     if not weekly_review_claim(week_start=week_start, time_zone=time_zone, now=now):
         return False
+    row = WeeklyReview.objects.get(week_start=week_start)
     try:
-        recipients = supervisor_emails()
-        if recipients:
+        addresses = supervisor_emails()
+        pending = _undelivered(row, addresses)
+        if pending:
             report = weekly_review_report(week_start=week_start, time_zone=time_zone, now=now)
-            get_connection().send_messages(_messages(report, recipients))
-        else:
+            error = _send_each(row, _messages(report, pending))
+            if error is not None:
+                raise error
+        elif not addresses:
             logger.warning("Weekly review of %s: no supervisor has an email address", week_start)
     except Exception:
         WeeklyReview.objects.filter(week_start=week_start, emailed_at__isnull=True).update(
             sending_since=None
         )
         raise
-    WeeklyReview.objects.filter(week_start=week_start).update(emailed_at=now, recipients=recipients)
+    WeeklyReview.objects.filter(week_start=week_start).update(emailed_at=now)
     return True
+
+
+def _undelivered(row: WeeklyReview, addresses: list[str]) -> list[str]:
+    """The addresses still owed this week's email: not delivered, not given up on."""
+    return [
+        address
+        for address in addresses
+        if address not in row.recipients and row.failed_attempts.get(address, 0) < MAX_SEND_ATTEMPTS
+    ]
+
+
+def _send_each(row: WeeklyReview, messages: list[EmailMultiAlternatives]) -> Exception | None:
+    """Send one message per address over one connection, recording each outcome on the row
+    at once (a crash mid-way re-sends nobody); the first error that leaves an address owed."""
+    connection = get_connection()
+    owed: Exception | None = None
+    for message in messages:
+        address = message.to[0]
+        try:
+            connection.send_messages([message])
+        except Exception as error:
+            attempts = row.failed_attempts.get(address, 0) + 1
+            row.failed_attempts[address] = attempts
+            if attempts >= MAX_SEND_ATTEMPTS:
+                logger.error(
+                    "Weekly review of %s: giving up on %s after %d failed sends: %s",
+                    row.week_start, address, attempts, error,
+                )  # fmt: skip
+            elif owed is None:
+                owed = error
+        else:
+            row.recipients.append(address)
+        row.save(update_fields=["recipients", "failed_attempts"])
+    return owed
 
 
 def _messages(report, recipients: list[str]) -> list[EmailMultiAlternatives]:

@@ -6,12 +6,13 @@ read from colour alone."""
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from agents.dashboard_tables import WEEKDAYS, bucket_label
 from agents.metrics_math import TIME_TO_HUMAN_EDGES, TWO_MINUTES
-from agents.selectors.dashboard import Dashboard
+from agents.selectors.dashboard import Dashboard, review_path
 
 register = template.Library()
 
@@ -222,20 +223,27 @@ def kpi_delta(kpi) -> str:
 
 @register.simple_tag
 def could_ai_url(row, filters) -> str:
-    """The admin's list of this reason's escalations the agents said the AI could have
-    handled, over the dashboard's period."""
-    from urllib.parse import urlencode
+    """The console's learning-loop review of this reason's escalations the agents said the AI
+    could have handled, over the dashboard's period, zone, queue and plan (a relative URL)."""
+    return review_path(filters=filters, category=row.category, rule=row.rule, avoidable=True)
 
-    from django.urls import reverse
 
-    start, end = filters.bounds()
-    query = {
-        "category": row.category,
-        "rule": row.rule,
-        "could_ai_have_handled__exact": "1",
-        "created__gte": start.isoformat(),
-        "created__lt": end.isoformat(),
-    }
-    if filters.queue:
-        query["target_queue"] = filters.queue
-    return f"{reverse('admin:escalation_escalation_changelist')}?{urlencode(query)}"
+@register.filter
+def triage_model_text(page) -> str:
+    """The active triage model in one line, for the dashboard, the weekly page and email."""
+    model = page.triage_model
+    source = "trained on supervisors' labels" if model.source == "trained" else "shipped"
+    activated = (
+        f"activated {timezone.localtime(model.activated_at):%Y-%m-%d %H:%M}"
+        if model.activated_at
+        else "active since install"
+    )
+    f1 = page.triage_macro_f1
+    score = "macro-F1 not measured" if f1 is None else f"macro-F1 {f1:.3f}"
+    return f"version {model.version} · {source} · {activated} · {model.examples} examples · {score}"
+
+
+@register.filter
+def weekday_name(weekday: int) -> str:
+    """An ISO weekday (1 = Monday) as the charts write it: Mon…Sun."""
+    return WEEKDAYS[weekday - 1]

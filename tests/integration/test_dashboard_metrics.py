@@ -77,6 +77,7 @@ def test_every_metric_on_the_fixture(week):
     assert m.reviewed_share == pytest.approx(3 / 5)
     # c4 is still open: in neither the resolved nor the unresolved count.
     assert (m.finished, m.resolved, m.open_escalations) == (4, 3, 1)
+    assert (m.open_ticket, m.open_abandoned, m.open_waiting) == (1, 0, 0)  # c4 left a callback
     assert m.resolution_rate == pytest.approx(3 / 4)
     # Replies after 30, 90, 200 and 700 s: buckets [30,45) [90,120) [180,300) [600,900).
     assert m.answered == 4
@@ -182,3 +183,51 @@ def test_the_default_period_is_the_last_30_days_in_the_zone():
     berlin = filters_last_days(days=30, now=now, time_zone="Europe/Berlin")
     assert (berlin.start, berlin.end) == (date(2026, 5, 10), date(2026, 6, 8))
     assert (berlin.previous().start, berlin.previous().end) == (date(2026, 4, 10), date(2026, 5, 9))
+
+
+def test_escalations_without_an_outcome_say_what_became_of_them_and_long_waits_count():
+    """Hand-computed (the week of 15 June, read at NOW, a day later):
+    w  queued, nobody answered: waiting; waited past 2 min → "over 2 min"
+    a1 abandoned 5 min after the escalation (60 + 300 s after `at`): abandoned, over 2 min
+    a2 abandoned 30 s after the escalation: abandoned; never waited 2 min, not in the share
+    t  the visitor left a ticket, nobody answered: ticket
+    r  answered after 30 s, resolved: under 2 min
+    → open 4 = 1 waiting + 2 abandoned + 1 ticket; under 2 min: 1 of (1 answered + 2) = 1/3."""
+    now = at(16, 12)
+    metrics_conversation(at=at(15), escalation={}, status="queued")  # w
+    metrics_conversation(at=at(15, 11), escalation={}, abandoned=True, abandoned_after=360)  # a1
+    metrics_conversation(at=at(15, 12), escalation={}, abandoned=True, abandoned_after=90)  # a2
+    metrics_conversation(at=at(15, 13), escalation={}, tickets=("email",))  # t
+    metrics_conversation(at=at(15, 14), escalation={"reply_after": 30, "outcome": "resolved"})
+    week = MetricsFilters(start=date(2026, 6, 15), end=date(2026, 6, 21), time_zone="UTC")
+    m = period_metrics(filters=week, now=now)
+    assert (m.finished, m.open_escalations) == (1, 4)
+    assert (m.open_waiting, m.open_abandoned, m.open_ticket, m.open_other) == (1, 2, 1, 0)
+    assert m.answered == 1 and m.unanswered_over_two_minutes == 2
+    assert m.under_two_minutes_share == pytest.approx(1 / 3)
+    # Read a minute after w was escalated, w has not yet waited 2 minutes.
+    early = period_metrics(filters=week, now=at(15, 10, 2))
+    assert early.unanswered_over_two_minutes == 1  # a1 only
+    detail = next(
+        k for k in dashboard_page(filters=week, now=now).kpis if k.key == "resolution_rate"
+    )
+    assert "no outcome: 1 waiting or with an agent, 2 abandoned, 1 ticket" in detail.detail
+
+
+def test_an_offer_counts_as_accepted_only_if_the_escalation_came_before_the_next_message():
+    from conversations.models import Message
+
+    # Offered at 10:00; the visitor wrote again at 10:05; escalated at 10:10: the escalation
+    # answers the later message, not the offer.
+    late = metrics_conversation(at=at(15), offer=True, escalation={"after": 600})
+    Message.objects.create(
+        conversation=late, seq=2, sender="customer", body="Something else", created=at(15, 10, 5)
+    )
+    # Offered at 11:00, escalated at 11:01 before the next message at 11:05: accepted.
+    taken = metrics_conversation(at=at(15, 11), offer=True, escalation={"after": 60})
+    Message.objects.create(
+        conversation=taken, seq=2, sender="customer", body="Thanks", created=at(15, 11, 5)
+    )
+    week = MetricsFilters(start=date(2026, 6, 15), end=date(2026, 6, 21), time_zone="UTC")
+    m = period_metrics(filters=week)
+    assert (m.offers, m.offers_accepted, m.offers_declined) == (2, 1, 1)

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agents.forms import DASHBOARD_TABLES
-from tests.factories import AgentFactory, metrics_conversation
+from tests.factories import AgentFactory, PlanFactory, metrics_conversation
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +74,18 @@ def test_the_page_the_nav_link_and_the_htmx_body(client, supervisor):
     assert "<svg" in page and "Escalations per day by category" in page
     assert "Mon 09:00–09:59: 1 escalation<" in page  # the heatmap cell's title, in UTC…
     assert "Mon 11:00–11:59: 1 escalation<" not in page  # …not the agent's Berlin time
-    assert "could_ai_have_handled__exact=1" in page  # the reasons link to those escalations
+    assert 'href="/console/review/?start=2026-06-01' in page  # the reasons link to the review
     body = client.get(URL + WEEK, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in body and body.lstrip().startswith('<div id="dashboard-body"')
+
+
+def test_the_page_and_its_htmx_body_vary_on_the_htmx_header(client, supervisor):
+    # One URL answers the whole page or the body: a cache must not hand one for the other.
+    client.force_login(supervisor.user)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(URL + WEEK, headers=headers)
+        assert "HX-Request" in response.headers["Vary"]
+    assert "HX-Request" in client.get(URL + "?start=x").headers["Vary"]  # the 400 too
 
 
 def test_bad_filters_are_refused_with_a_reason(client, supervisor):
@@ -147,21 +156,65 @@ def test_the_query_count_does_not_grow_with_the_conversations(
     assert "of 50 conversations" in page  # the 45 new ones were counted
 
 
-def test_could_the_ai_have_handled_it_links_to_those_escalations_in_the_admin(client):
-    boss = AgentFactory(is_supervisor=True, user__is_superuser=True)
-    for could in (True, True, False):
+def test_could_the_ai_have_handled_it_links_to_exactly_those_escalations_in_the_review(client):
+    boss = AgentFactory(is_supervisor=True)  # a supervisor, not a superuser
+    gold = PlanFactory(name="Gold")
+    for could, plan in ((True, gold), (True, gold), (False, gold), (True, None)):
         metrics_conversation(
             at=datetime(2026, 6, 2, tzinfo=UTC),
+            plan=plan,
             escalation={"category": "technical", "rule": "tech", "could_ai_have_handled": could},
         )
+    metrics_conversation(  # not appropriate, but the agent did not say the AI could do it
+        at=datetime(2026, 6, 2, tzinfo=UTC),
+        plan=gold,
+        escalation={"category": "technical", "rule": "tech", "appropriate": False},
+    )
     metrics_conversation(  # another period: not listed
         at=datetime(2026, 5, 2, tzinfo=UTC),
+        plan=gold,
+        escalation={"category": "technical", "rule": "tech", "could_ai_have_handled": True},
+    )
+    metrics_conversation(  # 23:30 on 7 June in UTC, 1:30 on 8 June in Berlin: zone matters
+        at=datetime(2026, 6, 7, 23, 30, tzinfo=UTC),
+        plan=gold,
         escalation={"category": "technical", "rule": "tech", "could_ai_have_handled": True},
     )
     client.force_login(boss.user)
+    for query, count in (
+        (WEEK + f"&plan={gold.pk}", 3),
+        (WEEK, 4),
+        ("?start=2026-06-01&end=2026-06-07&time_zone=Europe/Berlin", 3),
+    ):
+        page = client.get(URL + query).content.decode()
+        link = re.search(rf'href="(/console/review/\?[^"]+)">{count} conversations<', page)
+        assert link is not None, (query, count)
+        listing = client.get(html.unescape(link.group(1)))
+        assert listing.status_code == 200
+        assert listing.content.decode().count('<tr id="review-row-') == count
+        assert 'id="review-filters"' in listing.content.decode()
+
+
+def test_the_active_triage_model_is_shown_shipped_then_trained(client, supervisor):
+    from escalation.model_store import shipped_model
+    from escalation.model_versions import triage_model_store
+
+    traffic(2)
+    client.force_login(supervisor.user)
+    shipped = shipped_model()
     page = client.get(URL + WEEK).content.decode()
-    link = re.search(r'href="(/admin/escalation/escalation/\?[^"]+)">2 conversations<', page)
-    assert link is not None
-    listing = client.get(html.unescape(link.group(1)))
-    assert listing.status_code == 200
-    assert "2 escalations" in listing.content.decode()  # the admin's result count
+    assert 'id="triage-model"' in page
+    assert f"version {shipped.version} · shipped · active since install" in page
+    row = triage_model_store(
+        model=shipped,
+        metrics={"validation": {"macro_f1": 0.8771}},
+        examples=412,
+        activate=True,
+        note="test",
+        now=datetime(2026, 6, 3, 9, 30, tzinfo=UTC),
+    )
+    page = client.get(URL + WEEK).content.decode()
+    assert (
+        f"version {row.version} · trained on supervisors&#x27; labels · activated 2026-06-03"
+    ) in page
+    assert "412 examples · macro-F1 0.877" in page

@@ -5,24 +5,29 @@ and run once by `make run`."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from agents.demo_traffic import (
     CATEGORIES,
     DEMO_TRAFFIC_SITE_KEY,
+    DEMO_USERNAMES,
     DemoTrafficExists,
     demo_traffic_seed,
 )
 from agents.models import Note, Ticket
+from agents.selectors.metrics import MetricsFilters, period_metrics
 from chatsy.devstack import database_steps
-from conversations.models import Conversation, Message
+from conversations.models import Article, Conversation, Message
+from escalation.learning import draft_slug
 from escalation.model_store import shipped_model
-from escalation.models import Escalation
+from escalation.models import Escalation, TriageExample
 from tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +105,18 @@ def test_thirty_days_have_the_mix_the_dashboard_shows():
     visitor = Message.objects.filter(conversation__in=conversations, sender="customer")
     decided = visitor.exclude(metadata__decision__isnull=True)
     assert decided.exists() and not decided.filter(decision_action="").exists()
+    # The bot's offers of a person: some accepted (escalated after), some declined.
+    offers = visitor.filter(decision_action__in=["offer", "acknowledge_offer"])
+    assert set(offers.values_list("decision_action", flat=True)) == {"offer", "acknowledge_offer"}
+    accepted = offers.filter(conversation__escalations__created__gte=F("created")).distinct()
+    declined = offers.filter(conversation__escalations__isnull=True)
+    assert accepted.count() > 10 and declined.count() > 10
+    assert accepted.count() + declined.count() == offers.count()
+    dashboard = period_metrics(filters=MetricsFilters(start=date(2026, 2, 1), end=NOW.date()))
+    assert (dashboard.offers, dashboard.offers_accepted) == (offers.count(), accepted.count())
+    # The demo agents answer chats in the console; none has admin access.
+    demo_agents = get_user_model().objects.filter(username__in=DEMO_USERNAMES)
+    assert demo_agents.count() == 4 and not demo_agents.filter(is_staff=True).exists()
 
     hours = Counter(c.hour for c in conversations.values_list("created", flat=True))
     office = sum(hours[h] for h in range(9, 17))
@@ -118,8 +135,31 @@ def test_the_same_seed_makes_the_same_traffic_and_another_seed_does_not():
 
 def test_re_running_refuses_and_replace_deletes_only_demo_rows():
     own = ConversationFactory()  # a real conversation: never touched
-    Escalation.objects.create(conversation=own, category="human_request", explanation="x")
+    own_escalation = Escalation.objects.create(
+        conversation=own, category="human_request", explanation="x"
+    )
+    own_example = TriageExample.objects.create(
+        conversation=own, escalation=own_escalation, text="a real label", label="none"
+    )
+    # A real account whose name happens to share the demo prefix, and one with a demo
+    # agent's name that somebody gave a password: neither is the seed's to delete.
+    users = get_user_model()
+    fan = users.objects.create_user("demo-traffic-fan", password="a-real-password-1")
     summary = demo_traffic_seed(days=3, seed=1, now=NOW)
+    # What a supervisor made from a demo escalation outlives the Site through SET_NULL.
+    demo_escalation = Escalation.objects.filter(
+        conversation__site__key=DEMO_TRAFFIC_SITE_KEY
+    ).first()
+    TriageExample.objects.create(
+        conversation=demo_escalation.conversation, escalation=demo_escalation,
+        text="demo label", label="security",
+    )  # fmt: skip
+    Article.objects.create(
+        slug=draft_slug(demo_escalation), title="Demo draft", body="x", published=False
+    )
+    lena = users.objects.get(username="demo-traffic-lena")
+    lena.set_password("claimed-by-a-person-1")
+    lena.save()
     with pytest.raises(DemoTrafficExists, match=f"{summary.conversations:,} conversations"):
         demo_traffic_seed(days=3, seed=1, now=NOW)
 
@@ -132,6 +172,10 @@ def test_re_running_refuses_and_replace_deletes_only_demo_rows():
     assert Escalation.objects.filter(conversation=own).count() == 1
     demo = Conversation.objects.filter(site__key=DEMO_TRAFFIC_SITE_KEY)
     assert demo.exists() and Conversation.objects.count() == demo.count() + 1
+    assert list(TriageExample.objects.all()) == [own_example]
+    assert not Article.objects.filter(slug=draft_slug(demo_escalation)).exists()
+    assert users.objects.filter(pk=fan.pk).exists()
+    assert users.objects.get(pk=lena.pk).has_usable_password()  # kept, and reused
 
 
 def test_bad_input_is_refused_with_a_clear_error():

@@ -184,3 +184,28 @@ def test_an_example_repeating_a_validation_row_is_dropped_and_counted(data_file)
     assert "+ 1 labelled examples from agents' verdicts" in output
     assert "Dropped 1 labelled example whose text is in the frozen validation split" in output
     assert TriageModelVersion.objects.get(active=True).examples == 1
+
+
+def test_a_view_only_staff_user_can_neither_see_nor_post_the_model_swap(client, data_file):
+    from django.contrib.auth.models import Permission, User
+
+    retrain(data_file, "--force")
+    active = TriageModelVersion.objects.get(active=True)
+    viewer = User.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_triagemodelversion"))
+    client.force_login(viewer)
+    url = "/admin/escalation/triagemodelversion/"
+    page = client.get(url)
+    assert page.status_code == 200 and active.version in page.content.decode()
+    assert 'value="activate"' not in page.content.decode()
+    assert 'value="use_shipped_model"' not in page.content.decode()
+
+    client.post(url, {"action": "use_shipped_model", "_selected_action": [active.pk]})
+    assert TriageModelVersion.objects.get(active=True).version == active.version
+
+    viewer.user_permissions.add(Permission.objects.get(codename="change_triagemodelversion"))
+    viewer = User.objects.get(pk=viewer.pk)  # drop the cached permissions
+    client.force_login(viewer)
+    assert 'value="use_shipped_model"' in client.get(url).content.decode()
+    client.post(url, {"action": "use_shipped_model", "_selected_action": [active.pk]})
+    assert not TriageModelVersion.objects.filter(active=True).exists()

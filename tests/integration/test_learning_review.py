@@ -4,6 +4,9 @@ supervisors only."""
 
 from __future__ import annotations
 
+import hashlib
+import random
+import string
 from datetime import timedelta
 
 import pytest
@@ -12,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agents import services
-from conversations.models import Article, Conversation
+from conversations.models import Article, Conversation, Message
 from escalation.learning import REVIEW_LINE
 from escalation.models import Escalation, TriageExample
 from tests.factories import AgentFactory, CustomerFactory, QueueFactory, escalated_conversation
@@ -211,3 +214,58 @@ def test_the_review_page_runs_the_same_queries_for_one_or_many_escalations(clien
         page = client.get("/console/review/").content.decode()
     assert page.count('id="review-row-') == 4
     assert len(four) == len(one)
+
+
+def test_two_escalations_in_one_conversation_each_keep_their_own_answer(client, boss, sarah):
+    first = resolved_escalation(sarah, text=QUESTION, appropriate=False)
+    second_answer = "A refund is on its way; allow five days."
+    # The visitor came back and escalated again, later: the same conversation, a new row.
+    second = Escalation.objects.get(pk=first.pk)
+    second.pk = None
+    second.save()
+    Escalation.objects.filter(pk=second.pk).update(created=timezone.now())
+    second.refresh_from_db()
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    Message.objects.create(
+        conversation=conversation,
+        sender=Message.Sender.AGENT,
+        body=second_answer,
+        seq=Message.objects.filter(conversation=conversation).order_by("-seq").first().seq + 1,
+    )
+    assert Message.objects.get(body=second_answer).created > second.created
+
+    html = client.get("/console/review/").content.decode()
+    rows = {
+        pk: html.split(f'id="review-row-{pk}"')[1].split("</tr>")[0] for pk in (first.pk, second.pk)
+    }
+    assert ANSWER in rows[first.pk] and second_answer not in rows[first.pk]
+    assert second_answer in rows[second.pk] and ANSWER not in rows[second.pk]
+
+    for escalation, answer in ((first, ANSWER), (second, second_answer)):
+        client.post(f"/console/review/{escalation.pk}/article/", headers=HTMX)
+        article = Article.objects.get(slug=f"draft-escalation-{escalation.pk}")
+        assert article.body == f"{REVIEW_LINE}\n\n{answer}"
+
+
+def test_a_4000_character_message_is_stored_as_an_example_once(client, boss, sarah):
+    """Unique on the text's hash: the text itself (about 4 KB here, and incompressible)
+    exceeds PostgreSQL's btree row limit (run this file on both databases)."""
+    rng = random.Random(15)
+    noise = "".join(rng.choice(string.ascii_letters + " ") for _ in range(4000))
+    text = f"{QUESTION}. {noise}"[:4000].strip()
+    escalation = resolved_escalation(sarah, text=text, appropriate=False)
+    url = f"/console/review/{escalation.pk}/example/"
+    assert (
+        "Saved as a" in client.post(url, {"label": "human_request"}, headers=HTMX).content.decode()
+    )
+    assert "Already saved" in client.post(url, {"label": "none"}, headers=HTMX).content.decode()
+    example = TriageExample.objects.get()
+    assert (len(example.text), example.label) == (len(text), "human_request")
+    assert example.text_hash == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_bad_review_filters_answer_400_with_the_reason(client, boss):
+    response = client.get("/console/review/?plan=gold&time_zone=Mars/Base")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Enter a whole number." in text and "is not an IANA time zone" in text

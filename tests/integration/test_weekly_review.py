@@ -3,6 +3,7 @@ figures of a hand-computed fixture), and the same report in the console (docs/da
 
 from __future__ import annotations
 
+import smtplib
 import socket
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,10 +14,11 @@ from django.utils import timezone
 from agents import services, tasks
 from agents.models import WeeklyReview
 from agents.selectors.weekly import weekly_review_last_sent
-from agents.services.weekly import weekly_review_claim
+from agents.services.weekly import MAX_SEND_ATTEMPTS, weekly_review_claim
 from agents.weekly_schedule import week_start_of, weekday_number, weekly_review_due
 from escalation.models import Escalation
 from tests.factories import AgentFactory, metrics_conversation
+from tests.support import mail as refusing_mail
 from tests.support.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
@@ -102,24 +104,39 @@ TEXT_FIGURES = [
     "- human_request · 2/5: The bot knew <this> one",
     "Time to human: p50 105 s, p90 4.4 min",
     "CSAT after escalation: 4.00 / 5 (n = 3)",
-    "CSAT, AI only: not collected",
+    "CSAT, AI only: – (n = 0)",
     "After-hours tickets: 1",
     "- human_request: 2 · 50% appropriate of 2 reviewed · 1 the AI could have handled",
     "- billing_dispute / billing: 1 · 100% appropriate of 1 reviewed · 0 the AI could have handled",
     "HANDOFF QUALITY (mean 3.00 / 5, 2 rated)",
     "The bot knew <this> one",
     "The report in the console: https://chat.example.com/console/weekly/2026-11-23/",
+    "TRIAGE MODEL\n- version ",
+    # Escalations at 10:01 on Mon 23, Tue 24 and Wed 25 (c1–c3): the time patterns.
+    "- Busiest hours: Mon 10:00 (1) · Tue 10:00 (1) · Wed 10:00 (1)",
+    "- Per day: Mon 23 1 · Tue 24 1 · Wed 25 1 · Thu 26 0 · Fri 27 0 · Sat 28 0 · Sun 29 0",
 ]
 HTML_FIGURES = [
     "50.0%", "+16.7 pts vs 33.3% the week before · worse", "66.7%", "105 s", "4.4 min",
     "4.00 / 5", "After-hours tickets: <strong>1</strong>", "The bot knew &lt;this&gt; one",
     'href="https://chat.example.com/console/weekly/2026-11-23/"',
+    ">Triage model</h2>",
+    "Busiest hours: Mon 10:00 (1) · Tue 10:00 (1) · Wed 10:00 (1)",
+    "Per day: Mon 23 1 · Tue 24 1 · Wed 25 1 · Thu 26 0",
 ]  # fmt: skip
 
 
-def review_link() -> str:
-    pk = Escalation.objects.get(could_ai_have_handled=True, appropriate=False).pk
-    return f"https://chat.example.com/admin/escalation/escalation/{pk}/change/"
+def review_link(escape: bool = True) -> str:
+    """The console's review page (not the admin: supervisors need not be superusers), at the
+    escalation's row, over the week in its zone, for its reason."""
+    from urllib.parse import urlencode
+
+    escalation = Escalation.objects.get(could_ai_have_handled=True, appropriate=False)
+    query = {"start": "2026-11-23", "end": "2026-11-29", "time_zone": "UTC", "avoidable": "1"}
+    query |= {"category": escalation.category, "rule": escalation.rule}
+    query = {key: value for key, value in query.items() if value}
+    link = f"https://chat.example.com/console/review/?{urlencode(query)}#review-row-{escalation.pk}"
+    return link.replace("&", "&amp;") if escape else link
 
 
 def test_the_email_carries_the_weeks_figures_in_html_and_text(week, supervisors, others):
@@ -130,7 +147,7 @@ def test_the_email_carries_the_weeks_figures_in_html_and_text(week, supervisors,
     assert message.subject == "Chatsy weekly escalation review: week of 23 Nov 2026"
     for figure in TEXT_FIGURES:
         assert figure in message.body, figure
-    assert review_link() in message.body
+    assert review_link(escape=False) in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     for figure in HTML_FIGURES:
@@ -232,7 +249,14 @@ def test_the_week_in_the_console_for_supervisors(client, week, supervisors):
         "The bot knew &lt;this&gt; one",
     ):
         assert figure in html, figure
-    assert f'href="{review_link()}"' in html
+    relative = review_link().removeprefix("https://chat.example.com")
+    assert f'href="{relative}"' in html  # in the console, a relative link
+    assert 'id="time-patterns"' in html and "Wed 10:00–10:59: 1 escalation<" in html
+    assert "Per day: Mon 23 1 · Tue 24 1 · Wed 25 1" in html
+    assert 'id="triage-model"' in html and "macro-F1" in html
+    # The link opens for a supervisor who is not a superuser, on the escalation's row.
+    path, row = review_link(escape=False).removeprefix("https://chat.example.com").split("#")
+    assert client.get(path).content.decode().count(f'<tr id="{row}"') == 1
     assert 'id="in-progress"' not in html
     listing = client.get("/console/weekly/").content.decode()
     this_week = week_start_of(timezone.now().date())
@@ -276,3 +300,43 @@ def test_an_empty_week_emails_an_explanation(supervisors):
     assert services.weekly_review_run(now=SEND) == WEEK
     assert "No conversations this week" in mail.outbox[0].body
     assert "No conversations this week" in mail.outbox[0].alternatives[0][0]
+
+
+@pytest.fixture
+def refusing(settings):
+    settings.EMAIL_BACKEND = "tests.support.mail.RefusingBackend"
+    yield refusing_mail.REFUSED
+    refusing_mail.REFUSED.clear()
+
+
+def test_a_refused_address_is_given_up_on_and_the_others_get_one_email(
+    week, supervisors, refusing, caplog
+):
+    refusing.add("ana@example.com")
+    runs = [SEND + timedelta(minutes=15 * n) for n in range(MAX_SEND_ATTEMPTS + 3)]
+    for n, now in enumerate(runs):
+        if n < MAX_SEND_ATTEMPTS - 1:
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                services.weekly_review_run(now=now)
+        else:
+            services.weekly_review_run(now=now)
+    assert [m.to for m in mail.outbox] == [["bo@example.com"]]
+    row = WeeklyReview.objects.get(week_start=WEEK)
+    assert row.recipients == ["bo@example.com"]
+    assert row.failed_attempts == {"ana@example.com": MAX_SEND_ATTEMPTS}
+    assert row.emailed_at == runs[MAX_SEND_ATTEMPTS - 1]
+    assert "giving up on ana@example.com" in caplog.text
+
+
+def test_a_transient_failure_is_retried_once_it_works(week, supervisors, refusing):
+    refusing.add("bo@example.com")
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        services.weekly_review_run(now=SEND)
+    assert [m.to for m in mail.outbox] == [["ana@example.com"]]
+    refusing.clear()
+    assert services.weekly_review_run(now=SEND + timedelta(minutes=15)) == WEEK
+    assert [m.to for m in mail.outbox] == [["ana@example.com"], ["bo@example.com"]]
+    row = WeeklyReview.objects.get(week_start=WEEK)
+    assert (row.recipients, row.failed_attempts) == (
+        ["ana@example.com", "bo@example.com"], {"bo@example.com": 1}
+    )  # fmt: skip

@@ -1,5 +1,5 @@
 """Comparing two triage models on the validation split: hand-computed P/R/F1 and the
-"no worse" rule (macro-F1 and human-request recall may not fall by more than 0.5 pt)."""
+"no worse" rule (macro-F1 and the safety labels' recall may not fall by more than 0.5 pt)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,27 @@ def test_no_worse_means_within_half_a_point(current, new, problems) -> None:
     found = no_worse(current, new)
     assert [p.split(" (")[0] for p in found] == problems
     assert all("more than 0.5 pt" in p for p in found)
+
+
+def labelled(**recalls: float) -> Scores:
+    return Scores(tuple(LabelScores(name, 10, 1.0, r, 0.8) for name, r in recalls.items()), 0.8)
+
+
+@pytest.mark.parametrize(
+    "label", ["security", "legal", "sensitive_health_safety", "sensitive_harassment",
+              "sensitive_accessibility", "sensitive_privacy"],
+)  # fmt: skip
+def test_a_safety_labels_recall_may_not_fall_more_than_half_a_point(label) -> None:
+    current = labelled(**{label: 0.9, "billing_dispute": 0.9})
+    assert no_worse(current, labelled(**{label: 0.896, "billing_dispute": 0.9})) == []
+    found = no_worse(current, labelled(**{label: 0.890, "billing_dispute": 0.9}))
+    assert found == [f"{label} recall falls from 0.900 to 0.890 (more than 0.5 pt)"]
+
+
+def test_other_labels_trade_recall_within_the_macro_rule() -> None:
+    current = labelled(billing_dispute=0.9, policy_exception=0.9, negative_sentiment=0.9)
+    new = labelled(billing_dispute=0.7, policy_exception=0.7, negative_sentiment=0.7)
+    assert no_worse(current, new) == []  # same macro-F1 (0.8): only the safety labels guard
 
 
 def test_side_by_side_names_every_label_of_either_model() -> None:
