@@ -46,6 +46,8 @@ DEMO_USERNAMES = tuple(
 # Conversations per day (weekday, weekend) and the share of hours: office hours dominate.
 PER_DAY = (40, 24)
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 11, 11, 10, 10, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2]
+# Share of the bot's own chats where it asks for a rating, and of those that answer.
+BOT_CSAT_ASKED, BOT_CSAT_ANSWERED = 0.3, 0.6
 ESCALATION_RATE = 0.25
 # Escalation categories with their share and the queue they go to; every category appears.
 CATEGORIES: list[tuple[str, float, str, str]] = [
@@ -263,6 +265,21 @@ class _Seeder:
         if plans:
             self._insert(plans)
 
+    def _bot_csat(self, plan: dict[str, Any], last: datetime) -> dict[str, Any]:
+        """The bot's own rating (AI-only CSAT): asked in some chats it handled alone (after the
+        visitor's thanks), answered in most of those; never in an escalated chat."""
+        rng = self.rng
+        if "escalation" in plan or rng.random() >= BOT_CSAT_ASKED:
+            return {}
+        offered = last + timedelta(seconds=rng.randint(2, 20))
+        if rng.random() >= BOT_CSAT_ANSWERED:
+            return {"bot_csat_offered_at": offered}
+        return {
+            "bot_csat_offered_at": offered,
+            "bot_csat_score": rng.choices([1, 2, 3, 4, 5], [2, 3, 8, 30, 57])[0],
+            "bot_csat_at": offered + timedelta(seconds=rng.randint(10, 120)),
+        }
+
     def _plan(self, start: datetime) -> dict[str, Any]:
         rng = self.rng
         plan: dict[str, Any] = {"start": start, "n": rng.randrange(10000, 99999)}
@@ -324,6 +341,7 @@ class _Seeder:
                     updated=last,
                     resolved_at=last if plan.get("ending") == "resolved" else None,
                     last_seq=len(plan["messages"]),
+                    **self._bot_csat(plan, last),
                 )
             )
         conversations = Conversation.objects.bulk_create(conversations)

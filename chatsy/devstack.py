@@ -175,6 +175,8 @@ def banner_text(port: int, redis_url: str) -> str:
         ("Demo store with the chat widget", f"{base}/", ""),
         ("Agent console", f"{base}/console/", agent),
         ("Supervisor view", f"{base}/console/supervisor/", admin),
+        ("Escalation dashboard", f"{base}/console/dashboard/", admin),
+        ("Weekly review", f"{base}/console/weekly/", admin),
         ("Admin", f"{base}/admin/", admin),
         ("Redis", redis_url, ""),
     ]

@@ -454,26 +454,28 @@ def _escalation_counts(filters: MetricsFilters, *, now: datetime) -> dict[str, A
 def _offer_counts(filters: MetricsFilters) -> dict[str, Any]:
     """The bot's offers of a person: visitor messages whose stored decision offered one
     (`Message.decision_action`, the copy of `metadata.decision.action`); an offer is accepted
-    when the conversation was escalated at or after it and before the visitor's next message
-    (a later escalation answers a later message, not this offer)."""
+    when the conversation was escalated at or after it and before the visitor's second message
+    after it: the "Talk to a person" button escalates with no message, a typed "yes" escalates
+    on the very next one; a later escalation answers a later message, not this offer."""
     offers = _in_period(
         Message.objects.filter(sender=Message.Sender.CUSTOMER, decision_action__in=OFFER_ACTIONS),
         filters,
     )
-    # The visitor's next message, seen from inside the escalation probe (hence two levels out).
-    next_message = Subquery(
+    # The visitor's second message after the offer, seen from inside the escalation probe
+    # (hence two levels out).
+    reply_after_next = Subquery(
         Message.objects.filter(
             conversation=OuterRef(OuterRef("conversation")),
             sender=Message.Sender.CUSTOMER,
             seq__gt=OuterRef(OuterRef("seq")),
         )
         .order_by("seq")
-        .values("created")[:1]
+        .values("created")[1:2]
     )
     escalations = Escalation.objects.filter(
         conversation=OuterRef("conversation"), created__gte=OuterRef("created")
     )
-    # Before the next visitor message, or at any time when the offer was their last one.
-    bound = Coalesce(next_message, Value(datetime.max.replace(tzinfo=UTC)))
+    # Before that message, or at any time when there is none.
+    bound = Coalesce(reply_after_next, Value(datetime.max.replace(tzinfo=UTC)))
     accepted = Exists(escalations.filter(created__lt=bound))
     return offers.aggregate(offers=Count("pk"), offers_accepted=Count("pk", filter=accepted))

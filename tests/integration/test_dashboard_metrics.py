@@ -214,20 +214,26 @@ def test_escalations_without_an_outcome_say_what_became_of_them_and_long_waits_c
     assert "no outcome: 1 waiting or with an agent, 2 abandoned, 1 ticket" in detail.detail
 
 
-def test_an_offer_counts_as_accepted_only_if_the_escalation_came_before_the_next_message():
+def test_an_offer_counts_as_accepted_when_the_escalation_answers_it():
+    """By the button (no message in between) or a typed "yes" (the very next message); an
+    escalation after the visitor moved on answers a later message, not the offer."""
     from conversations.models import Message
 
-    # Offered at 10:00; the visitor wrote again at 10:05; escalated at 10:10: the escalation
-    # answers the later message, not the offer.
-    late = metrics_conversation(at=at(15), offer=True, escalation={"after": 600})
-    Message.objects.create(
-        conversation=late, seq=2, sender="customer", body="Something else", created=at(15, 10, 5)
-    )
-    # Offered at 11:00, escalated at 11:01 before the next message at 11:05: accepted.
-    taken = metrics_conversation(at=at(15, 11), offer=True, escalation={"after": 60})
-    Message.objects.create(
-        conversation=taken, seq=2, sender="customer", body="Thanks", created=at(15, 11, 5)
-    )
+    def visitor_wrote(conversation, seq: int, body: str, when) -> None:
+        Message.objects.create(
+            conversation=conversation, seq=seq, sender="customer", body=body, created=when
+        )
+
+    # Offered at 10:00; the visitor wrote twice more (10:05, 10:07); escalated at 10:10.
+    moved_on = metrics_conversation(at=at(15), offer=True, escalation={"after": 600})
+    visitor_wrote(moved_on, 2, "Something else", at(15, 10, 5))
+    visitor_wrote(moved_on, 3, "And another thing", at(15, 10, 7))
+    # Offered at 11:00, the button escalated at 11:01, before the next message at 11:05.
+    button = metrics_conversation(at=at(15, 11), offer=True, escalation={"after": 60})
+    visitor_wrote(button, 2, "Thanks", at(15, 11, 5))
+    # Offered at 12:00, a typed "yes please" at 12:01 escalated at 12:01:30.
+    typed = metrics_conversation(at=at(15, 12), offer=True, escalation={"after": 90})
+    visitor_wrote(typed, 2, "yes please", at(15, 12, 1))
     week = MetricsFilters(start=date(2026, 6, 15), end=date(2026, 6, 21), time_zone="UTC")
     m = period_metrics(filters=week)
-    assert (m.offers, m.offers_accepted, m.offers_declined) == (2, 1, 1)
+    assert (m.offers, m.offers_accepted, m.offers_declined) == (3, 2, 1)

@@ -100,6 +100,10 @@ def test_thirty_days_have_the_mix_the_dashboard_shows():
     assert not conversations.filter(escalations__isnull=True, queue__isnull=False).exists()
     assert not answered.filter(conversation__assigned_agent__isnull=True).exists()
     assert all(e.agent.queues.exists() for e in answered.select_related("agent"))
+    # AI-only CSAT: some of the bot's own chats are rated, never an escalated one.
+    bot_rated = conversations.filter(bot_csat_score__isnull=False)
+    assert bot_rated.count() > 20 and not bot_rated.filter(escalations__isnull=False).exists()
+    assert set(bot_rated.values_list("bot_csat_score", flat=True)) <= {1, 2, 3, 4, 5}
     # The dashboard's denormalised columns, as the real write path sets them.
     assert not conversations.filter(first_visitor_message_at__isnull=True).exists()
     visitor = Message.objects.filter(conversation__in=conversations, sender="customer")
