@@ -200,35 +200,55 @@ def dashboard_page(
     )
 
 
-class QuarterHour(Func):
-    """A datetime's quarter-hour since the epoch (UTC), in native SQL on either database:
-    every zone's offset is a whole number of quarter hours, so the quarters fold into local
-    days and hours exactly (Django's zone-aware Trunc/Extract call Python per row on SQLite)."""
+class EpochBucket(Func):
+    """A datetime's bucket of `seconds` since the epoch (UTC), in native SQL on either
+    database (Django's zone-aware Trunc/Extract call Python per row on SQLite)."""
 
     output_field = IntegerField()
-    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 900) AS INTEGER)"
+
+    def __init__(self, expression, *, seconds: int) -> None:
+        super().__init__(expression)
+        self.seconds = seconds
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {sql}) / {self.seconds:d}) AS INTEGER)", params
 
     def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / 900)", params
+        return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / {self.seconds:d})", params
+
+
+def _bucket_seconds(filters: MetricsFilters) -> int:
+    """Hours fold into local days and hours exactly when the zone's offset is a whole number
+    of hours through the period (nearly every zone); otherwise quarter hours, which every
+    zone's offset is a multiple of (Kolkata +5:30, Kathmandu +5:45, Lord Howe's half-hour DST)."""
+    start, end = filters.bounds()
+    offsets = {
+        start.utcoffset(),
+        end.utcoffset(),
+        filters.zone.utcoffset(start + (end - start) / 2),
+    }
+    return 3600 if all(o is not None and o.total_seconds() % 3600 == 0 for o in offsets) else 900
 
 
 def _when(
     filters: MetricsFilters,
 ) -> tuple[dict[tuple[date, str], int], dict[tuple[int, int], int]]:
     """Escalations per (local day, category) and per (ISO weekday, local hour): one grouped
-    query by quarter hour, folded into the zone (at most 96 groups a day per category)."""
+    query by hour (or quarter hour, `_bucket_seconds`), folded into the zone."""
+    seconds = _bucket_seconds(filters)
     rows = (
         escalations_in(filters)
         .order_by()
-        .annotate(quarter=QuarterHour("created"))
-        .values_list("quarter", "category")
+        .annotate(bucket=EpochBucket("created", seconds=seconds))
+        .values_list("bucket", "category")
         .annotate(n=Count("pk"))
     )
     per_day: dict[tuple[date, str], int] = defaultdict(int)
     heatmap: dict[tuple[int, int], int] = defaultdict(int)
-    for quarter, category, count in rows:
-        local = datetime.fromtimestamp(quarter * 900, filters.zone)
+    for bucket, category, count in rows:
+        local = datetime.fromtimestamp(bucket * seconds, filters.zone)
         per_day[(local.date(), category)] += count
         heatmap[(local.isoweekday(), local.hour)] += count
     return dict(per_day), dict(heatmap)

@@ -155,6 +155,16 @@ def test_an_escalation_at_23_30_utc_is_the_next_day_in_berlin():
     )
 
 
+def test_half_hour_zones_fold_into_the_right_local_hour():
+    """The chart groups by hour where the zone's offset is whole hours; Kolkata (+5:30) needs
+    quarter hours: 23:44 UTC is 05:14 there, the next day (an hourly bucket would say 04)."""
+    metrics_conversation(at=at(7, 23, 43), escalation={"after": 60})  # escalated 23:44 UTC
+    kolkata = MetricsFilters(start=date(2026, 6, 8), end=date(2026, 6, 8), time_zone="Asia/Kolkata")
+    page = dashboard_page(filters=kolkata)
+    assert page.per_day == {(date(2026, 6, 8), "human_request"): 1}
+    assert page.heatmap == {(1, 5): 1}  # Monday, 05:00–05:59
+
+
 def test_a_dst_week_in_new_york_counts_by_local_days():
     """2026-03-08 is 23 hours long in New York: 05:00 UTC to 04:00 UTC the next day."""
     zone = "America/New_York"
