@@ -173,6 +173,12 @@ class Conversation(models.Model):
             models.Index(
                 fields=["created", "first_visitor_message_at"], name="conversation_created_wrote"
             ),
+            # AI-only CSAT: the few conversations the bot's rating was given in, by period.
+            models.Index(
+                fields=["created"],
+                condition=models.Q(bot_csat_score__isnull=False),
+                name="conversation_bot_rated",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -210,7 +210,7 @@ class EpochBucket(Func):
         super().__init__(expression)
         self.seconds = seconds
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, *args, **extra_context):
         sql, params = compiler.compile(self.get_source_expressions()[0])
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM {sql}) / {self.seconds:d}) AS INTEGER)", params
 
