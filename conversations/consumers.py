@@ -77,6 +77,9 @@ BUDGET_KINDS: dict[type, str] = {
     CancelWait: "action",
 }
 UNAUTHENTICATED = "unauthenticated"
+# A `pong` carries the conversation's latest seq at most this often per socket (one primary-key
+# read): the widget pings every 25 s, so each of its pongs does; a flood of pings reads once.
+SEQ_CHECK_SECONDS = 10.0
 
 
 class VisitorConsumer(AsyncWebsocketConsumer):
@@ -87,6 +90,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     presence_at = 0.0  # when this socket last told visitor_presence it is here (monotonic)
     closing = False  # we sent a close: frames still in flight get no answer and no second close
     time_zone = ""  # the browser's IANA zone, from `auth`: times offered to the visitor
+    seq_checked_at = -math.inf  # when a `pong` last carried the conversation's seq (monotonic)
 
     async def connect(self) -> None:
         realtime.publisher_start()
@@ -194,7 +198,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 conversation=self.authed, action=frame.action, seq=frame.seq
             )
         elif isinstance(frame, Ping):
-            await self._send_json({"type": "pong"})
+            await self._send_json({"type": "pong", **await self._seq_check()})
             if time.monotonic() - self.presence_at >= REFRESH_SECONDS:
                 self.presence_at = time.monotonic()
                 await visitor_still_here(
@@ -267,6 +271,22 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         )
         if turn is not None:
             turn_run(message_id=receipt.message.pk, turn=hooks().bot_turn(turn))
+
+    async def _seq_check(self) -> dict[str, int]:
+        """The conversation's latest seq, for the `pong`: at most every SEQ_CHECK_SECONDS.
+
+        Broadcasts are at most once, and the widget finds a lost one only when a later message
+        arrives past the gap; the last message of a burst (say, a lost turn answered by another
+        server as its Daphne died) has none after it. With this, the widget finds it at its next
+        ping instead of never (docs/widget-protocol.md, "Reconnecting")."""
+        now = time.monotonic()
+        if now - self.seq_checked_at < SEQ_CHECK_SECONDS:
+            return {}
+        self.seq_checked_at = now
+        last_seq = await database_sync_to_async(selectors.conversation_last_seq)(
+            conversation_id=self.authed.pk
+        )
+        return {"last_seq": last_seq}
 
     async def _cancel_wait(self) -> None:
         cancelled = await database_sync_to_async(hooks().wait_cancel)(conversation=self.authed)

@@ -39,6 +39,12 @@ def messages_after(
     return list(conversation.messages.filter(seq__gt=after_seq).order_by("seq")[:limit])
 
 
+def conversation_last_seq(*, conversation_id: int) -> int:
+    """The seq of the conversation's latest message (0 before the first): one primary-key read."""
+    row = Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True)
+    return row.first() or 0
+
+
 def messages_page(
     *, conversation: Conversation, after_seq: int, limit: int
 ) -> tuple[list[Message], bool]:

@@ -905,6 +905,7 @@
     status: '',
     lastSeq: 0,          // every seq up to here is rendered: resync asks for what follows
     topSeq: 0,           // the highest seq rendered (may lie past a gap)
+    serverSeq: 0,        // the highest seq a pong said the conversation holds
     initialLoaded: false,
     awaitingHistory: false,
     resyncAgain: false,  // a resync hint came while a resync was in flight
@@ -1439,7 +1440,8 @@
       case 'ticket_created': onTicketCreated(f); break;
       case 'transcript_queued': onTranscriptQueued(f); break;
       case 'error': onError(f); break;
-      default: break; // pong and anything newer
+      case 'pong': onPong(f); break;
+      default: break; // anything newer
     }
   }
 
@@ -1605,14 +1607,22 @@
     render();
   }
 
-  // A later message arrived before an earlier one: give the earlier one a moment to arrive
-  // (broadcasts may overtake each other), then fetch it.
+  // A later message arrived before an earlier one, or a pong said the conversation holds more
+  // than we do: give what is missing a moment to arrive (broadcasts may overtake each other, or
+  // still be on their way), then fetch it.
   function watchGap() {
     if (timers.gap) return;
     timers.gap = setTimeout(function () {
       timers.gap = null;
-      if (S.topSeq > S.lastSeq) requestResync();
+      if (Math.max(S.topSeq, S.serverSeq) > S.lastSeq) requestResync();
     }, GAP_WAIT_MS);
+  }
+
+  // The server's seq in a pong: the one way to find a lost broadcast with nothing after it.
+  function onPong(f) {
+    if (typeof f.last_seq !== 'number' || f.last_seq <= S.lastSeq) return;
+    if (f.last_seq > S.serverSeq) S.serverSeq = f.last_seq;
+    watchGap();
   }
 
   function onTyping(f) {
@@ -2347,6 +2357,7 @@
     bySeq = {};
     S.lastSeq = 0;
     S.topSeq = 0;
+    S.serverSeq = 0;
     S.convId = null;
     S.status = '';
     S.unread = 0;
@@ -2577,7 +2588,7 @@
     identify: identify,
     logout: logout,
     state: function () {
-      return { connected: !!S.ready, lastSeq: S.lastSeq, status: S.status };
+      return { connected: !!S.ready, lastSeq: S.lastSeq, serverSeq: S.serverSeq, status: S.status };
     }
   };
 

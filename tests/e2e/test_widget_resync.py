@@ -15,6 +15,7 @@ from conversations.models import Conversation, Message
 from tests.e2e.conftest import daphne_server, demo_data_for
 from tests.e2e.test_widget_chat import BOT_MESSAGES, ask, open_widget
 from tests.support.killable_redis import KillableRedis
+from tests.support.lost_broadcast import message_stored_unannounced
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +80,26 @@ def test_messages_stored_while_redis_was_gone_appear_without_a_reload(
         # And live again on the same socket.
         post_system(conversation, "Back to live")
         expect(page.locator(MESSAGES).last).to_contain_text("Back to live", timeout=5_000)
+
+
+def test_a_lost_last_broadcast_appears_after_the_next_ping(page, demo):
+    """A message stored with no broadcast and nothing after it (its process died between the
+    commit and the publish): the next pong's seq makes the widget fetch it, on the same socket."""
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    page.clock.install()  # real time flows; the test jumps to the widget's next ping
+    page.goto(demo + "/")
+    open_widget(page)
+    ask(page, "How long does shipping take?")
+    expect(page.locator(BOT_MESSAGES)).to_have_count(1, timeout=10_000)
+    page.wait_for_function("() => window.Chatsy.state().connected")
+    shown = page.locator(MESSAGES).count()
+    lost = message_stored_unannounced(Conversation.objects.get(), "Stored, never broadcast")
+
+    page.clock.fast_forward("00:26")  # the widget pings every 25 s
+    page.wait_for_function("n => window.Chatsy.state().serverSeq === n", arg=lost.seq)
+    page.clock.fast_forward(1_500)  # the gap wait: the broadcast may still be on its way
+    expect(page.locator(MESSAGES).last).to_contain_text("Stored, never broadcast")
+    assert page.locator(MESSAGES).count() == shown + 1
+    page.wait_for_function("n => window.Chatsy.state().lastSeq === n", arg=lost.seq)
+    assert len(sockets) == 1  # found by the pong, not by a reconnect's resync

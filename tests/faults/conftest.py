@@ -3,6 +3,7 @@ ports and the test database, breaks part of it under live traffic, and audits th
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -52,5 +53,5 @@ def stack(request: pytest.FixtureRequest, transactional_db: None) -> Iterator[St
     finally:
         stack.stop()
         overrides.disable()
-        if request.node.stash.get(PASSED, False):
+        if request.node.stash.get(PASSED, False) and not os.environ.get("CHATSY_FAULTS_KEEP"):
             shutil.rmtree(run_dir, ignore_errors=True)

@@ -66,11 +66,10 @@ def test_celery_worker_killed_mid_reconcile_leaves_nothing_unanswered_or_doubled
         worker_killed_after_daphne_kill=run.since("daphne_killed", "worker_killed"),
     )
     assert kill.get("task_id"), f"the worker never received {RECONCILER}: {kill}"
-    # Open defect (CI, 2 of 2 runs, seed-determined): a lost turn's answer, posted by the
-    # surviving server's sweep ~6 s after the other server died, reached the database but not
-    # the live socket of one client on that server, and nothing later made it resync. Every
-    # other property is asserted; the transcripts' comparison is still reported.
-    assert_clean(result, report, known=frozenset({"transcript_mismatches"}))
+    # A lost turn's answer, posted by the surviving server's sweep, once reached the database
+    # but not the live socket of one client (CI, 2 of 2 runs), and nothing made it resync; the
+    # next pong's `last_seq` now does (docs/widget-protocol.md, "Reconnecting").
+    assert_clean(result, report)
 
 
 async def _reconciler_work_exists(run: Run) -> bool:

@@ -77,3 +77,46 @@ def test_the_client_resyncs_on_a_hint_and_resends_after_a_4xxx_close():
     assert second[2]["client_id"] == first[2]["client_id"]  # the same message, re-sent
     assert client.close_codes == [4001] and client.resync_hints == 1
     assert sorted(client.transcript) == [1, 2, 3] and client.last_seq == 3
+
+
+def test_the_client_fetches_what_a_pong_says_it_lacks():
+    """The widget's side of `pong.last_seq`: a seq past what it holds, with no message to show
+    the gap, is fetched after the gap wait, on the same socket."""
+    heard: list[dict] = []
+
+    async def handler(ws):
+        async def expect(kind: str) -> dict:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            heard.append(frame)
+            assert frame["type"] == kind, heard
+            return frame
+
+        await expect("auth")
+        await ws.send(json.dumps({"type": "ready", "conversation": {"id": "c", "status": "bot"}}))
+        await expect("resync")
+        await ws.send(json.dumps({"type": "history", "messages": [bot(1)], "last_seq": 1}))
+        await expect("ping")
+        await ws.send(json.dumps({"type": "pong", "last_seq": 2}))  # seq 2's broadcast: lost
+        await expect("resync")
+        await ws.send(json.dumps({"type": "history", "messages": [bot(2)], "last_seq": 2}))
+        await ws.wait_closed()
+
+    async def scenario() -> WidgetClient:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            client = WidgetClient(
+                name="v",
+                token="t",
+                site_key="s",
+                servers=[f"http://127.0.0.1:{port}"],
+                ping_seconds=0.2,
+            )
+            client.start()
+            await client.wait_until(lambda: client.last_seq == 2, timeout=10)
+            await client.stop()
+            return client
+
+    client = asyncio.run(scenario())
+    assert [f["type"] for f in heard] == ["auth", "resync", "ping", "resync"]
+    assert heard[3]["after_seq"] == 1
+    assert client.connections == 1 and sorted(client.transcript) == [1, 2]

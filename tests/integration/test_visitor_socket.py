@@ -10,6 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from conversations.models import Conversation, Message
+from tests.support.lost_broadcast import message_stored_unannounced
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -148,6 +149,36 @@ async def test_an_idle_socket_survives_twelve_seconds_and_still_receives(new_vis
     ack = await visitor.say("How long does shipping take?")
     assert ack["seq"] == 1
     assert "business days" in (await visitor.receive_message_from("bot"))["body"]
+    await visitor.close()
+
+
+async def test_a_pong_announces_a_message_whose_broadcast_was_lost(new_visitor):
+    """A message stored with no broadcast and nothing after it (its process died between the
+    commit and the publish): no gap ever shows it, the next pong's `last_seq` does."""
+    visitor = await new_visitor()
+    await visitor.connect()
+    await visitor.say("How long does shipping take?")
+    answer = await visitor.receive_message_from("bot")
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+    lost = await database_sync_to_async(message_stored_unannounced)(conversation, "Stored, lost")
+    assert await visitor.socket.receive_nothing(timeout=0.3)  # no broadcast of it
+
+    await visitor.send({"type": "ping"})
+    assert await visitor.receive_type("pong") == {"type": "pong", "last_seq": lost.seq}
+    await visitor.send({"type": "resync", "after_seq": answer["seq"]})
+    history = await visitor.receive_type("history")
+    assert [m["body"] for m in history["messages"]] == ["Stored, lost"]
+    await visitor.close()
+
+
+async def test_a_flood_of_pings_reads_the_seq_once_per_window(new_visitor):
+    visitor = await new_visitor()
+    await visitor.connect()
+    pongs = []
+    for _ in range(3):
+        await visitor.send({"type": "ping"})
+        pongs.append(await visitor.receive_type("pong"))
+    assert pongs == [{"type": "pong", "last_seq": 0}, {"type": "pong"}, {"type": "pong"}]
     await visitor.close()
 
 
