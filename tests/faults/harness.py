@@ -10,16 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from conversations import services
 from conversations.models import Site
 from tests.faults import audit
-from tests.faults.stack import Stack
+from tests.faults.stack import Process, Stack
 from tests.support.widget_client import WidgetClient
 
 QUESTIONS = [
@@ -353,3 +357,36 @@ async def turns_running_on(run: Run, url: str) -> None:
         if len(waiting) >= 2:
             return
         await asyncio.sleep(0.005)
+
+
+@dataclass(frozen=True)
+class Kill:
+    moment: datetime  # the server was frozen then, and killed before running again
+    visitors: list[int]  # the customers whose socket was on it
+    turns_in_flight: int  # their messages stored and not answered or handed over at `moment`
+
+
+async def kill_mid_turn(run: Run, server: Process, url: str) -> Kill:
+    """kill -9 `server` while the database shows bot turns of its visitors in flight.
+
+    The clients' view lags the database (an answer stored may not have reached them yet), so
+    it only says when to look: the server is frozen (SIGSTOP), the database read, and the
+    server killed if one of its visitors' messages is unanswered, else thawed to try again a
+    moment later (bounded: then it is killed anyway, and the test's assertion says so)."""
+    ws_url = url.replace("http://", "ws://")
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while True:
+        await turns_running_on(run, url)
+        visitors = [
+            v.customer_id
+            for v in run.visitors
+            if (v.client.current_server or "").startswith(ws_url)
+        ]
+        server.signal_group(signal.SIGSTOP)
+        moment = timezone.now()
+        in_flight = await asyncio.to_thread(audit.unanswered_at, visitors, moment)
+        if in_flight or time.monotonic() >= deadline:
+            server.kill9()
+            return Kill(moment=moment, visitors=visitors, turns_in_flight=in_flight)
+        server.signal_group(signal.SIGCONT)
+        await asyncio.sleep(0.02)

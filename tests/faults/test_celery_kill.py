@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.faults import audit
-from tests.faults.harness import Run, assert_clean, turns_running_on, visitors_for
+from tests.faults.harness import Run, assert_clean, kill_mid_turn, visitors_for
 from tests.faults.stack import Process
 
 pytestmark = pytest.mark.faults
@@ -44,8 +44,7 @@ def test_celery_worker_killed_mid_reconcile_leaves_nothing_unanswered_or_doubled
         try:
             await run.start()
             await run.when_sent(0.3)
-            await turns_running_on(run, victim_url)
-            stack.servers[0].kill9()
+            await kill_mid_turn(run, stack.servers[0], victim_url)
             run.mark("daphne_killed")
             kill["work_seen"] = await _reconciler_work_exists(run)
             run.mark("work_seen")
