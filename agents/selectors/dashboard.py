@@ -247,18 +247,26 @@ def _when(
     )
     per_day: dict[tuple[date, str], int] = defaultdict(int)
     heatmap: dict[tuple[int, int], int] = defaultdict(int)
+    local_of: dict[int, tuple[date, tuple[int, int]]] = {}  # a row per bucket and category
+    zone = filters.zone
     for bucket, category, count in rows:
-        local = datetime.fromtimestamp(bucket * seconds, filters.zone)
-        per_day[(local.date(), category)] += count
-        heatmap[(local.isoweekday(), local.hour)] += count
+        if bucket not in local_of:
+            local = datetime.fromtimestamp(bucket * seconds, zone)
+            local_of[bucket] = (local.date(), (local.isoweekday(), local.hour))
+        day, weekday_hour = local_of[bucket]
+        per_day[(day, category)] += count
+        heatmap[weekday_hour] += count
     return dict(per_day), dict(heatmap)
 
 
 def top_reasons(*, filters: MetricsFilters, limit: int | None = TOP_REASONS) -> list[ReasonRow]:
+    # Grouped by rule first: SQLite then reads the period's range of the covering index
+    # `escalation_dashboard_cover` instead of skip-scanning the category index and looking
+    # each row up (3× slower).
     rows = (
         escalations_in(filters)
         .order_by()
-        .values("category", "rule")
+        .values("rule", "category")
         .annotate(
             count=Count("pk"),
             reviewed=Count("pk", filter=Q(appropriate__isnull=False)),
