@@ -342,6 +342,10 @@ class Escalation(models.Model):
                 ],
                 name="escalation_dashboard_cover",
             ),
+            # A conversation's escalations from a time on (did the visitor accept the bot's
+            # offer of a person?). Without it PostgreSQL probes `escalation_created_conv` from
+            # the offer's time to now, for every offer: seconds over a quarter.
+            models.Index(fields=["conversation", "created"], name="escalation_conv_created"),
             # The dashboard's latest handoff comments: the few commented escalations only.
             models.Index(
                 fields=["created"],

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Func, IntegerField, Q
@@ -198,6 +199,28 @@ def dashboard_page(
         comments=handoff_comments(filters=filters, limit=RECENT_COMMENTS if limit else None),
         triage_model=triage_model_active_info(),
     )
+
+
+def dashboard_table(*, filters: MetricsFilters, table: str, now: datetime | None = None) -> Any:
+    """What one table of the dashboard's CSV export shows, and only that (the export computes
+    no other figure): the KPI tiles, all figures (`PeriodMetrics`), the per-day or heatmap
+    series, the whole reasons or comments. `agents.dashboard_tables.table_rows` writes it."""
+    if table == "kpis":
+        current = period_metrics(filters=filters, now=now)
+        previous = period_metrics(filters=filters.previous(), extras=False, now=now)
+        return _kpis(current, previous)
+    if table == "metrics":
+        return period_metrics(filters=filters, now=now)
+    if table in ("time_to_human", "csat"):
+        return period_metrics(filters=filters, extras=False, now=now)
+    if table in ("per_day", "heatmap"):
+        per_day, heatmap = _when(filters)
+        return per_day if table == "per_day" else heatmap
+    if table == "reasons":
+        return top_reasons(filters=filters, limit=None)
+    if table == "comments":
+        return handoff_comments(filters=filters, limit=None)
+    raise ValueError(f"unknown table {table!r}")
 
 
 class EpochBucket(Func):

@@ -6,8 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0008_weekly_review_failed_attempts'),
-        ('conversations', '0012_conversation_bot_rated_index'),
         ('escalation', '0012_triage_example_text_hash'),
     ]
 
@@ -15,6 +13,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='escalation',
             index=models.Index(fields=['created', 'category', 'rule', 'target_queue', 'outcome', 'first_agent_reply_at', 'appropriate', 'could_ai_have_handled', 'csat_score', 'handoff_quality', 'conversation'], name='escalation_dashboard_cover'),
+        ),
+        migrations.AddIndex(
+            model_name='escalation',
+            index=models.Index(fields=['conversation', 'created'], name='escalation_conv_created'),
         ),
         migrations.AddIndex(
             model_name='escalation',
