@@ -282,8 +282,19 @@ def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, 
     start, _ = filters.bounds()
     escalated = _escalations_of_period_conversations(filters, start=start)
     wrote = _conversations_in(filters).filter(first_visitor_message_at__isnull=False)
+    conversations = wrote.count()
+    if not conversations:
+        # Nothing to split (a period before the first conversation, e.g. the trend of a new
+        # install's range): the sets would be read for nothing.
+        return {
+            "conversations": 0,
+            "escalated_conversations": 0,
+            "bot_resolved": 0,
+            "bot_conversations": 0,
+            **({"ai_only_csat_mean": None, "ai_only_csat_n": 0} if extras else {}),
+        }
     row: dict[str, Any] = {
-        "conversations": wrote.count(),
+        "conversations": conversations,
         "escalated_conversations": wrote.filter(pk__in=escalated).count(),
     }
     if extras:
