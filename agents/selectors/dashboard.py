@@ -235,7 +235,8 @@ class EpochBucket(Func):
 
     def as_sql(self, compiler, connection, *args, **extra_context):
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {sql}) / {self.seconds:d}) AS INTEGER)", params
+        # date_part: a double; EXTRACT returns numeric, whose arithmetic is slower per row.
+        return f"CAST(FLOOR(date_part('epoch', {sql}) / {self.seconds:d}) AS INTEGER)", params
 
     def as_sqlite(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.get_source_expressions()[0])

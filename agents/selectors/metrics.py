@@ -351,7 +351,8 @@ class WholeSecondsBetween(Func):
     millisecond on SQLite."""
 
     output_field = IntegerField()
-    template = "CAST(FLOOR(EXTRACT(EPOCH FROM (%(expressions)s))) AS INTEGER)"
+    # date_part: a double (exact for microsecond waits); EXTRACT's numeric is slower per row.
+    template = "CAST(FLOOR(date_part('epoch', %(expressions)s)) AS INTEGER)"
     arg_joiner = " - "
 
     def __init__(self, start: str, end: str) -> None:
