@@ -1,4 +1,5 @@
-"""The dashboard's arithmetic, pure: percentiles from bucket counts, target bands, trends.
+"""The dashboard's arithmetic, pure: time-to-human buckets, percentiles from bucket counts,
+target bands, trends, KPI figures as text.
 
 No Django: agents.selectors.metrics counts rows in SQL and hands the counts here. Tested by
 case tables in tests/unit/test_metrics_math.py.
