@@ -1,6 +1,6 @@
 """Dashboard benchmark: the supervisor dashboard's server time over 100,000 conversations.
 
-    python -m agents.dashboard_benchmark [--count 100000] [--renders 9]
+    python -m agents.dashboard_benchmark [--count 100000] [--renders 9] [--keep DIR]
     .ci/postgres run python -m agents.dashboard_benchmark     # on PostgreSQL
 
 Seeds a throwaway database (SQLite in a temp dir, or DATABASE_URL when set) with `count`
@@ -8,6 +8,11 @@ conversations over 90 days and a realistic escalation mix, then times the dashbo
 default 30 days, and a filtered week) in-process through Django's test client: server time
 only, median of `renders`, beside the same run's baseline, the existing supervisor page.
 Target (issue 15): ≤ 300 ms. Starts its own redis-server (the supervisor page reads presence).
+
+`--keep DIR` keeps the SQLite database in DIR and reuses it when a run already seeded it (on
+PostgreSQL: reuses DATABASE_URL's data the same way), so code changes can be measured again
+without minutes of seeding; pending migrations are applied. The seeded rows are dated from
+the time of seeding: reuse them the same day.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--renders", type=int, default=9)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the seeded SQLite database in this directory and reuse it when it is there",
+    )
     args = parser.parse_args()
 
     from chatsy.redis_server import redis_start
@@ -50,7 +60,11 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="chatsy-dash-bench-"))
     server = redis_start(data_dir=workdir / "redis", persist=False)
     os.environ["REDIS_URL"] = server.url
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    database_dir = workdir
+    if args.keep:
+        database_dir = args.keep.resolve()
+        database_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{database_dir / 'bench.sqlite3'}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsy.settings")
     plain_http_env_apply(os.environ)  # as production runs: DEBUG off
     try:
@@ -60,10 +74,35 @@ def main() -> None:
         from django.db import connection
 
         print(f"{connection.vendor}; {args.count:,} conversations over {DAYS} days")
-        client = seed(args.count)
+        client = (args.keep and reused(args.count)) or seed(args.count)
         measure(client, args.renders)
     finally:
         server.stop()
+
+
+def reused(count: int):
+    """A logged-in client over an earlier run's seeded rows, or None when there are none."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    if "conversations_site" not in connection.introspection.table_names():
+        return None
+    from conversations.models import Conversation
+
+    seeded = Conversation.objects.filter(site__key="dash-bench").count()
+    if not seeded:
+        return None
+    if seeded != count:
+        raise SystemExit(f"the kept database holds {seeded:,} conversations, not {count:,}")
+    call_command("migrate", verbosity=0)
+    _analyze()
+    print(f"reusing the {seeded:,} seeded conversations")
+    from django.contrib.auth import get_user_model
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(get_user_model().objects.get(username="bench-supervisor"))
+    return client
 
 
 def seed(count: int):

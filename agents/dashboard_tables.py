@@ -1,14 +1,19 @@
-"""The dashboard's tables as rows, for its CSV export (every table the page shows, whole)."""
+"""The dashboard's tables as rows, for its CSV export (every table the page shows, whole).
+Formatting only: the figures come from `agents.selectors.dashboard.dashboard_table`."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from agents.metrics_math import TIME_TO_HUMAN_EDGES, neutralise_csv_cell
-from agents.selectors.dashboard import Dashboard, handoff_comments, top_reasons
+
+if TYPE_CHECKING:
+    from agents.selectors.dashboard import Comment, Kpi, ReasonRow
+    from agents.selectors.metrics import PeriodMetrics
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -26,10 +31,12 @@ def bucket_label(index: int) -> str:
     return f"{fmt(lower)}–{fmt(upper)}"
 
 
-def table_rows(dashboard: Dashboard, table: str) -> list[list[Any]]:
-    """Header row first. `reasons` and `comments` are whole here (the page shows the top)."""
-    metrics = dashboard.current
+def table_rows(table: str, data: Any) -> list[list[Any]]:
+    """Header row first. `data` is what `agents.selectors.dashboard.dashboard_table` read for
+    `table` (this module reads nothing itself); `reasons` and `comments` are whole here (the
+    page shows the top)."""
     if table == "kpis":
+        kpis: list[Kpi] = data
         return [["kpi", "value", "previous", "unit", "target", "band", "trend"]] + [
             [
                 k.label,
@@ -40,28 +47,31 @@ def table_rows(dashboard: Dashboard, table: str) -> list[list[Any]]:
                 k.band,
                 k.trend.direction,
             ]
-            for k in dashboard.kpis
+            for k in kpis
         ]
     if table == "metrics":
-        return [["metric", "value"], *metric_rows(dashboard)]
+        return [["metric", "value"], *metric_rows(data)]
     if table == "per_day":
+        per_day: dict[tuple[date, str], int] = data
         return [["day", "category", "escalations"]] + [
-            [day.isoformat(), category, count]
-            for (day, category), count in sorted(dashboard.per_day.items())
+            [day.isoformat(), category, count] for (day, category), count in sorted(per_day.items())
         ]
     if table == "time_to_human":
+        metrics: PeriodMetrics = data
         return [["seconds_from", "bucket", "escalations"]] + [
             [TIME_TO_HUMAN_EDGES[i], bucket_label(i), n]
             for i, n in enumerate(metrics.time_to_human_counts)
         ]
     if table == "csat":
-        return [["score", "ratings"]] + [[i + 1, n] for i, n in enumerate(metrics.csat_counts)]
+        return [["score", "ratings"]] + [[i + 1, n] for i, n in enumerate(data.csat_counts)]
     if table == "heatmap":
+        heatmap: dict[tuple[int, int], int] = data
         return [["weekday", "hour", "escalations"]] + [
             [WEEKDAYS[weekday - 1], hour, count]
-            for (weekday, hour), count in sorted(dashboard.heatmap.items())
+            for (weekday, hour), count in sorted(heatmap.items())
         ]
     if table == "reasons":
+        reasons: list[ReasonRow] = data
         return [
             [
                 "category",
@@ -80,13 +90,14 @@ def table_rows(dashboard: Dashboard, table: str) -> list[list[Any]]:
                 _number(_pct(r.appropriate_rate), 1),
                 r.could_ai_have_handled,
             ]
-            for r in top_reasons(filters=dashboard.filters, limit=None)
+            for r in reasons
         ]
     if table == "comments":
+        comments: list[Comment] = data
         header: list[Any] = ["resolved_at", "category", "handoff_rating", "comment"]
         return [header] + [
             [c.created.isoformat() if c.created else "", c.category, c.rating or "", c.text]
-            for c in handoff_comments(filters=dashboard.filters, limit=None)
+            for c in comments
         ]
     raise ValueError(f"unknown table {table!r}")
 
@@ -95,8 +106,7 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
-def metric_rows(dashboard: Dashboard) -> list[list[Any]]:
-    m = dashboard.current
+def metric_rows(m: PeriodMetrics) -> list[list[Any]]:
     rows: list[list[Any]] = [
         ["conversations_with_visitor_message", m.conversations],
         ["escalated_conversations", m.escalated_conversations],

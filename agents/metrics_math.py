@@ -1,4 +1,5 @@
-"""The dashboard's arithmetic, pure: percentiles from bucket counts, target bands, trends.
+"""The dashboard's arithmetic, pure: time-to-human buckets, percentiles from bucket counts,
+target bands, trends, KPI figures as text.
 
 No Django: agents.selectors.metrics counts rows in SQL and hands the counts here. Tested by
 case tables in tests/unit/test_metrics_math.py.
@@ -6,6 +7,7 @@ case tables in tests/unit/test_metrics_math.py.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -119,3 +121,22 @@ def neutralise_csv_cell(value: object) -> str:
     """A cell a spreadsheet will not run as a formula: = + - @ (and tab / CR) lead with '."""
     text = "" if value is None else str(value)
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def kpi_number(value: float | None, unit: str) -> str:
+    """A KPI's figure as people read it, by its unit: 27.5% ("%", a 0–1 rate), 48 s or
+    3.4 min ("s"), 4.25 (anything else); "–" without one."""
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value * 100:.1f}%"
+    if unit == "s":
+        return f"{value / 60:.1f} min" if value >= TWO_MINUTES else f"{value:.0f} s"
+    return f"{value:.2f}"
+
+
+def time_to_human_bucket(seconds: float) -> int:
+    """The index of the `TIME_TO_HUMAN_EDGES` bucket a wait of `seconds` falls in (edge ≤ wait
+    < next edge; the last bucket is open); -1 below the first edge (a reply stamped before
+    the escalation)."""
+    return bisect_right(TIME_TO_HUMAN_EDGES, seconds) - 1

@@ -173,6 +173,14 @@ class Conversation(models.Model):
             models.Index(
                 fields=["created", "first_visitor_message_at"], name="conversation_created_wrote"
             ),
+            # The same conversations the visitor wrote in, with their ids: PostgreSQL's indexes
+            # do not hold the row id, and without it the dashboard's "escalated / with a ticket"
+            # counts read the table (a sequential scan) instead of this range.
+            models.Index(
+                fields=["created", "id"],
+                condition=models.Q(first_visitor_message_at__isnull=False),
+                name="conversation_wrote",
+            ),
             # AI-only CSAT: the few conversations the bot's rating was given in, by period.
             models.Index(
                 fields=["created"],

@@ -323,6 +323,35 @@ class Escalation(models.Model):
             models.Index(fields=["category", "-created"]),
             # The dashboard's set of conversations escalated since a day, from the index alone.
             models.Index(fields=["created", "conversation"], name="escalation_created_conv"),
+            # Every column the dashboard's passes over a period's escalations read (KPI counts,
+            # time to human, the chart series, the reasons): an index-only range scan instead of
+            # a table lookup per escalation.
+            models.Index(
+                fields=[
+                    "created",
+                    "category",
+                    "rule",
+                    "target_queue",
+                    "outcome",
+                    "first_agent_reply_at",
+                    "appropriate",
+                    "could_ai_have_handled",
+                    "csat_score",
+                    "handoff_quality",
+                    "conversation",
+                ],
+                name="escalation_dashboard_cover",
+            ),
+            # A conversation's escalations from a time on (did the visitor accept the bot's
+            # offer of a person?). Without it PostgreSQL probes `escalation_created_conv` from
+            # the offer's time to now, for every offer: seconds over a quarter.
+            models.Index(fields=["conversation", "created"], name="escalation_conv_created"),
+            # The dashboard's latest handoff comments: the few commented escalations only.
+            models.Index(
+                fields=["created"],
+                condition=~models.Q(handoff_comment=""),
+                name="escalation_commented",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,18 +11,15 @@ is the API the dashboard and the weekly review share.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -31,13 +28,17 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from agents.metrics_math import TIME_TO_HUMAN_EDGES, TWO_MINUTES, percentile_from_buckets, ratio
+from agents.metrics_math import (
+    TIME_TO_HUMAN_EDGES,
+    TWO_MINUTES,
+    percentile_from_buckets,
+    ratio,
+    time_to_human_bucket,
+)
 from agents.models import Note, Ticket
 from conversations.models import Conversation, Message
 from escalation.models import Escalation, Outcome
@@ -240,8 +241,8 @@ def _in_period(queryset: QuerySet, filters: MetricsFilters) -> QuerySet:
 def period_metrics(
     *, filters: MetricsFilters, extras: bool = True, now: datetime | None = None
 ) -> PeriodMetrics:
-    """Every metric of the period: six aggregate queries whatever the volume. Without
-    `extras`, the KPIs alone (two queries; bot resolution, offers, tickets, transfers and
+    """Every metric of the period: nine aggregate queries whatever the volume. Without
+    `extras`, the KPIs alone (three queries; bot resolution, offers, tickets, transfers and
     abandoned waits stay 0): what a trend against the previous period needs."""
     conversations = _conversation_counts(filters, extras=extras)
     escalations = _escalation_counts(filters, now=now or timezone.now(), with_fates=extras)
@@ -269,18 +270,32 @@ def period_metrics(
 
 
 def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, Any]:
-    """One pass over the period's conversations the visitor wrote in
-    (`Conversation.first_visitor_message_at`, stamped with the first visitor message). "Has
-    an escalation / a ticket" are uncorrelated `IN (…)` sets, each read once and hashed
-    (SQLite: an ephemeral index), rather than a probe per conversation (on PostgreSQL,
-    correlated probes in the aggregate's FILTER also inflate the plan's cost past the JIT
-    threshold: ~90 ms of compiling). The sets start at the period's first midnight: a
-    conversation's escalations and tickets are never older than the conversation."""
+    """The period's conversations the visitor wrote in (`Conversation.first_visitor_message_at`,
+    stamped with the first visitor message), as counts of their own: all of them (an
+    index-only range), the escalated ones and, with `extras`, those escalated or with a
+    ticket (their complement is the bot's). The last two drive from uncorrelated `IN (…)`
+    sets (conversations escalated / with a ticket since the period's first midnight: a
+    conversation's escalations and tickets are never older than it) and look the period's
+    conversations up by primary key: a lookup per escalation instead of a set probe per
+    conversation (4 escalated in 10), and no correlated probe (on PostgreSQL those inflated
+    the plan's cost past the JIT threshold: ~90 ms of compiling)."""
     start, _ = filters.bounds()
     escalated = _escalations_of_period_conversations(filters, start=start)
-    counts = {
-        "conversations": Count("pk"),
-        "escalated_conversations": Count("pk", filter=Q(pk__in=escalated)),
+    wrote = _conversations_in(filters).filter(first_visitor_message_at__isnull=False)
+    conversations = wrote.count()
+    if not conversations:
+        # Nothing to split (a period before the first conversation, e.g. the trend of a new
+        # install's range): the sets would be read for nothing.
+        return {
+            "conversations": 0,
+            "escalated_conversations": 0,
+            "bot_resolved": 0,
+            "bot_conversations": 0,
+            **({"ai_only_csat_mean": None, "ai_only_csat_n": 0} if extras else {}),
+        }
+    row: dict[str, Any] = {
+        "conversations": conversations,
+        "escalated_conversations": wrote.filter(pk__in=escalated).count(),
     }
     if extras:
         any_escalation = (
@@ -289,12 +304,15 @@ def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, 
             else Escalation.objects.filter(created__gte=start).values("conversation_id")
         )
         any_ticket = Ticket.objects.filter(created__gte=start).values("conversation_id")
-        counts["bot_resolved"] = Count(
-            "pk", filter=~Q(pk__in=any_escalation) & ~Q(pk__in=any_ticket)
+        escalated_any = (
+            row["escalated_conversations"]
+            if any_escalation is escalated
+            else wrote.filter(pk__in=any_escalation).count()
         )
-    wrote = _conversations_in(filters).filter(first_visitor_message_at__isnull=False)
-    row = wrote.aggregate(**counts)
-    if extras:
+        # Ticket without an escalation: from the few tickets. (An IN over the union of both
+        # sets: PostgreSQL guesses 200 distinct ids and looks each conversation up.)
+        ticket_only = wrote.filter(pk__in=any_ticket).exclude(pk__in=any_escalation).count()
+        row["bot_resolved"] = row["conversations"] - escalated_any - ticket_only
         row |= _ai_only_csat(wrote)
     return {"bot_resolved": 0, **row, "bot_conversations": row["conversations"]}
 
@@ -326,13 +344,15 @@ def _escalations_of_period_conversations(
     return queryset.values("conversation_id")
 
 
-class SecondsBetween(Func):
-    """`end` − `start` in seconds, as a float, with each database's native date arithmetic
+class WholeSecondsBetween(Func):
+    """`end` − `start` in whole seconds (floored), with each database's native date arithmetic
     (Django's portable datetime maths calls a Python function per row on SQLite: too slow
-    over a month of escalations)."""
+    over a month of escalations). For `end` ≥ `start` only (SQLite's CAST truncates), to the
+    millisecond on SQLite."""
 
-    output_field = FloatField()
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    output_field = IntegerField()
+    # date_part: a double (exact for microsecond waits); EXTRACT's numeric is slower per row.
+    template = "CAST(FLOOR(date_part('epoch', %(expressions)s)) AS INTEGER)"
     arg_joiner = " - "
 
     def __init__(self, start: str, end: str) -> None:
@@ -340,26 +360,21 @@ class SecondsBetween(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         end, start = (compiler.compile(e) for e in self.get_source_expressions())
-        sql = f"((julianday({end[0]}) - julianday({start[0]})) * 86400.0)"
+        # julianday's doubles are ~10 µs coarse at today's dates: an exact 15 s wait comes out
+        # as 14.99999. Rounded to the millisecond before flooring, it is 15 again.
+        days = f"julianday({end[0]}) - julianday({start[0]})"
+        sql = f"CAST(ROUND(({days}) * 86400.0, 3) AS INTEGER)"
         return sql, (*end[1], *start[1])
 
 
-def _time_to_human_bucket() -> Case:
-    """The index of an escalation's time-to-human bucket (-1: nobody answered, or a reply
-    stamped before the escalation). One CASE that stops at the first edge above the value:
-    a handful of date subtractions per row, not two per bucket."""
-    seconds = SecondsBetween("created", "first_agent_reply_at")
-    edges = TIME_TO_HUMAN_EDGES
-    return Case(
-        When(first_agent_reply_at__isnull=True, then=Value(-1)),
-        When(GreaterThan(Value(edges[0]), seconds), then=Value(-1)),
-        *(
-            When(GreaterThan(Value(upper), seconds), then=Value(index))
-            for index, upper in enumerate(edges[1:])
-        ),
-        default=Value(len(edges) - 1),
-        output_field=IntegerField(),
-    )
+def _waited_seconds() -> Least:
+    """An answered escalation's wait for a person in whole seconds, capped at the last
+    bucket's edge (waits of an hour or more share that bucket). Grouping by it costs one
+    date subtraction per row; a CASE over the bucket edges in SQL cost one per edge tried
+    (SQLite evaluates the shared subtraction again in every WHEN). Floored whole seconds fall
+    in the same bucket as the exact value: every edge is a whole number of seconds."""
+    waited = WholeSecondsBetween("created", "first_agent_reply_at")
+    return Least(waited, Value(TIME_TO_HUMAN_EDGES[-1]))
 
 
 def _open_fates(filters: MetricsFilters, *, now: datetime) -> dict[str, Count]:
@@ -374,7 +389,12 @@ def _open_fates(filters: MetricsFilters, *, now: datetime) -> dict[str, Count]:
         sender=Message.Sender.SYSTEM, metadata__event="abandoned", created__gte=start
     )
     abandoned = Q(conversation_id__in=abandoned_messages.values("conversation_id"))
-    waiting = Q(conversation__status__in=(Conversation.Status.QUEUED, Conversation.Status.ASSIGNED))
+    # Live conversations as a set too (from the status index): a join would look up each
+    # escalation's conversation.
+    live = Conversation.objects.filter(
+        status__in=(Conversation.Status.QUEUED, Conversation.Status.ASSIGNED)
+    )
+    waiting = Q(conversation_id__in=live.values("pk"))
     # Abandoned after 2 minutes: the abandon note of this conversation, 2 min or more after
     # the escalation (a correlated probe, only for the few unanswered, abandoned rows).
     left_late = Exists(
@@ -402,41 +422,32 @@ def _open_fates(filters: MetricsFilters, *, now: datetime) -> dict[str, Count]:
 def _escalation_counts(
     filters: MetricsFilters, *, now: datetime, with_fates: bool
 ) -> dict[str, Any]:
-    """Counts, the time-to-human buckets and the CSAT scores in one query, grouped by
-    time-to-human bucket (at most one row per bucket; summed here). `with_fates` (what became of
-    escalations without an outcome) only where a tile shows them: the previous period's
-    trend needs none, and their sets cost a third of the pass."""
+    """Counts and the CSAT scores in one aggregate row, the time-to-human buckets in a second
+    query (`_time_to_human_counts`); both read the covering index
+    `escalation_dashboard_cover`. `with_fates` (what became of escalations without an
+    outcome) only where a tile shows them, in a third query over the open or unanswered
+    escalations alone: the previous period's trend needs none, and inside the main pass
+    their sets and probe priced the whole plan past PostgreSQL's JIT threshold (~70 ms of
+    compiling over 90 days)."""
     scores = {f"csat_{score}": Count("pk", filter=Q(csat_score=score)) for score in range(1, 6)}
-    fates = _open_fates(filters, now=now) if with_fates else {}
-    rows = (
-        escalations_in(filters)
-        .order_by()
-        .annotate(bucket=_time_to_human_bucket())
-        .values("bucket")
-        .annotate(
-            escalations=Count("pk"),
-            reviewed=Count("pk", filter=Q(appropriate__isnull=False)),
-            appropriate=Count("pk", filter=Q(appropriate=True)),
-            finished=Count("pk", filter=~Q(outcome="")),
-            resolved=Count("pk", filter=Q(outcome=Outcome.RESOLVED)),
-            answered=Count("first_agent_reply_at"),
-            could_ai_have_handled=Count("pk", filter=Q(could_ai_have_handled=True)),
-            csat_sum=Sum("csat_score"),
-            csat_n=Count("csat_score"),
-            handoff_quality_sum=Sum("handoff_quality"),
-            handoff_quality_n=Count("handoff_quality"),
-            **fates,
-            **scores,
-        )
+    fates: dict[str, int] = {}
+    if with_fates:
+        unsettled = Q(outcome="") | Q(first_agent_reply_at__isnull=True)
+        fates = escalations_in(filters).filter(unsettled).aggregate(**_open_fates(filters, now=now))
+    total = escalations_in(filters).aggregate(
+        escalations=Count("pk"),
+        reviewed=Count("pk", filter=Q(appropriate__isnull=False)),
+        appropriate=Count("pk", filter=Q(appropriate=True)),
+        finished=Count("pk", filter=~Q(outcome="")),
+        resolved=Count("pk", filter=Q(outcome=Outcome.RESOLVED)),
+        answered=Count("first_agent_reply_at"),
+        could_ai_have_handled=Count("pk", filter=Q(could_ai_have_handled=True)),
+        csat_sum=Sum("csat_score"),
+        csat_n=Count("csat_score"),
+        handoff_quality_sum=Sum("handoff_quality"),
+        handoff_quality_n=Count("handoff_quality"),
+        **scores,
     )
-    total: dict[str, int] = defaultdict(int)
-    time_to_human = [0] * len(TIME_TO_HUMAN_EDGES)
-    for row in rows:
-        bucket = row.pop("bucket")
-        if bucket >= 0:
-            time_to_human[bucket] += row["escalations"]
-        for name, value in row.items():
-            total[name] += value or 0
     csat_n, handoff_n = total["csat_n"], total["handoff_quality_n"]
     return {
         "escalations": total["escalations"],
@@ -450,10 +461,27 @@ def _escalation_counts(
         "csat_mean": total["csat_sum"] / csat_n if csat_n else None,
         "handoff_quality_mean": total["handoff_quality_sum"] / handoff_n if handoff_n else None,
         "handoff_quality_n": handoff_n,
-        "time_to_human_counts": tuple(time_to_human),
-        **{name: total[name] for name in fates},
+        "time_to_human_counts": _time_to_human_counts(filters),
+        **fates,
         "csat_counts": tuple(total[name] for name in scores),
     }
+
+
+def _time_to_human_counts(filters: MetricsFilters) -> tuple[int, ...]:
+    """Answered escalations per time-to-human bucket: grouped in SQL by the wait in whole
+    seconds (`_waited_seconds`, ≤ 3,601 groups), bucketed here."""
+    rows = (
+        escalations_in(filters)
+        .filter(first_agent_reply_at__gte=F("created"))
+        .order_by()
+        .annotate(waited=_waited_seconds())
+        .values_list("waited")
+        .annotate(n=Count("pk"))
+    )
+    counts = [0] * len(TIME_TO_HUMAN_EDGES)
+    for waited, n in rows:
+        counts[time_to_human_bucket(waited)] += n
+    return tuple(counts)
 
 
 def _offer_counts(filters: MetricsFilters) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from agents.dashboard_tables import WEEKDAYS, bucket_label
-from agents.metrics_math import TIME_TO_HUMAN_EDGES, TWO_MINUTES
+from agents.metrics_math import TIME_TO_HUMAN_EDGES, TWO_MINUTES, kpi_number
 from agents.selectors.dashboard import Dashboard, review_path
 
 register = template.Library()
@@ -187,25 +187,15 @@ def heatmap_chart(page: Dashboard) -> SafeString:
     )
 
 
-def _kpi_number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "%":
-        return f"{value * 100:.1f}%"
-    if unit == "s":
-        return f"{value / 60:.1f} min" if value >= TWO_MINUTES else f"{value:.0f} s"
-    return f"{value:.2f}"
-
-
 @register.filter
 def kpi_value(kpi) -> str:
     """A KPI's value as people read it: 27.5%, 48 s, 3.4 min, 4.25."""
-    return _kpi_number(kpi.value, kpi.unit)
+    return kpi_number(kpi.value, kpi.unit)
 
 
 @register.filter
 def kpi_previous(kpi) -> str:
-    return _kpi_number(kpi.previous, kpi.unit)
+    return kpi_number(kpi.previous, kpi.unit)
 
 
 @register.filter

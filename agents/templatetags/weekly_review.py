@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django import template
 
-from agents.templatetags.dashboard_charts import _kpi_number, kpi_delta, kpi_previous
+from agents.metrics_math import kpi_number
+from agents.templatetags.dashboard_charts import kpi_delta, kpi_previous
 
 register = template.Library()
 
@@ -33,4 +34,4 @@ def kpi_trend_text(kpi) -> str:
 @register.filter
 def seconds_text(value: float | None) -> str:
     """48 s, 3.4 min, or – (nobody answered)."""
-    return _kpi_number(value, "s")
+    return kpi_number(value, "s")

@@ -247,3 +247,16 @@ def test_an_offer_counts_as_accepted_when_the_escalation_answers_it():
     week = MetricsFilters(start=date(2026, 6, 15), end=date(2026, 6, 21), time_zone="UTC")
     m = period_metrics(filters=week)
     assert (m.offers, m.offers_accepted, m.offers_declined) == (3, 2, 1)
+
+
+def test_waits_on_the_bucket_edges_fall_in_the_bucket_they_open():
+    """Time to human is grouped by whole seconds in SQL and bucketed in Python: a wait exactly
+    on an edge opens the next bucket, a fraction below stays in the one before, waits of an
+    hour or more share the last bucket, and a reply stamped before the escalation counts as
+    answered but in no bucket."""
+    for reply_after in (0, 15, 119.5, 120, 3600, 7200, -5):
+        metrics_conversation(at=at(2), escalation={"reply_after": reply_after})
+    m = period_metrics(filters=WEEK)
+    assert m.answered == 7
+    #                          0  15  30  45  60  90 120 180 300 600 900 1800 3600
+    assert m.time_to_human_counts == (1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 2)

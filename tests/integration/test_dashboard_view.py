@@ -142,6 +142,22 @@ def test_every_table_exports_as_csv(client, supervisor, table):
         assert ["escalations", "4"] in rows
 
 
+def test_a_csv_export_computes_its_own_table_only(client, supervisor):
+    """The reasons and comments exports read escalations only: no conversation pass, no
+    previous period, no chart series; the page itself reads all of them."""
+    traffic(6)
+    client.force_login(supervisor.user)
+    for table in ("reasons", "comments"):
+        with CaptureQueriesContext(connection) as export:
+            assert client.get(URL + WEEK + f"&format=csv&table={table}").status_code == 200
+        sql = [query["sql"] for query in export.captured_queries]
+        assert sum("escalation_escalation" in q for q in sql) == 1, sql
+        assert not any('FROM "conversations_conversation"' in q for q in sql), sql
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(URL + WEEK).status_code == 200
+    assert any('FROM "conversations_conversation"' in q["sql"] for q in page.captured_queries)
+
+
 def test_the_query_count_does_not_grow_with_the_conversations(
     client, supervisor, django_assert_max_num_queries
 ):

@@ -9,9 +9,11 @@ from agents.metrics_math import (
     Band,
     Direction,
     Target,
+    kpi_number,
     neutralise_csv_cell,
     percentile_from_buckets,
     ratio,
+    time_to_human_bucket,
     trend,
 )
 
@@ -95,3 +97,21 @@ def test_trends(target, current, previous, direction, better):
 )
 def test_csv_cells_cannot_be_formulas(cell, written):
     assert neutralise_csv_cell(cell) == written
+
+
+@pytest.mark.parametrize(
+    ("seconds", "bucket"),
+    [(-0.5, -1), (0, 0), (14.99, 0), (15, 1), (119, 5), (120, 6), (3599, 11), (3600, 12),
+     (86_400, 12)],
+)  # fmt: skip
+def test_time_to_human_bucket(seconds, bucket):
+    assert time_to_human_bucket(seconds) == bucket
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [(None, "%", "–"), (0.275, "%", "27.5%"), (48, "s", "48 s"), (119.4, "s", "119 s"),
+     (120, "s", "2.0 min"), (204, "s", "3.4 min"), (4.254, "/5", "4.25")],
+)  # fmt: skip
+def test_kpi_number(value, unit, text):
+    assert kpi_number(value, unit) == text
