@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs
@@ -50,6 +52,10 @@ MAX_FRAME_CHARS = 2048
 # console.js sends exactly this frame; anything else is parsed as a typing frame.
 PING_FRAME = '{"type":"ping"}'
 PONG_FRAME = '{"type":"pong"}'
+RESYNC_FRAME = '{"type":"resync"}'
+# console.js reports its open chats' latest seqs every few pings; the database is read for
+# them at most this often per socket.
+SEQ_CHECK_SECONDS = 5.0
 SUPERVISOR_DEBOUNCE_SECONDS = 0.25
 
 
@@ -60,6 +66,7 @@ class Revoked(Exception):
 class ConsoleConsumer(AsyncWebsocketConsumer):
     agent: AgentProfile | None = None
     revoked = False  # once closed for a lapsed session: nothing more is sent
+    seqs_checked_at = -math.inf  # when the page's seqs were last compared (monotonic)
 
     async def connect(self) -> None:
         realtime.publisher_start()
@@ -131,6 +138,10 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         if shown is not None:
             await self._catch_up(shown)
             return
+        seqs = _parse_seqs(text_data)
+        if seqs is not None:
+            await self._seqs_check(seqs)
+            return
         frame = _parse_typing(text_data)
         if frame is None or self.revoked:
             return
@@ -162,6 +173,21 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         for public_id in held:
             if public_id not in shown:
                 await self._push(fragments.chat_opened, agent=self.authed, public_id=public_id)
+
+    async def _seqs_check(self, page: dict[str, int]) -> None:
+        """The page's latest seq for each chat it shows. Broadcasts are at most once, and a lost
+        one with nothing after it (a visitor's last message, say) would never show: when the
+        database holds more of a chat this socket serves, the page re-fetches its chats."""
+        now = time.monotonic()
+        if self.revoked or now - self.seqs_checked_at < SEQ_CHECK_SECONDS:
+            return
+        self.seqs_checked_at = now
+        mine = {public_id: seq for public_id, seq in page.items() if public_id in self.chats}
+        if not mine:
+            return
+        latest = await database_sync_to_async(selectors.chats_last_seq)(public_ids=mine)
+        if any(latest.get(public_id, 0) > seq for public_id, seq in mine.items()):
+            await self.send(text_data=RESYNC_FRAME)
 
     def _held_chats_checked(self) -> list[str]:
         self._session_still_valid()
@@ -216,7 +242,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
                     await self._mark_opened([public_id])
             for public_id in list(self.chats.difference(held)):
                 await self._can_see(public_id)  # closes the chat if no longer theirs
-        await self.send(text_data=json.dumps({"type": "resync"}))
+        await self.send(text_data=RESYNC_FRAME)
 
     # --- queues and the supervisor's view ------------------------------------------------
 
@@ -464,6 +490,23 @@ def _parse_shown(text: str | None) -> set[str] | None:
         if frame.get("type") != "shown" or not isinstance(frame.get("chats"), list):
             return None
         return {str(uuid.UUID(str(chat))) for chat in frame["chats"]}
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _parse_seqs(text: str | None) -> dict[str, int] | None:
+    """{chat id: seq} of {"type": "seqs", "chats": {uuid: int, …}}; None for anything else."""
+    if not text or len(text) > MAX_FRAME_CHARS or '"seqs"' not in text:
+        return None
+    try:
+        frame = json.loads(text)
+        if frame.get("type") != "seqs" or not isinstance(frame.get("chats"), dict):
+            return None
+        return {
+            str(uuid.UUID(str(chat))): seq
+            for chat, seq in frame["chats"].items()
+            if isinstance(seq, int) and not isinstance(seq, bool)
+        }
     except (ValueError, TypeError, AttributeError):
         return None
 

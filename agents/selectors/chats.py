@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
@@ -310,3 +311,11 @@ def newest_escalation() -> Prefetch:
 
 def first(items: list):
     return items[0] if items else None
+
+
+def chats_last_seq(*, public_ids: Iterable[str]) -> dict[str, int]:
+    """Each conversation's latest seq, by public id (str): one query."""
+    rows = Conversation.objects.filter(public_id__in=list(public_ids)).values_list(
+        "public_id", "last_seq"
+    )
+    return {str(public_id): last_seq for public_id, last_seq in rows}

@@ -135,6 +135,22 @@
     if (!liveSocket || liveSocket.readyState !== WebSocket.OPEN || pongTimer) return;
     liveSocket.send('{"type":"ping"}');
     pongTimer = setTimeout(dropSocket, PONG_DEADLINE_MS);
+    if (++pings % SEQS_EVERY === 0) sendSeqs();
+  }
+
+  // Broadcasts are at most once: a lost one with nothing after it (a visitor's last message)
+  // would never show. Every few pings the server hears the latest seq each open chat shows;
+  // when the database holds more, it answers {"type":"resync"} and the chats are re-fetched.
+  var SEQS_EVERY = 3;
+  var pings = 0;
+  function sendSeqs() {
+    var chats = {};
+    $all('.chat-pane[data-chat]').forEach(function (pane) {
+      chats[pane.getAttribute('data-chat')] = $all('.transcript li[data-seq]', pane).reduce(function (top, li) {
+        return Math.max(top, Number(li.getAttribute('data-seq')) || 0);
+      }, 0);
+    });
+    if (Object.keys(chats).length) send({ type: 'seqs', chats: chats });
   }
 
   // Any frame shows the socket is alive.

@@ -17,10 +17,12 @@ from playwright.sync_api import expect
 from agents import services as agent_services
 from agents.models import AgentProfile
 from conversations import services
+from conversations.models import Message
 from tests.e2e.conftest import daphne_server, demo_data_for, screenshot
 from tests.e2e.test_console_dialogs import console_page, one_held_one_waiting
 from tests.e2e.test_console_resync import in_thread
 from tests.factories import escalated_conversation
+from tests.support.lost_broadcast import message_stored_unannounced
 from tests.support.pausable_proxy import PausableProxy
 
 pytestmark = pytest.mark.e2e
@@ -139,3 +141,30 @@ def until(condition, *, seconds: float) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition never held"
         time.sleep(0.05)
+
+
+def test_a_visitor_message_whose_broadcast_was_lost_shows_a_few_pings_later(
+    browser, transactional_db, redis_url
+):
+    """Stored, never broadcast, nothing after it (the visitor's last word as a server died):
+    the page's seqs, sent every third ping, make the socket answer `resync`, on the same socket."""
+    with daphne_server(
+        redis_url,
+        CHATSY_CONSOLE_PING_SECONDS=str(PING_SECONDS),
+        CHATSY_CONSOLE_PONG_DEADLINE_SECONDS=str(DEADLINE_SECONDS),
+    ) as url:
+        demo_data_for(url)
+        held, _ = one_held_one_waiting()
+        with console_page(browser, url, COUNT_OPENS) as page:
+            transcript = page.locator(f"#messages-{held.public_id}")
+            expect(transcript).to_contain_text("I want to talk to a human")
+            page.wait_for_function("window.__opens === 1")
+            page.wait_for_load_state("networkidle")  # the open's re-fetch is in, before the store
+            in_thread(
+                lambda: message_stored_unannounced(
+                    held, "Are you still there?", sender=Message.Sender.CUSTOMER
+                )
+            )
+            # Seqs go out every 3rd ping (1 s here); the server reads them at most every 5 s.
+            expect(transcript).to_contain_text("Are you still there?", timeout=20_000)
+            assert page.evaluate("window.__opens") == 1  # no reconnect brought it

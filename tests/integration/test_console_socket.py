@@ -10,7 +10,7 @@ import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from agents import presence, services
+from agents import consumers, presence, services
 from agents.models import AgentProfile, Queue
 from chatsy import events, realtime
 from chatsy.asgi import application
@@ -18,6 +18,7 @@ from conversations import services as conversation_services
 from conversations.models import Conversation
 from tests.factories import AgentFactory, QueueFactory, escalated_conversation
 from tests.support.console_socket import console_socket, receive_until
+from tests.support.lost_broadcast import message_stored_unannounced
 from tests.support.presence import agent_available
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -267,5 +268,41 @@ async def test_a_reconnected_page_gets_the_chats_it_does_not_show(client, queues
     assert f'id="chat-{shown.public_id}"' not in pushed
     everything = [str(shown.public_id), str(missing.public_id)]
     await console.send_to(text_data=json.dumps({"type": "shown", "chats": everything}))
+    assert await console.receive_nothing(timeout=0.5)
+    await console.disconnect()
+
+
+async def test_a_page_behind_the_database_is_told_to_resync(client, queues, monkeypatch):
+    """console.js reports its open chats' latest seqs every few pings: a chat the database holds
+    more of (a broadcast lost with nothing after it) gets `resync`; an up-to-date page, a chat
+    the agent does not hold and a malformed frame get nothing; the database is read at most
+    once per SEQ_CHECK_SECONDS."""
+    agent = await database_sync_to_async(make_agent)("general")
+    held, other = [await database_sync_to_async(escalated_conversation)() for _ in range(2)]
+    await database_sync_to_async(services.conversation_claim)(
+        agent=agent, public_id=str(held.public_id)
+    )
+    await database_sync_to_async(held.refresh_from_db)()
+    await database_sync_to_async(other.refresh_from_db)()
+    console = await console_socket(client, agent)
+    await drain(console, quiet=0.5)
+
+    def seqs(chats: dict[str, int]) -> str:
+        return json.dumps({"type": "seqs", "chats": chats})
+
+    monkeypatch.setattr(consumers, "SEQ_CHECK_SECONDS", 0.0)
+    up_to_date = {str(held.public_id): held.last_seq, str(other.public_id): 0}
+    await console.send_to(text_data=seqs(up_to_date))  # `other` is behind, and not theirs
+    assert await console.receive_nothing(timeout=0.5)
+    await console.send_to(text_data='{"type": "seqs", "chats": ["not", "a", "map"]}')
+    assert await console.receive_nothing(timeout=0.3)
+
+    await database_sync_to_async(message_stored_unannounced)(held, "Still there?", "customer")
+    assert await console.receive_nothing(timeout=0.3)  # no broadcast of it
+    await console.send_to(text_data=seqs(up_to_date))
+    assert await console.receive_from(timeout=5) == '{"type":"resync"}'
+
+    monkeypatch.setattr(consumers, "SEQ_CHECK_SECONDS", 60.0)  # the last read was just now
+    await console.send_to(text_data=seqs(up_to_date))
     assert await console.receive_nothing(timeout=0.5)
     await console.disconnect()

@@ -10,15 +10,17 @@ from django.utils import timezone
 from conversations.models import Conversation, Message
 
 
-def message_stored_unannounced(conversation: Conversation, body: str) -> Message:
-    """Store a system message with the conversation's next seq, and broadcast nothing."""
+def message_stored_unannounced(
+    conversation: Conversation, body: str, sender: str = Message.Sender.SYSTEM
+) -> Message:
+    """Store a message with the conversation's next seq, and broadcast nothing."""
     with transaction.atomic():
         Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
         seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
         return Message.objects.create(
             conversation_id=conversation.pk,
             seq=seq,
-            sender=Message.Sender.SYSTEM,
+            sender=sender,
             body=body,
             created=timezone.now(),
         )
