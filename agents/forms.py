@@ -72,10 +72,29 @@ class HandBackForm(forms.Form):
     )
 
 
+class TransferTargetField(forms.ChoiceField):
+    """A choice among the offered targets; the chat's own queue (never offered: a stale form
+    or a hand-made post) is named in its own error rather than "not a valid choice"."""
+
+    current: Queue | None = None
+
+    def validate(self, value) -> None:
+        if self.current is not None and value == f"queue:{self.current.slug}":
+            name = self.current.name
+            raise forms.ValidationError(
+                f"The chat is already in {name}: choose another queue or a colleague.",
+                code="current_queue",
+            )
+        super().validate(value)
+
+
 class TransferForm(forms.Form):
     """`target` is "queue:<slug>" or "agent:<id>", from the choices the selector offers."""
 
-    target = forms.ChoiceField(label="Transfer to")
+    target = TransferTargetField(
+        label="Transfer to",
+        error_messages={"invalid_choice": "Choose one of the queues or colleagues listed."},
+    )
     note = forms.CharField(
         label="Note for the next person (agents only)",
         required=False,
@@ -87,11 +106,13 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.targets = targets
         target = self.fields["target"]
-        assert isinstance(target, forms.ChoiceField)
-        target.choices = [
-            ("Queues", [(f"queue:{q.slug}", q.name) for q in targets.queues]),
+        assert isinstance(target, TransferTargetField)
+        target.current = targets.current
+        groups = [
+            ("Other queues", [(f"queue:{q.slug}", q.name) for q in targets.queues]),
             ("Agents online", [(f"agent:{a.pk}", a.name) for a in targets.agents]),
         ]
+        target.choices = [(label, options) for label, options in groups if options]
 
     def destination(self) -> Queue | AgentProfile:
         kind, _, key = self.cleaned_data["target"].partition(":")
