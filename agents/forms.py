@@ -72,26 +72,10 @@ class HandBackForm(forms.Form):
     )
 
 
-class TransferTargetField(forms.ChoiceField):
-    """A choice among the offered targets; the chat's own queue (never offered: a stale form
-    or a hand-made post) is named in its own error rather than "not a valid choice"."""
-
-    current: Queue | None = None
-
-    def validate(self, value) -> None:
-        if self.current is not None and value == f"queue:{self.current.slug}":
-            name = self.current.name
-            raise forms.ValidationError(
-                f"The chat is already in {name}: choose another queue or a colleague.",
-                code="current_queue",
-            )
-        super().validate(value)
-
-
 class TransferForm(forms.Form):
     """`target` is "queue:<slug>" or "agent:<id>", from the choices the selector offers."""
 
-    target = TransferTargetField(
+    target = forms.ChoiceField(
         label="Transfer to",
         error_messages={"invalid_choice": "Choose one of the queues or colleagues listed."},
     )
@@ -106,10 +90,9 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.targets = targets
         target = self.fields["target"]
-        assert isinstance(target, TransferTargetField)
-        target.current = targets.current
+        assert isinstance(target, forms.ChoiceField)
         groups = [
-            ("Other queues", [(f"queue:{q.slug}", q.name) for q in targets.queues]),
+            ("Queues", [(f"queue:{q.slug}", _queue_label(q, targets)) for q in targets.queues]),
             ("Agents online", [(f"agent:{a.pk}", a.name) for a in targets.agents]),
         ]
         target.choices = [(label, options) for label, options in groups if options]
@@ -119,6 +102,14 @@ class TransferForm(forms.Form):
         if kind == "queue":
             return next(q for q in self.targets.queues if q.slug == key)
         return next(a for a in self.targets.agents if str(a.pk) == key)
+
+
+def _queue_label(queue: Queue, targets: TransferTargets) -> str:
+    """The chat's own queue says so: choosing it puts the chat back in line for a colleague
+    (it keeps its wait; auto-assign does not hand it back to the agent who sent it)."""
+    if targets.current is not None and queue.pk == targets.current.pk:
+        return f"{queue.name} (current queue: back in line for a colleague)"
+    return queue.name
 
 
 class TicketReplyForm(forms.Form):

@@ -398,13 +398,13 @@ def console_page(*, agent: AgentProfile) -> ConsolePage:
 class TransferTargets:
     queues: list[Queue]
     agents: Sequence[AgentProfile]
-    current: Queue | None = None  # the chat's own queue: named in the dialog, never offered
+    current: Queue | None = None  # the chat's own queue: labelled as such in the dialog
 
 
 def transfer_targets(*, conversation: Conversation, agent: AgentProfile) -> TransferTargets:
-    """Any other active queue (moving a chat to the queue it is in does nothing), or a
+    """Any active queue (the chat's own first: back in its line for a colleague), or a
     colleague in the chat's queue who is online and has room."""
-    queues = list(Queue.objects.filter(active=True).exclude(pk=conversation.queue_id))
+    queues = sorted(Queue.objects.filter(active=True), key=lambda q: q.pk != conversation.queue_id)
     colleagues = []
     if conversation.queue is not None:
         candidates = [

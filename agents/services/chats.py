@@ -84,10 +84,6 @@ def conversation_transfer_to_queue(
     locked = _lock_for_handler(conversation, agent)
     if not queue.active:
         raise InvalidTransition("That queue is not active.")
-    if queue.pk == locked.queue_id:
-        raise InvalidTransition(
-            f"The chat is already in {queue.name}: choose another queue or a colleague."
-        )
     leaving = [locked.assigned_agent_id, *participants_clear(conversation=locked)]
     _note(locked, agent, Note.Kind.TRANSFER, note)
     message_post_system(

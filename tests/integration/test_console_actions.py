@@ -7,7 +7,6 @@ import pytest
 
 from agents import services
 from agents.models import ChatParticipant, Note, Queue
-from conversations.lifecycle import InvalidTransition
 from conversations.models import Conversation
 from escalation.models import Escalation
 from escalation.selectors import escalations_unreviewed_count
@@ -138,32 +137,28 @@ def test_transfer_offers_queues_and_online_colleagues(client, chat, general):
     assert bogus.status_code == 422
 
 
-def test_transfer_never_offers_the_chats_own_queue_and_refuses_a_transfer_into_it(
+def test_transfer_labels_the_chats_own_queue_and_choosing_it_puts_the_chat_back_in_line(
     client, chat, general
 ):
-    """Moving a chat to the queue it is in would change nothing: the dialog names the current
-    queue instead of offering it, and a post for it (a stale form, a hand-made request) gets
-    a clear error on the field, with nothing moved; the service refuses it too."""
+    """The chat's own queue is first and says what choosing it does (back in line for a
+    colleague), instead of standing unlabelled among the others; a target not offered gets a
+    clear error and nothing moves."""
     form = client.get(url(chat, "transfer"), headers=HTMX).content.decode()
-    assert 'value="queue:billing"' in form
-    assert 'value="queue:general"' not in form
-    assert f"Now in the {general.name} queue" in form
+    own = f'<option value="queue:general">{general.name} (current queue: back in line for a'
+    assert own in form and form.index(own) < form.index('value="queue:billing"')
+    assert f"The chat is in the {general.name} queue." in form
+    assert '<option value="queue:billing">Billing</option>' in form
 
-    refused = client.post(url(chat, "transfer"), {"target": "queue:general"}, headers=HTMX)
-    assert refused.status_code == 422
-    html = refused.content.decode()
-    assert f"The chat is already in {general.name}: choose another queue or a colleague." in html
+    bogus = client.post(url(chat, "transfer"), {"target": "queue:nowhere"}, headers=HTMX)
+    assert bogus.status_code == 422
+    assert "Choose one of the queues or colleagues listed." in bogus.content.decode()
     chat.refresh_from_db()
-    assert (chat.status, chat.queue_id) == ("assigned", general.pk)
-    assert not Note.objects.exists()
+    assert chat.status == "assigned" and not Note.objects.exists()
 
-    with pytest.raises(InvalidTransition, match="already in"):
-        services.conversation_transfer_to_queue(
-            conversation=chat, agent=chat.assigned_agent, queue=general, note=""
-        )
+    done = client.post(url(chat, "transfer"), {"target": "queue:general", "note": "Break"})
+    assert done.status_code == 200
     chat.refresh_from_db()
-    transferred = chat.messages.filter(sender="system", metadata__event="transferred")
-    assert chat.status == "assigned" and not transferred.exists()
+    assert (chat.status, chat.queue_id, chat.assigned_agent_id) == ("queued", general.pk, None)
 
 
 def test_hand_back_needs_a_note_and_returns_the_chat_to_the_bot(client, chat):
