@@ -48,9 +48,15 @@ class KnowledgeBaseResponder:
 
     name = "knowledge_base"
 
-    def __init__(self, index_source: Callable[[], KnowledgeIndex]) -> None:
+    def __init__(
+        self,
+        index_source: Callable[[], KnowledgeIndex],
+        link_base: Callable[[], str] = str,
+    ) -> None:
         # Called on every question, so a rebuilt index is picked up without a restart.
         self._index_source = index_source
+        # Where an article URL stored as a path ("/help/returns/") points: the visitor's origin.
+        self._link_base = link_base
 
     async def answer(
         self,
@@ -65,7 +71,11 @@ class KnowledgeBaseResponder:
         index = self._index_source()
         query = follow_up_query(question, history)
         assessment = assess(index, query)
-        text = EMPTY_KB_TEXT if len(index) == 0 else reply_text(index, assessment, question)
+        text = (
+            EMPTY_KB_TEXT
+            if len(index) == 0
+            else reply_text(index, assessment, question, link_base=self._link_base())
+        )
         if on_delta is not None:
             await on_delta(text)  # not a streaming responder: one delta with the whole reply
         signals = assessment.signals.as_dict()
@@ -93,9 +103,12 @@ def follow_up_query(question: str, history: Sequence[Turn]) -> str:
     return f"{earlier[-1]} {question}" if earlier else question
 
 
-def reply_text(index: KnowledgeIndex, assessment: Assessment, question: str = "") -> str:
-    """The best passage of the best article, phrased as a reply and linking the article; or an
-    honest "not sure" when confidence is low."""
+def reply_text(
+    index: KnowledgeIndex, assessment: Assessment, question: str = "", *, link_base: str = ""
+) -> str:
+    """The best passage of the best article, phrased as a reply and linking the article (a
+    URL stored as a path made absolute against `link_base`); or an honest "not sure" when
+    confidence is low."""
     if not assessment.hits or assessment.confidence < NOT_WORTH_NAMING:
         return NOT_COVERED_TEXT
     article = assessment.hits[0].doc
@@ -108,9 +121,17 @@ def reply_text(index: KnowledgeIndex, assessment: Assessment, question: str = ""
         question=question,
         passages=best_passages(index, article, question, assessment.parsed.terms),
         title=article.title,
-        url=article.url,
+        url=url_absolute(article.url, base=link_base),
         hedged=assessment.confidence < HEDGED_CONFIDENCE,
     )
+
+
+def url_absolute(url: str, *, base: str) -> str:
+    """A path ("/help/returns/") on `base` ("http://127.0.0.1:8000"); a full URL, or a path
+    with no base to put it on, as it is."""
+    if url.startswith("/") and not url.startswith("//") and base:
+        return f"{base.rstrip('/')}{url}"
+    return url
 
 
 def reply_sources(assessment: Assessment) -> tuple[Source, ...]:

@@ -12,6 +12,7 @@ from conversations.assistant.knowledge_base import (
     KnowledgeBaseResponder,
     best_passages,
     load_article_docs,
+    url_absolute,
 )
 from conversations.assistant.retrieval import ArticleDoc, KnowledgeIndex
 
@@ -225,3 +226,44 @@ def test_the_demo_knowledge_base_is_well_formed() -> None:
         assert set(record) == {"slug", "title", "body", "keywords"}  # url: set by the loader
         assert 80 <= len(record["body"].split()) <= 250, record["slug"]
         assert record["keywords"] and all(isinstance(k, str) for k in record["keywords"])
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "link"),
+    [
+        ("/help/returns/", "http://127.0.0.1:8123", "http://127.0.0.1:8123/help/returns/"),
+        ("/help/returns/", "https://chat.example.com/", "https://chat.example.com/help/returns/"),
+        (
+            "https://shop.example.com/help/x/",
+            "http://127.0.0.1:8123",
+            "https://shop.example.com/help/x/",
+        ),
+        ("//cdn.example.com/x", "http://127.0.0.1:8123", "//cdn.example.com/x"),  # not a path
+        ("/help/returns/", "", "/help/returns/"),  # nowhere to put it: as it is
+        ("", "http://127.0.0.1:8123", ""),
+    ],
+)
+def test_a_url_stored_as_a_path_is_made_absolute_on_the_base(
+    url: str, base: str, link: str
+) -> None:
+    assert url_absolute(url, base=base) == link
+
+
+@pytest.mark.asyncio
+async def test_read_more_points_at_the_visitors_origin_for_a_path_and_leaves_full_urls() -> None:
+    body = "Standard shipping takes 3–5 business days. Express takes 1–2 business days."
+    docs = [
+        ArticleDoc(id=1, title="Delivery times", body=body, url="/help/delivery-times/"),
+        ArticleDoc(
+            id=2,
+            title="Gift wrapping",
+            body="We gift wrap any order for $4.",
+            url="https://shop.example.com/help/gift-wrap/",
+        ),
+    ]
+    index = KnowledgeIndex.build(docs)
+    on_port = KnowledgeBaseResponder(lambda: index, link_base=lambda: "http://127.0.0.1:8123")
+    shipping = await on_port.answer(question="how long does shipping take?")
+    assert shipping.text.endswith("Read more: http://127.0.0.1:8123/help/delivery-times/")
+    wrap = await on_port.answer(question="do you gift wrap orders?")
+    assert wrap.text.endswith("Read more: https://shop.example.com/help/gift-wrap/")
