@@ -99,6 +99,25 @@ def test_resolve_with_review_asks_the_questions_and_stores_the_answers(client, c
     assert escalations_unreviewed_count() == 0
 
 
+def test_the_review_cannot_say_both_appropriate_and_that_the_ai_could_have_handled_it(
+    client, chat
+):
+    """One question answers both verdicts ("No — the AI could have handled it"), so the
+    appropriate-escalation rate and the "could the AI have handled it?" count never disagree:
+    the dialog has no second question, and a hand-made post of one stores nothing of it."""
+    form = client.get(url(chat, "resolve"), headers=HTMX).content.decode()
+    assert form.count('name="appropriate"') == 2  # the two radios: yes, no
+    assert "could_ai_have_handled" not in form
+    done = client.post(
+        url(chat, "resolve"),
+        {"outcome": "resolved", "appropriate": "yes", "could_ai_have_handled": "yes"},
+        headers=HTMX,
+    )
+    assert done.status_code == 200
+    escalation = Escalation.objects.get()
+    assert (escalation.appropriate, escalation.could_ai_have_handled) == (True, False)
+
+
 def test_resolve_in_one_click_leaves_the_verdict_unreviewed_and_counts_it(client, chat):
     pane = client.get(f"/console/chats/{chat.public_id}/", headers=HTMX).content.decode()
     assert f'hx-post="{url(chat, "resolve")}" hx-swap="none"' in pane  # no dialog in between
