@@ -99,9 +99,7 @@ def test_resolve_with_review_asks_the_questions_and_stores_the_answers(client, c
     assert escalations_unreviewed_count() == 0
 
 
-def test_the_review_cannot_say_both_appropriate_and_that_the_ai_could_have_handled_it(
-    client, chat
-):
+def test_the_review_never_stores_appropriate_with_the_ai_could_have_handled_it(client, chat):
     """One question answers both verdicts ("No — the AI could have handled it"), so the
     appropriate-escalation rate and the "could the AI have handled it?" count never disagree:
     the dialog has no second question, and a hand-made post of one stores nothing of it."""
