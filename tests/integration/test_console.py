@@ -176,7 +176,9 @@ def two_claimed_chats() -> tuple[object, list[Conversation]]:
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_the_unreviewed_count_updates_live_when_an_escalation_is_resolved(client):
+async def test_the_unreviewed_count_updates_live_when_an_escalation_is_resolved(
+    client, default_policy
+):
     """The supervisor's "N resolved escalations not reviewed" follows each resolve: one
     resolved without the review adds one, one resolved with it leaves the count as it was."""
     agent, chats = await two_claimed_chats()
