@@ -249,6 +249,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     queue_heads: dict[str, list[str]] | None = None  # per queue, the ids of the rows pushed
     supervisor_rows: dict[str, str] | None = None  # row id → the HTML last pushed
     refresh_pending = False
+    reviews_pending = False  # an escalation was resolved: push the unreviewed count too
 
     async def queue_changed(self, event: events.QueueChanged) -> None:
         """Row by row: the rows that left or came into the queue's first rows, and its counts
@@ -271,6 +272,8 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=html)
 
     async def supervisor_refresh(self, event: events.SupervisorRefresh) -> None:
+        if event.get("reviews"):
+            self.reviews_pending = True
         self._refresh_soon()
 
     def _refresh_soon(self) -> None:
@@ -287,8 +290,9 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         while self.refresh_pending:
             await asyncio.sleep(SUPERVISOR_DEBOUNCE_SECONDS)
             self.refresh_pending = False
+            reviews, self.reviews_pending = self.reviews_pending, False
             html, self.supervisor_rows = await database_sync_to_async(fragments.supervisor_changes)(
-                sent=self.supervisor_rows
+                sent=self.supervisor_rows, reviews=reviews
             )
             if html:
                 await self.send(text_data=html)

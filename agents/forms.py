@@ -75,7 +75,10 @@ class HandBackForm(forms.Form):
 class TransferForm(forms.Form):
     """`target` is "queue:<slug>" or "agent:<id>", from the choices the selector offers."""
 
-    target = forms.ChoiceField(label="Transfer to")
+    target = forms.ChoiceField(
+        label="Transfer to",
+        error_messages={"invalid_choice": "Choose one of the queues or colleagues listed."},
+    )
     note = forms.CharField(
         label="Note for the next person (agents only)",
         required=False,
@@ -88,16 +91,25 @@ class TransferForm(forms.Form):
         self.targets = targets
         target = self.fields["target"]
         assert isinstance(target, forms.ChoiceField)
-        target.choices = [
-            ("Queues", [(f"queue:{q.slug}", q.name) for q in targets.queues]),
+        groups = [
+            ("Queues", [(f"queue:{q.slug}", _queue_label(q, targets)) for q in targets.queues]),
             ("Agents online", [(f"agent:{a.pk}", a.name) for a in targets.agents]),
         ]
+        target.choices = [(label, options) for label, options in groups if options]
 
     def destination(self) -> Queue | AgentProfile:
         kind, _, key = self.cleaned_data["target"].partition(":")
         if kind == "queue":
             return next(q for q in self.targets.queues if q.slug == key)
         return next(a for a in self.targets.agents if str(a.pk) == key)
+
+
+def _queue_label(queue: Queue, targets: TransferTargets) -> str:
+    """The chat's own queue says so: choosing it puts the chat back in line for a colleague
+    (it keeps its wait; auto-assign does not hand it back to the agent who sent it)."""
+    if targets.current is not None and queue.pk == targets.current.pk:
+        return f"{queue.name} (current queue: back in line for a colleague)"
+    return queue.name
 
 
 class TicketReplyForm(forms.Form):

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from agents import selectors
 from agents.models import AgentProfile
 from conversations.selectors import conversation_for_console
-from escalation.selectors import escalation_get
+from escalation.selectors import escalation_get, escalations_unreviewed_count
 
 
 def queue_panel(*, agent: AgentProfile) -> str:
@@ -179,11 +179,15 @@ def presence_toggle(*, agent: AgentProfile) -> str:
     )
 
 
-def supervisor_changes(*, sent: dict[str, str] | None) -> tuple[str, dict[str, str]]:
+def supervisor_changes(
+    *, sent: dict[str, str] | None, reviews: bool = False
+) -> tuple[str, dict[str, str]]:
     """The supervisor's queue and agent rows that differ from `sent` (row id → the HTML last
     pushed). When the rows themselves changed (a queue or agent added, removed, reordered)
     or nothing was sent yet, the panels go whole: still only the first rows of each list.
+    `reviews` (an escalation was resolved) adds the count of those not reviewed.
     Returns the fragment and what the page shows now."""
+    count = review_count() if reviews else ""
     overview = selectors.supervisor_overview()
     rows: dict[str, str] = {
         f"sup-queue-{queue.queue.slug}": render_to_string(
@@ -199,8 +203,15 @@ def supervisor_changes(*, sent: dict[str, str] | None) -> tuple[str, dict[str, s
     }
     if sent is None or list(sent) != list(rows):
         html = render_to_string("console/_supervisor_panels.html", {"overview": overview})
-        return html, rows
-    return "".join(html for key, html in rows.items() if sent[key] != html), rows
+        return html + count, rows
+    return "".join(html for key, html in rows.items() if sent[key] != html) + count, rows
+
+
+def review_count() -> str:
+    """The supervisor's count of resolved escalations not reviewed, swapped in place."""
+    return render_to_string(
+        "console/_review_count.html", {"unreviewed": escalations_unreviewed_count(), "oob": True}
+    )
 
 
 def supervisor_more(*, kind: str, after: str) -> str | None:

@@ -122,6 +122,7 @@ class PresenceChanged(TypedDict):
 
 class SupervisorRefresh(TypedDict):
     type: Literal["supervisor.refresh"]
+    reviews: NotRequired[bool]  # an escalation was resolved: the unreviewed count may change
 
 
 class CheckinAlert(TypedDict):
@@ -273,8 +274,13 @@ def presence_changed(*, status: str) -> PresenceChanged:
     return {"type": "presence.changed", "status": status}
 
 
-def supervisor_refresh() -> SupervisorRefresh:
-    return {"type": "supervisor.refresh"}
+def supervisor_refresh(*, reviews: bool = False) -> SupervisorRefresh:
+    """The supervisor's panels changed; `reviews`: so may the count of resolved escalations
+    not reviewed (counted only then: it reads the escalations table)."""
+    event: SupervisorRefresh = {"type": "supervisor.refresh"}
+    if reviews:
+        event["reviews"] = True
+    return event
 
 
 def checkin_alert(*, conversation: UUID | str, text: str) -> CheckinAlert:

@@ -398,11 +398,13 @@ def console_page(*, agent: AgentProfile) -> ConsolePage:
 class TransferTargets:
     queues: list[Queue]
     agents: Sequence[AgentProfile]
+    current: Queue | None = None  # the chat's own queue: labelled as such in the dialog
 
 
 def transfer_targets(*, conversation: Conversation, agent: AgentProfile) -> TransferTargets:
-    """Any active queue, or a colleague in the chat's queue who is online and has room."""
-    queues = list(Queue.objects.filter(active=True))
+    """Any active queue (the chat's own first: back in its line for a colleague), or a
+    colleague in the chat's queue who is online and has room."""
+    queues = sorted(Queue.objects.filter(active=True), key=lambda q: q.pk != conversation.queue_id)
     colleagues = []
     if conversation.queue is not None:
         candidates = [
@@ -412,4 +414,4 @@ def transfer_targets(*, conversation: Conversation, agent: AgentProfile) -> Tran
         ]
         online = presence.presence_online([a.pk for a in candidates])
         colleagues = [a for a in candidates if a.pk in online]
-    return TransferTargets(queues=queues, agents=colleagues)
+    return TransferTargets(queues=queues, agents=colleagues, current=conversation.queue)

@@ -187,7 +187,7 @@ def conversation_resolve(
         metadata={"event": "resolved", "agent": agent.name},
     )
     lifecycle.conversation_resolve(conversation=locked, at=now)
-    supervisors_refresh_on_commit()
+    supervisors_refresh_on_commit(reviews=True)
     realtime.group_send_on_commit(
         realtime.conversation_group(locked.public_id),
         events.csat_requested(text=copy.CSAT_QUESTION.format(agent=agent.name)),

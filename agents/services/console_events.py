@@ -25,8 +25,11 @@ def chat_closed_on_commit(conversation: Conversation, agent_ids: Iterable[int | 
         )
 
 
-def supervisors_refresh_on_commit() -> None:
-    realtime.group_send_on_commit(realtime.SUPERVISORS_GROUP, events.supervisor_refresh())
+def supervisors_refresh_on_commit(*, reviews: bool = False) -> None:
+    """`reviews`: an escalation was resolved, so the unreviewed count is pushed too."""
+    realtime.group_send_on_commit(
+        realtime.SUPERVISORS_GROUP, events.supervisor_refresh(reviews=reviews)
+    )
 
 
 def presence_changed_on_commit(agent_id: int, status: str) -> None:

@@ -13,6 +13,7 @@ from conversations.assistant.knowledge_base import KnowledgeBaseResponder
 from conversations.assistant.llm import LLMConfig
 from conversations.assistant.openai_responder import OpenAIResponder
 from conversations.knowledge import knowledge_index_cached
+from conversations.links import link_base
 
 
 def llm_config() -> LLMConfig:
@@ -36,4 +37,4 @@ def responder_primary() -> Responder:
 
 def responder_offline() -> Responder:
     """The knowledge base alone: no network, and the fallback when the LLM fails."""
-    return KnowledgeBaseResponder(knowledge_index_cached)
+    return KnowledgeBaseResponder(knowledge_index_cached, link_base=link_base)

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from conversations.assistant.base import Answer, DeltaCallback, Source, Turn
 from conversations.assistant.confidence import Assessment, assess
+from conversations.assistant.names import (
+    NAME_MISSING_CONFIDENCE,
+    name_forms,
+    names_missing,
+    question_names,
+)
 from conversations.assistant.passages import (
     Passage,
     passage_scores,
@@ -31,6 +39,11 @@ DEMO_KB_PATH = Path(__file__).resolve().parent.parent / "demo" / "kb_articles.js
 # still answers, but says it may not be what was asked. Same cut-offs as the engine's bands.
 LOW_CONFIDENCE = 0.4
 HEDGED_CONFIDENCE = 0.6
+# A runner-up scoring this share of the best answers instead when only it names the places,
+# carriers or brands the question names (names_unanswered).
+NAME_SWITCH_SHARE = 0.4
+# A passage that names what the question names beats any that does not.
+NAMED_PASSAGE_BONUS = 10.0
 # Under this, the closest article is too far off to be worth naming.
 NOT_WORTH_NAMING = 0.2
 
@@ -48,9 +61,15 @@ class KnowledgeBaseResponder:
 
     name = "knowledge_base"
 
-    def __init__(self, index_source: Callable[[], KnowledgeIndex]) -> None:
+    def __init__(
+        self,
+        index_source: Callable[[], KnowledgeIndex],
+        link_base: Callable[[], str] = str,
+    ) -> None:
         # Called on every question, so a rebuilt index is picked up without a restart.
         self._index_source = index_source
+        # Where an article URL stored as a path ("/help/returns/") points: the visitor's origin.
+        self._link_base = link_base
 
     async def answer(
         self,
@@ -65,11 +84,27 @@ class KnowledgeBaseResponder:
         index = self._index_source()
         query = follow_up_query(question, history)
         assessment = assess(index, query)
-        text = EMPTY_KB_TEXT if len(index) == 0 else reply_text(index, assessment, question)
+        assessment, missing, names = names_unanswered(index, assessment, query)
+        if missing:  # the passage matches on the rest but never names what was asked about
+            confidence = min(assessment.confidence, NAME_MISSING_CONFIDENCE)
+            assessment = replace(assessment, confidence=confidence)
+        text = (
+            EMPTY_KB_TEXT
+            if len(index) == 0
+            else reply_text(
+                index,
+                assessment,
+                question,
+                link_base=self._link_base(),
+                names=names,
+                missing_names=missing,
+            )
+        )
         if on_delta is not None:
             await on_delta(text)  # not a streaming responder: one delta with the whole reply
         signals = assessment.signals.as_dict()
         signals["used_history"] = float(query != question)
+        signals["names_missing"] = float(len(missing))
         return Answer(
             text=text,
             confidence=assessment.confidence,
@@ -80,22 +115,70 @@ class KnowledgeBaseResponder:
 
 
 def follow_up_query(question: str, history: Sequence[Turn]) -> str:
-    """The question, prefixed with the visitor's last question when it leans on it ("and to
-    Canada?", "how long does that take?", "why?"). Feedback, thanks and other follow-ups in
-    between are skipped: the last real question gives the context."""
+    """The question, prefixed with what it leans on ("and to Canada?", "how long does that
+    take?", "when will I see it?"): the latest of the visitor's last real question and a
+    person's message after it (an agent's hand-back note: "I've issued the refund"). Feedback,
+    thanks and other follow-ups in between are skipped."""
     if read_act(question).act is not Act.FOLLOW_UP:
         return question
-    earlier = [
-        turn.text
-        for turn in history
-        if turn.role == "customer" and read_act(turn.text).act is Act.QUESTION
-    ]
-    return f"{earlier[-1]} {question}" if earlier else question
+    for turn in reversed(history):
+        if turn.role == "agent" or (
+            turn.role == "customer" and read_act(turn.text).act is Act.QUESTION
+        ):
+            return f"{turn.text} {question}"
+    return question
 
 
-def reply_text(index: KnowledgeIndex, assessment: Assessment, question: str = "") -> str:
-    """The best passage of the best article, phrased as a reply and linking the article; or an
-    honest "not sure" when confidence is low."""
+def names_unanswered(
+    index: KnowledgeIndex, assessment: Assessment, query: str
+) -> tuple[Assessment, list[str], tuple[str, ...]]:
+    """The names in the question (places, carriers, brands: names.py) that the passage the
+    reply would quote never mentions. When the top article's passage misses one and a close
+    runner-up's (NAME_SWITCH_SHARE of its score) names them all, the runner-up answers
+    instead: "shipping to Australia" is the international article's, not the US times'."""
+    if not assessment.hits or assessment.confidence < LOW_CONFIDENCE:
+        return assessment, [], ()
+    asked = question_names(query, names=_index_names(index), known=index.knows)
+    if not asked:
+        return assessment, [], ()
+    terms = tuple(asked)
+    best = assessment.hits[0]
+    missing: list[str] = []
+    for hit in assessment.hits:
+        if hit is not best and hit.score < NAME_SWITCH_SHARE * best.score:
+            continue
+        passages = best_passages(index, hit.doc, query, assessment.parsed.terms, names=terms)
+        unmentioned = names_missing(asked, [t for passage in passages for t in passage.terms])
+        if not unmentioned:
+            others = [h for h in assessment.hits if h is not hit]
+            return replace(assessment, hits=[hit, *others]), [], terms
+        if hit is best:
+            missing = unmentioned
+    return assessment, missing, terms
+
+
+_names_of: WeakKeyDictionary[KnowledgeIndex, dict[str, str]] = WeakKeyDictionary()
+
+
+def _index_names(index: KnowledgeIndex) -> dict[str, str]:
+    """The knowledge base's names (names.name_forms), once per index."""
+    if index not in _names_of:
+        _names_of[index] = name_forms(f"{doc.title}\n{doc.body}" for doc in index.docs)
+    return _names_of[index]
+
+
+def reply_text(
+    index: KnowledgeIndex,
+    assessment: Assessment,
+    question: str = "",
+    *,
+    link_base: str = "",
+    names: Sequence[str] = (),
+    missing_names: Sequence[str] = (),
+) -> str:
+    """The best passage of the best article, phrased as a reply and linking the article (a
+    URL stored as a path made absolute against `link_base`); or an honest "not sure" when
+    confidence is low."""
     if not assessment.hits or assessment.confidence < NOT_WORTH_NAMING:
         return NOT_COVERED_TEXT
     article = assessment.hits[0].doc
@@ -106,11 +189,20 @@ def reply_text(index: KnowledgeIndex, assessment: Assessment, question: str = ""
         )
     return reply_compose(
         question=question,
-        passages=best_passages(index, article, question, assessment.parsed.terms),
+        passages=best_passages(index, article, question, assessment.parsed.terms, names=names),
         title=article.title,
-        url=article.url,
+        url=url_absolute(article.url, base=link_base),
         hedged=assessment.confidence < HEDGED_CONFIDENCE,
+        missing_names=missing_names,
     )
+
+
+def url_absolute(url: str, *, base: str) -> str:
+    """A path ("/help/returns/") on `base` ("http://127.0.0.1:8000"); a full URL, or a path
+    with no base to put it on, as it is."""
+    if url.startswith("/") and not url.startswith("//") and base:
+        return f"{base.rstrip('/')}{url}"
+    return url
 
 
 def reply_sources(assessment: Assessment) -> tuple[Source, ...]:
@@ -122,15 +214,28 @@ def reply_sources(assessment: Assessment) -> tuple[Source, ...]:
 
 
 def best_passages(
-    index: KnowledgeIndex, article: ArticleDoc, question: str, terms: Sequence[str]
+    index: KnowledgeIndex,
+    article: ArticleDoc,
+    question: str,
+    terms: Sequence[str],
+    *,
+    names: Sequence[str] = (),
 ) -> list[Passage]:
-    """The passage(s) of the article that answer the question best."""
+    """The passage(s) of the article that answer the question best; one naming every name the
+    question names (index terms: a place, a carrier, a payment service) first, when there is
+    one ("refunds with PayPal": the PayPal line, not the article's lead)."""
     passages = passages_split(article.body)
     shape = question_shape(question)
     if shape is not None:
         terms = [term for term in terms if term not in shape.framing_terms]
     scores = passage_scores(passages, terms, index.idf, title_terms=tokenize(article.title))
-    return passages_select(passages, shape_preferred(shape, passages, scores))
+    scores = shape_preferred(shape, passages, scores)
+    if names:
+        scores = [
+            score * NAMED_PASSAGE_BONUS if set(names) <= set(passage.terms) else score
+            for passage, score in zip(passages, scores, strict=True)
+        ]
+    return passages_select(passages, scores)
 
 
 def load_article_docs(path: Path = DEMO_KB_PATH) -> list[ArticleDoc]:

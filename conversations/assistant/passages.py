@@ -203,9 +203,15 @@ def text_cap(text: str, max_words: int = MAX_REPLY_WORDS) -> str:
     return "\n".join(kept)
 
 
-def lead_in(question: str, passages: Sequence[Passage], *, hedged: bool) -> str:
+def lead_in(
+    question: str, passages: Sequence[Passage], *, hedged: bool, missing_names: Sequence[str] = ()
+) -> str:
     """A short opener chosen by the question's shape; empty when the passage speaks for
-    itself (it is written in the store's voice: "You can return most items within 30 days")."""
+    itself (it is written in the store's voice: "You can return most items within 30 days").
+    Names the passage does not mention are said first: the visitor reads what is missing."""
+    if missing_names:
+        named = " or ".join(missing_names)
+        return f"I'm not sure this covers {named}. The closest I found in our help centre:"
     if hedged:
         return "I think this is what you're after:"
     # Bare steps get an opener; steps with their own lead-in line ("To unsubscribe:") don't.
@@ -214,10 +220,16 @@ def lead_in(question: str, passages: Sequence[Passage], *, hedged: bool) -> str:
 
 
 def reply_compose(
-    *, question: str, passages: Sequence[Passage], title: str, url: str, hedged: bool
+    *,
+    question: str,
+    passages: Sequence[Passage],
+    title: str,
+    url: str,
+    hedged: bool,
+    missing_names: Sequence[str] = (),
 ) -> str:
     """The reply: an opener by question shape, the passage(s), and where to read more."""
     body = text_cap("\n\n".join(passage.text for passage in passages))
     more = f"Read more: {url}" if url else f"More in our help centre: \u201c{title}\u201d."
-    opener = lead_in(question, passages, hedged=hedged)
+    opener = lead_in(question, passages, hedged=hedged, missing_names=missing_names)
     return "\n\n".join(part for part in (opener, body, more) if part)

@@ -290,6 +290,10 @@ class KnowledgeIndex:
     def vocabulary_size(self) -> int:
         return len(self._postings)
 
+    def knows(self, term: str) -> bool:
+        """Whether any article uses this term."""
+        return term in self._postings
+
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term no article has gets the highest possible."""
         return self._idf.get(term, self._unseen_idf)

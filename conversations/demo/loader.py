@@ -36,9 +36,9 @@ def demo_load(*, extra_origins: Sequence[str] = ()) -> dict[str, object]:
         },
     )
     articles = json.loads(ARTICLES_FILE.read_text(encoding="utf-8"))
-    # The demo store's help centre is served by Chatsy itself (/help/<slug>/), on the first
-    # origin given (`make run`: http://localhost:$PORT), so "Read more" links open.
-    store_url = (list(extra_origins) or DEMO_ORIGINS)[0].rstrip("/")
+    # The demo store's help centre is served by Chatsy itself (/help/<slug>/): stored as a path,
+    # an answer's "Read more" link is made absolute on the host and port the visitor reached
+    # (conversations.links), whichever of localhost, 127.0.0.1 or another port that is.
     for article in articles:
         Article.objects.update_or_create(
             slug=article["slug"],
@@ -46,7 +46,7 @@ def demo_load(*, extra_origins: Sequence[str] = ()) -> dict[str, object]:
                 "title": article["title"],
                 "body": article["body"],
                 "keywords": ", ".join(article.get("keywords", [])),
-                "url": f"{store_url}/help/{article['slug']}/",
+                "url": f"/help/{article['slug']}/",
                 "published": True,
             },
         )

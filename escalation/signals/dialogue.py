@@ -151,12 +151,17 @@ THANKS = _cue(
         r"(?:i |really |i really )?appreciate (?:it|that|this|the help|your help|you)",
     )
 )
+# Before "i see" / "i understand" these make a question of it ("when will i see it?").
+_AUXILIARIES = "will would can could do did does should shall may might must when where how why"
+_NOT_ASKED = "".join(rf"(?<!{word} )" for word in _AUXILIARIES.split())  # noqa: SIM905
 POSITIVE = _cue(
     _alternatives(
         r"ok|okay|okey|okie|okey dokey|k|kk|alright|all right|fine|great|perfect|awesome|cool|"
         r"nice|brilliant|excellent|super|wonderful|amazing|lovely|good|very good|sweet|fab|"
         r"fantastic|splendid|ace|neat|yay|wow",
-        r"got it|gotcha|understood|i see|i understand|makes sense|that makes sense|"
+        # "i see" is feedback, "when will i see it" a question: not after an auxiliary.
+        rf"got it|gotcha|understood|{_NOT_ASKED}i see|{_NOT_ASKED}i understand|makes sense|"
+        r"that makes sense|"
         r"fair enough|good to know|sounds good|sounds great|will do|noted|all good|"
         r"no worries|no problem|np|sorted|solved|fixed|done",
         r"(?:that|it|this|which|the link|the article|your answer)? ?(?:really |totally "

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agents import fragments
+from agents import services as agent_services
 from agents.models import Queue
 from agents.selectors.console import LIVE_BOT_IDLE
 from agents.services import queue_rebuild
@@ -148,6 +149,62 @@ async def test_the_supervisor_view_refreshes_when_an_agent_goes_online(client):
     assert 'id="supervisor-panels"' in html
     assert f'id="sup-agent-{agent.pk}"' in html
     assert '<span class="dot dot-online" aria-hidden="true"></span> online' in html
+    await socket.disconnect()
+
+
+async def receive_containing(socket, text: str, *, frames: int = 20) -> tuple[str, list[str]]:
+    """The first frame holding `text`, and the frames before it (bounded: each waits 5 s)."""
+    before: list[str] = []
+    for _ in range(frames):
+        html = await socket.receive_from(timeout=5)
+        if text in html:
+            return html, before
+        before.append(html)
+    raise AssertionError(f"no frame with {text!r} in {frames} frames")
+
+
+@database_sync_to_async
+def two_claimed_chats() -> tuple[object, list[Conversation]]:
+    general = QueueFactory(slug="general", routing=Queue.Routing.MANUAL)
+    Queue.objects.update(routing=Queue.Routing.MANUAL)
+    agent = AgentFactory(user__first_name="Sarah", queues=[general], max_concurrent_chats=2)
+    chats = [escalated_conversation(), escalated_conversation("Let me speak to a person")]
+    for chat in chats:
+        agent_services.conversation_claim(agent=agent, public_id=str(chat.public_id))
+    return agent, chats
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_unreviewed_count_updates_live_when_an_escalation_is_resolved(
+    client, default_policy
+):
+    """The supervisor's "N resolved escalations not reviewed" follows each resolve: one
+    resolved without the review adds one, one resolved with it leaves the count as it was."""
+    agent, chats = await two_claimed_chats()
+    supervisor = await database_sync_to_async(AgentFactory)(is_supervisor=True)
+    socket = await staff_socket(client, supervisor.user, "/ws/console/?view=supervisor")
+    page = await database_sync_to_async(client.get)("/console/supervisor/")
+    assert 'data-unreviewed="0"' in page.content.decode()
+    assert (await socket.connect())[0]
+
+    await database_sync_to_async(agent_services.conversation_resolve)(
+        conversation=chats[0], agent=agent
+    )
+    html, _ = await receive_containing(socket, 'id="review-count"')
+    assert 'data-unreviewed="1" hx-swap-oob="true"' in html
+    assert "<strong>1</strong> resolved escalation not reviewed" in html
+
+    await database_sync_to_async(agent_services.conversation_resolve)(
+        conversation=chats[1], agent=agent, appropriate=True, handoff_quality=5
+    )
+    html, _ = await receive_containing(socket, 'id="review-count"')
+    assert 'data-unreviewed="1"' in html  # reviewed: not counted
+
+    # Other changes (an agent going online) redraw the panels without counting again.
+    await database_sync_to_async(agent_services.agent_presence_update)(agent=agent, status="online")
+    html, _ = await receive_containing(socket, f'id="sup-agent-{agent.pk}"')
+    assert 'id="review-count"' not in html
     await socket.disconnect()
 
 

@@ -99,6 +99,23 @@ def test_resolve_with_review_asks_the_questions_and_stores_the_answers(client, c
     assert escalations_unreviewed_count() == 0
 
 
+def test_the_review_never_stores_appropriate_with_the_ai_could_have_handled_it(client, chat):
+    """One question answers both verdicts ("No — the AI could have handled it"), so the
+    appropriate-escalation rate and the "could the AI have handled it?" count never disagree:
+    the dialog has no second question, and a hand-made post of one stores nothing of it."""
+    form = client.get(url(chat, "resolve"), headers=HTMX).content.decode()
+    assert form.count('name="appropriate"') == 2  # the two radios: yes, no
+    assert "could_ai_have_handled" not in form
+    done = client.post(
+        url(chat, "resolve"),
+        {"outcome": "resolved", "appropriate": "yes", "could_ai_have_handled": "yes"},
+        headers=HTMX,
+    )
+    assert done.status_code == 200
+    escalation = Escalation.objects.get()
+    assert (escalation.appropriate, escalation.could_ai_have_handled) == (True, False)
+
+
 def test_resolve_in_one_click_leaves_the_verdict_unreviewed_and_counts_it(client, chat):
     pane = client.get(f"/console/chats/{chat.public_id}/", headers=HTMX).content.decode()
     assert f'hx-post="{url(chat, "resolve")}" hx-swap="none"' in pane  # no dialog in between
@@ -135,6 +152,30 @@ def test_transfer_offers_queues_and_online_colleagues(client, chat, general):
     client.force_login(tom.user)
     bogus = client.post(url(chat, "transfer"), {"target": "agent:999999"}, headers=HTMX)
     assert bogus.status_code == 422
+
+
+def test_transfer_labels_the_chats_own_queue_and_choosing_it_puts_the_chat_back_in_line(
+    client, chat, general
+):
+    """The chat's own queue is first and says what choosing it does (back in line for a
+    colleague), instead of standing unlabelled among the others; a target not offered gets a
+    clear error and nothing moves."""
+    form = client.get(url(chat, "transfer"), headers=HTMX).content.decode()
+    own = f'<option value="queue:general">{general.name} (current queue: back in line for a'
+    assert own in form and form.index(own) < form.index('value="queue:billing"')
+    assert f"The chat is in the {general.name} queue." in form
+    assert '<option value="queue:billing">Billing</option>' in form
+
+    bogus = client.post(url(chat, "transfer"), {"target": "queue:nowhere"}, headers=HTMX)
+    assert bogus.status_code == 422
+    assert "Choose one of the queues or colleagues listed." in bogus.content.decode()
+    chat.refresh_from_db()
+    assert chat.status == "assigned" and not Note.objects.exists()
+
+    done = client.post(url(chat, "transfer"), {"target": "queue:general", "note": "Break"})
+    assert done.status_code == 200
+    chat.refresh_from_db()
+    assert (chat.status, chat.queue_id, chat.assigned_agent_id) == ("queued", general.pk, None)
 
 
 def test_hand_back_needs_a_note_and_returns_the_chat_to_the_bot(client, chat):

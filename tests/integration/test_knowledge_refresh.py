@@ -64,3 +64,24 @@ def test_a_write_that_sends_no_signal_is_caught_by_the_fingerprint_sweep(monkeyp
     assert ask("gift wrapping").sources[0].title == "Gift wrapping"  # within the sweep interval
     monkeypatch.setattr(knowledge, "FINGERPRINT_SECONDS", 0.0)
     assert all(source.title != "Gift wrapping" for source in ask("gift wrapping").sources)
+
+
+def test_the_admin_takes_an_article_url_or_a_path_on_this_server_and_refuses_anything_else(
+    client,
+):
+    article = ArticleFactory(slug="gift-wrap", title="Gift wrapping", body="We gift wrap.")
+    client.force_login(StaffFactory(is_superuser=True))
+    change = f"/admin/conversations/article/{article.pk}/change/"
+    fields = {"slug": "gift-wrap", "title": "Gift wrapping", "body": "We gift wrap."}
+    for url in ("/help/gift-wrap/", "https://shop.example.com/help/gift-wrap/", ""):
+        assert client.post(change, {**fields, "link": url}).status_code == 302, url
+        article.refresh_from_db()
+        assert article.url == url
+    for bad in ("javascript:alert(1)", "help/gift-wrap", "//evil.example.com/x"):
+        refused = client.post(change, {**fields, "link": bad})
+        assert refused.status_code == 200, bad
+        assert "Enter a full URL or a path starting with /." in refused.content.decode()
+        article.refresh_from_db()
+        assert article.url == ""
+    client.post(change, {**fields, "link": "/help/gift-wrap/"})
+    assert 'value="/help/gift-wrap/"' in client.get(change).content.decode()  # shown to edit

@@ -8,7 +8,9 @@ import socket
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 
+from chatsy.asgi import application
 from conversations.knowledge import knowledge_changed
 from conversations.models import Message
 from escalation.turn import FALLBACK_PREFIX
@@ -102,3 +104,39 @@ async def test_an_off_topic_question_still_gets_the_scope_reply_not_a_passage(
     assert reply["body"].startswith("I can help with orders, shipping, returns")
     assert reply["meta"]["actions"] == [{"id": "request_human", "label": "Talk to a person"}]
     assert "Read more" not in reply["body"] and "What you can" not in reply["body"]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8123", "localhost:9001"])
+async def test_a_help_page_stored_as_a_path_is_linked_on_the_host_the_visitor_reached(
+    new_visitor, site, host
+):
+    """The demo's help pages are stored as paths; the link is made on the host and port this
+    visitor's socket reached (not a fixed localhost), so it opens whichever they used."""
+    await database_sync_to_async(ArticleFactory)(
+        slug="returns",
+        title="Our return and refund policy",
+        body=RETURNS_BODY,
+        keywords="return, refund",
+        url="/help/returns/",
+    )
+    await database_sync_to_async(knowledge_changed)()
+    visitor = await new_visitor()
+    visitor.socket = WebsocketCommunicator(
+        application, "/ws/widget/", headers=[(b"host", host.encode())]
+    )
+    await visitor.connect()
+    await visitor.say("Can I return pillows?")
+    answer = await visitor.receive_message_from("bot", timeout=10)
+    assert f"Read more: http://{host}/help/returns/" in answer["body"]
+    stored = await database_sync_to_async(Message.objects.get)(sender="bot")
+    assert f"Read more: http://{host}/help/returns/" in stored.body
+    await visitor.socket.disconnect()
+
+
+async def test_the_demo_stores_its_own_help_pages_as_paths():
+    from conversations.demo.loader import demo_load
+    from conversations.models import Article
+
+    await database_sync_to_async(demo_load)(extra_origins=["http://localhost:9001"])
+    urls = await database_sync_to_async(list)(Article.objects.values_list("slug", "url"))
+    assert urls and all(url == f"/help/{slug}/" for slug, url in urls)

@@ -55,6 +55,7 @@ BUILT: list[events.Event] = [
     events.chat_closed(conversation=str(CONVERSATION)),
     events.presence_changed(status="away"),
     events.supervisor_refresh(),
+    events.supervisor_refresh(reviews=True),
     events.checkin_alert(conversation=CONVERSATION, text="Ann (VIP plan) has waited 16 min."),
     events.session_logout(),
     events.session_check(),

@@ -36,6 +36,8 @@ ACTS = [
     ("ok", Act.POSITIVE_FEEDBACK),
     ("perfect", Act.POSITIVE_FEEDBACK),
     ("got it, makes sense", Act.POSITIVE_FEEDBACK),
+    ("ok I see", Act.POSITIVE_FEEDBACK),
+    ("I understand", Act.POSITIVE_FEEDBACK),
     ("that helped a lot", Act.POSITIVE_FEEDBACK),
     ("👍", Act.POSITIVE_FEEDBACK),
     # greetings and closings
@@ -56,6 +58,9 @@ ACTS = [
     # follow-ups to the last answer
     ("what about express?", Act.FOLLOW_UP),
     ("and for international?", Act.FOLLOW_UP),
+    # "i see" after an auxiliary asks, it does not acknowledge
+    ("when will I see it?", Act.FOLLOW_UP),
+    ("do i see it in my account?", Act.FOLLOW_UP),
     ("how long does that take?", Act.FOLLOW_UP),
     ("why?", Act.FOLLOW_UP),
     ("is it free?", Act.FOLLOW_UP),
