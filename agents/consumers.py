@@ -52,7 +52,7 @@ MAX_FRAME_CHARS = 2048
 # console.js sends exactly this frame; anything else is parsed as a typing frame.
 PING_FRAME = '{"type":"ping"}'
 PONG_FRAME = '{"type":"pong"}'
-RESYNC_FRAME = '{"type":"resync"}'
+RESYNC_FRAME = json.dumps({"type": "resync"})
 # console.js reports its open chats' latest seqs every few pings; the database is read for
 # them at most this often per socket.
 SEQ_CHECK_SECONDS = 5.0

@@ -300,7 +300,7 @@ async def test_a_page_behind_the_database_is_told_to_resync(client, queues, monk
     await database_sync_to_async(message_stored_unannounced)(held, "Still there?", "customer")
     assert await console.receive_nothing(timeout=0.3)  # no broadcast of it
     await console.send_to(text_data=seqs(up_to_date))
-    assert await console.receive_from(timeout=5) == '{"type":"resync"}'
+    assert json.loads(await console.receive_from(timeout=5)) == {"type": "resync"}
 
     monkeypatch.setattr(consumers, "SEQ_CHECK_SECONDS", 60.0)  # the last read was just now
     await console.send_to(text_data=seqs(up_to_date))
