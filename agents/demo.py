@@ -30,9 +30,7 @@ CANNED_REPLIES = [
 
 
 # Office hours for the specialist teams (New York); general support, security and VIP have no
-# schedule, so they are always open (the bot's front line, and the urgent queues). An agent
-# online outside these hours still serves the queue (docs/tickets.md, "Hours and who is
-# online"): `make run` shows the live handoff on a weekend while the demo agent is Online.
+# schedule, so they are always open (the bot's front line, and the urgent queues).
 WEEKDAYS_9_TO_5 = [(day, time(9), time(17)) for day in range(5)]
 DEMO_HOURS = {
     "billing": [*WEEKDAYS_9_TO_5, (5, time(10), time(14))],

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agents import hours, presence
 from agents.estimates import (
+    DEFAULT_HANDLE_SECONDS,
     RECENT_CHATS,
     median_handle_seconds,
     wait_phrase,
@@ -93,11 +94,16 @@ def queue_schedule(queue: Queue | None, *, now: datetime) -> hours.Schedule:
     return hours.Schedule(time_zone=queue.time_zone, intervals=intervals, closures=closures)
 
 
-def queue_capacity(queue: Queue) -> QueueCapacity:
-    """Who serves the queue now: its available agents (online, console open), inside its
-    hours or not. The hours say when the team promises to be there; an agent who is online
-    outside them is taking chats, so the estimates, the handoff text, auto-assign and the
-    alternatives say the team is there (docs/tickets.md, "Hours and who is online")."""
+def queue_open(queue: Queue, *, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return hours.is_open(queue_schedule(queue, now=now), now)
+
+
+def queue_capacity(queue: Queue, *, now: datetime | None = None) -> QueueCapacity:
+    """Who serves the queue now. Outside its hours nobody does, whoever is online: estimates,
+    the handoff text and the alternatives then agree that the team is away."""
+    if not queue_open(queue, now=now):
+        return QueueCapacity(free=0, online=0, handle_seconds=DEFAULT_HANDLE_SECONDS)
     agents = list(agents_of(queue))
     online = presence.presence_online([a.pk for a in agents])
     free = sum(max(0, a.max_concurrent_chats - a.load) for a in agents if a.pk in online)

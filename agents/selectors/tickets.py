@@ -34,17 +34,16 @@ class Situation:
 
 
 def queue_situation(*, conversation: Conversation, now: datetime) -> Situation:
-    """Closed: outside the queue's hours (or in a closure) and nobody of the queue online;
-    an agent online outside the hours serves as in them. Nobody: inside the hours, no one."""
     queue = conversation.queue
     schedule = queue_schedule(queue, now=now)
     opens_at = hours.next_opening(schedule, now)
+    if not hours.is_open(schedule, now):
+        return Situation("closed", schedule, opens_at, None)
     if queue is None:
         return Situation(None, schedule, opens_at, None)
     capacity = queue_capacity(queue)
     if capacity.online <= 0:
-        reason = "nobody" if hours.is_open(schedule, now) else "closed"
-        return Situation(reason, schedule, opens_at, None)
+        return Situation("nobody", schedule, opens_at, None)
     try:
         entries = waiting_line().entries(queue.slug)
         ids = [e.conversation_id for e in entries]

@@ -356,7 +356,9 @@ def queue_auto_assign(*, queue: Queue) -> int:
     ties): online with a console open (agents.presence)."""
     assigned = 0
     if not presence.presence_online(list(queue.agents.values_list("pk", flat=True))):
-        return 0  # nobody available: no need to look at the line (inside the hours or not)
+        return 0  # nobody available: no need to look at the line
+    if not selectors.queue_open(queue):
+        return 0  # after hours the visitors were offered a ticket; agents may still claim
     for entry in waiting_line().entries(queue.slug, limit=50):
         conversation = Conversation.objects.filter(public_id=entry.conversation_id).first()
         if conversation is None:

@@ -136,8 +136,8 @@ def test_the_banner_goes_offline_then_about_to_join_then_joined_and_the_header_f
 
 
 def test_a_closed_team_shows_offline_and_when_it_is_back_in_banner_and_header(page, shop):
-    # Nobody online and the team closed (an agent online would serve it: docs/tickets.md).
-    AgentFactory(user__first_name="Maya", queues=list(Queue.objects.all()))
+    maya = AgentFactory(user__first_name="Maya", queues=list(Queue.objects.all()))
+    agent_available(maya)  # online, but the team is closed: closed wins
     now = timezone.now()
     reopens = (now + timedelta(hours=3)).replace(second=0, microsecond=0)
     for queue in Queue.objects.all():

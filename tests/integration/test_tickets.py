@@ -4,7 +4,7 @@ Redis's waiting line and the Celery task (eager) sending to Django's locmem outb
 from __future__ import annotations
 
 import uuid
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from agents import hours, services, tasks
-from agents.models import Queue, QueueClosure, QueueHours, Ticket
+from agents.models import Queue, QueueClosure, Ticket
 from agents.waiting_queue import waiting_line
 from conversations.models import Conversation
 from tests.factories import AgentFactory, QueueFactory
@@ -132,7 +132,7 @@ async def test_nobody_available_offers_an_after_hours_ticket_and_the_bot_keeps_h
 
 
 async def test_a_closed_queue_says_when_people_are_back_in_the_visitors_time(new_visitor):
-    queue = await general_queue(agent_online=False)
+    queue = await general_queue(agent_online=True)
     now = timezone.now()
     reopens = (now + timedelta(hours=3)).replace(second=0, microsecond=0)
     await database_sync_to_async(QueueClosure.objects.create)(
@@ -151,51 +151,6 @@ async def test_a_closed_queue_says_when_people_are_back_in_the_visitors_time(new
     ticket = (await stored())[0][0]
     assert ticket.follow_up_due == reopens + timedelta(hours=2)
     assert ticket.priority == "high"
-    await visitor.close()
-
-
-@database_sync_to_async
-def hours_not_now(queue: Queue) -> None:
-    """Opening hours on another weekday only (in the queue's zone): closed by the hours now."""
-    today = timezone.localtime(timezone.now(), hours.zone_or_utc(queue.time_zone)).weekday()
-    QueueHours.objects.create(queue=queue, weekday=(today + 3) % 7, opens=time(9), closes=time(17))
-
-
-async def test_an_agent_online_outside_the_hours_serves_the_queue_as_in_them(new_visitor):
-    """The hours say when the team promises to be there; an agent online outside them is
-    taking chats. So the visitor is told the wait, is offered no after-hours ticket, and an
-    auto-routed queue hands the chat to that agent."""
-    queue = await general_queue(agent_online=True, alternatives_after_minutes=30)
-    await hours_not_now(queue)
-    visitor = await new_visitor()
-    await escalate(visitor)
-    line = await visitor.receive_type("queue")
-    assert line["wait_minutes"] is not None and "offline" not in line["text"]
-    await visitor.send({"type": "alternatives", "time_zone": BERLIN})
-    # Frames arrive in order: a "closed" offer made at the status would have come first.
-    offer = await visitor.receive_type("alternatives")
-    assert (offer["reason"], offer["open"]) == ("requested", True)
-    assert "after_hours" not in [o["kind"] for o in offer["options"]]
-    await visitor.close()
-
-    await database_sync_to_async(Queue.objects.filter(pk=queue.pk).update)(
-        routing=Queue.Routing.AUTO
-    )
-    second = await new_visitor()
-    await escalate(second)
-    assert (await second.receive_type("status"))["conversation"]["status"] == "assigned"
-    await second.close()
-
-
-async def test_outside_the_hours_with_nobody_online_the_team_is_offline(new_visitor):
-    queue = await general_queue(agent_online=False)
-    await hours_not_now(queue)
-    visitor = await new_visitor()
-    await escalate(visitor)
-    offer = await visitor.receive_type("alternatives")
-    assert (offer["reason"], offer["open"]) == ("closed", False)
-    assert offer["text"].startswith("Our support team is offline right now (we're back ")
-    assert [o["kind"] for o in offer["options"]] == ["after_hours"]
     await visitor.close()
 
 
