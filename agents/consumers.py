@@ -55,7 +55,7 @@ PONG_FRAME = '{"type":"pong"}'
 RESYNC_FRAME = json.dumps({"type": "resync"})
 # console.js reports its open chats' latest seqs every few pings; the database is read for
 # them at most this often per socket.
-SEQ_CHECK_SECONDS = 5.0
+PAGE_SEQS_SECONDS = 5.0
 SUPERVISOR_DEBOUNCE_SECONDS = 0.25
 
 
@@ -179,7 +179,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         one with nothing after it (a visitor's last message, say) would never show: when the
         database holds more of a chat this socket serves, the page re-fetches its chats."""
         now = time.monotonic()
-        if self.revoked or now - self.seqs_checked_at < SEQ_CHECK_SECONDS:
+        if self.revoked or now - self.seqs_checked_at < PAGE_SEQS_SECONDS:
             return
         self.seqs_checked_at = now
         mine = {public_id: seq for public_id, seq in page.items() if public_id in self.chats}

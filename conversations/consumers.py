@@ -78,9 +78,9 @@ BUDGET_KINDS: dict[type, str] = {
     CancelWait: "action",
 }
 UNAUTHENTICATED = "unauthenticated"
-# A `pong` carries the conversation's latest seq at most this often per socket (one primary-key
-# read): the widget pings every 25 s, so each of its pongs does; a flood of pings reads once.
-SEQ_CHECK_SECONDS = 10.0
+# A `seq` frame follows a `pong` at most this often per socket (one primary-key read): the
+# widget pings every 25 s, so each of its pings gets one; a flood of pings reads once.
+PONG_SEQ_SECONDS = 10.0
 
 
 class VisitorConsumer(AsyncWebsocketConsumer):
@@ -91,7 +91,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     presence_at = 0.0  # when this socket last told visitor_presence it is here (monotonic)
     closing = False  # we sent a close: frames still in flight get no answer and no second close
     time_zone = ""  # the browser's IANA zone, from `auth`: times offered to the visitor
-    seq_checked_at = -math.inf  # when a `pong` last carried the conversation's seq (monotonic)
+    seq_checked_at = -math.inf  # when the database's latest seq was last read for a pong
+    told_seq = 0  # the highest seq this socket told the widget of (ready, ack, message, history)
 
     async def connect(self) -> None:
         realtime.publisher_start()
@@ -199,7 +200,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 conversation=self.authed, action=frame.action, seq=frame.seq
             )
         elif isinstance(frame, Ping):
-            await self._send_json({"type": "pong", **await self._seq_check()})
+            await self._send_json({"type": "pong"})  # at once: the widget times the socket
+            await self._seq_check()
             if time.monotonic() - self.presence_at >= REFRESH_SECONDS:
                 self.presence_at = time.monotonic()
                 await visitor_still_here(
@@ -239,6 +241,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await layer_health.socket_register(self)
         await visitor_arrived(conversation_id=str(conversation.public_id), socket=self.channel_name)
         self.presence_at = time.monotonic()
+        self.told_seq = conversation.last_seq
         site = conversation.site
         await self._send_json(
             {
@@ -262,6 +265,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def _receive_message(self, frame: SendMessage) -> None:
         receipt, turn = await database_sync_to_async(_message_store)(self.authed, frame)
+        self.told_seq = max(self.told_seq, receipt.message.seq)
         await self._send_json(
             {
                 "type": "ack",
@@ -275,21 +279,24 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             with links_from(scope_origins(self.scope)[1]):
                 turn_run(message_id=receipt.message.pk, turn=hooks().bot_turn(turn))
 
-    async def _seq_check(self) -> dict[str, int]:
-        """The conversation's latest seq, for the `pong`: at most every SEQ_CHECK_SECONDS.
+    async def _seq_check(self) -> None:
+        """After a `pong` (at most every PONG_SEQ_SECONDS): a `seq` frame when the database
+        holds messages this socket never told the widget of.
 
         Broadcasts are at most once, and the widget finds a lost one only when a later message
         arrives past the gap; the last message of a burst (say, a lost turn answered by another
         server as its Daphne died) has none after it. With this, the widget finds it at its next
         ping instead of never (docs/widget-protocol.md, "Reconnecting")."""
         now = time.monotonic()
-        if now - self.seq_checked_at < SEQ_CHECK_SECONDS:
-            return {}
+        if now - self.seq_checked_at < PONG_SEQ_SECONDS:
+            return
         self.seq_checked_at = now
         last_seq = await database_sync_to_async(selectors.conversation_last_seq)(
             conversation_id=self.authed.pk
         )
-        return {"last_seq": last_seq}
+        if last_seq > self.told_seq:
+            self.told_seq = last_seq
+            await self._send_json({"type": "seq", "last_seq": last_seq})
 
     async def _cancel_wait(self) -> None:
         cancelled = await database_sync_to_async(hooks().wait_cancel)(conversation=self.authed)
@@ -381,6 +388,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             max_bytes=settings.CHATSY_WS_MAX_MESSAGE_BYTES // 4,
         )
         self.next_page_after = page["last_seq"] if page["has_more"] else None
+        self.told_seq = max(self.told_seq, page["last_seq"])
         await self._send_json(page)
 
     def _typing_push(self, active: bool) -> None:
@@ -460,6 +468,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     # Channel-layer events: handler names match the event types.
 
     async def message_created(self, event: events.MessageCreated) -> None:
+        self.told_seq = max(self.told_seq, event["message"]["seq"])
         await self._send_json({"type": "message", "message": event["message"]})
 
     async def typing_changed(self, event: events.TypingChanged) -> None:

@@ -352,6 +352,13 @@ class Escalation(models.Model):
                 condition=~models.Q(handoff_comment=""),
                 name="escalation_commented",
             ),
+            # The supervisor's live count of resolved escalations without a verdict, pushed on
+            # every resolve to every supervisor socket: the unreviewed ones only.
+            models.Index(
+                fields=["resolved_at"],
+                condition=models.Q(resolved_at__isnull=False, appropriate__isnull=True),
+                name="escalation_unreviewed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -414,4 +414,5 @@ def transfer_targets(*, conversation: Conversation, agent: AgentProfile) -> Tran
         ]
         online = presence.presence_online([a.pk for a in candidates])
         colleagues = [a for a in candidates if a.pk in online]
-    return TransferTargets(queues=queues, agents=colleagues, current=conversation.queue)
+    current = conversation.queue if conversation.queue in queues else None  # offered only if active
+    return TransferTargets(queues=queues, agents=colleagues, current=current)

@@ -241,9 +241,11 @@ def _in_period(queryset: QuerySet, filters: MetricsFilters) -> QuerySet:
 def period_metrics(
     *, filters: MetricsFilters, extras: bool = True, now: datetime | None = None
 ) -> PeriodMetrics:
-    """Every metric of the period: nine aggregate queries whatever the volume. Without
-    `extras`, the KPIs alone (three queries; bot resolution, offers, tickets, transfers and
-    abandoned waits stay 0): what a trend against the previous period needs."""
+    """Every metric of the period in a fixed number of aggregate queries whatever the volume
+    (about a dozen: the conversation counts, the escalation passes, offers, ticket kinds,
+    transfers, abandoned waits). Without `extras`, the KPIs alone (four queries; bot
+    resolution, offers, tickets, transfers and abandoned waits stay 0): what a trend against
+    the previous period needs."""
     conversations = _conversation_counts(filters, extras=extras)
     escalations = _escalation_counts(filters, now=now or timezone.now(), with_fates=extras)
     if not extras:
@@ -312,7 +314,9 @@ def _conversation_counts(filters: MetricsFilters, *, extras: bool) -> dict[str, 
         # Ticket without an escalation: from the few tickets. (An IN over the union of both
         # sets: PostgreSQL guesses 200 distinct ids and looks each conversation up.)
         ticket_only = wrote.filter(pk__in=any_ticket).exclude(pk__in=any_escalation).count()
-        row["bot_resolved"] = row["conversations"] - escalated_any - ticket_only
+        # Separate counts, no common snapshot: a conversation escalated between them must not
+        # make the bot's share negative (PostgreSQL, READ COMMITTED).
+        row["bot_resolved"] = max(0, row["conversations"] - escalated_any - ticket_only)
         row |= _ai_only_csat(wrote)
     return {"bot_resolved": 0, **row, "bot_conversations": row["conversations"]}
 

@@ -905,7 +905,7 @@
     status: '',
     lastSeq: 0,          // every seq up to here is rendered: resync asks for what follows
     topSeq: 0,           // the highest seq rendered (may lie past a gap)
-    serverSeq: 0,        // the highest seq a pong said the conversation holds
+    serverSeq: 0,        // the highest seq a `seq` frame said the conversation holds
     initialLoaded: false,
     awaitingHistory: false,
     resyncAgain: false,  // a resync hint came while a resync was in flight
@@ -1440,8 +1440,8 @@
       case 'ticket_created': onTicketCreated(f); break;
       case 'transcript_queued': onTranscriptQueued(f); break;
       case 'error': onError(f); break;
-      case 'pong': onPong(f); break;
-      default: break; // anything newer
+      case 'seq': onSeq(f); break;
+      default: break; // pong and anything newer
     }
   }
 
@@ -1607,8 +1607,8 @@
     render();
   }
 
-  // A later message arrived before an earlier one, or a pong said the conversation holds more
-  // than we do: give what is missing a moment to arrive (broadcasts may overtake each other, or
+  // A later message arrived before an earlier one, or the server said the conversation holds
+  // more than we do: give what is missing a moment to arrive (broadcasts may overtake each other, or
   // still be on their way), then fetch it.
   function watchGap() {
     if (timers.gap) return;
@@ -1618,8 +1618,9 @@
     }, GAP_WAIT_MS);
   }
 
-  // The server's seq in a pong: the one way to find a lost broadcast with nothing after it.
-  function onPong(f) {
+  // The server's latest seq, after a pong when it holds messages this socket never brought: the
+  // one way to find a lost broadcast with nothing after it.
+  function onSeq(f) {
     if (typeof f.last_seq !== 'number' || f.last_seq <= S.lastSeq) return;
     if (f.last_seq > S.serverSeq) S.serverSeq = f.last_seq;
     watchGap();

@@ -84,7 +84,8 @@ def test_messages_stored_while_redis_was_gone_appear_without_a_reload(
 
 def test_a_lost_last_broadcast_appears_after_the_next_ping(page, demo):
     """A message stored with no broadcast and nothing after it (its process died between the
-    commit and the publish): the next pong's seq makes the widget fetch it, on the same socket."""
+    commit and the publish): the `seq` frame after the next pong makes the widget fetch it, on
+    the same socket."""
     sockets = []
     page.on("websocket", lambda socket: sockets.append(socket))
     page.clock.install()  # real time flows; the test jumps to the widget's next ping
@@ -102,4 +103,4 @@ def test_a_lost_last_broadcast_appears_after_the_next_ping(page, demo):
     expect(page.locator(MESSAGES).last).to_contain_text("Stored, never broadcast")
     assert page.locator(MESSAGES).count() == shown + 1
     page.wait_for_function("n => window.Chatsy.state().lastSeq === n", arg=lost.seq)
-    assert len(sockets) == 1  # found by the pong, not by a reconnect's resync
+    assert len(sockets) == 1  # found by the `seq` frame, not by a reconnect's resync

@@ -64,7 +64,7 @@ HUMAN_REQUEST = "Can I talk to a person please?"
 ANSWER_WAIT_SECONDS = 15
 RECOVERY_SECONDS = 60
 # Longer than the widget's ping (25 s) plus its gap wait: a lost broadcast with nothing after
-# it is found by the next pong's seq (docs/widget-protocol.md, "Reconnecting").
+# it is announced by a `seq` frame after the next pong (docs/widget-protocol.md, "Reconnecting").
 CONVERGE_SECONDS = 40
 # How long to wait for a moment when bot turns are running on a server about to be killed.
 IN_FLIGHT_WAIT_SECONDS = 10

@@ -67,7 +67,7 @@ def test_celery_worker_killed_mid_reconcile_leaves_nothing_unanswered_or_doubled
     assert kill.get("task_id"), f"the worker never received {RECONCILER}: {kill}"
     # A lost turn's answer, posted by the surviving server's sweep, once reached the database
     # but not the live socket of one client (CI, 2 of 2 runs), and nothing made it resync; the
-    # next pong's `last_seq` now does (docs/widget-protocol.md, "Reconnecting").
+    # `seq` frame after the next pong now does (docs/widget-protocol.md, "Reconnecting").
     assert_clean(result, report)
 
 

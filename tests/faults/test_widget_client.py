@@ -79,8 +79,8 @@ def test_the_client_resyncs_on_a_hint_and_resends_after_a_4xxx_close():
     assert sorted(client.transcript) == [1, 2, 3] and client.last_seq == 3
 
 
-def test_the_client_fetches_what_a_pong_says_it_lacks():
-    """The widget's side of `pong.last_seq`: a seq past what it holds, with no message to show
+def test_the_client_fetches_what_a_seq_frame_says_it_lacks():
+    """The widget's side of the `seq` frame: a seq past what it holds, with no message to show
     the gap, is fetched after the gap wait, on the same socket."""
     heard: list[dict] = []
 
@@ -96,7 +96,8 @@ def test_the_client_fetches_what_a_pong_says_it_lacks():
         await expect("resync")
         await ws.send(json.dumps({"type": "history", "messages": [bot(1)], "last_seq": 1}))
         await expect("ping")
-        await ws.send(json.dumps({"type": "pong", "last_seq": 2}))  # seq 2's broadcast: lost
+        await ws.send(json.dumps({"type": "pong"}))
+        await ws.send(json.dumps({"type": "seq", "last_seq": 2}))  # seq 2's broadcast: lost
         await expect("resync")
         await ws.send(json.dumps({"type": "history", "messages": [bot(2)], "last_seq": 2}))
         await ws.wait_closed()

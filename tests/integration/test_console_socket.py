@@ -276,7 +276,7 @@ async def test_a_page_behind_the_database_is_told_to_resync(client, queues, monk
     """console.js reports its open chats' latest seqs every few pings: a chat the database holds
     more of (a broadcast lost with nothing after it) gets `resync`; an up-to-date page, a chat
     the agent does not hold and a malformed frame get nothing; the database is read at most
-    once per SEQ_CHECK_SECONDS."""
+    once per PAGE_SEQS_SECONDS."""
     agent = await database_sync_to_async(make_agent)("general")
     held, other = [await database_sync_to_async(escalated_conversation)() for _ in range(2)]
     await database_sync_to_async(services.conversation_claim)(
@@ -290,7 +290,7 @@ async def test_a_page_behind_the_database_is_told_to_resync(client, queues, monk
     def seqs(chats: dict[str, int]) -> str:
         return json.dumps({"type": "seqs", "chats": chats})
 
-    monkeypatch.setattr(consumers, "SEQ_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(consumers, "PAGE_SEQS_SECONDS", 0.0)
     up_to_date = {str(held.public_id): held.last_seq, str(other.public_id): 0}
     await console.send_to(text_data=seqs(up_to_date))  # `other` is behind, and not theirs
     assert await console.receive_nothing(timeout=0.5)
@@ -302,7 +302,7 @@ async def test_a_page_behind_the_database_is_told_to_resync(client, queues, monk
     await console.send_to(text_data=seqs(up_to_date))
     assert json.loads(await console.receive_from(timeout=5)) == {"type": "resync"}
 
-    monkeypatch.setattr(consumers, "SEQ_CHECK_SECONDS", 60.0)  # the last read was just now
+    monkeypatch.setattr(consumers, "PAGE_SEQS_SECONDS", 60.0)  # the last read was just now
     await console.send_to(text_data=seqs(up_to_date))
     assert await console.receive_nothing(timeout=0.5)
     await console.disconnect()

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from channels.db import database_sync_to_async
 
+from conversations import consumers
 from conversations.models import Conversation, Message
 from tests.support.lost_broadcast import message_stored_unannounced
 
@@ -152,9 +153,9 @@ async def test_an_idle_socket_survives_twelve_seconds_and_still_receives(new_vis
     await visitor.close()
 
 
-async def test_a_pong_announces_a_message_whose_broadcast_was_lost(new_visitor):
+async def test_after_a_pong_a_message_whose_broadcast_was_lost_is_announced(new_visitor):
     """A message stored with no broadcast and nothing after it (its process died between the
-    commit and the publish): no gap ever shows it, the next pong's `last_seq` does."""
+    commit and the publish): no gap ever shows it; after the next pong a `seq` frame does."""
     visitor = await new_visitor()
     await visitor.connect()
     await visitor.say("How long does shipping take?")
@@ -164,21 +165,37 @@ async def test_a_pong_announces_a_message_whose_broadcast_was_lost(new_visitor):
     assert await visitor.socket.receive_nothing(timeout=0.3)  # no broadcast of it
 
     await visitor.send({"type": "ping"})
-    assert await visitor.receive_type("pong") == {"type": "pong", "last_seq": lost.seq}
+    assert await visitor.receive() == {"type": "pong"}  # at once, before any database read
+    assert await visitor.receive() == {"type": "seq", "last_seq": lost.seq}
     await visitor.send({"type": "resync", "after_seq": answer["seq"]})
     history = await visitor.receive_type("history")
     assert [m["body"] for m in history["messages"]] == ["Stored, lost"]
     await visitor.close()
 
 
-async def test_a_flood_of_pings_reads_the_seq_once_per_window(new_visitor):
+async def test_a_socket_that_told_everything_gets_no_seq_frame_and_pings_read_once_a_window(
+    new_visitor, monkeypatch
+):
     visitor = await new_visitor()
     await visitor.connect()
-    pongs = []
-    for _ in range(3):
-        await visitor.send({"type": "ping"})
-        pongs.append(await visitor.receive_type("pong"))
-    assert pongs == [{"type": "pong", "last_seq": 0}, {"type": "pong"}, {"type": "pong"}]
+    await visitor.say("How long does shipping take?")
+    await visitor.receive_message_from("bot")
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+    await visitor.send({"type": "ping"})
+    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.socket.receive_nothing(timeout=0.3)  # it told the widget of every seq
+
+    lost = await database_sync_to_async(message_stored_unannounced)(conversation, "Stored, lost")
+    await visitor.send({"type": "ping"})  # within the window: no read, so no `seq` yet
+    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.socket.receive_nothing(timeout=0.3)
+    monkeypatch.setattr(consumers, "PONG_SEQ_SECONDS", 0.0)
+    await visitor.send({"type": "ping"})
+    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.receive() == {"type": "seq", "last_seq": lost.seq}
+    await visitor.send({"type": "ping"})  # said once
+    assert await visitor.receive() == {"type": "pong"}
+    assert await visitor.socket.receive_nothing(timeout=0.3)
     await visitor.close()
 
 

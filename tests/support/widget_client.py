@@ -93,7 +93,7 @@ class WidgetClient:
         self.transcript: dict[int, Shown] = {}
         self.conflicts: list[tuple[int, Shown, Shown]] = []  # same seq, different content
         self.last_seq = 0  # the widget's S.lastSeq: what it asks to resync after
-        self.server_seq = 0  # the widget's S.serverSeq: the highest seq a pong announced
+        self.server_seq = 0  # the widget's S.serverSeq: the highest seq a `seq` frame announced
         self._gap_watched = False
         self.outbox: dict[str, Sent] = {}  # every message ever sent, in order
         self.status: str | None = None
@@ -314,8 +314,8 @@ class WidgetClient:
             self.resync_hints += 1
             self._note("resync_hint", frame)
             await self._resync(ws)
-        elif kind == "pong":
-            self._on_pong(ws, frame)
+        elif kind == "seq":
+            self._on_seq(ws, frame)
         elif kind == "error":
             self._on_error(frame)
         await self._notify()
@@ -362,7 +362,7 @@ class WidgetClient:
             self.last_seq += 1
 
     def _watch_gap(self, ws: ClientConnection) -> None:
-        """A live message past a gap, or a pong announcing a seq we lack: a broadcast was lost
+        """A live message past a gap, or a `seq` frame announcing one we lack: a broadcast was lost
         (e.g. with the process that made it) or is overtaken; like the widget, resync if the gap
         is still there a second later."""
         if self._gap_watched or self._known_seq() <= self.last_seq:
@@ -373,10 +373,10 @@ class WidgetClient:
     def _known_seq(self) -> int:
         return max([self.server_seq, *self.transcript])
 
-    def _on_pong(self, ws: ClientConnection, frame: dict[str, Any]) -> None:
+    def _on_seq(self, ws: ClientConnection, frame: dict[str, Any]) -> None:
         last_seq = frame.get("last_seq")
-        if isinstance(last_seq, int) and last_seq > self.last_seq:
-            self._note("pong_seq", last_seq)
+        if type(last_seq) is int and last_seq > self.last_seq:
+            self._note("seq", last_seq)
             self.server_seq = max(self.server_seq, last_seq)
             self._watch_gap(ws)
 
