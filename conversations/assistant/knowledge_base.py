@@ -261,7 +261,7 @@ def reply_text(
 def url_absolute(url: str, *, base: str) -> str:
     """A path ("/help/returns/") on `base` ("http://127.0.0.1:8000"); a full URL, or a path
     with no base to put it on, as it is."""
-    if url.startswith("/") and not url.startswith("//") and base:
+    if url.startswith("/") and not url.startswith(("//", "/\\")) and base:
         return f"{base.rstrip('/')}{url}"
     return url
 

@@ -240,6 +240,7 @@ def test_the_demo_knowledge_base_is_well_formed() -> None:
             "https://shop.example.com/help/x/",
         ),
         ("//cdn.example.com/x", "http://127.0.0.1:8123", "//cdn.example.com/x"),  # not a path
+        ("/\\cdn.example.com/x", "http://127.0.0.1:8123", "/\\cdn.example.com/x"),  # nor this
         ("/help/returns/", "", "/help/returns/"),  # nowhere to put it: as it is
         ("", "http://127.0.0.1:8123", ""),
     ],
