@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from chatsy.localenv import websocket_max_message_bytes
@@ -33,10 +34,7 @@ def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     step("Starting Redis")
     redis = redis_from_env_or_start(data_dir=VAR / "redis")
-    env = {**os.environ, "REDIS_URL": redis.url, "PYTHONUNBUFFERED": "1"}
-    # A local demo on plain http: debug mode (settings' default is off, and off needs a
-    # SECRET_KEY); DEBUG=false with SECRET_KEY set runs it as production would.
-    env.setdefault("DEBUG", "true")
+    env = devstack_env(os.environ, port=port, redis_url=redis.url)
     children: list[subprocess.Popen[bytes]] = []
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
@@ -92,6 +90,18 @@ def main() -> int:
         stop(children)
         redis.stop()
         print("\nChatsy stopped.", flush=True)
+
+
+def devstack_env(environ: Mapping[str, str], *, port: int, redis_url: str) -> dict[str, str]:
+    """The environment of every process `make run` starts."""
+    env = {**environ, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
+    # A local demo on plain http: debug mode (settings' default is off, and off needs a
+    # SECRET_KEY); DEBUG=false with SECRET_KEY set runs it as production would.
+    env.setdefault("DEBUG", "true")
+    # Absolute links to this server (the bot's "Read more: /help/…", emails) on the port
+    # served, the host the banner prints; a CHATSY_PUBLIC_URL already set wins.
+    env.setdefault("CHATSY_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    return env
 
 
 def database_steps(port: int) -> list[tuple[str, list[str]]]:

@@ -1,6 +1,4 @@
-from django import forms
 from django.contrib import admin
-from django.core.validators import URLValidator
 
 from conversations import services
 from conversations.models import Article, Conversation, Customer, Message, Site
@@ -58,45 +56,8 @@ class ConversationAdmin(admin.ModelAdmin):
     inlines = [MessageInline]
 
 
-class ArticleForm(forms.ModelForm):
-    """The URL may be a path on this server ("/help/returns/", the demo's help centre): the
-    bot's link is then made absolute on the origin the visitor reached (conversations.links)."""
-
-    link = forms.CharField(
-        label="URL",
-        max_length=500,
-        required=False,
-        help_text="The article on your help centre (https://…), or a path on this server "
-        "(/help/…). Offline answers end with “Read more: <URL>”.",
-    )
-
-    class Meta:
-        model = Article
-        # `link` is the URL, set in save(): the model's URLField would refuse a path.
-        fields = ["slug", "title", "body", "keywords", "published"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["link"].initial = self.instance.url
-
-    def clean_link(self) -> str:
-        url = self.cleaned_data["link"].strip()
-        if url.startswith("/") and not url.startswith("//"):
-            return url
-        if url:
-            URLValidator(
-                schemes=["http", "https"], message="Enter a full URL or a path starting with /."
-            )(url)
-        return url
-
-    def save(self, commit: bool = True):
-        self.instance.url = self.cleaned_data["link"]
-        return super().save(commit)
-
-
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    form = ArticleForm
     list_display = ["title", "slug", "published", "updated"]
     list_filter = ["published"]
     search_fields = ["title", "body", "keywords"]

@@ -40,7 +40,6 @@ from conversations.frames import (
     parse_frame,
 )
 from conversations.hooks import BotTurn, CsatResult, hooks, ticket_hooks
-from conversations.links import links_from
 from conversations.models import Conversation
 from conversations.origins import origin_allowed, scope_origins
 from conversations.tokens import InvalidToken, read_token
@@ -275,9 +274,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             }
         )
         if turn is not None:
-            # The bot's own links ("Read more: /help/…") point where this visitor reached us.
-            with links_from(scope_origins(self.scope)[1]):
-                turn_run(message_id=receipt.message.pk, turn=hooks().bot_turn(turn))
+            turn_run(message_id=receipt.message.pk, turn=hooks().bot_turn(turn))
 
     async def _seq_check(self) -> None:
         """After a `pong` (at most every PONG_SEQ_SECONDS): a `seq` frame when the database

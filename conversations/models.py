@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -260,6 +260,24 @@ class Message(models.Model):
         return f"#{self.seq} {self.sender}: {self.body[:60]}"
 
 
+_FULL_URL = URLValidator(
+    schemes=["http", "https"], message="Enter a full URL (https://…) or a path starting with /."
+)
+
+
+def article_url_validate(value: str) -> None:
+    """A full http(s) URL, or a path on this server ("/help/returns/"), made absolute on
+    CHATSY_PUBLIC_URL. Not "//host" or "/\\host" (a browser opens both on another host, as it
+    reads a backslash as a slash), and no spaces or backslashes in a path at all."""
+    if not value.startswith("/"):
+        _FULL_URL(value)
+    elif value.startswith("//") or any(char.isspace() or char == "\\" for char in value):
+        raise ValidationError(
+            "A path starts with a single / and has no spaces or backslashes (/help/returns/).",
+            code="invalid",
+        )
+
+
 class Article(models.Model):
     """A knowledge-base article the bot answers from."""
 
@@ -269,11 +287,13 @@ class Article(models.Model):
     keywords = models.CharField(
         max_length=500, blank=True, help_text="Comma-separated extra search terms."
     )
-    url = models.URLField(
+    url = models.CharField(
         "URL",
         max_length=500,
         blank=True,
-        help_text="The article on your help centre. Offline answers end with “Read more: <URL>”.",
+        validators=[article_url_validate],
+        help_text="The article on your help centre (https://…), or a path on this server "
+        "(/help/…). Offline answers end with “Read more: <URL>”.",
     )
     published = models.BooleanField(default=True)
     updated = models.DateTimeField(auto_now=True)

@@ -141,10 +141,11 @@ def _off_topic(context: TurnContext, before: Decision) -> bool:
     either; "I'm going to do a chargeback" is."""
     if before.category != Category.NONE:
         return False
-    query = follow_up_query(context.message.body, context.history)
+    index = knowledge_index_cached()
+    query = follow_up_query(context.message.body, context.history, index=index)
     if mentions_store(query):
         return False
-    confidence = assess(knowledge_index_cached(), query).confidence
+    confidence = assess(index, query).confidence
     return confidence < context.policy.thresholds.offer_above
 
 

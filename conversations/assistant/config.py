@@ -13,7 +13,6 @@ from conversations.assistant.knowledge_base import KnowledgeBaseResponder
 from conversations.assistant.llm import LLMConfig
 from conversations.assistant.openai_responder import OpenAIResponder
 from conversations.knowledge import knowledge_index_cached
-from conversations.links import link_base
 
 
 def llm_config() -> LLMConfig:
@@ -37,4 +36,10 @@ def responder_primary() -> Responder:
 
 def responder_offline() -> Responder:
     """The knowledge base alone: no network, and the fallback when the LLM fails."""
-    return KnowledgeBaseResponder(knowledge_index_cached, link_base=link_base)
+    return KnowledgeBaseResponder(knowledge_index_cached, link_base=_public_url)
+
+
+def _public_url() -> str:
+    """Where an article URL stored as a path points: the one address people reach this server
+    at, the same in the widget, the console and a transcript email (the stored message)."""
+    return settings.CHATSY_PUBLIC_URL

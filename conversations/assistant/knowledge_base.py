@@ -64,11 +64,12 @@ class KnowledgeBaseResponder:
     def __init__(
         self,
         index_source: Callable[[], KnowledgeIndex],
-        link_base: Callable[[], str] = str,
+        link_base: Callable[[], str] | None = None,
     ) -> None:
         # Called on every question, so a rebuilt index is picked up without a restart.
         self._index_source = index_source
-        # Where an article URL stored as a path ("/help/returns/") points: the visitor's origin.
+        # Where an article URL stored as a path ("/help/returns/") points (CHATSY_PUBLIC_URL);
+        # None: left as a path.
         self._link_base = link_base
 
     async def answer(
@@ -82,12 +83,17 @@ class KnowledgeBaseResponder:
         if canned is not None:
             return canned
         index = self._index_source()
-        query = follow_up_query(question, history)
-        assessment = assess(index, query)
-        assessment, missing, names = names_unanswered(index, assessment, query)
-        if missing:  # the passage matches on the rest but never names what was asked about
-            confidence = min(assessment.confidence, NAME_MISSING_CONFIDENCE)
-            assessment = replace(assessment, confidence=confidence)
+        # A follow-up is read with the visitor's last question and with a person's note after
+        # it (reading_preferred): "how long does it take?" after "Hi, this is Sarah" is still
+        # about the return asked before; "when will I see it?" after "I've issued the refund"
+        # is about the refund.
+        readings = [
+            (query, *_assessed(index, query, visitor_words))
+            for query, visitor_words in follow_up_queries(question, history, known=index.knows)
+        ]
+        query, assessment, missing, names = readings[
+            reading_preferred([reading[1].confidence for reading in readings])
+        ]
         text = (
             EMPTY_KB_TEXT
             if len(index) == 0
@@ -95,7 +101,7 @@ class KnowledgeBaseResponder:
                 index,
                 assessment,
                 question,
-                link_base=self._link_base(),
+                link_base=self._link_base() if self._link_base is not None else "",
                 names=names,
                 missing_names=missing,
             )
@@ -114,31 +120,82 @@ class KnowledgeBaseResponder:
         )
 
 
-def follow_up_query(question: str, history: Sequence[Turn]) -> str:
-    """The question, prefixed with what it leans on ("and to Canada?", "how long does that
-    take?", "when will I see it?"): the latest of the visitor's last real question and a
-    person's message after it (an agent's hand-back note: "I've issued the refund"). Feedback,
-    thanks and other follow-ups in between are skipped."""
+def follow_up_queries(
+    question: str, history: Sequence[Turn], *, known: Callable[[str], bool]
+) -> list[tuple[str, str]]:
+    """(query, the visitor's words in it) for each way to read the question. A follow-up
+    ("and to Canada?", "how long does that take?", "when will I see it?") is prefixed with the
+    visitor's last real question, and — read apart — with a person's message after that
+    question (an agent's hand-back note: "I've issued the refund"), of which only the words
+    the knowledge base `known`s: "Thanks for waiting, Tom" is not what the visitor asks about.
+    Feedback, thanks and other follow-ups in between are skipped. Anything else is read as it
+    is."""
     if read_act(question).act is not Act.FOLLOW_UP:
-        return question
+        return [(question, question)]
+    note: str | None = None
+    readings = [(question, question)]
     for turn in reversed(history):
-        if turn.role == "agent" or (
-            turn.role == "customer" and read_act(turn.text).act is Act.QUESTION
-        ):
-            return f"{turn.text} {question}"
-    return question
+        if turn.role == "agent" and note is None:
+            note = turn.text
+        elif turn.role == "customer" and read_act(turn.text).act is Act.QUESTION:
+            asked = f"{turn.text} {question}"
+            readings = [(asked, asked)]
+            break
+    if note is not None:
+        context = [word for word in note.split() if any(map(known, tokenize(word)))]
+        if context:
+            readings.append((" ".join([*context, question]), question))
+    return readings
+
+
+def reading_preferred(confidences: Sequence[float]) -> int:
+    """Which reading of follow_up_queries to answer (their confidences, in order): a person's
+    note (the last reading, the newest context) when the knowledge base answers it
+    confidently (≥ HEDGED_CONFIDENCE), otherwise the most confident, the visitor's own reading
+    on a tie. An agent's small talk ("Hi, this is Sarah") is no context; a note about a
+    refund is."""
+    if len(confidences) > 1 and confidences[-1] >= HEDGED_CONFIDENCE:
+        return len(confidences) - 1
+    return max(range(len(confidences)), key=lambda position: confidences[position])
+
+
+def follow_up_query(question: str, history: Sequence[Turn], *, index: KnowledgeIndex) -> str:
+    """The reading of the question (follow_up_queries) to retrieve with (reading_preferred)."""
+    readings = [query for query, _ in follow_up_queries(question, history, known=index.knows)]
+    if len(readings) == 1:
+        return readings[0]
+    return readings[reading_preferred([assess(index, query).confidence for query in readings])]
+
+
+def _assessed(
+    index: KnowledgeIndex, query: str, visitor_words: str
+) -> tuple[Assessment, list[str], tuple[str, ...]]:
+    """The query's assessment, its missing names and the names asked about; a name the
+    answer's passage never mentions caps the confidence (NAME_MISSING_CONFIDENCE)."""
+    assessment, missing, names = names_unanswered(index, assess(index, query), query, visitor_words)
+    if missing:  # the passage matches on the rest but never names what was asked about
+        confidence = min(assessment.confidence, NAME_MISSING_CONFIDENCE)
+        assessment = replace(assessment, confidence=confidence)
+    return assessment, missing, names
 
 
 def names_unanswered(
-    index: KnowledgeIndex, assessment: Assessment, query: str
+    index: KnowledgeIndex, assessment: Assessment, query: str, visitor_words: str
 ) -> tuple[Assessment, list[str], tuple[str, ...]]:
-    """The names in the question (places, carriers, brands: names.py) that the passage the
-    reply would quote never mentions. When the top article's passage misses one and a close
-    runner-up's (NAME_SWITCH_SHARE of its score) names them all, the runner-up answers
-    instead: "shipping to Australia" is the international article's, not the US times'."""
+    """The names in the visitor's words (places, carriers, brands: names.py; of a person's
+    note in the query, only the knowledge base's own names) that neither the
+    passage the reply would quote nor its article's title mentions. When the top article's
+    passage misses one and a close runner-up's (NAME_SWITCH_SHARE of its score) names them
+    all, the runner-up answers instead: "shipping to Australia" is the international
+    article's, not the US times'."""
     if not assessment.hits or assessment.confidence < LOW_CONFIDENCE:
         return assessment, [], ()
-    asked = question_names(query, names=_index_names(index), known=index.knows)
+    names_of_kb = _index_names(index)
+    asked = question_names(visitor_words, names=names_of_kb, known=index.knows)
+    # A person's note adds only the knowledge base's own names ("your order to Japan"), not
+    # the words it capitalises ("Thanks for waiting, Tom").
+    context_names = question_names(query, names=names_of_kb, known=lambda term: True)
+    asked = {**asked, **{t: w for t, w in context_names.items() if t not in asked}}
     if not asked:
         return assessment, [], ()
     terms = tuple(asked)
@@ -148,7 +205,11 @@ def names_unanswered(
         if hit is not best and hit.score < NAME_SWITCH_SHARE * best.score:
             continue
         passages = best_passages(index, hit.doc, query, assessment.parsed.terms, names=terms)
-        unmentioned = names_missing(asked, [t for passage in passages for t in passage.terms])
+        unmentioned = names_missing(
+            asked,
+            [term for passage in passages for term in passage.terms],
+            tokenize(hit.doc.title),
+        )
         if not unmentioned:
             others = [h for h in assessment.hits if h is not hit]
             return replace(assessment, hits=[hit, *others]), [], terms
@@ -161,9 +222,9 @@ _names_of: WeakKeyDictionary[KnowledgeIndex, dict[str, str]] = WeakKeyDictionary
 
 
 def _index_names(index: KnowledgeIndex) -> dict[str, str]:
-    """The knowledge base's names (names.name_forms), once per index."""
+    """The knowledge base's names (names.name_forms, from the bodies), once per index."""
     if index not in _names_of:
-        _names_of[index] = name_forms(f"{doc.title}\n{doc.body}" for doc in index.docs)
+        _names_of[index] = name_forms(doc.body for doc in index.docs)
     return _names_of[index]
 
 
@@ -200,7 +261,7 @@ def reply_text(
 def url_absolute(url: str, *, base: str) -> str:
     """A path ("/help/returns/") on `base` ("http://127.0.0.1:8000"); a full URL, or a path
     with no base to put it on, as it is."""
-    if url.startswith("/") and not url.startswith("//") and base:
+    if url.startswith("/") and not url.startswith(("//", "/\\")) and base:
         return f"{base.rstrip('/')}{url}"
     return url
 
@@ -228,8 +289,11 @@ def best_passages(
     shape = question_shape(question)
     if shape is not None:
         terms = [term for term in terms if term not in shape.framing_terms]
-    scores = passage_scores(passages, terms, index.idf, title_terms=tokenize(article.title))
+    title_terms = tokenize(article.title)
+    scores = passage_scores(passages, terms, index.idf, title_terms=title_terms)
     scores = shape_preferred(shape, passages, scores)
+    # A name the title carries is the whole article's: no passage needs to repeat it.
+    names = [name for name in names if name not in title_terms]
     if names:
         scores = [
             score * NAMED_PASSAGE_BONUS if set(names) <= set(passage.terms) else score

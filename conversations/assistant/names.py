@@ -4,10 +4,13 @@ times on every other word; a passage that never names Australia does not answer 
 well the rest matches, so the responder is no longer sure (NAME_MISSING_CONFIDENCE) and says
 what it did not find.
 
-A name is a word the knowledge base only ever writes capitalised and at least once inside a
-sentence ("Canada", "PayPal", "Klarna"), or a word the visitor capitalised inside a sentence
-that no article uses at all ("Brazil", "FedEx"); not the first word of a sentence, not "I",
-not a word after an introduction ("I'm Anna", "hi Sarah"). Pure: no Django.
+A name is a word the knowledge base's article bodies only ever write capitalised and at least
+once inside a sentence ("Canada", "PayPal", "Klarna") — titles and Title-Case heading lines
+("Gift Wrapping Options") do not count, every word is capitalised there — or a word the visitor
+capitalised inside a sentence that no article uses at all ("Brazil", "FedEx"); not the first
+word of a sentence, not "I", not a word after an introduction ("I'm Anna", "hi Sarah"). Names
+are read from the visitor's own words only, never from an agent's ("Thanks for waiting, Tom").
+Pure: no Django.
 """
 
 from __future__ import annotations
@@ -48,12 +51,27 @@ def _plain(word: str) -> str:
     return word.lower().replace("'", "").replace("\u2019", "")
 
 
-def name_forms(texts: Iterable[str]) -> dict[str, str]:
-    """Index term → how the knowledge base writes it, for the words it only ever writes
-    capitalised and at least once inside a sentence."""
+def _is_heading(line: str) -> bool:
+    """A Markdown heading, or a line of two or more words, all capitalised, that does not end
+    a sentence ("Gift Wrapping Options", "Return Window:"): Title Case says nothing of names."""
+    if line.lstrip().startswith("#"):
+        return True
+    words = [word for word in _WORD_RE.findall(line) if len(word) > 3]
+    return (
+        len(words) >= 2
+        and all(word[0].isupper() for word in words)
+        and not line.rstrip().endswith((".", "!", "?"))
+    )
+
+
+def name_forms(bodies: Iterable[str]) -> dict[str, str]:
+    """Index term → how the knowledge base writes it, for the words its article bodies only
+    ever write capitalised and at least once inside a sentence (headings skipped). Pass bodies,
+    not titles: a Title-Case title would make every word of it a name."""
     written: dict[str, str] = {}
     lowercase: set[str] = set()
-    for text in texts:
+    for body in bodies:
+        text = "\n".join(line for line in body.splitlines() if not _is_heading(line))
         for word, inside, _ in _words_in_sentence(text):
             term = content_term(_plain(word))
             if term is None:
@@ -88,7 +106,10 @@ def question_names(
     return found
 
 
-def names_missing(names: Mapping[str, str], passage_terms: Sequence[str]) -> list[str]:
-    """The names (as said) that none of the chosen passages mentions."""
-    present = set(passage_terms)
+def names_missing(
+    names: Mapping[str, str], passage_terms: Sequence[str], title_terms: Sequence[str] = ()
+) -> list[str]:
+    """The names (as said) that neither the chosen passages nor their article's title mention
+    (a title names what the whole article is about: "Shipping to Canada")."""
+    present = {*passage_terms, *title_terms}
     return [word for term, word in names.items() if term not in present]

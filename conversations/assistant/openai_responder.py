@@ -111,8 +111,9 @@ class OpenAIResponder:
         canned = await small_talk_answer(question, responder=self.name, on_delta=on_delta)
         if canned is not None:  # a greeting is no knowledge-base question: no call, no doubt
             return canned
-        query = follow_up_query(question, history)
-        assessment = assess(self._index_source(), query, limit=MAX_ARTICLES)
+        index = self._index_source()
+        query = follow_up_query(question, history, index=index)
+        assessment = assess(index, query, limit=MAX_ARTICLES)
         articles = [hit.doc for hit in assessment.hits]
         prompt = build_messages(question, history, articles, self._budget_tokens)
         reply_filter = ReplyFilter(on_delta)

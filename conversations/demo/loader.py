@@ -37,8 +37,8 @@ def demo_load(*, extra_origins: Sequence[str] = ()) -> dict[str, object]:
     )
     articles = json.loads(ARTICLES_FILE.read_text(encoding="utf-8"))
     # The demo store's help centre is served by Chatsy itself (/help/<slug>/): stored as a path,
-    # an answer's "Read more" link is made absolute on the host and port the visitor reached
-    # (conversations.links), whichever of localhost, 127.0.0.1 or another port that is.
+    # an answer's "Read more" link is made absolute on CHATSY_PUBLIC_URL (`make run` sets it to
+    # http://127.0.0.1:$PORT).
     for article in articles:
         Article.objects.update_or_create(
             slug=article["slug"],

@@ -152,8 +152,25 @@ THANKS = _cue(
     )
 )
 # Before "i see" / "i understand" these make a question of it ("when will i see it?").
-_AUXILIARIES = "will would can could do did does should shall may might must when where how why"
-_NOT_ASKED = "".join(rf"(?<!{word} )" for word in _AUXILIARIES.split())  # noqa: SIM905
+_AUXILIARIES = (
+    "will",
+    "would",
+    "can",
+    "could",
+    "do",
+    "did",
+    "does",
+    "should",
+    "shall",
+    "may",
+    "might",
+    "must",
+    "when",
+    "where",
+    "how",
+    "why",
+)
+_NOT_ASKED = "".join(rf"(?<!{word} )" for word in _AUXILIARIES)
 POSITIVE = _cue(
     _alternatives(
         r"ok|okay|okey|okie|okey dokey|k|kk|alright|all right|fine|great|perfect|awesome|cool|"

@@ -51,6 +51,8 @@ def daphne_server(redis_url: str, *, log: Path | None = None, **extra_env: str) 
         "DATABASE_URL": live_database_url(),
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "chatsy.settings",
+        # The address the tests open: the bot's links to /help/… pages are made on it.
+        "CHATSY_PUBLIC_URL": f"http://localhost:{port}",
         **extra_env,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

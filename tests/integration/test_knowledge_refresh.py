@@ -74,14 +74,19 @@ def test_the_admin_takes_an_article_url_or_a_path_on_this_server_and_refuses_any
     change = f"/admin/conversations/article/{article.pk}/change/"
     fields = {"slug": "gift-wrap", "title": "Gift wrapping", "body": "We gift wrap."}
     for url in ("/help/gift-wrap/", "https://shop.example.com/help/gift-wrap/", ""):
-        assert client.post(change, {**fields, "link": url}).status_code == 302, url
+        assert client.post(change, {**fields, "url": url}).status_code == 302, url
         article.refresh_from_db()
         assert article.url == url
-    for bad in ("javascript:alert(1)", "help/gift-wrap", "//evil.example.com/x"):
-        refused = client.post(change, {**fields, "link": bad})
+    for bad, says in [
+        ("javascript:alert(1)", "Enter a full URL (https://…) or a path starting with /."),
+        ("help/gift-wrap", "Enter a full URL (https://…) or a path starting with /."),
+        ("//evil.example.com/x", "A path starts with a single /"),
+        ("/\\evil.example.com/x", "A path starts with a single /"),
+    ]:
+        refused = client.post(change, {**fields, "url": bad})
         assert refused.status_code == 200, bad
-        assert "Enter a full URL or a path starting with /." in refused.content.decode()
+        assert says in refused.content.decode()
         article.refresh_from_db()
         assert article.url == ""
-    client.post(change, {**fields, "link": "/help/gift-wrap/"})
+    client.post(change, {**fields, "url": "/help/gift-wrap/"})
     assert 'value="/help/gift-wrap/"' in client.get(change).content.decode()  # shown to edit

@@ -107,11 +107,13 @@ async def test_an_off_topic_question_still_gets_the_scope_reply_not_a_passage(
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1:8123", "localhost:9001"])
-async def test_a_help_page_stored_as_a_path_is_linked_on_the_host_the_visitor_reached(
-    new_visitor, site, host
+async def test_a_help_page_stored_as_a_path_is_linked_on_the_public_url_not_the_host_header(
+    new_visitor, site, settings, host
 ):
-    """The demo's help pages are stored as paths; the link is made on the host and port this
-    visitor's socket reached (not a fixed localhost), so it opens whichever they used."""
+    """The demo's help pages are stored as paths; the link is made on CHATSY_PUBLIC_URL, the
+    one address people reach this server at, whatever Host the visitor's socket sent: the
+    stored message is what agents and transcript emails see too."""
+    settings.CHATSY_PUBLIC_URL = "https://chat.example.com"
     await database_sync_to_async(ArticleFactory)(
         slug="returns",
         title="Our return and refund policy",
@@ -127,9 +129,10 @@ async def test_a_help_page_stored_as_a_path_is_linked_on_the_host_the_visitor_re
     await visitor.connect()
     await visitor.say("Can I return pillows?")
     answer = await visitor.receive_message_from("bot", timeout=10)
-    assert f"Read more: http://{host}/help/returns/" in answer["body"]
+    assert "Read more: https://chat.example.com/help/returns/" in answer["body"]
     stored = await database_sync_to_async(Message.objects.get)(sender="bot")
-    assert f"Read more: http://{host}/help/returns/" in stored.body
+    assert "Read more: https://chat.example.com/help/returns/" in stored.body
+    assert host not in stored.body
     await visitor.socket.disconnect()
 
 

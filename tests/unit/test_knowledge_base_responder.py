@@ -11,6 +11,7 @@ from conversations.assistant.knowledge_base import (
     DEMO_KB_PATH,
     KnowledgeBaseResponder,
     best_passages,
+    follow_up_query,
     load_article_docs,
     url_absolute,
 )
@@ -239,6 +240,7 @@ def test_the_demo_knowledge_base_is_well_formed() -> None:
             "https://shop.example.com/help/x/",
         ),
         ("//cdn.example.com/x", "http://127.0.0.1:8123", "//cdn.example.com/x"),  # not a path
+        ("/\\cdn.example.com/x", "http://127.0.0.1:8123", "/\\cdn.example.com/x"),  # nor this
         ("/help/returns/", "", "/help/returns/"),  # nowhere to put it: as it is
         ("", "http://127.0.0.1:8123", ""),
     ],
@@ -250,7 +252,7 @@ def test_a_url_stored_as_a_path_is_made_absolute_on_the_base(
 
 
 @pytest.mark.asyncio
-async def test_read_more_points_at_the_visitors_origin_for_a_path_and_leaves_full_urls() -> None:
+async def test_read_more_puts_a_path_on_the_link_base_and_leaves_full_urls() -> None:
     body = "Standard shipping takes 3–5 business days. Express takes 1–2 business days."
     docs = [
         ArticleDoc(id=1, title="Delivery times", body=body, url="/help/delivery-times/"),
@@ -263,6 +265,10 @@ async def test_read_more_points_at_the_visitors_origin_for_a_path_and_leaves_ful
     ]
     index = KnowledgeIndex.build(docs)
     on_port = KnowledgeBaseResponder(lambda: index, link_base=lambda: "http://127.0.0.1:8123")
+    as_stored = await KnowledgeBaseResponder(lambda: index).answer(
+        question="how long does shipping take?"
+    )
+    assert as_stored.text.endswith("Read more: /help/delivery-times/")  # no base: a path
     shipping = await on_port.answer(question="how long does shipping take?")
     assert shipping.text.endswith("Read more: http://127.0.0.1:8123/help/delivery-times/")
     wrap = await on_port.answer(question="do you gift wrap orders?")
@@ -365,3 +371,110 @@ async def test_a_follow_up_after_a_hand_back_leans_on_the_agents_note(
     )
     assert answer.signals["used_history"] == 1.0
     assert "Japan: 8–14 business days" in answer.text
+
+
+# A made-up shop whose titles are in Title Case, as many help centres write them.
+TITLED_KB = [
+    ArticleDoc(
+        id=1,
+        title="Gift Wrapping Options",
+        body="We can gift wrap any order for $4. Choose gift wrapping at checkout and add a card.",
+    ),
+    ArticleDoc(
+        id=2,
+        title="Returning An Item",
+        body=(
+            "You can return an item within 30 days of delivery.\n\n"
+            "1. Open your order.\n2. Click Start a return.\n3. Print the label.\n\n"
+            "A return takes 3–5 business days to reach our warehouse."
+        ),
+    ),
+    ArticleDoc(
+        id=3,
+        title="Refunds To Your Card",
+        body=(
+            "Once we issue a refund, it reaches your card in 5–10 business days. "
+            "Refunds to PayPal arrive in 1–2 days."
+        ),
+    ),
+    ArticleDoc(
+        id=4,
+        title="Paying With Klarna",
+        body="Split the price of your order into three payments, with no interest.",
+    ),
+    ArticleDoc(
+        id=5,
+        title="Payment Methods",
+        body="We accept Visa, Mastercard, PayPal and Klarna at checkout.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def titled_index() -> KnowledgeIndex:
+    return KnowledgeIndex.build(TITLED_KB)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("question", "article", "line"),
+    [
+        # "Options" is capitalised only in the title: no name the passage must repeat.
+        ("what gift wrapping options do you have?", "Gift Wrapping Options", "gift wrap"),
+        # Klarna is a name (the payment methods write it mid-sentence); the article about it
+        # carries it in its title, so its passage need not repeat it.
+        ("how does paying with klarna work?", "Paying With Klarna", "three payments"),
+    ],
+)
+async def test_title_case_titles_make_no_names_and_a_titles_name_is_mentioned(
+    titled_index: KnowledgeIndex, question: str, article: str, line: str
+) -> None:
+    answer = await KnowledgeBaseResponder(lambda: titled_index).answer(question=question)
+    assert answer.sources[0].title == article
+    assert line in answer.text and "not sure" not in answer.text
+    assert answer.signals["names_missing"] == 0.0 and answer.confidence > 0.6
+
+
+RETURN_ASKED = [
+    Turn(role="customer", text="how do I return an item?"),
+    Turn(role="bot", text="You can return an item within 30 days of delivery."),
+]
+SMALL_TALK_NOTE = Turn(role="agent", text="Hi there, this is Sarah. Let me check that for you.")
+REFUND_NOTE = Turn(
+    role="agent", text="Thanks for waiting, Tom. I've issued the refund to your card today."
+)
+
+
+@pytest.mark.asyncio
+async def test_an_agents_small_talk_does_not_replace_the_visitors_question(
+    titled_index: KnowledgeIndex,
+) -> None:
+    """ "how long does it take?" after the agent's greeting is still about the return."""
+    answer = await KnowledgeBaseResponder(lambda: titled_index).answer(
+        question="how long does it take?", history=[*RETURN_ASKED, SMALL_TALK_NOTE]
+    )
+    assert answer.sources[0].title == "Returning An Item"
+    assert answer.confidence > 0.6 and "not sure" not in answer.text
+    query = follow_up_query(
+        "how long does it take?", [*RETURN_ASKED, SMALL_TALK_NOTE], index=titled_index
+    )
+    assert query == "how do I return an item? how long does it take?"
+
+
+@pytest.mark.asyncio
+async def test_a_hand_back_note_is_context_but_its_names_are_not_the_visitors(
+    titled_index: KnowledgeIndex,
+) -> None:
+    """The agent's note about the refund is what "when will I see it?" leans on; "Tom" in it
+    is the visitor being addressed, not something the answer must mention."""
+    history = [*RETURN_ASKED, REFUND_NOTE]
+    answer = await KnowledgeBaseResponder(lambda: titled_index).answer(
+        question="when will I see it?", history=history
+    )
+    assert answer.sources[0].title == "Refunds To Your Card"
+    assert "5–10 business days" in answer.text
+    assert "Tom" not in answer.text and answer.signals["names_missing"] == 0.0
+    assert answer.confidence > 0.6
+    query = follow_up_query("when will I see it?", history, index=titled_index)
+    # The note's words the knowledge base knows, then the question.
+    assert query == "refund card when will I see it?"

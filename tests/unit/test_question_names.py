@@ -51,3 +51,30 @@ def test_a_name_the_passage_never_mentions_is_missing() -> None:
     passage = tokenize("We ship to France, Spain and Italy.")
     assert names_missing(asked, passage) == ["Portugal"]
     assert names_missing(names_in("do you ship to italy"), passage) == []
+
+
+def test_title_case_headings_make_no_names_but_a_name_inside_a_sentence_still_counts() -> None:
+    """A Title-Case heading line capitalises every word ("Gift Wrapping Options"): no names
+    from it. "Canada" is written capitalised inside a sentence elsewhere, so it is one, typed
+    in any case."""
+    bodies = [
+        "Gift Wrapping Options\nWe gift wrap any order for $4 and add a message card.",
+        "## Delivery Times Abroad\nOrders to Canada take 5–8 business days.",
+        "Return Window:\nYou have 30 days to send an item back.",
+    ]
+    names = name_forms(bodies)
+    assert set(names.values()) == {"Canada"}
+    known = set(tokenize("\n".join(bodies)))
+    asked = question_names(
+        "what gift wrapping options do you have for orders to canada?",
+        names=names,
+        known=known.__contains__,
+    )
+    assert list(asked.values()) == ["Canada"]
+
+
+def test_a_name_the_articles_title_carries_is_not_missing() -> None:
+    asked = names_in("can I pay with PayPal?")
+    passage = tokenize("Pay at checkout and confirm in the app.")
+    assert names_missing(asked, passage) == ["PayPal"]
+    assert names_missing(asked, passage, tokenize("Paying with PayPal")) == []

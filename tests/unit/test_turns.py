@@ -3,7 +3,7 @@
 import pytest
 
 from conversations.assistant.base import Turn
-from conversations.assistant.knowledge_base import follow_up_query
+from conversations.assistant.knowledge_base import follow_up_queries
 from escalation import copy
 from escalation.bot_rules import Asked, TurnReply, asked_by, turn_reply
 from escalation.signals.dialogue import read_act
@@ -59,8 +59,23 @@ HISTORY = [
     ],
 )
 def test_a_follow_up_is_read_with_the_last_real_question(question: str, query: str) -> None:
-    assert follow_up_query(question, HISTORY) == query
+    assert [reading for reading, _ in follow_up_queries(question, HISTORY, known=known)] == [query]
 
 
 def test_a_follow_up_with_nothing_before_it_stands_alone() -> None:
-    assert follow_up_query("why?", []) == "why?"
+    assert follow_up_queries("why?", [], known=known) == [("why?", "why?")]
+
+
+def test_a_persons_note_after_the_question_is_a_second_reading_of_its_known_words() -> None:
+    """The visitor's question stays a reading (the note may be small talk); the note's reading
+    keeps the words the knowledge base knows, and only the follow-up is the visitor's."""
+    history = [*HISTORY, Turn(role="agent", text="Thanks for waiting, Tom. Refund issued.")]
+    assert follow_up_queries("when will I see it?", history, known=known) == [
+        ("How much does shipping cost? when will I see it?",) * 2,
+        ("Refund when will I see it?", "when will I see it?"),
+    ]
+
+
+def known(term: str) -> bool:
+    """A stand-in for KnowledgeIndex.knows."""
+    return term in {"refund", "ship", "cost"}
