@@ -119,14 +119,16 @@ def public_url_is_loopback(url: str) -> bool:
 
 
 def check_public_url(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """In production the weekly review's links must reach the site: the default
-    (http://127.0.0.1:8000) works only on the developer's machine."""
+    """In production the links built on it (the weekly review's, the bot's "Read more" to the
+    store's own help pages) must reach the site: the default (http://127.0.0.1:8000) works
+    only on the developer's machine."""
     if settings.DEBUG or not public_url_is_loopback(settings.CHATSY_PUBLIC_URL):
         return []
     return [
         Warning(
             f"CHATSY_PUBLIC_URL is {settings.CHATSY_PUBLIC_URL!r}, a loopback address: the "
-            "links in the weekly review email will not open for its readers.",
+            "links in the weekly review email and the bot's links to help pages stored as "
+            "paths will not open for their readers.",
             hint="Set CHATSY_PUBLIC_URL to the address people reach this server at, e.g. "
             "https://chat.example.com.",
             id=LOOPBACK_PUBLIC_URL_ID,
