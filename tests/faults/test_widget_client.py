@@ -20,6 +20,24 @@ def bot(seq: int) -> dict:
     return {"seq": seq, "sender": "bot", "body": f"answer {seq}", "client_id": None, "meta": {}}
 
 
+async def expect(ws, heard: list[dict], kind: str) -> dict:
+    """The scripted server's next frame, recorded in `heard`: it must be of `kind`."""
+    frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    heard.append(frame)
+    assert frame["type"] == kind, heard
+    return frame
+
+
+def client_for(server, **options) -> WidgetClient:
+    """A started client of the scripted server (websockets' `serve`)."""
+    port = server.sockets[0].getsockname()[1]
+    client = WidgetClient(
+        name="v", token="t", site_key="s", servers=[f"http://127.0.0.1:{port}"], **options
+    )
+    client.start()
+    return client
+
+
 def test_the_client_resyncs_on_a_hint_and_resends_after_a_4xxx_close():
     heard: list[list[dict]] = []
 
@@ -27,41 +45,27 @@ def test_the_client_resyncs_on_a_hint_and_resends_after_a_4xxx_close():
         frames: list[dict] = []
         heard.append(frames)
 
-        async def expect(kind: str) -> dict:
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            frames.append(frame)
-            assert frame["type"] == kind, frames
-            return frame
-
-        await expect("auth")
+        await expect(ws, frames, "auth")
         await ws.send(json.dumps({"type": "ready", "conversation": {"id": "c", "status": "bot"}}))
         if len(heard) == 1:
-            await expect("resync")
+            await expect(ws, frames, "resync")
             await ws.send(json.dumps({"type": "history", "messages": [bot(1)]}))
-            await expect("message")  # not acked: the server "loses" it
+            await expect(ws, frames, "message")  # not acked: the server "loses" it
             await ws.send(json.dumps({"type": "resync"}))
-            await expect("resync")
+            await expect(ws, frames, "resync")
             await ws.send(json.dumps({"type": "history", "messages": [bot(2)]}))
             await ws.close(4001, "resync")
         else:
-            await expect("resync")
+            await expect(ws, frames, "resync")
             await ws.send(json.dumps({"type": "history", "messages": []}))
-            sent = await expect("message")
+            sent = await expect(ws, frames, "message")
             ack = {"type": "ack", "client_id": sent["client_id"], "seq": 3, "duplicate": False}
             await ws.send(json.dumps(ack))
             await ws.wait_closed()
 
     async def scenario() -> WidgetClient:
         async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            client = WidgetClient(
-                name="v",
-                token="t",
-                site_key="s",
-                servers=[f"http://127.0.0.1:{port}"],
-                backoff_min=0.05,
-            )
-            client.start()
+            client = client_for(server, backoff_min=0.05)
             await client.wait_until(lambda: client.ready, timeout=5)
             sent = client.send_message("where is my parcel?")
             assert await client.wait_acked(sent, timeout=10)
@@ -85,34 +89,20 @@ def test_the_client_fetches_what_a_seq_frame_says_it_lacks():
     heard: list[dict] = []
 
     async def handler(ws):
-        async def expect(kind: str) -> dict:
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            heard.append(frame)
-            assert frame["type"] == kind, heard
-            return frame
-
-        await expect("auth")
+        await expect(ws, heard, "auth")
         await ws.send(json.dumps({"type": "ready", "conversation": {"id": "c", "status": "bot"}}))
-        await expect("resync")
+        await expect(ws, heard, "resync")
         await ws.send(json.dumps({"type": "history", "messages": [bot(1)], "last_seq": 1}))
-        await expect("ping")
+        await expect(ws, heard, "ping")
         await ws.send(json.dumps({"type": "pong"}))
         await ws.send(json.dumps({"type": "seq", "last_seq": 2}))  # seq 2's broadcast: lost
-        await expect("resync")
+        await expect(ws, heard, "resync")
         await ws.send(json.dumps({"type": "history", "messages": [bot(2)], "last_seq": 2}))
         await ws.wait_closed()
 
     async def scenario() -> WidgetClient:
         async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            client = WidgetClient(
-                name="v",
-                token="t",
-                site_key="s",
-                servers=[f"http://127.0.0.1:{port}"],
-                ping_seconds=0.2,
-            )
-            client.start()
+            client = client_for(server, ping_seconds=0.2)
             await client.wait_until(lambda: client.last_seq == 2, timeout=10)
             await client.stop()
             return client
